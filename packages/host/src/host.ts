@@ -1,0 +1,111 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify, type Identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { memory } from '@libp2p/memory'
+import { ping, type Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import type { Libp2p, PeerDiscovery, ServiceMap } from '@libp2p/interface'
+import { InvalidOptionError } from './errors.ts'
+import { loadOrCreateIdentity } from './identity.ts'
+import { needsMemoryTransport, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
+import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
+
+/** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
+export const HEARSAY_DHT_PROTOCOL = '/hearsay/kad/1.0.0'
+
+/** The services every host runs. */
+export interface DefaultServices extends ServiceMap {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+}
+
+/** A hearsay host: a js-libp2p node with the default services and the caller's own. */
+export type Host<S extends ServiceMap = ServiceMap> = Libp2p<DefaultServices & S>
+
+/**
+ * Create a js-libp2p 3 node with TCP + Noise + Yamux, identify, ping and a Kademlia DHT, plus
+ * the services in `options.services`. It is started unless `options.start` is `false`.
+ *
+ * @throws {@link InvalidOptionError} naming the option when an address does not parse, the data
+ * directory cannot be used, or a listen address cannot be bound
+ */
+export async function createHost<S extends ServiceMap = ServiceMap> (options: HostOptions<S> = {}): Promise<Host<S>> {
+  const listen = parseMultiaddrs('listen', options.listen ?? ['/ip4/127.0.0.1/tcp/0'])
+  const bootstrapAddrs = parseBootstrap(options.bootstrap)
+
+  let datastore: HostDatastore | undefined
+  let privateKey = options.privateKey
+  if (options.dataDir != null) {
+    try {
+      await prepareDataDir(options.dataDir)
+      privateKey ??= await loadOrCreateIdentity(options.dataDir)
+      datastore = await openDatastore(options.dataDir)
+    } catch (err: any) {
+      throw new InvalidOptionError('dataDir', `cannot use "${options.dataDir}": ${err?.message ?? err}`, { cause: err })
+    }
+  }
+
+  const peerDiscovery: Array<NonNullable<Libp2pOptions['peerDiscovery']>[number]> = []
+  if (bootstrapAddrs.length > 0) {
+    peerDiscovery.push(bootstrap({ list: bootstrapAddrs.map(a => a.toString()), timeout: 10 }) as (components: any) => PeerDiscovery)
+  }
+
+  const libp2pOptions: Libp2pOptions<any> = {
+    privateKey,
+    datastore,
+    addresses: { listen: listen.map(a => a.toString()) },
+    transports: [
+      tcp(options.tcp),
+      ...(needsMemoryTransport(listen) ? [memory()] : [])
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    metrics: options.metrics as Libp2pOptions['metrics'],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: HEARSAY_DHT_PROTOCOL,
+        clientMode: false,
+        peerInfoMapper: passthroughMapper,
+        ...options.dht
+      }),
+      ...options.services
+    },
+    ...options.libp2p,
+    start: false
+  }
+
+  let node: Host<S>
+  try {
+    node = await createLibp2p(libp2pOptions) as Host<S>
+  } catch (err) {
+    await datastore?.close()
+    throw err
+  }
+
+  if (options.start !== false) {
+    try {
+      await node.start()
+    } catch (err: any) {
+      await Promise.resolve(node.stop()).catch(() => {})
+      await datastore?.close()
+      throw listenError(err) ?? err
+    }
+  }
+  return node
+}
+
+/** Name the `listen` option when a transport failed to bind, since that is what a user must change. */
+function listenError (err: any): InvalidOptionError | undefined {
+  const text = `${err?.name ?? ''} ${err?.code ?? ''} ${err?.message ?? ''} ${err?.cause?.code ?? ''}`
+  if (/EADDRINUSE|EADDRNOTAVAIL|EACCES|NoValidAddresses|listen/i.test(text)) {
+    return new InvalidOptionError('listen', err?.message ?? String(err), { cause: err })
+  }
+  return undefined
+}

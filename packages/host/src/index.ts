@@ -1,0 +1,11 @@
+/**
+ * `createHost()`: one js-libp2p 3 node on which every hearsay service (and the user's own)
+ * runs. See `@hearsay/host/testnet` for N nodes in one process.
+ *
+ * @packageDocumentation
+ */
+export { createHost, HEARSAY_DHT_PROTOCOL } from './host.ts'
+export type { Host, DefaultServices } from './host.ts'
+export type { HostOptions, MetricsComponents } from './options.ts'
+export { InvalidOptionError } from './errors.ts'
+export { IDENTITY_FILE } from './identity.ts'

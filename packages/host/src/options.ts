@@ -1,0 +1,92 @@
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import type { KadDHTInit } from '@libp2p/kad-dht'
+import type { TCPOptions } from '@libp2p/tcp'
+import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
+import type { ComponentLogger, Metrics, PrivateKey, ServiceMap } from '@libp2p/interface'
+import { InvalidOptionError } from './errors.ts'
+
+/** What every components object handed to a metrics factory contains. */
+export interface MetricsComponents {
+  logger: ComponentLogger
+  [key: string]: unknown
+}
+
+/** Options of {@link createHost}. Every one has a default; see each for it. */
+export interface HostOptions<S extends ServiceMap = ServiceMap> {
+  /**
+   * Multiaddrs to listen on. `/ip4|ip6/.../tcp/...` use TCP; `/memory/<name>` uses the in-memory
+   * transport (for tests). Pass `/ip4/0.0.0.0/tcp/<port>` to accept other machines.
+   *
+   * @default ['/ip4/127.0.0.1/tcp/0'] — loopback, a free port
+   */
+  listen?: string[]
+  /**
+   * Multiaddrs of peers to join through, each ending in `/p2p/<peer id>`; dialled at start and
+   * tagged so the connection manager keeps them.
+   *
+   * @default [] — a standalone node
+   */
+  bootstrap?: string[]
+  /**
+   * Directory for the identity key (`identity.key`, mode 0600) and a LevelDB datastore (peer
+   * store, DHT records, hearsay state), so a restart keeps the same PeerId and knowledge.
+   * Created if missing.
+   *
+   * @default undefined — an ephemeral identity and an in-memory datastore
+   */
+  dataDir?: string
+  /**
+   * Kademlia DHT settings, passed to `@libp2p/kad-dht` over hearsay's defaults:
+   * protocol `/hearsay/kad/1.0.0` (a network of its own, not the IPFS DHT), server mode
+   * (`clientMode: false`, since hearsay networks are often LANs where autodetection would keep
+   * every node a client), and all addresses kept (`passthroughMapper`, so loopback and LAN
+   * addresses are shared; use `removePrivateAddressesMapper` on the public internet).
+   */
+  dht?: KadDHTInit
+  /** Extra services to run on the host, keyed by name (`node.services.<name>`). */
+  services?: ServiceFactoryMap<S>
+  /** A libp2p metrics implementation, e.g. `prometheusMetrics()` from `@libp2p/prometheus-metrics`. */
+  metrics?(components: MetricsComponents): Metrics
+  /** Options of the TCP transport, e.g. `dialOpts.localAddress` to dial from a chosen source IP. */
+  tcp?: TCPOptions
+  /** Use this identity instead of the one in `dataDir` (or an ephemeral one). */
+  privateKey?: PrivateKey
+  /**
+   * Start the node before returning it.
+   *
+   * @default true
+   */
+  start?: boolean
+  /** Any other libp2p option; applied last, over what hearsay computed. */
+  libp2p?: Partial<Libp2pOptions<ServiceMap>>
+}
+
+/** Parse a list of multiaddrs, naming the option that held the bad one. */
+export function parseMultiaddrs (option: string, values: readonly string[] | undefined): Multiaddr[] {
+  if (values != null && !Array.isArray(values)) {
+    throw new InvalidOptionError(option, 'expected an array of multiaddr strings')
+  }
+  return (values ?? []).map(value => {
+    try {
+      return multiaddr(value)
+    } catch (err: any) {
+      throw new InvalidOptionError(option, `"${value}" is not a multiaddr (${err?.message ?? err})`, { cause: err })
+    }
+  })
+}
+
+/** Bootstrap addresses must name the peer they reach, or nobody could authenticate it. */
+export function parseBootstrap (values: readonly string[] | undefined): Multiaddr[] {
+  const addrs = parseMultiaddrs('bootstrap', values)
+  for (const addr of addrs) {
+    if (addr.getComponents().find(c => c.name === 'p2p') == null) {
+      throw new InvalidOptionError('bootstrap', `"${addr.toString()}" has no /p2p/<peer id> component`)
+    }
+  }
+  return addrs
+}
+
+/** Which transports the listen addresses need: memory when any is `/memory/...`. */
+export function needsMemoryTransport (addrs: readonly Multiaddr[]): boolean {
+  return addrs.some(addr => addr.getComponents().some(c => c.name === 'memory'))
+}

@@ -1,0 +1,10 @@
+/**
+ * Shared types of hearsay. Types only: importing this package runs no code.
+ *
+ * @packageDocumentation
+ */
+export type { Clock, Rng } from './time.ts'
+export type { PeerKey, Direction } from './peer.ts'
+export type { Infraction, InfractionName, KnownInfraction, PeerReporter } from './infraction.ts'
+export type { Effects, CoreContext } from './effects.ts'
+export type { ProtocolId, WireLimits, Decoded } from './wire.ts'

@@ -1,0 +1,38 @@
+import type { Rng } from '@hearsay/interface'
+
+/** One uniformly chosen element, or `undefined` for an empty list. */
+export function pick<T> (rng: Rng, items: readonly T[]): T | undefined {
+  return items.length === 0 ? undefined : items[rng.int(items.length)]
+}
+
+/** Fisher–Yates shuffle of `items` in place; returns `items`. */
+export function shuffle<T> (rng: Rng, items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1)
+    const tmp = items[i]
+    items[i] = items[j]
+    items[j] = tmp
+  }
+  return items
+}
+
+/** `k` distinct elements chosen uniformly (all of them, shuffled, when `k >= items.length`). */
+export function sample<T> (rng: Rng, items: readonly T[], k: number): T[] {
+  const copy = items.slice()
+  const n = Math.min(Math.max(0, Math.floor(k)), copy.length)
+  // partial Fisher–Yates: only the first n positions are needed
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(copy.length - i)
+    const tmp = copy[i]
+    copy[i] = copy[j]
+    copy[j] = tmp
+  }
+  return copy.slice(0, n)
+}
+
+/** An exponentially distributed delay with the given mean (a Poisson process's gaps). */
+export function exponential (rng: Rng, mean: number): number {
+  if (mean <= 0) return 0
+  // 1 - next() is in (0, 1], so the log is finite
+  return -Math.log(1 - rng.next()) * mean
+}
