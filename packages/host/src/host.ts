@@ -7,7 +7,7 @@ import { memory } from '@libp2p/memory'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import type { Libp2p, PeerDiscovery, ServiceMap } from '@libp2p/interface'
+import type { Libp2p, ServiceMap } from '@libp2p/interface'
 import { InvalidOptionError } from './errors.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { needsMemoryTransport, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
@@ -51,7 +51,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
 
   const peerDiscovery: Array<NonNullable<Libp2pOptions['peerDiscovery']>[number]> = []
   if (bootstrapAddrs.length > 0) {
-    peerDiscovery.push(bootstrap({ list: bootstrapAddrs.map(a => a.toString()), timeout: 10 }) as (components: any) => PeerDiscovery)
+    peerDiscovery.push(bootstrap({ list: bootstrapAddrs.map(a => a.toString()), timeout: 10 }))
   }
 
   const libp2pOptions: Libp2pOptions<any> = {
@@ -65,7 +65,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    metrics: options.metrics as Libp2pOptions['metrics'],
+    metrics: options.metrics,
     services: {
       identify: identify(),
       ping: ping(),

@@ -6,6 +6,6 @@
  */
 export { createHost, HEARSAY_DHT_PROTOCOL } from './host.ts'
 export type { Host, DefaultServices } from './host.ts'
-export type { HostOptions, MetricsComponents } from './options.ts'
+export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'
 export { IDENTITY_FILE } from './identity.ts'

@@ -2,14 +2,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { KadDHTInit } from '@libp2p/kad-dht'
 import type { TCPOptions } from '@libp2p/tcp'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
-import type { ComponentLogger, Metrics, PrivateKey, ServiceMap } from '@libp2p/interface'
+import type { PrivateKey, ServiceMap } from '@libp2p/interface'
 import { InvalidOptionError } from './errors.ts'
-
-/** What every components object handed to a metrics factory contains. */
-export interface MetricsComponents {
-  logger: ComponentLogger
-  [key: string]: unknown
-}
 
 /** Options of {@link createHost}. Every one has a default; see each for it. */
 export interface HostOptions<S extends ServiceMap = ServiceMap> {
@@ -46,7 +40,7 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
   /** Extra services to run on the host, keyed by name (`node.services.<name>`). */
   services?: ServiceFactoryMap<S>
   /** A libp2p metrics implementation, e.g. `prometheusMetrics()` from `@libp2p/prometheus-metrics`. */
-  metrics?(components: MetricsComponents): Metrics
+  metrics?: Libp2pOptions['metrics']
   /** Options of the TCP transport, e.g. `dialOpts.localAddress` to dial from a chosen source IP. */
   tcp?: TCPOptions
   /** Use this identity instead of the one in `dataDir` (or an ephemeral one). */

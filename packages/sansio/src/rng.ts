@@ -34,11 +34,12 @@ class Sfc32 implements Rng {
 
   #u32 (): number {
     const s = this.#s
-    const t = (s[0] + s[1] + s[3]) >>> 0
-    s[3] = (s[3] + 1) >>> 0
+    let t = (s[0] + s[1]) >>> 0
     s[0] = s[1] ^ (s[1] >>> 9)
     s[1] = (s[2] + (s[2] << 3)) >>> 0
     s[2] = (s[2] << 21) | (s[2] >>> 11)
+    s[3] = (s[3] + 1) >>> 0
+    t = (t + s[3]) >>> 0
     s[2] = (s[2] + t) >>> 0
     return t
   }
