@@ -5,9 +5,10 @@ import { identify, type Identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping, type Ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
+import { tcp, type TCPOptions } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { Libp2p, ServiceMap } from '@libp2p/interface'
+import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { needsMemoryTransport, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
@@ -51,7 +52,12 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
 
   const peerDiscovery: Array<NonNullable<Libp2pOptions['peerDiscovery']>[number]> = []
   if (bootstrapAddrs.length > 0) {
-    peerDiscovery.push(bootstrap({ list: bootstrapAddrs.map(a => a.toString()), timeout: 10 }))
+    peerDiscovery.push(bootstrap({
+      list: bootstrapAddrs.map(a => a.toString()),
+      timeout: 10,
+      // a keep-alive tag makes libp2p's reconnect queue redial a bootstrap peer that drops
+      tagName: 'keep-alive-hearsay-bootstrap'
+    }))
   }
 
   const libp2pOptions: Libp2pOptions<any> = {
@@ -59,7 +65,11 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     datastore,
     addresses: { listen: listen.map(a => a.toString()) },
     transports: [
-      tcp(options.tcp),
+      tcp({
+        ...options.tcp,
+        // @libp2p/tcp hands dialOpts to net.connect, whose localAddress its type omits
+        dialOpts: { ...options.tcp?.dialOpts, ...(options.dialFrom != null ? { localAddress: options.dialFrom } : {}) } as TCPOptions['dialOpts']
+      }),
       ...(needsMemoryTransport(listen) ? [memory()] : [])
     ],
     connectionEncrypters: [noise()],
@@ -68,13 +78,16 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     metrics: options.metrics,
     services: {
       identify: identify(),
-      ping: ping(),
+      // libp2p's connection monitor pings every connection too; one stream per direction
+      // (the default) makes an application's ping fail when it meets the monitor's
+      ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
       dht: kadDHT({
         protocol: HEARSAY_DHT_PROTOCOL,
         clientMode: false,
         peerInfoMapper: passthroughMapper,
         ...options.dht
       }),
+      ...(bootstrapAddrs.length > 0 ? { bootstrapRedial: bootstrapRedial({ list: bootstrapAddrs }) } : {}),
       ...options.services
     },
     ...options.libp2p,

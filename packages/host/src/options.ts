@@ -41,8 +41,16 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
   services?: ServiceFactoryMap<S>
   /** A libp2p metrics implementation, e.g. `prometheusMetrics()` from `@libp2p/prometheus-metrics`. */
   metrics?: Libp2pOptions['metrics']
-  /** Options of the TCP transport, e.g. `dialOpts.localAddress` to dial from a chosen source IP. */
+  /** Options of the TCP transport. */
   tcp?: TCPOptions
+  /**
+   * Source IP of outgoing TCP connections. Set it to the host's own `127.A.B.C` when several
+   * hosts share one machine, so each appears to its peers from its own address (and netgroup)
+   * as it would on a real network; only loopback targets are reachable from a loopback source.
+   *
+   * @default undefined — the operating system chooses
+   */
+  dialFrom?: string
   /** Use this identity instead of the one in `dataDir` (or an ephemeral one). */
   privateKey?: PrivateKey
   /**

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHost, type Host } from '@hearsay/host'
+import { createTestnet } from '@hearsay/host/testnet'
+import { waitFor } from './helpers/wait.ts'
+
+/** Listen on, and dial from, 127.0.1.<n>. */
+function onLoopback (n: number): { listen: string[], dialFrom: string } {
+  return { listen: [`/ip4/127.0.1.${n}/tcp/0`], dialFrom: `127.0.1.${n}` }
+}
+
+describe('hosts over TCP on loopback', function () {
+  this.timeout(120_000)
+  const hosts: Host[] = []
+  afterEach(async () => { await Promise.all(hosts.splice(0).map(async h => { await h.stop() })) })
+
+  it('two hosts connect with Noise and Yamux and ping', async () => {
+    const a = await createHost()
+    hosts.push(a)
+    const b = await createHost({ bootstrap: [a.getMultiaddrs()[0].toString()] })
+    hosts.push(b)
+    await waitFor(() => b.getConnections(a.peerId).length > 0, { what: 'b connected to a' })
+    const conn = b.getConnections(a.peerId)[0]
+    assert.equal(conn.encryption, '/noise')
+    assert.equal(conn.multiplexer, '/yamux/1.0.0')
+    assert.match(conn.remoteAddr.toString(), /^\/ip4\/127\.0\.0\.1\/tcp\//)
+    const rtt = await b.services.ping.ping(a.peerId)
+    assert.ok(rtt >= 0 && rtt < 1000, `rtt ${rtt}`)
+  })
+
+  it('ten hosts joined through one bootstrap host find each other through the DHT and ping', async () => {
+    // each host gets its own loopback address, as on a real network: libp2p limits inbound
+    // connections per source IP, and ten hosts all dialling from 127.0.0.1 would trip it
+    const boot = await createHost(onLoopback(1))
+    hosts.push(boot)
+    const bootAddr = boot.getMultiaddrs()[0].toString()
+    const rest = await Promise.all(Array.from({ length: 9 }, async (_, i) => createHost({ ...onLoopback(i + 2), bootstrap: [bootAddr] })))
+    hosts.push(...rest)
+    await waitFor(() => rest.every(h => h.getConnections(boot.peerId).length > 0), { what: 'all connected to bootstrap' })
+    // host 1 looks up every other host by PeerId alone: only the DHT can tell it their addresses
+    const seeker = rest[0]
+    for (const target of rest.slice(1)) {
+      const info = await seeker.peerRouting.findPeer(target.peerId, { signal: AbortSignal.timeout(20_000) })
+      assert.equal(info.id.toString(), target.peerId.toString())
+      assert.ok(info.multiaddrs.some(ma => ma.toString().startsWith('/ip4/127.0.1.')), 'a dialable address')
+      const rtt = await seeker.services.ping.ping(info.multiaddrs)
+      assert.ok(rtt >= 0)
+    }
+  })
+
+  it('a restart with the same dataDir keeps the PeerId and what it learned', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hearsay-restart-'))
+    try {
+      const other = await createHost()
+      hosts.push(other)
+      let host = await createHost({ dataDir: dir })
+      const id = host.peerId.toString()
+      await host.dial(other.getMultiaddrs())
+      await waitFor(async () => (await host.peerStore.get(other.peerId)).protocols.length > 0, { what: 'identify' })
+      await host.stop()
+      host = await createHost({ dataDir: dir })
+      hosts.push(host)
+      assert.equal(host.peerId.toString(), id)
+      const known = await host.peerStore.get(other.peerId)
+      assert.ok(known.addresses.length > 0, 'the peer store survived the restart')
+      assert.ok(known.protocols.includes('/ipfs/ping/1.0.0'))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('in-memory testnet', function () {
+  this.timeout(120_000)
+
+  it('brings up 50 connected nodes and tears down without leaked handles', async () => {
+    const baseline = process.getActiveResourcesInfo().length
+    const net = await createTestnet({ nodes: 50, topology: { random: 3 }, seed: 'testnet-50' })
+    try {
+      assert.equal(net.nodes.length, 50)
+      for (const [a, b] of net.edges) {
+        assert.ok(net.nodes[a].getConnections(net.nodes[b].peerId).length > 0, `edge ${a}-${b} connected`)
+      }
+      const rtt = await net.nodes[0].services.ping.ping(net.nodes[net.edges.find(e => e[0] === 0)?.[1] ?? net.edges[0][1]].peerId)
+      assert.ok(rtt >= 0)
+      console.log(`      50 testnet nodes: rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`)
+    } finally {
+      await net.stop()
+    }
+    assert.ok(net.nodes.every(n => n.status === 'stopped'))
+    await waitFor(() => process.getActiveResourcesInfo().length <= baseline, {
+      what: 'timers and handles released', timeoutMs: 15_000
+    })
+  })
+})
