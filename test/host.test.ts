@@ -45,7 +45,7 @@ describe('hosts over TCP on loopback', function () {
       const info = await seeker.peerRouting.findPeer(target.peerId, { signal: AbortSignal.timeout(20_000) })
       assert.equal(info.id.toString(), target.peerId.toString())
       assert.ok(info.multiaddrs.some(ma => ma.toString().startsWith('/ip4/127.0.1.')), 'a dialable address')
-      const rtt = await seeker.services.ping.ping(info.multiaddrs)
+      const rtt = await seeker.services.ping.ping(info.id)
       assert.ok(rtt >= 0)
     }
   })

@@ -68,7 +68,10 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
       tcp({
         ...options.tcp,
         // @libp2p/tcp hands dialOpts to net.connect, whose localAddress its type omits
-        dialOpts: { ...options.tcp?.dialOpts, ...(options.dialFrom != null ? { localAddress: options.dialFrom } : {}) } as TCPOptions['dialOpts']
+        dialOpts: {
+          ...options.tcp?.dialOpts,
+          ...(options.dialFrom != null ? { localAddress: options.dialFrom } : {})
+        } as TCPOptions['dialOpts']
       }),
       ...(needsMemoryTransport(listen) ? [memory()] : [])
     ],

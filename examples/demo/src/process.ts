@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+
+/** One newline-delimited JSON event from a child process. */
+export interface ChildEvent {
+  event: string
+  [field: string]: any
+}
+
+/**
+ * A program run as a separate process that prints one JSON event per line on stdout and reads
+ * JSON commands on stdin. Every wait is bounded; `stop()` ends the process (SIGTERM, then
+ * SIGKILL after a grace period) so no child outlives its parent's run.
+ */
+export class JsonProcess {
+  readonly name: string
+  readonly events: ChildEvent[] = []
+  readonly #child: ChildProcess
+  readonly #waiters = new Set<() => void>()
+  #exited = false
+  #stderr = ''
+
+  constructor (name: string, script: string, args: string[]) {
+    this.name = name
+    this.#child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    createInterface({ input: this.#child.stdout! }).on('line', line => {
+      try {
+        this.events.push(JSON.parse(line))
+      } catch {
+        this.events.push({ event: 'output', line })
+      }
+      this.#wake()
+    })
+    this.#child.stderr!.on('data', (chunk: Buffer) => { this.#stderr = (this.#stderr + chunk.toString()).slice(-4000) })
+    this.#child.on('exit', () => { this.#exited = true; this.#wake() })
+  }
+
+  #wake (): void {
+    for (const waiter of this.#waiters) waiter()
+  }
+
+  /** Send one command as a JSON line. */
+  send (command: Record<string, unknown>): void {
+    this.#child.stdin!.write(JSON.stringify(command) + '\n')
+  }
+
+  /** Resolve with the first event (from `fromIndex` on) that `match` accepts; reject on timeout or exit. */
+  async waitFor (match: (e: ChildEvent) => boolean, timeoutMs: number, fromIndex = 0): Promise<ChildEvent> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = this.events.slice(fromIndex).find(match)
+        if (found != null) finish(() => { resolve(found) })
+        else if (this.#exited) finish(() => { reject(new Error(`${this.name} exited${this.#stderr !== '' ? `: ${this.#stderr.trim()}` : ''}`)) })
+      }
+      const timer = setTimeout(() => { finish(() => { reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms`)) }) }, timeoutMs)
+      const finish = (settle: () => void): void => {
+        clearTimeout(timer)
+        this.#waiters.delete(check)
+        settle()
+      }
+      this.#waiters.add(check)
+      check()
+    })
+  }
+
+  /** Stop the process: close stdin and SIGTERM, SIGKILL if it has not exited after `graceMs`. */
+  async stop (graceMs = 5_000): Promise<void> {
+    if (this.#exited) return
+    const exited = new Promise<void>(resolve => { this.#child.once('exit', () => { resolve() }) })
+    this.#child.stdin!.end()
+    this.#child.kill('SIGTERM')
+    const timer = setTimeout(() => { this.#child.kill('SIGKILL') }, graceMs)
+    await exited
+    clearTimeout(timer)
+  }
+}

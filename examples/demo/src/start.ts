@@ -1,0 +1,97 @@
+/**
+ * The quick-start demo: 5 hearsay hosts as separate processes on loopback, host i on
+ * 127.0.0.<i+1> (each its own source address, as machines on a network would be; libp2p limits
+ * inbound connections per source IP, which one shared address would trip). Host 0 is the
+ * bootstrap host; hosts 1–4 know only its address. Each host then looks up every other host by
+ * PeerId through the DHT and pings it; the demo prints the resulting topology and round-trip
+ * times, stops every process and exits 0 (1 if anything failed).
+ */
+import { fileURLToPath } from 'node:url'
+import { JsonProcess, type ChildEvent } from './process.ts'
+
+const NODES = 5
+const STEP_TIMEOUT_MS = 30_000
+const nodeScript = fileURLToPath(new URL('./node.ts', import.meta.url))
+
+function short (peerId: string): string {
+  return `${peerId.slice(0, 8)}…${peerId.slice(-4)}`
+}
+
+function median (values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+async function main (): Promise<void> {
+  const started = performance.now()
+  const procs: JsonProcess[] = []
+  const shutdown = async (): Promise<void> => { await Promise.all(procs.map(async p => { await p.stop() })) }
+  process.once('SIGINT', () => { void shutdown().then(() => process.exit(130)) })
+  process.once('SIGTERM', () => { void shutdown().then(() => process.exit(143)) })
+
+  try {
+    console.log(`hearsay demo: ${NODES} hosts, each its own process, on 127.0.0.1-${NODES}\n`)
+    const onLoopback = (i: number): string[] => ['--listen', `/ip4/127.0.0.${i + 1}/tcp/0`, '--dial-from', `127.0.0.${i + 1}`]
+    procs.push(new JsonProcess('host #0', nodeScript, onLoopback(0)))
+    const boot = await procs[0].waitFor(e => e.event === 'listening', STEP_TIMEOUT_MS)
+    for (let i = 1; i < NODES; i++) {
+      procs.push(new JsonProcess(`host #${i}`, nodeScript, [...onLoopback(i), '--bootstrap', boot.addrs[0]]))
+    }
+    const listening = [boot, ...await Promise.all(procs.slice(1).map(async p => p.waitFor(e => e.event === 'listening', STEP_TIMEOUT_MS)))]
+    const ids = listening.map(e => e.peerId as string)
+    const index = new Map(ids.map((id, i) => [id, i]))
+    for (const [i, e] of listening.entries()) {
+      console.log(`  #${i}  ${short(e.peerId)}  ${e.addrs[0].split('/p2p/')[0]}${i === 0 ? '   (bootstrap)' : '   bootstrap: #0'}`)
+    }
+
+    // every host looks up every other host by PeerId alone (only the DHT can tell it their
+    // addresses), then pings each over the connection the lookup opened
+    const runOn = async (i: number, cmd: string): Promise<ChildEvent[]> => {
+      const mark = procs[i].events.length
+      procs[i].send({ cmd, peers: ids.filter((_, j) => j !== i) })
+      await procs[i].waitFor(e => e.event === `${cmd}-done`, STEP_TIMEOUT_MS, mark)
+      return procs[i].events.slice(mark)
+    }
+    const lookupEvents = (await Promise.all(procs.map(async (_, i) => runOn(i, 'lookup')))).flat()
+    // one host pings at a time: five processes share this machine's cores
+    const pingEvents: ChildEvent[][] = []
+    for (let i = 0; i < procs.length; i++) pingEvents.push(await runOn(i, 'ping'))
+
+    const peerMarks = procs.map(p => p.events.length)
+    for (const p of procs) p.send({ cmd: 'peers' })
+    const peers = await Promise.all(procs.map(async (p, i) => p.waitFor(e => e.event === 'peers', STEP_TIMEOUT_MS, peerMarks[i])))
+
+    console.log('\ntopology (who is connected to whom after the lookups; #0 introduced everyone):')
+    for (const [i, e] of peers.entries()) {
+      const links = [...new Set((e.connections as string[]).map(id => `#${index.get(id) ?? '?'}`))].sort()
+      console.log(`  #${i} ── ${links.join(' ')}`)
+    }
+
+    console.log('\nround trip in ms (median of 5 pings; row pings column):')
+    console.log('        ' + ids.map((_, j) => `#${j}`.padStart(7)).join(''))
+    let failures = 0
+    for (const [i, rows] of pingEvents.entries()) {
+      const cells = ids.map((id, j) => {
+        if (i === j) return '-'.padStart(7)
+        const r = rows.find(e => e.event === 'ping' && e.peer === id)
+        if (r == null) { failures++; return 'FAIL'.padStart(7) }
+        return median(r.rttMs).toFixed(2).padStart(7)
+      })
+      console.log(`  #${i}   ${cells.join('')}`)
+    }
+    for (const e of [...lookupEvents, ...pingEvents.flat()]) {
+      if (e.event === 'lookup-failed' || e.event === 'ping-failed') console.log(`  ${e.event}: ${e.peer}: ${e.message}`)
+    }
+    const lookups = lookupEvents.filter(e => e.event === 'found').map(e => e.lookupMs as number)
+    console.log(`\nDHT lookups: median ${median(lookups).toFixed(1)} ms, max ${Math.max(...lookups).toFixed(1)} ms`)
+    console.log(`${ids.length * (ids.length - 1) - failures}/${ids.length * (ids.length - 1)} pairs reached; demo took ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    if (failures > 0) process.exitCode = 1
+  } finally {
+    await shutdown()
+  }
+}
+
+main().catch(err => {
+  console.error(`demo failed: ${err?.message ?? err}`)
+  process.exitCode = 1
+})
