@@ -5,7 +5,7 @@ import { identify, type Identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping, type Ping } from '@libp2p/ping'
-import { tcp, type TCPOptions } from '@libp2p/tcp'
+import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { Libp2p, ServiceMap } from '@libp2p/interface'
 import { bootstrapRedial } from './bootstrap-redial.ts'
@@ -67,11 +67,11 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     transports: [
       tcp({
         ...options.tcp,
-        // @libp2p/tcp hands dialOpts to net.connect, whose localAddress its type omits
+        // @libp2p/tcp hands dialOpts to net.connect, so localAddress reaches the socket
         dialOpts: {
           ...options.tcp?.dialOpts,
           ...(options.dialFrom != null ? { localAddress: options.dialFrom } : {})
-        } as TCPOptions['dialOpts']
+        }
       }),
       ...(needsMemoryTransport(listen) ? [memory()] : [])
     ],
