@@ -7,6 +7,7 @@ import { memory } from '@libp2p/memory'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import { scoring, type Scoring } from '@hearsay/scoring'
 import type { Libp2p, ServiceMap } from '@libp2p/interface'
 import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
@@ -22,6 +23,8 @@ export interface DefaultServices extends ServiceMap {
   identify: Identify
   ping: Ping
   dht: KadDHT
+  /** Misbehaviour scores and bans; every hearsay protocol reports into it (`PeerReporter`). */
+  scoring: Scoring
 }
 
 /** A hearsay host: a js-libp2p node with the default services and the caller's own. */
@@ -60,6 +63,9 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     }))
   }
 
+  // one ledger per host: its gater refuses banned peers in both directions
+  const scoringService = scoring(options.scoring)
+
   const libp2pOptions: Libp2pOptions<any> = {
     privateKey,
     datastore,
@@ -78,6 +84,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    connectionGater: scoringService.connectionGater,
     metrics: options.metrics,
     services: {
       identify: identify(),
@@ -90,6 +97,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
         peerInfoMapper: passthroughMapper,
         ...options.dht
       }),
+      scoring: scoringService,
       ...(bootstrapAddrs.length > 0 ? { bootstrapRedial: bootstrapRedial({ list: bootstrapAddrs }) } : {}),
       ...options.services
     },

@@ -1,5 +1,6 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { KadDHTInit } from '@libp2p/kad-dht'
+import type { ScoringInit } from '@hearsay/scoring'
 import type { TCPOptions } from '@libp2p/tcp'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
 import type { PrivateKey, ServiceMap } from '@libp2p/interface'
@@ -37,6 +38,14 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    * addresses are shared; use `removePrivateAddressesMapper` on the public internet).
    */
   dht?: KadDHTInit
+  /**
+   * Scoring settings (`@hearsay/scoring`): threshold, ban duration, decay, your own infraction
+   * weights, allow-list. Scoring always runs, and its connection gater refuses banned peers;
+   * a `connectionGater` passed in `libp2p` replaces that gater.
+   *
+   * @default threshold 100, bans of 24 h, points halve every hour
+   */
+  scoring?: ScoringInit
   /** Extra services to run on the host, keyed by name (`node.services.<name>`). */
   services?: ServiceFactoryMap<S>
   /** A libp2p metrics implementation, e.g. `prometheusMetrics()` from `@libp2p/prometheus-metrics`. */
