@@ -11,6 +11,7 @@ import { scoring, type Scoring } from '@hearsay/scoring'
 import type { Libp2p, ServiceMap } from '@libp2p/interface'
 import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
+import { combineGaters } from './gaters.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { needsMemoryTransport, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
@@ -84,7 +85,6 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    connectionGater: scoringService.connectionGater,
     metrics: options.metrics,
     services: {
       identify: identify(),
@@ -102,6 +102,9 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
       ...options.services
     },
     ...options.libp2p,
+    connectionGater: options.libp2p?.connectionGater == null
+      ? scoringService.connectionGater
+      : combineGaters(scoringService.connectionGater, options.libp2p.connectionGater),
     start: false
   }
 

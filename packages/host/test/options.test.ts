@@ -68,6 +68,21 @@ describe('createHost options', () => {
     assert.equal(second.peerId.toString(), id)
   })
 
+  it('combines a user connection gater with the scoring gater', async () => {
+    const allowed = await createHost()
+    const blocked = await createHost()
+    const banned = await createHost()
+    hosts.push(allowed, blocked, banned)
+    const host = await createHost({
+      libp2p: { connectionGater: { denyDialPeer: (peer) => peer.equals(blocked.peerId) } }
+    })
+    hosts.push(host)
+    await host.services.scoring.ban(banned.peerId, { reason: 'test' })
+    await host.dial(allowed.getMultiaddrs())
+    await assert.rejects(host.dial(blocked.getMultiaddrs()), 'the user gater still applies')
+    await assert.rejects(host.dial(banned.getMultiaddrs()), 'the scoring gater still applies')
+  })
+
   it('does not start when start is false', async () => {
     const host = await createHost({ start: false })
     hosts.push(host)
