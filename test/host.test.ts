@@ -4,12 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHost, type Host } from '@hearsay/host'
 import { createTestnet } from '@hearsay/host/testnet'
+import { onLoopback } from './helpers/loopback.ts'
 import { waitFor } from './helpers/wait.ts'
-
-/** Listen on, and dial from, 127.0.1.<n>. */
-function onLoopback (n: number): { listen: string[], dialFrom: string } {
-  return { listen: [`/ip4/127.0.1.${n}/tcp/0`], dialFrom: `127.0.1.${n}` }
-}
 
 describe('hosts over TCP on loopback', function () {
   this.timeout(120_000)
@@ -33,10 +29,10 @@ describe('hosts over TCP on loopback', function () {
   it('ten hosts joined through one bootstrap host find each other through the DHT and ping', async () => {
     // each host gets its own loopback address, as on a real network: libp2p limits inbound
     // connections per source IP, and ten hosts all dialling from 127.0.0.1 would trip it
-    const boot = await createHost(onLoopback(1))
+    const boot = await createHost(onLoopback(1, 1))
     hosts.push(boot)
     const bootAddr = boot.getMultiaddrs()[0].toString()
-    const rest = await Promise.all(Array.from({ length: 9 }, async (_, i) => createHost({ ...onLoopback(i + 2), bootstrap: [bootAddr] })))
+    const rest = await Promise.all(Array.from({ length: 9 }, async (_, i) => createHost({ ...onLoopback(1, i + 2), bootstrap: [bootAddr] })))
     hosts.push(...rest)
     await waitFor(() => rest.every(h => h.getConnections(boot.peerId).length > 0), { what: 'all connected to bootstrap' })
     // host 1 looks up every other host by PeerId alone: only the DHT can tell it their addresses

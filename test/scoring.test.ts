@@ -3,12 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHost, type Host } from '@hearsay/host'
+import { onLoopback } from './helpers/loopback.ts'
 import { waitFor } from './helpers/wait.ts'
-
-/** Listen on, and dial from, 127.0.2.<n>. */
-function onLoopback (n: number): { listen: string[], dialFrom: string } {
-  return { listen: [`/ip4/127.0.2.${n}/tcp/0`], dialFrom: `127.0.2.${n}` }
-}
 
 describe('scoring on hosts', function () {
   this.timeout(60_000)
@@ -22,9 +18,9 @@ describe('scoring on hosts', function () {
   it('createHost wires scoring: a peer reported over the threshold is cut off, refused both ways, and still refused after a restart', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hearsay-scoring-'))
     dirs.push(dir)
-    let judge = await createHost({ ...onLoopback(1), dataDir: dir })
+    let judge = await createHost({ ...onLoopback(2, 1), dataDir: dir })
     const judgeAddr = judge.getMultiaddrs()[0]
-    const offender = await createHost({ ...onLoopback(2), bootstrap: [judgeAddr.toString()] })
+    const offender = await createHost({ ...onLoopback(2, 2), bootstrap: [judgeAddr.toString()] })
     hosts.push(offender)
     await waitFor(() => judge.getConnections(offender.peerId).length > 0, { what: 'offender connected' })
 
@@ -42,7 +38,7 @@ describe('scoring on hosts', function () {
     await waitFor(() => judge.getConnections(offender.peerId).length === 0, { what: 'inbound refused', timeoutMs: 1000 })
 
     await judge.stop()
-    judge = await createHost({ ...onLoopback(1), dataDir: dir })
+    judge = await createHost({ ...onLoopback(2, 1), dataDir: dir })
     hosts.push(judge)
     assert.ok(judge.services.scoring.isBanned(offender.peerId), 'the ban survived the restart')
     await assert.rejects(judge.dial(offender.getMultiaddrs()))

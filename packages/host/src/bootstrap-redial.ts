@@ -1,6 +1,7 @@
 import type { AbortOptions, ComponentLogger, Connection, Logger, PeerId, Startable } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { p2pComponent } from './options.ts'
 
 /** Components the redialer needs from libp2p. */
 export interface BootstrapRedialComponents {
@@ -36,7 +37,7 @@ class BootstrapRedial implements Startable {
 
   constructor (components: BootstrapRedialComponents, init: BootstrapRedialInit) {
     this.#components = components
-    this.#peers = init.list.map(addr => ({ id: peerIdFromString(addr.getComponents().find(c => c.name === 'p2p')?.value ?? ''), addr }))
+    this.#peers = init.list.map(addr => ({ id: peerIdFromString(p2pComponent(addr) ?? ''), addr }))
     this.#initialDelayMs = init.initialDelayMs ?? 250
     this.#maxAttempts = init.maxAttempts ?? 8
     this.#log = components.logger.forComponent('hearsay:host:bootstrap')

@@ -90,11 +90,16 @@ export function parseMultiaddrs (option: string, values: readonly string[] | und
 export function parseBootstrap (values: readonly string[] | undefined): Multiaddr[] {
   const addrs = parseMultiaddrs('bootstrap', values)
   for (const addr of addrs) {
-    if (addr.getComponents().find(c => c.name === 'p2p') == null) {
+    if (p2pComponent(addr) == null) {
       throw new InvalidOptionError('bootstrap', `"${addr.toString()}" has no /p2p/<peer id> component`)
     }
   }
   return addrs
+}
+
+/** The peer id string in an address's `/p2p/<id>` component, if it has one. */
+export function p2pComponent (addr: Multiaddr): string | undefined {
+  return addr.getComponents().find(c => c.name === 'p2p')?.value
 }
 
 /** Which transports the listen addresses need: memory when any is `/memory/...`. */

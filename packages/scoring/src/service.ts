@@ -4,7 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { scoringConnectionGater, type GaterPolicy } from './gater.ts'
 import { ipOf } from './ip.ts'
 import { Ledger, type BanRecord } from './ledger.ts'
-import { BanStore, DEFAULT_BAN_PREFIX } from './store.ts'
+import { BanStore, DEFAULT_BAN_PREFIX, banFields } from './store.ts'
 import { DEFAULT_TAG_NAME, TagWriter } from './tags.ts'
 import type {
   Ban, PeerUnbanned, Scoring, ScoringBanOptions, ScoringComponents, ScoringEvents, ScoringFactory, ScoringInit
@@ -171,7 +171,7 @@ class ScoringService extends TypedEventEmitter<ScoringEvents> implements Scoring
     this.#armExpiry()
     this.#log('banned %p until %s (strike %d%s): %s', peerId, formatTime(record.until), record.strikes,
       record.ips.length > 0 ? `, IPs ${record.ips.join(' ')}` : '', record.reason)
-    const ban = { ...toBanFields(record), peerId }
+    const ban = { ...banFields(record), peerId }
     this.safeDispatchEvent('peer:banned', { detail: ban })
     return ban
   }
@@ -301,20 +301,9 @@ function isPeerId (key: string): boolean {
   }
 }
 
-function toBanFields (record: BanRecord): Omit<Ban, 'peerId'> {
-  return {
-    reason: record.reason,
-    since: record.since,
-    until: record.until,
-    strikes: record.strikes,
-    ips: [...record.ips],
-    manual: record.manual
-  }
-}
-
 function toBan (record: BanRecord): Ban | undefined {
   try {
-    return { ...toBanFields(record), peerId: peerIdFromString(record.peer) }
+    return { ...banFields(record), peerId: peerIdFromString(record.peer) }
   } catch {
     return undefined
   }

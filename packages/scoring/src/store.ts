@@ -20,17 +20,25 @@ interface StoredBan {
   manual: boolean
 }
 
+/** A fresh copy of a ban's fields but the peer (with its own `ips` array), for storage and events. */
+export function banFields (record: BanRecord): Omit<BanRecord, 'peer' | 'ips'> & { ips: string[] } {
+  return {
+    reason: record.reason,
+    since: record.since,
+    until: record.until,
+    strikes: record.strikes,
+    ips: [...record.ips],
+    manual: record.manual
+  }
+}
+
 /** Serialise a ban for the datastore. */
 export function encodeBan (record: BanRecord): Uint8Array {
   const stored: StoredBan = {
     v: FORMAT_VERSION,
     peer: record.peer,
-    reason: record.reason,
-    since: record.since,
-    until: Number.isFinite(record.until) ? record.until : null,
-    strikes: record.strikes,
-    ips: [...record.ips],
-    manual: record.manual
+    ...banFields(record),
+    until: Number.isFinite(record.until) ? record.until : null
   }
   return new TextEncoder().encode(JSON.stringify(stored))
 }
@@ -51,15 +59,8 @@ export function decodeBan (bytes: Uint8Array): BanRecord | string {
   const record = { ...parsed, until: parsed.until === null ? Number.POSITIVE_INFINITY : parsed.until }
   delete record.v
   if (!isBanRecord(record)) return 'missing or invalid fields'
-  return {
-    peer: record.peer,
-    reason: record.reason,
-    since: record.since,
-    until: record.until,
-    strikes: record.strikes,
-    ips: [...record.ips],
-    manual: record.manual
-  }
+  // copy only the known fields: anything else in the stored JSON is dropped
+  return { peer: record.peer, ...banFields(record) }
 }
 
 /** One entry found under the prefix: its key's last segment and what it decoded to. */
