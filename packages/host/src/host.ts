@@ -8,6 +8,7 @@ import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { scoring, type Scoring } from '@hearsay/scoring'
+import { gossip, type Gossip } from '@hearsay/gossip'
 import type { Libp2p, ServiceMap } from '@libp2p/interface'
 import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
@@ -26,14 +27,16 @@ export interface DefaultServices extends ServiceMap {
   dht: KadDHT
   /** Misbehaviour scores and bans; every hearsay protocol reports into it (`PeerReporter`). */
   scoring: Scoring
+  /** Publish/subscribe with a relay strategy per topic (`@hearsay/gossip`). */
+  gossip: Gossip
 }
 
 /** A hearsay host: a js-libp2p node with the default services and the caller's own. */
 export type Host<S extends ServiceMap = ServiceMap> = Libp2p<DefaultServices & S>
 
 /**
- * Create a js-libp2p 3 node with TCP + Noise + Yamux, identify, ping and a Kademlia DHT, plus
- * the services in `options.services`. It is started unless `options.start` is `false`.
+ * Create a js-libp2p 3 node with TCP + Noise + Yamux, identify, ping, a Kademlia DHT, scoring and
+ * gossip, plus the services in `options.services`. It is started unless `options.start` is `false`.
  *
  * @throws {@link InvalidOptionError} naming the option when an address does not parse, the data
  * directory cannot be used, or a listen address cannot be bound
@@ -98,6 +101,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
         ...options.dht
       }),
       scoring: scoringService,
+      gossip: gossip(options.gossip),
       ...(bootstrapAddrs.length > 0 ? { bootstrapRedial: bootstrapRedial({ list: bootstrapAddrs }) } : {}),
       ...options.services
     },

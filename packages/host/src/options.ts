@@ -1,6 +1,7 @@
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { KadDHTInit } from '@libp2p/kad-dht'
 import type { ScoringInit } from '@hearsay/scoring'
+import type { GossipInit } from '@hearsay/gossip'
 import type { TCPOptions } from '@libp2p/tcp'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
 import type { PrivateKey, ServiceMap } from '@libp2p/interface'
@@ -46,6 +47,13 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    * @default threshold 100, bans of 24 h, points halve every hour
    */
   scoring?: ScoringInit
+  /**
+   * Gossip settings (`@hearsay/gossip`): wire limits, per-peer rate limits, the embedded
+   * gossipsub's options. Topics and their strategies are chosen at `subscribe` time.
+   *
+   * @default 1 MiB messages, 2000 frames a second per peer, gossipsub available
+   */
+  gossip?: GossipInit
   /** Extra services to run on the host, keyed by name (`node.services.<name>`). */
   services?: ServiceFactoryMap<S>
   /** A libp2p metrics implementation, e.g. `prometheusMetrics()` from `@libp2p/prometheus-metrics`. */

@@ -1,0 +1,53 @@
+import type { GossipMessage, MessageId } from '@hearsay/interface'
+
+/**
+ * Recent public messages, kept to answer `request` frames: bounded by total payload bytes and
+ * by age, oldest dropped first.
+ */
+export class MessageCache {
+  readonly #entries = new Map<MessageId, { message: GossipMessage, expires: number }>()
+  readonly #ttlMs: number
+  readonly #maxBytes: number
+  readonly #now: () => number
+  #bytes = 0
+
+  constructor (ttlMs: number, maxBytes: number, now: () => number) {
+    this.#ttlMs = ttlMs
+    this.#maxBytes = maxBytes
+    this.#now = now
+  }
+
+  get (id: MessageId): GossipMessage | undefined {
+    this.#expire()
+    return this.#entries.get(id)?.message
+  }
+
+  put (message: GossipMessage): void {
+    this.#expire()
+    if (this.#entries.has(message.id) || message.data.byteLength > this.#maxBytes) return
+    this.#entries.set(message.id, { message, expires: this.#now() + this.#ttlMs })
+    this.#bytes += message.data.byteLength
+    for (const [id, entry] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break
+      this.#remove(id, entry.message)
+    }
+  }
+
+  /** Payload bytes held. */
+  get bytes (): number {
+    return this.#bytes
+  }
+
+  #remove (id: MessageId, message: GossipMessage): void {
+    this.#entries.delete(id)
+    this.#bytes -= message.data.byteLength
+  }
+
+  #expire (): void {
+    const now = this.#now()
+    for (const [id, entry] of this.#entries) {
+      if (entry.expires > now) return
+      this.#remove(id, entry.message)
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { Stream } from '@libp2p/interface'
+
+/**
+ * Frames on their way to one peer. `stream.send()` buffers and returns false when the
+ * muxer's buffer is full; frames then wait here for `drain`, up to `maxBytes`, beyond which
+ * they are dropped (a slow peer must not grow our memory without bound).
+ */
+export class OutboundQueue {
+  readonly #maxBytes: number
+  readonly #onDrop: (bytes: number) => void
+  #stream: Stream | undefined
+  #waiting: Uint8Array[] = []
+  #waitingBytes = 0
+  #blocked = false
+  #closed = false
+
+  constructor (maxBytes: number, onDrop: (bytes: number) => void) {
+    this.#maxBytes = maxBytes
+    this.#onDrop = onDrop
+  }
+
+  /** The stream frames go to once it is open; frames queued before are sent now. */
+  attach (stream: Stream): void {
+    this.#stream = stream
+    this.#flush()
+  }
+
+  get attached (): boolean {
+    return this.#stream != null
+  }
+
+  push (bytes: Uint8Array): void {
+    if (this.#closed) return
+    if (this.#stream == null || this.#blocked || this.#waiting.length > 0) {
+      if (this.#waitingBytes + bytes.byteLength > this.#maxBytes) {
+        this.#onDrop(bytes.byteLength)
+        return
+      }
+      this.#waiting.push(bytes)
+      this.#waitingBytes += bytes.byteLength
+      return
+    }
+    this.#send(bytes)
+  }
+
+  close (): void {
+    this.#closed = true
+    this.#waiting = []
+    this.#waitingBytes = 0
+  }
+
+  #send (bytes: Uint8Array): void {
+    const stream = this.#stream
+    if (stream == null || stream.status !== 'open') return
+    if (!stream.send(bytes)) {
+      this.#blocked = true
+      stream.onDrain().then(() => {
+        this.#blocked = false
+        this.#flush()
+      }, () => {
+        // the stream closed or reset: nothing more can go through it
+        this.close()
+      })
+    }
+  }
+
+  #flush (): void {
+    while (this.#waiting.length > 0 && !this.#blocked && !this.#closed) {
+      const bytes = this.#waiting.shift() as Uint8Array
+      this.#waitingBytes -= bytes.byteLength
+      this.#send(bytes)
+    }
+  }
+}

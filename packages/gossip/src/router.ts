@@ -1,0 +1,376 @@
+import type {
+  Clock, Direction, GossipFrame, GossipMessage, GossipStrategy, HopInfo, InfractionName, MessageId,
+  PeerKey, Rng, StrategyContext, StrategySpec
+} from '@hearsay/interface'
+import { MessageCache } from './message-cache.ts'
+import { SeenCache } from './seen-cache.ts'
+
+/** What an application's validator says of a message. `reject` is an infraction; `ignore` is not. */
+export type ValidationResult = 'accept' | 'ignore' | 'reject'
+
+/** What a {@link TopicRouter} asks its environment to do. */
+export interface RouterEffects<Timer = unknown> {
+  send(peer: PeerKey, frame: GossipFrame): void
+  schedule(delayMs: number, timer: Timer): void
+  /** Hand a new valid message to the application. */
+  deliver(message: GossipMessage, from: PeerKey): void
+  /**
+   * Validate `message` from `from`, then call {@link TopicRouter.validated} — at once or later.
+   * Until then the id counts as seen, so copies from other peers are duplicates.
+   */
+  validate(message: GossipMessage, from: PeerKey): void
+  report(peer: PeerKey, infraction: InfractionName, detail?: string): void
+}
+
+/** Limits of one topic's router. Every one bounds memory a remote peer can make us spend. */
+export interface RouterLimits {
+  /** Largest payload accepted or published, in bytes. @default 1 MiB */
+  maxMessageBytes: number
+  /** How long a message id is remembered as seen. @default 10 min */
+  seenTtlMs: number
+  /** Most message ids remembered as seen. @default 100 000 */
+  seenMax: number
+  /** How long a public message is kept to answer requests. @default 2 min */
+  cacheTtlMs: number
+  /** Most payload bytes kept to answer requests. @default 32 MiB */
+  cacheMaxBytes: number
+  /** Most messages waiting for the validator, in all. @default 1024 */
+  maxPendingValidations: number
+  /** Most messages from one peer waiting for the validator. @default 256 */
+  maxPendingPerPeer: number
+  /** Most validated stem-phase messages held private. @default 10 000 */
+  maxStemPool: number
+}
+
+/** Defaults of {@link RouterLimits}. */
+export const ROUTER_DEFAULTS: Readonly<RouterLimits> = Object.freeze({
+  maxMessageBytes: 1024 * 1024,
+  seenTtlMs: 10 * 60_000,
+  seenMax: 100_000,
+  cacheTtlMs: 2 * 60_000,
+  cacheMaxBytes: 32 * 1024 * 1024,
+  maxPendingValidations: 1024,
+  maxPendingPerPeer: 256,
+  maxStemPool: 10_000
+})
+
+/** Counters of one topic on one node. Payload bytes only: frame overhead is not counted. */
+export interface TopicStats {
+  /** Name of the topic's strategy. */
+  strategy: string
+  /** Subscribed peers. */
+  peers: number
+  /** Messages this node published. */
+  published: number
+  /** Message and stem frames received, duplicates included. */
+  received: number
+  /** Received messages this node already knew. */
+  duplicates: number
+  /** Messages handed to the application. */
+  delivered: number
+  /** Messages the validator rejected (each an infraction of the sender). */
+  rejected: number
+  /** Messages the validator ignored. */
+  ignored: number
+  /** Messages dropped because too many were waiting for the validator. */
+  dropped: number
+  /** Message and stem frames sent. */
+  sent: number
+  /** Payload bytes received in message and stem frames. */
+  bytesIn: number
+  /** Payload bytes sent in message and stem frames. */
+  bytesOut: number
+  /** Ids received in announce frames. */
+  announcedIn: number
+  /** Ids sent in announce frames. */
+  announcedOut: number
+  /** Ids received in request frames. */
+  requestedIn: number
+  /** Ids sent in request frames. */
+  requestedOut: number
+  /** Requested messages answered from the cache. */
+  served: number
+}
+
+interface Pending {
+  message: GossipMessage
+  from: PeerKey
+  type: 'message' | 'stem'
+  hop: HopInfo
+}
+
+interface Stemmed {
+  message: GossipMessage
+  /** `undefined` for this node's own messages */
+  from?: PeerKey
+}
+
+/** Options of {@link TopicRouter}. */
+export interface TopicRouterInit<Timer> {
+  topic: string
+  spec: StrategySpec<Timer>
+  clock: Clock
+  rng: Rng
+  effects: RouterEffects<Timer>
+  limits?: Partial<RouterLimits>
+}
+
+/**
+ * The sans-IO core every strategy shares: one topic on one node. It drops duplicates and
+ * oversized payloads, runs messages past the application's validator, keeps the seen set,
+ * the request cache and the private stem pool, counts everything, and hands each new valid
+ * message to the topic's {@link GossipStrategy} exactly once.
+ */
+export class TopicRouter<Timer = unknown> {
+  readonly topic: string
+  readonly limits: Readonly<RouterLimits>
+  readonly #spec: StrategySpec<Timer>
+  readonly #strategy: GossipStrategy<Timer>
+  readonly #effects: RouterEffects<Timer>
+  readonly #peers = new Map<PeerKey, Direction>()
+  readonly #seen: SeenCache<MessageId>
+  readonly #cache: MessageCache
+  readonly #stemPool = new Map<MessageId, Stemmed>()
+  readonly #pending = new Map<MessageId, Pending>()
+  readonly #pendingPerPeer = new Map<PeerKey, number>()
+  readonly #stats: Omit<TopicStats, 'strategy' | 'peers'> = {
+    published: 0, received: 0, duplicates: 0, delivered: 0, rejected: 0, ignored: 0, dropped: 0,
+    sent: 0, bytesIn: 0, bytesOut: 0, announcedIn: 0, announcedOut: 0, requestedIn: 0, requestedOut: 0, served: 0
+  }
+
+  constructor (init: TopicRouterInit<Timer>) {
+    this.topic = init.topic
+    this.limits = Object.freeze({ ...ROUTER_DEFAULTS, ...init.limits })
+    this.#spec = init.spec
+    this.#effects = init.effects
+    const now = (): number => init.clock.now()
+    this.#seen = new SeenCache(this.limits.seenTtlMs, this.limits.seenMax, now)
+    this.#cache = new MessageCache(this.limits.cacheTtlMs, this.limits.cacheMaxBytes, now)
+    const context: StrategyContext<Timer> = {
+      clock: init.clock,
+      rng: init.rng,
+      peers: () => this.#peers,
+      send: (peer, frame) => { this.#send(peer, frame) },
+      schedule: (delayMs, timer) => { this.#effects.schedule(delayMs, timer) },
+      has: id => this.has(id),
+      fluff: message => { this.#fluff(message) },
+      report: (peer, infraction, detail) => { this.#effects.report(peer, infraction, detail) }
+    }
+    this.#strategy = init.spec.create(context)
+  }
+
+  /** The strategy's name. */
+  get strategy (): string {
+    return this.#spec.name
+  }
+
+  /** Whether `id` is known: seen, published, pending validation or in the stem pool. */
+  has (id: MessageId): boolean {
+    return this.#seen.has(id) || this.#pending.has(id) || this.#stemPool.has(id)
+  }
+
+  addPeer (peer: PeerKey, direction: Direction): void {
+    if (this.#peers.get(peer) === direction) return
+    if (this.#peers.has(peer)) this.#strategy.removePeer(peer)
+    this.#peers.set(peer, direction)
+    this.#strategy.addPeer(peer, direction)
+  }
+
+  removePeer (peer: PeerKey): void {
+    if (!this.#peers.delete(peer)) return
+    this.#strategy.removePeer(peer)
+  }
+
+  /**
+   * Publish a message of this node. Returns false, doing nothing, when the id is already known
+   * (a repeated publish is idempotent).
+   *
+   * @throws RangeError when the payload is over `maxMessageBytes`
+   */
+  publish (message: GossipMessage): boolean {
+    if (message.data.byteLength > this.limits.maxMessageBytes) {
+      throw new RangeError(`message of ${message.data.byteLength} bytes is over the limit of ${this.limits.maxMessageBytes}`)
+    }
+    if (this.has(message.id)) return false
+    this.#seen.add(message.id)
+    this.#stats.published++
+    if (this.#spec.stems === true) {
+      this.#holdStem(message.id, { message })
+    } else {
+      this.#cache.put(message)
+    }
+    this.#strategy.publish(message)
+    return true
+  }
+
+  /** A decoded frame of this topic arrived from `peer`. */
+  receive (peer: PeerKey, frame: GossipFrame): void {
+    switch (frame.type) {
+      case 'message':
+        this.#receiveMessage(peer, frame.message, { ttl: frame.ttl, hops: frame.hops })
+        return
+      case 'stem':
+        if (this.#spec.stems !== true || this.#strategy.onStem == null) {
+          this.#effects.report(peer, 'unexpected-frame', `stem frame on topic "${this.topic}" relayed by ${this.#spec.name}`)
+          return
+        }
+        this.#receiveStem(peer, frame.message)
+        return
+      case 'announce':
+        if (this.#strategy.onAnnounce == null) {
+          this.#effects.report(peer, 'unexpected-frame', `announce frame on topic "${this.topic}" relayed by ${this.#spec.name}`)
+          return
+        }
+        this.#stats.announcedIn += frame.ids.length
+        this.#strategy.onAnnounce(peer, frame.ids)
+        return
+      case 'request':
+        this.#serve(peer, frame.ids)
+    }
+  }
+
+  /** The validator's answer for a message handed to {@link RouterEffects.validate}. */
+  validated (id: MessageId, result: ValidationResult): void {
+    const pending = this.#pending.get(id)
+    if (pending == null) return
+    this.#pending.delete(id)
+    this.#release(pending.from)
+    if (result === 'reject') {
+      this.#stats.rejected++
+      this.#effects.report(pending.from, 'invalid-message', `validator rejected ${id.slice(0, 16)} on "${this.topic}"`)
+      return
+    }
+    if (result === 'ignore') {
+      this.#stats.ignored++
+      return
+    }
+    if (pending.type === 'stem') {
+      this.#holdStem(id, { message: pending.message, from: pending.from })
+      this.#strategy.onStem?.(pending.message, pending.from)
+      return
+    }
+    this.#makePublic(pending.message, pending.from)
+    this.#strategy.onMessage(pending.message, pending.from, pending.hop)
+  }
+
+  /** A timer scheduled through {@link RouterEffects.schedule} fired. */
+  timer (timer: Timer): void {
+    this.#strategy.timer(timer)
+  }
+
+  /** A copy of the counters. */
+  stats (): TopicStats {
+    return { strategy: this.#spec.name, peers: this.#peers.size, ...this.#stats }
+  }
+
+  #receiveMessage (peer: PeerKey, message: GossipMessage, hop: HopInfo): void {
+    if (!this.#accountIn(peer, message)) return
+    const stemmed = this.#stemPool.get(message.id)
+    if (stemmed != null) {
+      // seen privately in the stem phase and validated then; now it is public
+      this.#stemPool.delete(message.id)
+      this.#makePublic(message, peer, stemmed.from == null)
+      this.#strategy.onMessage(message, peer, hop)
+      return
+    }
+    if (this.#seen.has(message.id) || this.#pending.has(message.id)) {
+      this.#stats.duplicates++
+      this.#strategy.onDuplicate?.(message.id, peer, 'message')
+      return
+    }
+    this.#startValidation({ message, from: peer, type: 'message', hop })
+  }
+
+  #receiveStem (peer: PeerKey, message: GossipMessage): void {
+    if (!this.#accountIn(peer, message)) return
+    if (this.has(message.id)) {
+      this.#stats.duplicates++
+      this.#strategy.onDuplicate?.(message.id, peer, 'stem')
+      return
+    }
+    this.#startValidation({ message, from: peer, type: 'stem', hop: {} })
+  }
+
+  /** Count an incoming payload; false (after reporting) when it is over the size limit. */
+  #accountIn (peer: PeerKey, message: GossipMessage): boolean {
+    this.#stats.received++
+    this.#stats.bytesIn += message.data.byteLength
+    if (message.data.byteLength > this.limits.maxMessageBytes) {
+      this.#effects.report(peer, 'oversized-frame', `message of ${message.data.byteLength} bytes on "${this.topic}"`)
+      return false
+    }
+    return true
+  }
+
+  #startValidation (pending: Pending): void {
+    const perPeer = this.#pendingPerPeer.get(pending.from) ?? 0
+    if (this.#pending.size >= this.limits.maxPendingValidations || perPeer >= this.limits.maxPendingPerPeer) {
+      // not marked seen: another copy may arrive once the validator has caught up
+      this.#stats.dropped++
+      return
+    }
+    this.#seen.add(pending.message.id)
+    this.#pending.set(pending.message.id, pending)
+    this.#pendingPerPeer.set(pending.from, perPeer + 1)
+    this.#effects.validate(pending.message, pending.from)
+  }
+
+  #release (peer: PeerKey): void {
+    const count = (this.#pendingPerPeer.get(peer) ?? 1) - 1
+    if (count <= 0) this.#pendingPerPeer.delete(peer)
+    else this.#pendingPerPeer.set(peer, count)
+  }
+
+  #makePublic (message: GossipMessage, from: PeerKey, own = false): void {
+    this.#seen.add(message.id)
+    this.#cache.put(message)
+    if (own) return
+    this.#stats.delivered++
+    this.#effects.deliver(message, from)
+  }
+
+  #holdStem (id: MessageId, stemmed: Stemmed): void {
+    this.#stemPool.set(id, stemmed)
+    if (this.#stemPool.size > this.limits.maxStemPool) {
+      const oldest = this.#stemPool.keys().next().value as MessageId
+      this.#stemPool.delete(oldest)
+    }
+  }
+
+  #fluff (message: GossipMessage): void {
+    const stemmed = this.#stemPool.get(message.id)
+    if (stemmed == null) {
+      if (this.#cache.get(message.id) == null) this.#cache.put(message)
+      return
+    }
+    this.#stemPool.delete(message.id)
+    if (stemmed.from == null) this.#makePublic(message, '', true)
+    else this.#makePublic(message, stemmed.from)
+  }
+
+  #serve (peer: PeerKey, ids: MessageId[]): void {
+    this.#stats.requestedIn += ids.length
+    for (const id of ids) {
+      const message = this.#cache.get(id)
+      if (message == null) continue
+      this.#stats.served++
+      this.#send(peer, { type: 'message', message })
+    }
+  }
+
+  #send (peer: PeerKey, frame: GossipFrame): void {
+    switch (frame.type) {
+      case 'message':
+      case 'stem':
+        this.#stats.sent++
+        this.#stats.bytesOut += frame.message.data.byteLength
+        break
+      case 'announce':
+        this.#stats.announcedOut += frame.ids.length
+        break
+      case 'request':
+        this.#stats.requestedOut += frame.ids.length
+    }
+    this.#effects.send(peer, frame)
+  }
+}

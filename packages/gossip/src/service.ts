@@ -1,0 +1,419 @@
+import { createHash } from 'node:crypto'
+import { cryptoRng, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { LengthPrefixedDecoder, RateLimiter } from '@libp2p/utils'
+import { toString as toHex } from 'uint8arrays'
+import { GossipError } from './errors.ts'
+import { GossipsubTopics } from './gossipsub.ts'
+import { OutboundQueue } from './outbound-queue.ts'
+import { TopicRouter, type ValidationResult } from './router.ts'
+import { GOSSIP_PROTOCOL, WIRE_DEFAULTS, decodeFrame, encodeSubscriptions, encodeTopicFrame, maxFrameBytes, type GossipWireLimits } from './wire.ts'
+import type { Gossip, GossipComponents, GossipEvents, GossipInit, SubscribeOptions, TopicStats, Validator } from './types.ts'
+import type { Direction, GossipFrame, GossipMessage, MessageId, PeerKey, PeerReporter, Rng } from '@hearsay/interface'
+import type { Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+interface PeerState {
+  id: PeerId
+  key: PeerKey
+  direction: Direction
+  topics: Set<string>
+  out: OutboundQueue
+  outStream?: Stream
+  inStream?: Stream
+  opening: boolean
+  lastRateReport: number
+}
+
+interface TopicState {
+  router: TopicRouter<unknown>
+  validate?: Validator
+  messageId: (data: Uint8Array) => MessageId
+  timers: Set<CancelTimer>
+}
+
+const sha256Id = (data: Uint8Array): MessageId => createHash('sha256').update(data).digest('hex')
+
+/**
+ * The libp2p adapter of hearsay gossip: one long-lived stream per peer and direction on
+ * `/hearsay/gossip/1.0.0`, a {@link TopicRouter} per subscribed topic, and the embedded
+ * gossipsub for `gossipsub()` topics. Bad input becomes an infraction and a reset stream.
+ */
+export class GossipService extends TypedEventEmitter<GossipEvents> implements Gossip, Startable {
+  readonly [Symbol.toStringTag] = '@hearsay/gossip'
+  readonly [serviceCapabilities]: string[] = ['@hearsay/gossip']
+
+  readonly #components: GossipComponents
+  readonly #log: Logger
+  readonly #protocol: string
+  readonly #wire: GossipWireLimits
+  readonly #init: GossipInit
+  readonly #clock: TimedClock
+  readonly #rng: Rng
+  readonly #reporter: PeerReporter
+  readonly #rate: RateLimiter
+  readonly #topics = new Map<string, TopicState>()
+  readonly #peers = new Map<PeerKey, PeerState>()
+  readonly #gossipsub: GossipsubTopics | undefined
+  #topologyId: string | undefined
+  #running = false
+
+  constructor (components: GossipComponents, init: GossipInit = {}) {
+    super()
+    this.#components = components
+    this.#init = init
+    this.#log = components.logger.forComponent('hearsay:gossip')
+    this.#protocol = init.protocol ?? GOSSIP_PROTOCOL
+    this.#wire = { ...WIRE_DEFAULTS, ...init.wire }
+    this.#clock = init.clock ?? systemClock
+    this.#rng = init.rng ?? cryptoRng()
+    this.#reporter = init.reporter ?? components.scoring ?? {
+      report: (peer, infraction, detail) => { this.#log('no scoring service: %p misbehaved (%s) %s', peer, infraction, detail ?? '') },
+      credit: () => {}
+    }
+    this.#rate = new RateLimiter({ points: init.maxFramesPerSecond ?? 2000, duration: 1 })
+    if (init.gossipsub !== false) {
+      this.#gossipsub = new GossipsubTopics(components, {
+        options: init.gossipsub ?? {},
+        reporter: this.#reporter,
+        maxMessageBytes: this.#wire.maxMessageBytes,
+        validateTimeoutMs: init.validateTimeoutMs ?? 10_000,
+        deliver: message => { this.safeDispatchEvent('message', { detail: message }) }
+      })
+    }
+  }
+
+  async start (): Promise<void> {
+    this.#running = true
+    await this.#components.registrar.handle(this.#protocol, (stream, connection) => { this.#onInbound(stream, connection) }, {
+      // one stream per direction is the protocol; a second replaces the first
+      maxInboundStreams: 2,
+      maxOutboundStreams: 2
+    })
+    this.#topologyId = await this.#components.registrar.register(this.#protocol, {
+      onConnect: (peerId, connection) => { this.#onConnect(peerId, connection) },
+      onDisconnect: peerId => { this.#onDisconnect(peerId) }
+    })
+    await this.#gossipsub?.start()
+  }
+
+  async stop (): Promise<void> {
+    this.#running = false
+    await this.#gossipsub?.stop()
+    if (this.#topologyId != null) this.#components.registrar.unregister(this.#topologyId)
+    await this.#components.registrar.unhandle(this.#protocol)
+    for (const topic of this.#topics.values()) this.#cancelTimers(topic)
+    for (const peer of this.#peers.values()) this.#dropPeer(peer)
+    this.#peers.clear()
+  }
+
+  subscribe (topic: string, options: SubscribeOptions): void {
+    if (typeof topic !== 'string' || topic === '' || new TextEncoder().encode(topic).byteLength > this.#wire.maxTopicBytes) {
+      throw new GossipError(`topic must be a non-empty string of at most ${this.#wire.maxTopicBytes} bytes`)
+    }
+    if (this.#topics.has(topic) || this.#gossipsub?.has(topic) === true) {
+      throw new GossipError(`already subscribed to "${topic}"; unsubscribe first to change its strategy`)
+    }
+    const strategy = options?.strategy
+    if (strategy == null) throw new GossipError('subscribe needs a strategy, e.g. { strategy: flood() }')
+    if ('external' in strategy) {
+      if (this.#gossipsub == null) throw new GossipError('gossipsub() topics need the embedded gossipsub: do not pass gossip({ gossipsub: false })')
+      this.#gossipsub.subscribe(topic, options)
+      return
+    }
+    const idOf = options.messageId
+    const state: TopicState = {
+      validate: options.validate,
+      messageId: idOf == null ? sha256Id : data => toHex(idOf(data), 'base16'),
+      timers: new Set(),
+      router: undefined as unknown as TopicRouter<unknown>
+    }
+    state.router = new TopicRouter<unknown>({
+      topic,
+      spec: strategy,
+      clock: this.#clock,
+      rng: this.#rng.fork(),
+      limits: { ...this.#init.limits, ...options.limits, maxMessageBytes: this.#wire.maxMessageBytes },
+      effects: {
+        send: (peer, frame) => { this.#send(peer, topic, frame) },
+        schedule: (delayMs, timer) => { this.#schedule(state, delayMs, timer) },
+        deliver: (message, from) => { this.#deliver(state, message, from) },
+        validate: (message, from) => { this.#validate(state, message, from) },
+        report: (peer, infraction, detail) => { this.#report(peer, infraction, detail) }
+      }
+    })
+    this.#topics.set(topic, state)
+    for (const peer of this.#peers.values()) {
+      if (peer.topics.has(topic)) state.router.addPeer(peer.key, peer.direction)
+    }
+    this.#broadcastSubscriptions([{ topic, subscribe: true }])
+  }
+
+  unsubscribe (topic: string): void {
+    if (this.#gossipsub?.has(topic) === true) {
+      this.#gossipsub.unsubscribe(topic)
+      return
+    }
+    const state = this.#topics.get(topic)
+    if (state == null) return
+    this.#cancelTimers(state)
+    this.#topics.delete(topic)
+    this.#broadcastSubscriptions([{ topic, subscribe: false }])
+  }
+
+  async publish (topic: string, data: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<MessageId> {
+    options.signal?.throwIfAborted()
+    if (!(data instanceof Uint8Array)) throw new GossipError('data must be a Uint8Array')
+    if (data.byteLength > this.#wire.maxMessageBytes) {
+      throw new GossipError(`message of ${data.byteLength} bytes is over the limit of ${this.#wire.maxMessageBytes}`)
+    }
+    if (this.#gossipsub?.has(topic) === true) return await this.#gossipsub.publish(topic, data, options)
+    const state = this.#topics.get(topic)
+    if (state == null) throw new GossipError(`not subscribed to "${topic}": subscribe with a strategy before publishing`)
+    const message: GossipMessage = { id: state.messageId(data), topic, data }
+    state.router.publish(message)
+    return message.id
+  }
+
+  getTopics (): string[] {
+    return [...this.#topics.keys(), ...(this.#gossipsub?.topics() ?? [])]
+  }
+
+  getSubscribers (topic: string): PeerId[] {
+    if (this.#gossipsub?.has(topic) === true) return this.#gossipsub.subscribers(topic)
+    return [...this.#peers.values()].filter(peer => peer.topics.has(topic)).map(peer => peer.id)
+  }
+
+  stats (topic: string): TopicStats | undefined {
+    if (this.#gossipsub?.has(topic) === true) return this.#gossipsub.stats(topic)
+    const state = this.#topics.get(topic)
+    return state?.router.stats()
+  }
+
+  // --- peers and streams ---
+
+  #peer (peerId: PeerId, connection: Connection): PeerState {
+    const key = peerId.toString()
+    let peer = this.#peers.get(key)
+    if (peer == null) {
+      peer = {
+        id: peerId,
+        key,
+        direction: connection.direction,
+        topics: new Set(),
+        out: new OutboundQueue(this.#init.maxQueuedBytesPerPeer ?? 16 * 1024 * 1024, bytes => {
+          this.#log('dropped a %d byte frame to slow peer %s', bytes, key)
+        }),
+        opening: false,
+        lastRateReport: 0
+      }
+      this.#peers.set(key, peer)
+      // our subscriptions are the first frame the peer gets from us
+      const topics = [...this.#topics.keys()]
+      if (topics.length > 0) peer.out.push(encodeSubscriptions(topics.map(topic => ({ topic, subscribe: true }))))
+    }
+    return peer
+  }
+
+  #onConnect (peerId: PeerId, connection: Connection): void {
+    if (!this.#running) return
+    const peer = this.#peer(peerId, connection)
+    this.#openOutbound(peer, connection)
+  }
+
+  #openOutbound (peer: PeerState, connection: Connection): void {
+    if (peer.out.attached || peer.opening) return
+    peer.opening = true
+    connection.newStream(this.#protocol).then(stream => {
+      peer.opening = false
+      if (!this.#running || this.#peers.get(peer.key) !== peer) {
+        stream.abort(new Error('gossip stopped'))
+        return
+      }
+      peer.outStream = stream
+      // we never read from our outbound stream; the remote never writes to it
+      stream.addEventListener('close', () => {
+        if (peer.outStream === stream) this.#onDisconnect(peer.id)
+      })
+      peer.out.attach(stream)
+    }, (err: any) => {
+      peer.opening = false
+      this.#log('could not open a gossip stream to %s: %s', peer.key, err?.message ?? err)
+    })
+  }
+
+  #onInbound (stream: Stream, connection: Connection): void {
+    if (!this.#running) {
+      stream.abort(new Error('gossip stopped'))
+      return
+    }
+    const peer = this.#peer(connection.remotePeer, connection)
+    if (peer.inStream != null && peer.inStream !== stream) peer.inStream.abort(new Error('replaced by a newer gossip stream'))
+    peer.inStream = stream
+    this.#openOutbound(peer, connection)
+    const limit = maxFrameBytes(this.#wire)
+    const decoder = new LengthPrefixedDecoder({ maxDataLength: limit, maxBufferSize: 2 * limit + 64 * 1024 })
+    stream.addEventListener('message', event => {
+      try {
+        for (const bytes of decoder.decode(event.data)) this.#onBytes(peer, bytes)
+      } catch (err: any) {
+        // only the length prefix can throw: the frame is never buffered
+        this.#report(peer.key, 'oversized-frame', `gossip frame length over ${limit} bytes: ${err?.message ?? err}`)
+        stream.abort(new GossipError('frame too large'))
+      }
+    })
+  }
+
+  #onBytes (peer: PeerState, bytes: Uint8ArrayList): void {
+    if (!this.#rateAllows(peer)) return
+    const decoded = decodeFrame(bytes, this.#wire)
+    if (!decoded.ok) {
+      this.#report(peer.key, decoded.infraction, decoded.detail)
+      peer.inStream?.abort(new GossipError(decoded.detail))
+      return
+    }
+    const frame = decoded.frame
+    if (frame.subscriptions.length > 0) this.#onSubscriptions(peer, frame.subscriptions)
+    if (frame.topic == null || frame.body == null) return
+    const state = this.#topics.get(frame.topic)
+    // not (or no longer) subscribed: a race with our unsubscribe, not misbehaviour
+    if (state == null) return
+    const body = frame.body
+    let topicFrame: GossipFrame
+    if (body.type === 'message') {
+      const message: GossipMessage = { id: state.messageId(body.data), topic: frame.topic, data: body.data }
+      topicFrame = body.stem ? { type: 'stem', message } : { type: 'message', message, ttl: body.ttl, hops: body.hops }
+    } else {
+      topicFrame = { type: body.type, ids: body.ids }
+    }
+    state.router.receive(peer.key, topicFrame)
+  }
+
+  #rateAllows (peer: PeerState): boolean {
+    try {
+      this.#rate.consume(peer.key, 1)
+      return true
+    } catch {
+      const now = this.#clock.now()
+      if (now - peer.lastRateReport >= 1000) {
+        peer.lastRateReport = now
+        this.#report(peer.key, 'rate-limit-exceeded', `more than ${this.#init.maxFramesPerSecond ?? 2000} gossip frames a second`)
+      }
+      return false
+    }
+  }
+
+  #onSubscriptions (peer: PeerState, changes: Array<{ topic: string, subscribe: boolean }>): void {
+    const max = this.#init.maxTopicsPerPeer ?? 1000
+    const applied: Array<{ topic: string, subscribe: boolean }> = []
+    for (const { topic, subscribe } of changes) {
+      if (subscribe) {
+        if (peer.topics.has(topic)) continue
+        if (peer.topics.size >= max) {
+          this.#report(peer.key, 'rate-limit-exceeded', `more than ${max} topics`)
+          break
+        }
+        peer.topics.add(topic)
+        this.#topics.get(topic)?.router.addPeer(peer.key, peer.direction)
+      } else {
+        if (!peer.topics.delete(topic)) continue
+        this.#topics.get(topic)?.router.removePeer(peer.key)
+      }
+      applied.push({ topic, subscribe })
+    }
+    if (applied.length > 0) this.safeDispatchEvent('subscription-change', { detail: { peerId: peer.id, subscriptions: applied } })
+  }
+
+  #onDisconnect (peerId: PeerId): void {
+    const peer = this.#peers.get(peerId.toString())
+    if (peer == null) return
+    this.#peers.delete(peer.key)
+    for (const topic of peer.topics) this.#topics.get(topic)?.router.removePeer(peer.key)
+    this.#dropPeer(peer)
+  }
+
+  #dropPeer (peer: PeerState): void {
+    peer.out.close()
+    void peer.outStream?.close().catch(() => {})
+    peer.inStream?.abort(new Error('gossip peer removed'))
+  }
+
+  #broadcastSubscriptions (changes: Array<{ topic: string, subscribe: boolean }>): void {
+    const bytes = encodeSubscriptions(changes)
+    for (const peer of this.#peers.values()) peer.out.push(bytes)
+  }
+
+  // --- router effects ---
+
+  #send (peerKey: PeerKey, topic: string, frame: GossipFrame): void {
+    this.#peers.get(peerKey)?.out.push(encodeTopicFrame(topic, frame))
+  }
+
+  #schedule (state: TopicState, delayMs: number, timer: unknown): void {
+    const cancel = this.#clock.setTimeout(() => {
+      state.timers.delete(cancel)
+      if (this.#topics.get(state.router.topic) !== state) return
+      try {
+        state.router.timer(timer)
+      } catch (err) {
+        this.#log.error('gossip strategy timer of "%s" failed: %e', state.router.topic, err)
+      }
+    }, delayMs)
+    state.timers.add(cancel)
+  }
+
+  #cancelTimers (state: TopicState): void {
+    for (const cancel of state.timers) cancel()
+    state.timers.clear()
+  }
+
+  #peerId (key: PeerKey): PeerId {
+    return this.#peers.get(key)?.id ?? peerIdFromString(key)
+  }
+
+  #deliver (state: TopicState, message: GossipMessage, from: PeerKey): void {
+    const fromId = this.#peerId(from)
+    this.#reporter.credit(fromId, 'gossip-delivery')
+    this.safeDispatchEvent('message', { detail: { ...message, from: fromId, strategy: state.router.strategy } })
+  }
+
+  #validate (state: TopicState, message: GossipMessage, from: PeerKey): void {
+    const validate = state.validate
+    if (validate == null) {
+      state.router.validated(message.id, 'accept')
+      return
+    }
+    const timeoutMs = this.#init.validateTimeoutMs ?? 10_000
+    const controller = new AbortController()
+    const received = { ...message, from: this.#peerId(from), strategy: state.router.strategy }
+    let settled = false
+    const settle = (result: ValidationResult): void => {
+      if (settled) return
+      settled = true
+      cancelTimeout()
+      state.router.validated(message.id, result)
+    }
+    const cancelTimeout = this.#clock.setTimeout(() => {
+      controller.abort(new GossipError(`validator took longer than ${timeoutMs} ms`))
+      settle('ignore')
+    }, timeoutMs)
+    Promise.resolve()
+      .then(async () => await validate(received, { signal: controller.signal }))
+      .then(result => {
+        settle(result === 'accept' || result === 'reject' ? result : 'ignore')
+      }, (err: any) => {
+        this.#log('validator of "%s" threw: %s', state.router.topic, err?.message ?? err)
+        settle('ignore')
+      })
+  }
+
+  #report (peerKey: PeerKey, infraction: string, detail?: string): void {
+    this.#log('%s: %s %s', peerKey, infraction, detail ?? '')
+    try {
+      this.#reporter.report(this.#peerId(peerKey), infraction, detail)
+    } catch (err) {
+      this.#log.error('reporting %s failed: %e', peerKey, err)
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict'
+import { flood } from '@hearsay/gossip/strategies'
+import { createHarness, line, messageOf } from './harness.ts'
+
+describe('TopicRouter', () => {
+  it('delivers a message once and counts duplicates', () => {
+    const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
+    const message = messageOf('t', 'once')
+    h.nodes[1].router.receive('n0', { type: 'message', message })
+    h.nodes[1].router.receive('n0', { type: 'message', message })
+    assert.equal(h.nodes[1].delivered.length, 1)
+    const stats = h.nodes[1].router.stats()
+    assert.equal(stats.received, 2)
+    assert.equal(stats.duplicates, 1)
+    assert.equal(stats.delivered, 1)
+    assert.equal(stats.bytesIn, 8)
+  })
+
+  it('reports a rejected message, drops an ignored one, and relays neither', () => {
+    const h = createHarness({ spec: flood(), nodes: 3, edges: line(3) })
+    h.nodes[1].validator = message => new TextDecoder().decode(message.data) === 'bad' ? 'reject' : 'ignore'
+    h.publish(0, 'bad')
+    h.publish(0, 'meh')
+    h.settle()
+    assert.equal(h.nodes[1].delivered.length, 0)
+    assert.equal(h.nodes[2].delivered.length, 0)
+    assert.deepEqual(h.nodes[1].reports.map(r => [r.peer, r.infraction]), [['n0', 'invalid-message']])
+    const stats = h.nodes[1].router.stats()
+    assert.equal(stats.rejected, 1)
+    assert.equal(stats.ignored, 1)
+  })
+
+  it('treats copies arriving while the validator runs as duplicates', () => {
+    const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
+    const router = h.nodes[1].router
+    // a validator that answers later: replace the harness's immediate answer
+    h.nodes[1].validator = () => undefined
+    const pending: string[] = []
+    const original = router.validated.bind(router)
+    router.validated = (id, result) => { pending.push(id); void result }
+    const message = messageOf('t', 'slow')
+    router.receive('n0', { type: 'message', message })
+    router.receive('n0', { type: 'message', message })
+    assert.equal(router.stats().duplicates, 1)
+    assert.equal(h.nodes[1].delivered.length, 0)
+    original(pending[0], 'accept')
+    assert.equal(h.nodes[1].delivered.length, 1)
+  })
+
+  it('reports an oversized payload and does not deliver it', () => {
+    const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
+    const big = { id: 'ff'.repeat(32), topic: 't', data: new Uint8Array(h.nodes[1].router.limits.maxMessageBytes + 1) }
+    h.nodes[1].router.receive('n0', { type: 'message', message: big })
+    assert.equal(h.nodes[1].delivered.length, 0)
+    assert.equal(h.nodes[1].reports[0].infraction, 'oversized-frame')
+    assert.throws(() => h.nodes[0].router.publish(big), RangeError)
+  })
+
+  it('reports stem and announce frames a strategy does not use', () => {
+    const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
+    h.nodes[1].router.receive('n0', { type: 'stem', message: messageOf('t', 's') })
+    h.nodes[1].router.receive('n0', { type: 'announce', ids: ['00'] })
+    assert.deepEqual(h.nodes[1].reports.map(r => r.infraction), ['unexpected-frame', 'unexpected-frame'])
+    assert.equal(h.nodes[1].delivered.length, 0)
+  })
+
+  it('answers requests from its cache of public messages only', () => {
+    const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
+    const message = h.publish(0, 'cached')
+    h.settle()
+    const before = h.sent.length
+    h.nodes[0].router.receive('n1', { type: 'request', ids: [message.id, 'unknown'] })
+    const answers = h.sent.slice(before)
+    assert.equal(answers.length, 1)
+    assert.equal(answers[0].frame.type, 'message')
+    assert.equal(h.nodes[0].router.stats().served, 1)
+  })
+
+  it('forgets a seen id after seenTtlMs, and publishing a known id is a no-op', () => {
+    const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
+    const message = h.publish(0, 'again')
+    assert.equal(h.nodes[0].router.publish(message), false)
+    h.settle()
+    assert.equal(h.nodes[0].router.stats().published, 1)
+    h.clock.advance(h.nodes[1].router.limits.seenTtlMs + 1)
+    assert.equal(h.nodes[1].router.has(message.id), false)
+  })
+
+  it('bounds the messages waiting for the validator, per peer', () => {
+    const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
+    const router = h.nodes[1].router
+    router.validated = () => {}
+    const limit = router.limits.maxPendingPerPeer
+    for (let i = 0; i < limit + 10; i++) router.receive('n0', { type: 'message', message: messageOf('t', `p${i}`) })
+    assert.equal(router.stats().dropped, 10)
+  })
+})

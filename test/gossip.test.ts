@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict'
+import { seededRng } from '@hearsay/sansio'
+import { createHost, type Host } from '@hearsay/host'
+import { diffusion, flood, gnutella, gossipsub, GOSSIP_PROTOCOL, type ReceivedMessage, type Strategy } from '@hearsay/gossip'
+import { onLoopback } from './helpers/loopback.ts'
+import { waitFor } from './helpers/wait.ts'
+
+/** A connected random graph on n nodes: a random spanning tree plus `extra` edges (seeded). */
+function connectedGraph (n: number, extra: number, seed: number): Array<[number, number]> {
+  const rng = seededRng(seed)
+  const edges: Array<[number, number]> = []
+  const has = new Set<string>()
+  const add = (a: number, b: number): void => {
+    const key = a < b ? `${a}-${b}` : `${b}-${a}`
+    if (a === b || has.has(key)) return
+    has.add(key)
+    edges.push([a, b])
+  }
+  for (let i = 1; i < n; i++) add(i, rng.int(i))
+  for (let k = 0; k < 100 && edges.length < n - 1 + extra; k++) add(rng.int(n), rng.int(n))
+  return edges
+}
+
+const text = (data: Uint8Array): string => new TextDecoder().decode(data)
+
+describe('gossip on real hosts', function () {
+  this.timeout(120_000)
+  const hosts: Host[] = []
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map(async h => { await h.stop() }))
+  })
+
+  async function network (n: number, subnet: number, edges: Array<[number, number]>): Promise<Host[]> {
+    const nodes = await Promise.all(Array.from({ length: n }, async (_, i) => await createHost(onLoopback(subnet, i + 1))))
+    hosts.push(...nodes)
+    await Promise.all(edges.map(async ([a, b]) => { await nodes[a].dial(nodes[b].getMultiaddrs()) }))
+    return nodes
+  }
+
+  it('every strategy delivers 50 messages from random publishers to all 20 subscribers, each topic with its own strategy on the same hosts', async () => {
+    const n = 20
+    const edges = connectedGraph(n, 10, 42)
+    const nodes = await network(n, 40, edges)
+    const strategies: Record<string, Strategy> = {
+      flood: flood(),
+      gnutella: gnutella({ ttl: 20 }),
+      diffusion: diffusion({ meanDelayMs: 20 }),
+      gossipsub: gossipsub()
+    }
+    const topics = Object.keys(strategies)
+    const received = nodes.map(() => new Map<string, Set<string>>(topics.map(t => [t, new Set()])))
+    nodes.forEach((node, i) => {
+      node.services.gossip.addEventListener('message', event => {
+        received[i].get(event.detail.topic)?.add(text(event.detail.data))
+      })
+      for (const topic of topics) node.services.gossip.subscribe(topic, { strategy: strategies[topic] })
+    })
+    const degree = (i: number): number => edges.filter(([a, b]) => a === i || b === i).length
+    await waitFor(() => nodes.every((node, i) => topics.every(t => node.services.gossip.getSubscribers(t).length === degree(i))),
+      { what: 'every host sees its neighbours subscribed to every topic', timeoutMs: 20_000 })
+    // gossipsub forms its mesh on its heartbeat (1 s)
+    await new Promise(resolve => setTimeout(resolve, 1500))
+
+    const rng = seededRng(7)
+    const publishers = new Map<string, number>()
+    for (const topic of topics) {
+      for (let m = 0; m < 50; m++) {
+        const publisher = rng.int(n)
+        const payload = `${topic}-${m}`
+        publishers.set(payload, publisher)
+        await nodes[publisher].services.gossip.publish(topic, new TextEncoder().encode(payload))
+      }
+    }
+    const missing = (): string[] => {
+      const out: string[] = []
+      for (const topic of topics) {
+        for (let m = 0; m < 50; m++) {
+          const payload = `${topic}-${m}`
+          nodes.forEach((_, i) => { if (publishers.get(payload) !== i && received[i].get(topic)?.has(payload) !== true) out.push(`${payload}@${i}`) })
+        }
+      }
+      return out
+    }
+    await waitFor(() => missing().length === 0, { what: 'full delivery', timeoutMs: 60_000 }).catch(err => {
+      throw new Error(`${err.message}; missing ${missing().length}: ${missing().slice(0, 10).join(', ')}`)
+    })
+    for (const topic of topics) {
+      const stats = nodes.map(node => node.services.gossip.stats(topic))
+      assert.ok(stats.every(s => s?.strategy === topic))
+      const delivered = stats.reduce((sum, s) => sum + (s?.delivered ?? 0), 0)
+      assert.equal(delivered, 50 * n - 50, `${topic}: each message delivered once to every host but its publisher`)
+    }
+  })
+
+  it('bans a peer whose messages the validator rejects, and honest delivery goes on', async () => {
+    // a line 0 - 1 - 2 - 3, with the attacker 3 at the end and also dialling 0
+    const nodes = await network(4, 41, [[0, 1], [1, 2], [2, 3], [3, 0]])
+    const validate = (message: ReceivedMessage): 'accept' | 'reject' => text(message.data).startsWith('bad') ? 'reject' : 'accept'
+    const got = nodes.map(() => [] as string[])
+    nodes.forEach((node, i) => {
+      node.services.gossip.subscribe('v', { strategy: flood(), validate })
+      node.services.gossip.addEventListener('message', event => { got[i].push(text(event.detail.data)) })
+    })
+    await waitFor(() => nodes.every(node => node.services.gossip.getSubscribers('v').length === 2), { what: 'subscriptions' })
+    const attacker = nodes[3]
+    // invalid-message weighs 20: the fifth rejection reaches the threshold of 100
+    for (let i = 0; i < 6; i++) await attacker.services.gossip.publish('v', new TextEncoder().encode(`bad ${i}`))
+    await waitFor(() => nodes[0].services.scoring.isBanned(attacker.peerId) && nodes[2].services.scoring.isBanned(attacker.peerId),
+      { what: 'attacker banned by both its neighbours' })
+    await waitFor(() => attacker.getConnections().length === 0, { what: 'attacker disconnected' })
+    assert.deepEqual(got.slice(0, 3).map(g => g.filter(m => m.startsWith('bad'))), [[], [], []], 'no invalid message delivered')
+    await nodes[0].services.gossip.publish('v', new TextEncoder().encode('honest'))
+    await waitFor(() => got[1].includes('honest') && got[2].includes('honest'), { what: 'honest delivery after the ban' })
+  })
+
+  it('resets a stream announcing an oversized frame without buffering it, reports the sender and keeps serving', async () => {
+    const [target, honest] = await network(2, 42, [[1, 0]])
+    const attacker = await createHost(onLoopback(42, 3))
+    hosts.push(attacker)
+    target.services.gossip.subscribe('t', { strategy: flood() })
+    honest.services.gossip.subscribe('t', { strategy: flood() })
+    const stream = await attacker.dialProtocol(target.getMultiaddrs(), GOSSIP_PROTOCOL)
+    // a varint length prefix of 2^31 bytes, then a little data: the frame is never buffered
+    stream.send(Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x08, 1, 2, 3]))
+    await waitFor(() => stream.status !== 'open', { what: 'the target reset the stream' })
+    // oversized-frame weighs 50 points (decaying from the moment it is reported)
+    await waitFor(() => target.services.scoring.score(attacker.peerId) > 40, { what: 'attacker reported for an oversized frame' })
+    // still serving: a ping and a message from an honest peer
+    await target.services.ping.ping(honest.peerId)
+    await waitFor(() => target.services.gossip.getSubscribers('t').length === 1, { what: 'honest subscription' })
+    const delivered = new Promise<string>(resolve => {
+      target.services.gossip.addEventListener('message', event => { resolve(text(event.detail.data)) }, { once: true })
+    })
+    await honest.services.gossip.publish('t', new TextEncoder().encode('still here'))
+    assert.equal(await delivered, 'still here')
+  })
+})
