@@ -1,0 +1,58 @@
+/**
+ * `pnpm bench [scenario...] [--json] [--quick]`: run benchmark scenarios on loopback and report
+ * every figure beside a baseline measured in the same run. Benchmarks report; they never fail
+ * on a number.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { machine, type ScenarioResult } from './lib/report.ts'
+import { gossipScenario } from './scenarios/gossip.ts'
+
+/** A scenario: a name and a function that measures. */
+export interface Scenario {
+  name: string
+  description: string
+  run(options: { quick: boolean, log: (line: string) => void }): Promise<ScenarioResult>
+}
+
+const scenarios: Scenario[] = [gossipScenario]
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } }
+})
+
+if (values.help) {
+  console.log('usage: pnpm bench [scenario...] [--json] [--quick]\n\nscenarios:')
+  for (const s of scenarios) console.log(`  ${s.name.padEnd(12)} ${s.description}`)
+  process.exit(0)
+}
+
+const unknown = positionals.filter(name => !scenarios.some(s => s.name === name))
+if (unknown.length > 0) {
+  console.error(`unknown scenario: ${unknown.join(', ')} (known: ${scenarios.map(s => s.name).join(', ')})`)
+  process.exit(2)
+}
+const selected = positionals.length === 0 ? scenarios : scenarios.filter(s => positionals.includes(s.name))
+const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results')
+await mkdir(resultsDir, { recursive: true })
+// progress goes to stderr so that stdout is the table, or the JSON document
+const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+
+const results: ScenarioResult[] = []
+for (const scenario of selected) {
+  log(`# ${scenario.name}${values.quick ? ' (quick)' : ''}`)
+  const started = Date.now()
+  const result = await scenario.run({ quick: values.quick, log })
+  results.push(result)
+  const document = { ...result, quick: values.quick, durationMs: Date.now() - started, machine: machine(), at: new Date().toISOString() }
+  await writeFile(join(resultsDir, `${scenario.name}.json`), JSON.stringify(document, null, 2) + '\n')
+  if (!values.json) {
+    console.log(`## ${scenario.name}\n\n${result.table}\n`)
+    for (const goal of result.goals) console.log(`- ${goal.met ? 'met' : 'MISSED'}: ${goal.goal} — ${goal.detail}`)
+    console.log('')
+  }
+}
+if (values.json) console.log(JSON.stringify({ machine: machine(), quick: values.quick, results }, null, 2))

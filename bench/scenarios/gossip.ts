@@ -1,0 +1,160 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { seededRng } from '@hearsay/sansio'
+import { createHost, type Host } from '@hearsay/host'
+import { topologyEdges } from '@hearsay/host/testnet'
+import { announce, dandelion, diffusion, flood, gnutella, gossipsub, type Strategy } from '@hearsay/gossip'
+import { markdownTable, quantile, type Figure } from '../lib/report.ts'
+import type { Scenario } from '../run.ts'
+
+/** The strategies compared, as a user gets them by default; gossipsub is the baseline. */
+function strategies (): Array<[string, Strategy]> {
+  return [
+    ['gossipsub', gossipsub()],
+    ['flood', flood()],
+    ['gnutella', gnutella()],
+    ['diffusion', diffusion()],
+    ['dandelion', dandelion()],
+    ['announce', announce()]
+  ]
+}
+
+interface Row {
+  strategy: string
+  delivery: number
+  p50: number
+  p90: number
+  max: number
+  copies: number
+  bytes: number
+  degree: number
+}
+
+/**
+ * `gossip`: one network of real hosts on loopback (TCP + Noise + Yamux), a connected random
+ * graph of degree ≥ 4; each strategy in turn carries the same messages from random publishers.
+ */
+export const gossipScenario: Scenario = {
+  name: 'gossip',
+  description: 'every relay strategy and gossipsub on one 30-host network: delivery, latency, copies, bytes',
+  async run ({ quick, log }) {
+    const n = quick ? 16 : 30
+    const messages = quick ? 20 : 50
+    const payloadBytes = 1024
+    const spacingMs = quick ? 50 : 100
+    const edges = topologyEdges({ random: 4 }, n, seededRng(2026))
+    const hosts: Host[] = []
+    try {
+      for (let i = 0; i < n; i++) {
+        const ip = `127.0.50.${i + 1}`
+        hosts.push(await createHost({ listen: [`/ip4/${ip}/tcp/0`], dialFrom: ip }))
+      }
+      await Promise.all(edges.map(async ([a, b]) => { await hosts[a].dial(hosts[b].getMultiaddrs()) }))
+      log(`${n} hosts, ${edges.length} links`)
+      const rows: Row[] = []
+      for (const [name, strategy] of strategies()) {
+        rows.push(await measure(hosts, edges, name, strategy, { messages, payloadBytes, spacingMs, log }))
+      }
+      const base = rows[0]
+      const figures: Figure[] = rows.flatMap(row => [
+        figure(`${row.strategy} delivery`, row.delivery, '%', base.delivery),
+        figure(`${row.strategy} latency p50`, row.p50, 'ms', base.p50),
+        figure(`${row.strategy} latency p90`, row.p90, 'ms', base.p90),
+        figure(`${row.strategy} latency max`, row.max, 'ms', base.max),
+        figure(`${row.strategy} payload copies per host per message`, row.copies, 'copies', base.copies),
+        figure(`${row.strategy} payload bytes in per host`, row.bytes, 'bytes', base.bytes)
+      ])
+      const table = markdownTable(
+        ['strategy', 'mean degree', 'delivery %', 'p50 ms', 'p90 ms', 'max ms', 'p90 / gossipsub', 'copies per host per msg', 'KiB in per host'],
+        rows.map(r => [r.strategy, r.degree, r.delivery, r.p50, r.p90, r.max, r.p90 / base.p90, r.copies, r.bytes / 1024])
+      )
+      const find = (s: string): Row | undefined => rows.find(r => r.strategy === s)
+      const goals = []
+      for (const s of ['flood', 'announce']) {
+        const row = find(s)
+        if (row == null) continue
+        goals.push({ goal: `${s} at least as fast as gossipsub at p90`, met: row.p90 <= base.p90, detail: `${row.p90.toFixed(1)} ms vs ${base.p90.toFixed(1)} ms` })
+      }
+      const announceRow = find('announce')
+      if (announceRow != null) {
+        goals.push({ goal: 'announce ≤ 1.05 payload copies per host', met: announceRow.copies <= 1.05, detail: `${announceRow.copies.toFixed(3)} copies` })
+      }
+      return { scenario: 'gossip', baseline: 'gossipsub on the same network in the same run', figures, table: `${n} hosts, ${edges.length} seeded links (plus those the DHT makes), ${messages} messages of ${payloadBytes} bytes, one every ${spacingMs} ms from random publishers\n\n${table}`, goals }
+    } finally {
+      await Promise.all(hosts.map(async h => { await h.stop() }))
+    }
+  }
+}
+
+function figure (name: string, value: number, unit: string, baseline: number): Figure {
+  return { name, value, unit, baseline, ratio: baseline === 0 ? undefined : value / baseline }
+}
+
+async function measure (hosts: Host[], edges: Array<[number, number]>, name: string, strategy: Strategy,
+  options: { messages: number, payloadBytes: number, spacingMs: number, log: (line: string) => void }): Promise<Row> {
+  const topic = `bench-${name}`
+  const published = new Map<string, { at: number, by: number }>()
+  const latencies: number[] = []
+  let deliveries = 0
+  const listeners = hosts.map((host, i) => {
+    const listener = (event: CustomEvent<{ topic: string, id: string }>): void => {
+      if (event.detail.topic !== topic) return
+      const origin = published.get(event.detail.id)
+      if (origin == null || origin.by === i) return
+      deliveries++
+      latencies.push(performance.now() - origin.at)
+    }
+    host.services.gossip.addEventListener('message', listener)
+    host.services.gossip.subscribe(topic, { strategy })
+    return listener
+  })
+  const degree = (i: number): number => edges.filter(([a, b]) => a === i || b === i).length
+  await until(() => hosts.every((h, i) => h.services.gossip.getSubscribers(topic).length >= degree(i)), 20_000)
+  // gossipsub grafts its mesh on its 1 s heartbeat
+  await sleep(name === 'gossipsub' ? 2000 : 200)
+
+  // the DHT adds connections beyond the seeded links, so measure the graph each strategy saw
+  const degreeSeen = hosts.reduce((sum, h) => sum + h.services.gossip.getSubscribers(topic).length, 0) / hosts.length
+  const rng = seededRng(name.length)
+  const expected = options.messages * (hosts.length - 1)
+  const started = performance.now()
+  for (let m = 0; m < options.messages; m++) {
+    const by = rng.int(hosts.length)
+    const data = randomBytes(options.payloadBytes)
+    // every strategy's default id is the payload's SHA-256: record it before any copy can arrive
+    published.set(createHash('sha256').update(data).digest('hex'), { at: performance.now(), by })
+    await hosts[by].services.gossip.publish(topic, data)
+    await sleep(options.spacingMs)
+  }
+  await until(() => deliveries >= expected, 90_000)
+  options.log(`${name}: mean degree ${degreeSeen.toFixed(1)}, ${deliveries}/${expected} deliveries in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  const stats = hosts.map(h => h.services.gossip.stats(topic))
+  hosts.forEach((host, i) => {
+    host.services.gossip.removeEventListener('message', listeners[i] as any)
+    host.services.gossip.unsubscribe(topic)
+  })
+  const received = stats.reduce((sum, s) => sum + (s?.received ?? 0), 0)
+  const bytesIn = stats.reduce((sum, s) => sum + (s?.bytesIn ?? 0), 0)
+  return {
+    strategy: name,
+    delivery: 100 * deliveries / expected,
+    p50: quantile(latencies, 0.5),
+    p90: quantile(latencies, 0.9),
+    max: quantile(latencies, 1),
+    copies: received / hosts.length / options.messages,
+    bytes: bytesIn / hosts.length,
+    degree: degreeSeen
+  }
+}
+
+async function until (condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) return false
+    await sleep(25)
+  }
+  return true
+}
+
+async function sleep (ms: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}

@@ -1,0 +1,269 @@
+import type { GossipMessage, GossipStrategy, MessageId, PeerKey, StrategyContext, StrategySpec } from '@hearsay/interface'
+
+/** Options of {@link announce}. */
+export interface AnnounceOptions {
+  /**
+   * How long ids wait in a peer's queue so that several go in one `announce` frame, in ms.
+   * Short, because every hop adds it to the delivery time. @default 20
+   */
+  batchMs?: number
+  /**
+   * Most ids in one `announce` or `request` frame: a full queue goes out at once, and a larger
+   * received announce is an `oversized-frame` whose extra ids are ignored. @default 1000
+   */
+  maxBatch?: number
+  /** How long a requested payload may take before its peer counts as stalled. @default 2000 */
+  requestTimeoutMs?: number
+  /** Most requests outstanding to one peer; more ids wait for a free slot. @default 100 (Bitcoin's) */
+  maxInFlightPerPeer?: number
+  /** Most alternative announcers remembered per id, to ask if the current one stalls. @default 8 */
+  maxAnnouncers?: number
+  /** Most ids being fetched at once; announces of new ids beyond it are ignored. @default 10 000 */
+  maxTracked?: number
+}
+
+/** An announce timer: flush a peer's announce queue, or the timeout of one request. */
+export type AnnounceTimer =
+  | { flush: PeerKey, seq: number }
+  | { request: MessageId, peer: PeerKey, seq: number }
+
+/** An id being fetched. */
+interface Tracked {
+  /** the peer asked for it, if a request is outstanding */
+  peer?: PeerKey
+  /** tells the outstanding request's timer from stale ones */
+  seq: number
+  /** peers to ask next, in the order they announced */
+  alternatives: PeerKey[]
+  /** peers that announced it (asked, waiting or beyond the alternatives cap), for skipping */
+  announcers: Set<PeerKey>
+}
+
+interface Queue {
+  ids: Set<MessageId>
+  seq: number
+}
+
+/**
+ * Bitcoin's inv/getdata relay, for payloads much larger than their ids. A node announces the
+ * ids of new messages to its peers in batches; a peer that lacks one requests it from one
+ * announcer, and only if that announcer does not answer within `requestTimeoutMs` (reported as
+ * `stalled`) from the next — so each node normally receives each payload exactly once.
+ *
+ * A payload nobody asked for is accepted by the router and not reported: it is what a late
+ * answer to a request that already timed out looks like, and Bitcoin tolerates unsolicited
+ * transactions too. It costs only its sender bandwidth; validation, size and rate limits apply.
+ */
+export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceTimer> {
+  const batchMs = options.batchMs ?? 20
+  const maxBatch = options.maxBatch ?? 1000
+  const requestTimeoutMs = options.requestTimeoutMs ?? 2000
+  const maxInFlight = options.maxInFlightPerPeer ?? 100
+  const maxAnnouncers = options.maxAnnouncers ?? 8
+  const maxTracked = options.maxTracked ?? 10_000
+  if (!(Number.isFinite(batchMs) && batchMs >= 0)) throw new RangeError('announce: batchMs must be >= 0')
+  if (!(Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0)) throw new RangeError('announce: requestTimeoutMs must be > 0')
+  for (const [name, value] of Object.entries({ maxBatch, maxInFlightPerPeer: maxInFlight, maxAnnouncers, maxTracked })) {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`announce: ${name} must be an integer >= 1`)
+  }
+  // who announced an id is only remembered to skip them; a few beyond the alternatives suffice
+  const maxRemembered = 4 * maxAnnouncers
+
+  return {
+    name: 'announce',
+    create: (context: StrategyContext<AnnounceTimer>): GossipStrategy<AnnounceTimer> => {
+      const tracked = new Map<MessageId, Tracked>()
+      /** ids requested from each peer and not yet answered */
+      const inFlight = new Map<PeerKey, Set<MessageId>>()
+      /** ids each peer is an alternative for: what to ask it when it has a free slot */
+      const offers = new Map<PeerKey, Set<MessageId>>()
+      /** ids waiting to be announced to each peer */
+      const queues = new Map<PeerKey, Queue>()
+      /** requests decided during the current event, sent as one frame per peer at its end */
+      const outbox = new Map<PeerKey, MessageId[]>()
+      let seq = 0
+
+      const addTo = (index: Map<PeerKey, Set<MessageId>>, peer: PeerKey, id: MessageId): void => {
+        let ids = index.get(peer)
+        if (ids == null) index.set(peer, ids = new Set())
+        ids.add(id)
+      }
+      const removeFrom = (index: Map<PeerKey, Set<MessageId>>, peer: PeerKey, id: MessageId): void => {
+        const ids = index.get(peer)
+        if (ids?.delete(id) === true && ids.size === 0) index.delete(peer)
+      }
+      const hasSlot = (peer: PeerKey): boolean => (inFlight.get(peer)?.size ?? 0) < maxInFlight
+
+      const request = (id: MessageId, entry: Tracked, peer: PeerKey): void => {
+        entry.peer = peer
+        entry.alternatives = entry.alternatives.filter(p => p !== peer)
+        removeFrom(offers, peer, id)
+        addTo(inFlight, peer, id)
+        entry.seq = ++seq
+        context.schedule(requestTimeoutMs, { request: id, peer, seq: entry.seq })
+        let ids = outbox.get(peer)
+        if (ids == null) outbox.set(peer, ids = [])
+        ids.push(id)
+      }
+
+      const forget = (id: MessageId, entry: Tracked): void => {
+        if (entry.peer != null) removeFrom(inFlight, entry.peer, id)
+        for (const peer of entry.alternatives) removeFrom(offers, peer, id)
+        tracked.delete(id)
+      }
+
+      /** Ask the first alternative with a free slot; wait if all are busy; forget if none is left. */
+      const next = (id: MessageId, entry: Tracked): void => {
+        entry.peer = undefined
+        for (const peer of entry.alternatives) {
+          if (hasSlot(peer)) {
+            request(id, entry, peer)
+            return
+          }
+        }
+        // forgotten, a later announce starts afresh
+        if (entry.alternatives.length === 0) forget(id, entry)
+      }
+
+      /** `peer` has free slots: ask it for ids that wait for a busy announcer. */
+      const pump = (peer: PeerKey | undefined): void => {
+        if (peer == null) return
+        const ids = offers.get(peer)
+        if (ids == null) return
+        for (const id of ids) {
+          if (!hasSlot(peer)) return
+          const entry = tracked.get(id)
+          if (entry != null && entry.peer == null) request(id, entry, peer)
+        }
+      }
+
+      const sendRequests = (): void => {
+        for (const [peer, ids] of outbox) {
+          for (let i = 0; i < ids.length; i += maxBatch) {
+            context.send(peer, { type: 'request', ids: ids.slice(i, i + maxBatch) })
+          }
+        }
+        outbox.clear()
+      }
+
+      const flush = (peer: PeerKey, queue: Queue): void => {
+        queues.delete(peer)
+        if (queue.ids.size > 0) context.send(peer, { type: 'announce', ids: [...queue.ids] })
+      }
+
+      const enqueue = (peer: PeerKey, id: MessageId): void => {
+        let queue = queues.get(peer)
+        if (queue == null) {
+          queue = { ids: new Set(), seq: ++seq }
+          queues.set(peer, queue)
+          context.schedule(batchMs, { flush: peer, seq: queue.seq })
+        }
+        queue.ids.add(id)
+        if (queue.ids.size >= maxBatch) flush(peer, queue)
+      }
+
+      /** `peer` has `id`: do not announce it there. */
+      const dequeue = (peer: PeerKey, id: MessageId): void => {
+        queues.get(peer)?.ids.delete(id)
+      }
+
+      /** A payload arrived: stop fetching it, free its slot; returns who is known to have it. */
+      const arrived = (id: MessageId): Set<PeerKey> | undefined => {
+        const entry = tracked.get(id)
+        if (entry == null) return undefined
+        forget(id, entry)
+        pump(entry.peer)
+        return entry.announcers
+      }
+
+      const announceAll = (message: GossipMessage, skip?: ReadonlySet<PeerKey>, from?: PeerKey): void => {
+        for (const peer of context.peers().keys()) {
+          if (peer !== from && skip?.has(peer) !== true) enqueue(peer, message.id)
+        }
+      }
+
+      return {
+        addPeer () {},
+        removePeer (peer) {
+          queues.delete(peer)
+          const offered = offers.get(peer)
+          offers.delete(peer)
+          for (const id of offered ?? []) {
+            const entry = tracked.get(id)
+            if (entry == null) continue
+            entry.alternatives = entry.alternatives.filter(p => p !== peer)
+            if (entry.peer == null && entry.alternatives.length === 0) forget(id, entry)
+          }
+          // its outstanding requests go to other announcers now, not after their timeouts
+          const requested = inFlight.get(peer)
+          inFlight.delete(peer)
+          for (const id of requested ?? []) {
+            const entry = tracked.get(id)
+            if (entry != null) next(id, entry)
+          }
+          sendRequests()
+        },
+        publish (message) {
+          announceAll(message)
+        },
+        onMessage (message, from) {
+          announceAll(message, arrived(message.id), from)
+          sendRequests()
+        },
+        onDuplicate (id, from, type) {
+          if (type !== 'message') return
+          dequeue(from, id)
+          arrived(id)
+          sendRequests()
+        },
+        onAnnounce (from, ids) {
+          if (ids.length > maxBatch) {
+            context.report(from, 'oversized-frame', `announce of ${ids.length} ids, over ${maxBatch}`)
+            ids = ids.slice(0, maxBatch)
+          }
+          for (const id of ids) {
+            if (context.has(id)) {
+              dequeue(from, id)
+              continue
+            }
+            let entry = tracked.get(id)
+            if (entry == null) {
+              if (tracked.size >= maxTracked) continue
+              entry = { seq: 0, alternatives: [], announcers: new Set() }
+              tracked.set(id, entry)
+            }
+            if (entry.peer === from || entry.announcers.has(from) || entry.alternatives.includes(from)) continue
+            if (entry.announcers.size < maxRemembered) entry.announcers.add(from)
+            if (entry.peer == null && hasSlot(from)) {
+              request(id, entry, from)
+            } else if (entry.alternatives.length < maxAnnouncers) {
+              entry.alternatives.push(from)
+              addTo(offers, from, id)
+            }
+          }
+          sendRequests()
+        },
+        timer (timer) {
+          if ('flush' in timer) {
+            const queue = queues.get(timer.flush)
+            if (queue?.seq === timer.seq) flush(timer.flush, queue)
+            return
+          }
+          const { request: id, peer } = timer
+          const entry = tracked.get(id)
+          if (entry == null || entry.peer !== peer || entry.seq !== timer.seq) return
+          removeFrom(inFlight, peer, id)
+          if (context.has(id)) {
+            // answered, then still validating or rejected/ignored: not a stall, nothing to fetch
+            forget(id, entry)
+          } else {
+            context.report(peer, 'stalled', `no answer in ${requestTimeoutMs} ms to a request for ${id.slice(0, 16)}`)
+            next(id, entry)
+          }
+          pump(peer)
+          sendRequests()
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,266 @@
+import { exponential, pick, sample } from '@hearsay/sansio'
+import type {
+  GossipMessage, GossipStrategy, MessageId, PeerKey, StrategyContext, StrategySpec
+} from '@hearsay/interface'
+import { diffusion } from './diffusion.ts'
+import type { DiffusionTimer } from './diffusion.ts'
+
+/** Options of {@link dandelion}. */
+export interface DandelionOptions<F = DiffusionTimer> {
+  /**
+   * q: the probability that a relay ends the stem and fluffs, so stems are about 1/q hops long.
+   * @default 0.1 (the Dandelion++ paper's and BIP 156's)
+   */
+  fluffProbability?: number
+  /**
+   * When the q coin is flipped. `'epoch'`: once per node per epoch, so within an epoch a node is
+   * either a diffuser (fluffs every stem it receives) or a relayer (stems every one on), as in the
+   * Dandelion++ paper; a spy then learns nothing from comparing many messages of one epoch.
+   * `'message'`: once per relayed message, as in the original Dandelion.
+   * @default 'epoch'
+   */
+  fluffDecision?: 'epoch' | 'message'
+  /** How long the stem relays, the predecessor map and the diffuser role last. @default 600 000 (10 min) */
+  epochMs?: number
+  /** Stem relays chosen per epoch. @default 2 (Dandelion++'s "approximately 4-regular" graph) */
+  stemRelays?: number
+  /**
+   * Fixed part of the embargo: the least time a node waits for a stem message to come back
+   * fluffed before it fluffs it itself. It must be well above a stem's expected travel time
+   * (about latency / q). @default 30 000
+   */
+  embargoMs?: number
+  /**
+   * Mean of the exponentially distributed part added to {@link DandelionOptions.embargoMs} per
+   * node and message. Because it is random and memoryless, when a stem is black-holed the node
+   * whose embargo fires first is spread over the whole stem instead of being its first node —
+   * the publisher. @default embargoMs / 2
+   */
+  embargoJitterMs?: number
+  /**
+   * Most messages held in the stem phase (each with an embargo) at once; beyond it the oldest is
+   * fluffed at once. Keep it below the router's `maxStemPool` so the router never drops a stem
+   * message this strategy still holds. @default 8192
+   */
+  maxStemmed?: number
+  /** Strategy of the fluff (public) phase. Must not itself use stems. @default diffusion() */
+  fluff?: StrategySpec<F>
+}
+
+/**
+ * A dandelion timer: the end of an epoch, the embargo of one stem message, or a timer of the
+ * embedded fluff strategy (namespaced so the two never mix).
+ */
+export type DandelionTimer<F = DiffusionTimer> =
+  | { epoch: number }
+  | { embargo: MessageId, seq: number }
+  | { fluff: F }
+
+interface Held {
+  message: GossipMessage
+  /** tells this embargo's timer from a stale one of an earlier hold of the same id */
+  seq: number
+}
+
+/**
+ * Dandelion++ (Fanti et al. 2018; BIP 156): messages first travel a private *stem* — one peer
+ * per hop, as `stem` frames that the router neither delivers nor serves — and then *fluff*
+ * into the embedded public strategy (diffusion by default) from a node far from the publisher.
+ *
+ * Per epoch each node picks up to `stemRelays` (2) relays at random among its outbound peers
+ * (all peers when it has none), sends all of its own messages to one of them, and maps each
+ * predecessor to one of them for the whole epoch (one-to-one forwarding). Each message in the
+ * stem phase gets a random embargo timer; if no public copy arrived when it fires, the node
+ * fluffs the message itself, so a peer that swallows stems delays messages but cannot stop them.
+ * A stem that loops back to a node still holding it is fluffed there (as Grin does).
+ */
+export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}): StrategySpec<DandelionTimer<F>> {
+  const q = options.fluffProbability ?? 0.1
+  const decision = options.fluffDecision ?? 'epoch'
+  const epochMs = options.epochMs ?? 600_000
+  const stemRelays = options.stemRelays ?? 2
+  const embargoMs = options.embargoMs ?? 30_000
+  const jitterMs = options.embargoJitterMs ?? embargoMs / 2
+  const maxStemmed = options.maxStemmed ?? 8192
+  const fluffSpec = options.fluff ?? (diffusion() as unknown as StrategySpec<F>)
+  if (!(q >= 0 && q <= 1)) throw new RangeError('dandelion: fluffProbability must be in [0, 1]')
+  if (decision !== 'epoch' && decision !== 'message') throw new RangeError("dandelion: fluffDecision must be 'epoch' or 'message'")
+  if (!(Number.isFinite(epochMs) && epochMs > 0)) throw new RangeError('dandelion: epochMs must be > 0')
+  if (!Number.isInteger(stemRelays) || stemRelays < 1) throw new RangeError('dandelion: stemRelays must be an integer >= 1')
+  if (!(Number.isFinite(embargoMs) && embargoMs >= 0)) throw new RangeError('dandelion: embargoMs must be >= 0')
+  if (!(Number.isFinite(jitterMs) && jitterMs >= 0)) throw new RangeError('dandelion: embargoJitterMs must be >= 0')
+  if (!Number.isInteger(maxStemmed) || maxStemmed < 1) throw new RangeError('dandelion: maxStemmed must be an integer >= 1')
+  if (fluffSpec.stems === true) throw new RangeError('dandelion: the fluff strategy must not use stems')
+
+  return {
+    name: 'dandelion',
+    stems: true,
+    create: (context: StrategyContext<DandelionTimer<F>>): GossipStrategy<DandelionTimer<F>> => {
+      const rng = context.rng
+      const inner = fluffSpec.create({
+        clock: context.clock,
+        rng,
+        peers: () => context.peers(),
+        send: (peer, frame) => { context.send(peer, frame) },
+        schedule: (delayMs, timer) => { context.schedule(delayMs, { fluff: timer }) },
+        has: id => context.has(id),
+        fluff: message => { context.fluff(message) },
+        report: (peer, infraction, detail) => { context.report(peer, infraction, detail) }
+      })
+
+      // Epoch state. An epoch starts when first needed and ends at its timer, which is not
+      // rescheduled until the next one starts: an idle node keeps no timer running.
+      let epoch = 0
+      let inEpoch = false
+      let diffuser = false
+      let relays: PeerKey[] = []
+      let ownRelay: PeerKey | undefined
+      /** predecessor → its relay this epoch; only subscribed peers, so bounded by them */
+      const routes = new Map<PeerKey, PeerKey>()
+
+      /** stem-phase messages with a running embargo, oldest first */
+      const held = new Map<MessageId, Held>()
+      let seq = 0
+
+      /** Relay candidates: the outbound peers (not chosen by an attacker who dials us), else all. */
+      const candidates = (): PeerKey[] => {
+        const all: PeerKey[] = []
+        const outbound: PeerKey[] = []
+        for (const [peer, direction] of context.peers()) {
+          all.push(peer)
+          if (direction === 'outbound') outbound.push(peer)
+        }
+        return outbound.length > 0 ? outbound : all
+      }
+
+      const startEpoch = (): void => {
+        if (inEpoch) return
+        inEpoch = true
+        epoch++
+        diffuser = rng.next() < q
+        relays = sample(rng, candidates(), stemRelays)
+        ownRelay = undefined
+        routes.clear()
+        context.schedule(epochMs, { epoch })
+      }
+
+      const endEpoch = (): void => {
+        inEpoch = false
+        relays = []
+        ownRelay = undefined
+        routes.clear()
+      }
+
+      /**
+       * This epoch's relays, repaired: a relay that left, or an inbound one taken for want of
+       * outbound peers once outbound peers exist, is replaced by a random candidate.
+       */
+      const currentRelays = (): PeerKey[] => {
+        startEpoch()
+        const pool = candidates()
+        const eligible = new Set(pool)
+        relays = relays.filter(relay => eligible.has(relay))
+        if (relays.length < stemRelays && pool.length > relays.length) {
+          const chosen = new Set(relays)
+          relays.push(...sample(rng, pool.filter(peer => !chosen.has(peer)), stemRelays - relays.length))
+        }
+        return relays
+      }
+
+      const routeOwn = (): PeerKey | undefined => {
+        const current = currentRelays()
+        if (ownRelay == null || !current.includes(ownRelay)) ownRelay = pick(rng, current)
+        return ownRelay
+      }
+
+      /** The relay of `from`'s stems this epoch; never `from` itself (undefined if it is the only one). */
+      const routeFrom = (from: PeerKey): PeerKey | undefined => {
+        const current = currentRelays()
+        const mapped = routes.get(from)
+        if (mapped != null && mapped !== from && current.includes(mapped)) return mapped
+        const relay = pick(rng, current.filter(peer => peer !== from))
+        if (relay != null && context.peers().has(from)) routes.set(from, relay)
+        return relay
+      }
+
+      const shouldFluff = (): boolean => {
+        if (decision === 'message') return rng.next() < q
+        startEpoch()
+        return diffuser
+      }
+
+      const fluffNow = (message: GossipMessage): void => {
+        held.delete(message.id)
+        context.fluff(message)
+        inner.publish(message)
+      }
+
+      const hold = (message: GossipMessage): void => {
+        if (held.has(message.id)) return
+        while (held.size >= maxStemmed) {
+          // bounded state: the oldest stem message goes public now rather than be forgotten
+          const oldest = held.values().next().value as Held
+          fluffNow(oldest.message)
+        }
+        const entry: Held = { message, seq: ++seq }
+        held.set(message.id, entry)
+        context.schedule(embargoMs + exponential(rng, jitterMs), { embargo: message.id, seq: entry.seq })
+      }
+
+      /** Send on the stem; with nowhere to send (no peer but the sender) it waits for its embargo. */
+      const stem = (message: GossipMessage, relay: PeerKey | undefined): void => {
+        if (relay != null) context.send(relay, { type: 'stem', message })
+      }
+
+      return {
+        addPeer (peer, direction) {
+          inner.addPeer(peer, direction)
+        },
+        removePeer (peer) {
+          routes.delete(peer)
+          for (const [from, relay] of routes) if (relay === peer) routes.delete(from)
+          relays = relays.filter(relay => relay !== peer)
+          if (ownRelay === peer) ownRelay = undefined
+          inner.removePeer(peer)
+        },
+        publish (message) {
+          // own messages always stem (a publisher that fluffed would be its own first spreader)
+          hold(message)
+          stem(message, routeOwn())
+        },
+        onStem (message, from) {
+          if (shouldFluff()) {
+            fluffNow(message)
+            return
+          }
+          hold(message)
+          stem(message, routeFrom(from))
+        },
+        onMessage (message, from, hop) {
+          // a public copy: the stem ended somewhere, the embargo is no longer needed
+          held.delete(message.id)
+          inner.onMessage(message, from, hop)
+        },
+        onDuplicate (id, from, type) {
+          if (type === 'message') {
+            inner.onDuplicate?.(id, from, type)
+            return
+          }
+          // our own stem came back round a cycle: fluff rather than wait for the embargo
+          const entry = held.get(id)
+          if (entry != null) fluffNow(entry.message)
+        },
+        timer (timer) {
+          if ('fluff' in timer) {
+            inner.timer(timer.fluff)
+          } else if ('embargo' in timer) {
+            const entry = held.get(timer.embargo)
+            if (entry?.seq === timer.seq) fluffNow(entry.message)
+          } else if (timer.epoch === epoch && inEpoch) {
+            endEpoch()
+          }
+        }
+      }
+    }
+  }
+}

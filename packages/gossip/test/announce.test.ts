@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict'
+import { announce } from '@hearsay/gossip/strategies'
+import type { AnnounceOptions } from '@hearsay/gossip/strategies'
+import type { GossipFrame, GossipMessage } from '@hearsay/interface'
+import { createHarness, line, messageOf, randomGraph } from './harness.ts'
+import type { Harness, SentFrame } from './harness.ts'
+
+const LATENCY = 10
+
+type Of<T extends GossipFrame['type']> = SentFrame & { frame: Extract<GossipFrame, { type: T }> }
+
+function framesOf<T extends GossipFrame['type']> (h: Harness, type: T, from?: string, to?: string): Array<Of<T>> {
+  return h.sent.filter((s): s is Of<T> => s.frame.type === type && (from == null || s.from === from) && (to == null || s.to === to))
+}
+
+/** One real node, n0, whose peers are names only: frames to them are logged and go nowhere. */
+function lone (options: AnnounceOptions, peers: string[]): Harness {
+  const h = createHarness({ spec: announce(options), nodes: 1, edges: [], latencyMs: LATENCY })
+  for (const peer of peers) h.nodes[0].router.addPeer(peer, 'outbound')
+  return h
+}
+
+/** n0 publishes to n1; n1 relays to n2 and n3, which are also connected. */
+function diamond (options: AnnounceOptions, drop: (s: SentFrame) => boolean): Harness {
+  return createHarness({ spec: announce(options), nodes: 4, edges: [[0, 1], [1, 2], [1, 3], [2, 3]], latencyMs: LATENCY, drop })
+}
+
+/** n1 answers requests from n3 with nothing: its payloads to n3 are lost. */
+const silentToN3 = (s: SentFrame): boolean => s.from === 'n1' && s.to === 'n3' && s.frame.type === 'message'
+
+describe('announce()', () => {
+  it('rejects bad options', () => {
+    assert.throws(() => announce({ batchMs: -1 }), RangeError)
+    assert.throws(() => announce({ maxBatch: 0 }), RangeError)
+    assert.throws(() => announce({ requestTimeoutMs: 0 }), RangeError)
+    assert.throws(() => announce({ maxInFlightPerPeer: 1.5 }), RangeError)
+    assert.throws(() => announce({ maxAnnouncers: 0 }), RangeError)
+    assert.throws(() => announce({ maxTracked: 0 }), RangeError)
+    assert.equal(announce().name, 'announce')
+  })
+
+  it('delivers every message on a 20-node random graph with exactly one payload copy per node', () => {
+    const n = 20
+    const h = createHarness({ spec: announce(), nodes: n, edges: randomGraph(n, 20, 3), latencyMs: LATENCY, seed: 3 })
+    const messages: Array<{ message: GossipMessage, publisher: string }> = []
+    for (let i = 0; i < 30; i++) {
+      const publisher = (i * 7) % n
+      messages.push({ message: h.publish(publisher, `large payload ${i}`), publisher: `n${publisher}` })
+      // some messages share a batch window, some do not
+      h.clock.advance(i % 3 === 0 ? 0 : 15)
+    }
+    h.settle()
+    let copies = 0
+    for (const { message, publisher } of messages) {
+      for (const node of h.nodes) {
+        const received = h.sent.filter(s => s.to === node.key && s.frame.type === 'message' && s.frame.message.id === message.id)
+        const delivered = node.delivered.filter(d => d.message.id === message.id)
+        if (node.key === publisher) {
+          assert.equal(received.length, 0)
+          assert.equal(delivered.length, 0)
+        } else {
+          assert.equal(received.length, 1, `${node.key} received one copy of ${message.id.slice(0, 8)}`)
+          assert.equal(delivered.length, 1)
+        }
+        copies += received.length
+      }
+    }
+    assert.equal(copies / (messages.length * (n - 1)), 1)
+    for (const node of h.nodes) assert.deepEqual(node.reports, [])
+    // nobody announces a message back to the peer it came from
+    for (const node of h.nodes) {
+      for (const { message, from } of node.delivered) {
+        const back = framesOf(h, 'announce', node.key, from).filter(s => s.frame.ids.includes(message.id))
+        assert.deepEqual(back, [])
+      }
+    }
+    // requests carry many ids: fewer request frames than payloads
+    assert.ok(framesOf(h, 'request').length < copies)
+  })
+
+  it('requests from another announcer after a silent one times out, and reports it stalled', () => {
+    const h = diamond({}, silentToN3)
+    const message = h.publish(0, 'big block')
+    h.settle()
+    const n3 = h.nodes[3]
+    assert.deepEqual(framesOf(h, 'request', 'n3').map(s => [s.at, s.to, s.frame.ids]), [
+      [80, 'n1', [message.id]],
+      [80 + 2000, 'n2', [message.id]]
+    ])
+    assert.deepEqual(n3.delivered.map(d => [d.at, d.from]), [[2100, 'n2']])
+    assert.deepEqual(n3.reports.map(r => [r.peer, r.infraction]), [['n1', 'stalled']])
+    for (const node of h.nodes.slice(0, 3)) assert.deepEqual(node.reports, [])
+  })
+
+  it('re-requests at once from another announcer when the requested peer disconnects', () => {
+    const h = diamond({}, silentToN3)
+    const message = h.publish(0, 'big block')
+    h.clock.advance(500)
+    h.nodes[3].router.removePeer('n1')
+    assert.deepEqual(framesOf(h, 'request', 'n3').map(s => [s.at, s.to, s.frame.ids]), [
+      [80, 'n1', [message.id]],
+      [500, 'n2', [message.id]]
+    ])
+    h.settle()
+    assert.deepEqual(h.nodes[3].delivered.map(d => [d.at, d.from]), [[520, 'n2']])
+    assert.deepEqual(h.nodes[3].reports, [], 'no stall: the timer of the dropped request is stale')
+  })
+
+  it('forgets an id whose only announcer stalled, so a later announce starts again', () => {
+    const h = lone({ requestTimeoutMs: 1000 }, ['a'])
+    const router = h.nodes[0].router
+    const { id } = messageOf('t', 'never sent')
+    router.receive('a', { type: 'announce', ids: [id] })
+    h.clock.advance(1000)
+    assert.deepEqual(h.nodes[0].reports.map(r => [r.peer, r.infraction]), [['a', 'stalled']])
+    router.receive('a', { type: 'announce', ids: [id] })
+    assert.deepEqual(framesOf(h, 'request', 'n0').map(s => [s.at, s.to, s.frame.ids]), [[0, 'a', [id]], [1000, 'a', [id]]])
+  })
+
+  it('batches ids published within batchMs into one announce frame per peer', () => {
+    const h = createHarness({ spec: announce({ batchMs: 20 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
+    const ids: string[] = []
+    for (const at of [0, 5, 10, 15, 19]) {
+      h.clock.advance(at - h.clock.now())
+      ids.push(h.publish(0, `batched ${at}`).id)
+    }
+    h.settle()
+    assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.from, s.frame.ids]), [[20, 'n0', ids]])
+    assert.deepEqual(framesOf(h, 'request').map(s => [s.at, s.from, s.frame.ids]), [[30, 'n1', ids]])
+    assert.equal(h.nodes[1].delivered.length, 5)
+  })
+
+  it('sends a full queue at once: maxBatch ids per announce frame', () => {
+    const h = createHarness({ spec: announce({ maxBatch: 3 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
+    const ids = Array.from({ length: 7 }, (_, i) => h.publish(0, `full ${i}`).id)
+    h.settle()
+    assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.frame.ids]), [
+      [0, ids.slice(0, 3)], [0, ids.slice(3, 6)], [20, ids.slice(6)]
+    ])
+    assert.equal(h.nodes[1].delivered.length, 7)
+  })
+
+  it('keeps at most maxInFlightPerPeer requests outstanding to a peer and fetches the rest as slots free', () => {
+    const h = createHarness({ spec: announce({ maxInFlightPerPeer: 3 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
+    for (let i = 0; i < 10; i++) h.publish(0, `in flight ${i}`)
+    h.settle()
+    const requests = framesOf(h, 'request', 'n1')
+    const arrivals = framesOf(h, 'message', 'n0', 'n1').map(s => s.at + LATENCY)
+    let requested = 0
+    for (const request of requests) {
+      requested += request.frame.ids.length
+      const outstanding = requested - arrivals.filter(at => at <= request.at).length
+      assert.ok(outstanding <= 3, `${outstanding} outstanding at ${request.at}`)
+    }
+    assert.equal(requests[0].frame.ids.length, 3)
+    assert.equal(requested, 10)
+    assert.equal(h.nodes[1].delivered.length, 10)
+    assert.deepEqual(h.nodes[1].reports, [])
+  })
+
+  it('waits for a busy announcer rather than forget the id', () => {
+    const h = lone({ maxInFlightPerPeer: 1 }, ['a'])
+    const router = h.nodes[0].router
+    const [m1, m2] = [messageOf('t', 'first'), messageOf('t', 'second')]
+    router.receive('a', { type: 'announce', ids: [m1.id, m2.id] })
+    assert.deepEqual(framesOf(h, 'request').map(s => s.frame.ids), [[m1.id]])
+    h.clock.advance(5)
+    router.receive('a', { type: 'message', message: m1 })
+    assert.deepEqual(framesOf(h, 'request').map(s => [s.at, s.frame.ids]), [[0, [m1.id]], [5, [m2.id]]])
+  })
+
+  it('reports an oversized announce and handles only its first maxBatch ids', () => {
+    const h = lone({ maxBatch: 5 }, ['a'])
+    const ids = Array.from({ length: 8 }, (_, i) => messageOf('t', `id ${i}`).id)
+    h.nodes[0].router.receive('a', { type: 'announce', ids })
+    assert.deepEqual(h.nodes[0].reports.map(r => [r.peer, r.infraction]), [['a', 'oversized-frame']])
+    assert.deepEqual(framesOf(h, 'request').map(s => s.frame.ids), [ids.slice(0, 5)])
+  })
+
+  it('tracks at most maxTracked ids and ignores announces of more', () => {
+    const h = lone({ maxTracked: 3, requestTimeoutMs: 1000 }, ['a', 'b'])
+    const ids = Array.from({ length: 5 }, (_, i) => messageOf('t', `tracked ${i}`).id)
+    h.nodes[0].router.receive('a', { type: 'announce', ids })
+    h.nodes[0].router.receive('b', { type: 'announce', ids: ids.slice(3) })
+    assert.deepEqual(framesOf(h, 'request').map(s => [s.to, s.frame.ids]), [['a', ids.slice(0, 3)]])
+    // once those are given up there is room again
+    h.clock.advance(1000)
+    h.nodes[0].router.receive('b', { type: 'announce', ids: ids.slice(3) })
+    assert.deepEqual(framesOf(h, 'request').map(s => [s.to, s.frame.ids]), [['a', ids.slice(0, 3)], ['b', ids.slice(3)]])
+  })
+
+  it('does not announce an id to a peer that announced it to us meanwhile', () => {
+    const h = lone({ batchMs: 20 }, ['a', 'b'])
+    const message = h.publish(0, 'both have it')
+    h.clock.advance(5)
+    h.nodes[0].router.receive('a', { type: 'announce', ids: [message.id] })
+    h.settle()
+    assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.to, s.frame.ids]), [[20, 'b', [message.id]]])
+    assert.deepEqual(framesOf(h, 'request'), [])
+  })
+
+  it('accepts an unrequested payload without an infraction and announces it to the others', () => {
+    const h = lone({}, ['a', 'b'])
+    const message = messageOf('t', 'pushed')
+    h.nodes[0].router.receive('a', { type: 'message', message })
+    h.settle()
+    assert.equal(h.nodes[0].delivered.length, 1)
+    assert.deepEqual(h.nodes[0].reports, [])
+    assert.deepEqual(framesOf(h, 'announce').map(s => [s.to, s.frame.ids]), [['b', [message.id]]])
+  })
+
+  it('does not count a payload the validator rejected as a stall', () => {
+    const h = lone({ requestTimeoutMs: 1000 }, ['a', 'b'])
+    h.nodes[0].validator = () => 'reject'
+    const message = messageOf('t', 'invalid')
+    h.nodes[0].router.receive('a', { type: 'announce', ids: [message.id] })
+    h.nodes[0].router.receive('b', { type: 'announce', ids: [message.id] })
+    h.clock.advance(5)
+    h.nodes[0].router.receive('a', { type: 'message', message })
+    h.settle()
+    assert.deepEqual(h.nodes[0].reports.map(r => [r.peer, r.infraction]), [['a', 'invalid-message']])
+    assert.deepEqual(framesOf(h, 'request').map(s => s.to), ['a'], 'not fetched again from b')
+  })
+})
