@@ -129,7 +129,7 @@ async function measure (hosts: Host[], edges: Array<[number, number]>, name: str
   options.log(`${name}: mean degree ${degreeSeen.toFixed(1)}, ${deliveries}/${expected} deliveries in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   const stats = hosts.map(h => h.services.gossip.stats(topic))
   hosts.forEach((host, i) => {
-    host.services.gossip.removeEventListener('message', listeners[i] as any)
+    host.services.gossip.removeEventListener('message', listeners[i])
     host.services.gossip.unsubscribe(topic)
   })
   const received = stats.reduce((sum, s) => sum + (s?.received ?? 0), 0)

@@ -5,12 +5,16 @@
  *   node node.ts --listen /ip4/127.0.0.1/tcp/0 [--dial-from 127.0.0.1] [--bootstrap <multiaddr>]
  *
  * Commands: {"cmd":"lookup","peers":["<peer id>",...]} finds each peer through the DHT;
- * {"cmd":"ping","peers":[...]} pings each; {"cmd":"peers"} lists current connections.
+ * {"cmd":"ping","peers":[...]} pings each; {"cmd":"peers"} lists current connections;
+ * {"cmd":"publish","topic":"...","text":"..."} publishes on a gossip topic. The host subscribes
+ * to `demo/flood` (flooding) and `demo/dandelion` (Dandelion++ with a diffusion fluff) and
+ * prints every message it receives.
  */
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createHost, type Host } from '@hearsay/host'
+import { dandelion, diffusion, flood } from '@hearsay/gossip'
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +36,16 @@ try {
   process.exit(1)
 }
 emit('listening', { peerId: host.peerId.toString(), addrs: host.getMultiaddrs().map(String) })
+
+// two topics, two relay strategies, one host
+host.services.gossip.subscribe('demo/flood', { strategy: flood() })
+host.services.gossip.subscribe('demo/dandelion', {
+  strategy: dandelion({ embargoMs: 3_000, fluff: diffusion({ meanDelayMs: 100 }) })
+})
+host.services.gossip.addEventListener('message', event => {
+  const { topic, id, data, from } = event.detail
+  emit('message', { topic, id, text: new TextDecoder().decode(data), from: from.toString(), at: Date.now() })
+})
 
 /**
  * Find `id` through the DHT: this host was never told that peer's address. A lookup made
@@ -99,6 +113,11 @@ lines.on('line', (line) => {
       ? Promise.all(peers.map(lookup))
       : peers.reduce(async (previous, id) => { await previous; await pingPeer(id) }, Promise.resolve())
     void done.then(() => { emit(`${command.cmd}-done`) })
+  } else if (command.cmd === 'publish' && typeof (command as any).topic === 'string') {
+    const { topic, text } = command as { topic: string, text?: unknown }
+    const at = Date.now()
+    host.services.gossip.publish(topic, new TextEncoder().encode(String(text ?? '')))
+      .then(id => { emit('published', { topic, id, at }) }, (err: any) => { emit('error', { message: err?.message ?? String(err) }) })
   } else if (command.cmd === 'peers') {
     emit('peers', { connections: host.getConnections().map(c => c.remotePeer.toString()) })
   } else {

@@ -3,8 +3,10 @@
  * 127.0.0.<i+1> (each its own source address, as machines on a network would be; libp2p limits
  * inbound connections per source IP, which one shared address would trip). Host 0 is the
  * bootstrap host; hosts 1–4 know only its address. Each host then looks up every other host by
- * PeerId through the DHT and pings it; the demo prints the resulting topology and round-trip
- * times, stops every process and exits 0 (1 if anything failed).
+ * PeerId through the DHT and pings it; then one host publishes on two gossip topics, one
+ * flooded and one relayed by Dandelion++, and every other host must receive both. The demo
+ * prints the topology, round-trip times and delivery times, stops every process and exits 0
+ * (1 if anything failed).
  */
 import { fileURLToPath } from 'node:url'
 import { JsonProcess, type ChildEvent } from './process.ts'
@@ -82,10 +84,33 @@ async function main (): Promise<void> {
     for (const e of [...lookupEvents, ...pingEvents.flat()]) {
       if (e.event === 'lookup-failed' || e.event === 'ping-failed') console.log(`  ${e.event}: ${e.peer}: ${e.message}`)
     }
+    // gossip: host #3 publishes on both topics; every other host must receive each message
+    console.log('\ngossip from #3 (ms until each host delivered the message):')
+    const publisher = 3
+    let missed = 0
+    for (const topic of ['demo/flood', 'demo/dandelion']) {
+      const marks = procs.map(p => p.events.length)
+      procs[publisher].send({ cmd: 'publish', topic, text: `hello over ${topic}` })
+      const published = await procs[publisher].waitFor(e => e.event === 'published' && e.topic === topic, STEP_TIMEOUT_MS, marks[publisher])
+      const cells: string[] = []
+      for (const [i, p] of procs.entries()) {
+        if (i === publisher) { cells.push(`#${i} publisher`); continue }
+        try {
+          const got = await p.waitFor(e => e.event === 'message' && e.id === published.id, 15_000, marks[i])
+          cells.push(`#${i} ${got.at - published.at} ms`)
+        } catch {
+          missed++
+          cells.push(`#${i} MISSED`)
+        }
+      }
+      console.log(`  ${topic.padEnd(15)} ${cells.join('   ')}`)
+    }
+
     const lookups = lookupEvents.filter(e => e.event === 'found').map(e => e.lookupMs as number)
     console.log(`\nDHT lookups: median ${median(lookups).toFixed(1)} ms, max ${Math.max(...lookups).toFixed(1)} ms`)
     console.log(`${ids.length * (ids.length - 1) - failures}/${ids.length * (ids.length - 1)} pairs reached; demo took ${((performance.now() - started) / 1000).toFixed(1)} s`)
-    if (failures > 0) process.exitCode = 1
+    if (missed > 0) console.log(`${missed} gossip deliveries missed`)
+    if (failures > 0 || missed > 0) process.exitCode = 1
   } finally {
     await shutdown()
   }
