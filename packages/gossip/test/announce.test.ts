@@ -15,14 +15,14 @@ function framesOf<T extends GossipFrame['type']> (h: Harness, type: T, from?: st
 
 /** One real node, n0, whose peers are names only: frames to them are logged and go nowhere. */
 function lone (options: AnnounceOptions, peers: string[]): Harness {
-  const h = createHarness({ spec: announce(options), nodes: 1, edges: [], latencyMs: LATENCY })
+  const h = createHarness({ spec: announce({ batchMs: 20, ...options }), nodes: 1, edges: [], latencyMs: LATENCY })
   for (const peer of peers) h.nodes[0].router.addPeer(peer, 'outbound')
   return h
 }
 
 /** n0 publishes to n1; n1 relays to n2 and n3, which are also connected. */
 function diamond (options: AnnounceOptions, drop: (s: SentFrame) => boolean): Harness {
-  return createHarness({ spec: announce(options), nodes: 4, edges: [[0, 1], [1, 2], [1, 3], [2, 3]], latencyMs: LATENCY, drop })
+  return createHarness({ spec: announce({ batchMs: 20, ...options }), nodes: 4, edges: [[0, 1], [1, 2], [1, 3], [2, 3]], latencyMs: LATENCY, drop })
 }
 
 /** n1 answers requests from n3 with nothing: its payloads to n3 are lost. */
@@ -131,7 +131,7 @@ describe('announce()', () => {
   })
 
   it('sends a full queue at once: maxBatch ids per announce frame', () => {
-    const h = createHarness({ spec: announce({ maxBatch: 3 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
+    const h = createHarness({ spec: announce({ batchMs: 20, maxBatch: 3 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
     const ids = Array.from({ length: 7 }, (_, i) => h.publish(0, `full ${i}`).id)
     h.settle()
     assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.frame.ids]), [

@@ -4,7 +4,9 @@ import type { GossipMessage, GossipStrategy, MessageId, PeerKey, StrategyContext
 export interface AnnounceOptions {
   /**
    * How long ids wait in a peer's queue so that several go in one `announce` frame, in ms.
-   * Short, because every hop adds it to the delivery time. @default 20
+   * Every hop adds it to the delivery time; 0 still batches every id queued in the same turn
+   * of the event loop (measured on 10 loopback hosts: p50 9 ms at 0, 19 ms at 5, 52 ms at 20).
+   * @default 0
    */
   batchMs?: number
   /**
@@ -55,7 +57,7 @@ interface Queue {
  * transactions too. It costs only its sender bandwidth; validation, size and rate limits apply.
  */
 export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceTimer> {
-  const batchMs = options.batchMs ?? 20
+  const batchMs = options.batchMs ?? 0
   const maxBatch = options.maxBatch ?? 1000
   const requestTimeoutMs = options.requestTimeoutMs ?? 2000
   const maxInFlight = options.maxInFlightPerPeer ?? 100
