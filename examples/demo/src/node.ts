@@ -114,9 +114,9 @@ lines.on('line', (line) => {
       : peers.reduce(async (previous, id) => { await previous; await pingPeer(id) }, Promise.resolve())
     void done.then(() => { emit(`${command.cmd}-done`) })
   } else if (command.cmd === 'publish' && typeof (command as any).topic === 'string') {
-    const { topic, text } = command as { topic: string, text?: unknown }
+    const { topic, text } = command as { topic: string, text?: string }
     const at = Date.now()
-    host.services.gossip.publish(topic, new TextEncoder().encode(String(text ?? '')))
+    host.services.gossip.publish(topic, new TextEncoder().encode(typeof text === 'string' ? text : ''))
       .then(id => { emit('published', { topic, id, at }) }, (err: any) => { emit('error', { message: err?.message ?? String(err) }) })
   } else if (command.cmd === 'peers') {
     emit('peers', { connections: host.getConnections().map(c => c.remotePeer.toString()) })

@@ -9,12 +9,14 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { scoring, type Scoring } from '@hearsay/scoring'
 import { gossip, type Gossip } from '@hearsay/gossip'
+import { discovery, type Discovery } from '@hearsay/discovery'
+import { mdns } from '@libp2p/mdns'
 import type { Libp2p, ServiceMap } from '@libp2p/interface'
 import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { combineGaters } from './gaters.ts'
 import { loadOrCreateIdentity } from './identity.ts'
-import { needsMemoryTransport, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
+import { needsMemoryTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 
 /** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
@@ -29,14 +31,19 @@ export interface DefaultServices extends ServiceMap {
   scoring: Scoring
   /** Publish/subscribe with a relay strategy per topic (`@hearsay/gossip`). */
   gossip: Gossip
+  /**
+   * Peer exchange and the eclipse-resistant address book (`@hearsay/discovery`); absent when
+   * created with `discovery: false`.
+   */
+  discovery: Discovery
 }
 
 /** A hearsay host: a js-libp2p node with the default services and the caller's own. */
 export type Host<S extends ServiceMap = ServiceMap> = Libp2p<DefaultServices & S>
 
 /**
- * Create a js-libp2p 3 node with TCP + Noise + Yamux, identify, ping, a Kademlia DHT, scoring and
- * gossip, plus the services in `options.services`. It is started unless `options.start` is `false`.
+ * Create a js-libp2p 3 node with TCP + Noise + Yamux, identify, ping, a Kademlia DHT, scoring,
+ * gossip and discovery, plus the services in `options.services`. It is started unless `options.start` is `false`.
  *
  * @throws {@link InvalidOptionError} naming the option when an address does not parse, the data
  * directory cannot be used, or a listen address cannot be bound
@@ -65,6 +72,10 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
       // a keep-alive tag makes libp2p's reconnect queue redial a bootstrap peer that drops
       tagName: 'keep-alive-hearsay-bootstrap'
     }))
+  }
+
+  if (options.mdns != null && options.mdns !== false) {
+    peerDiscovery.push(mdns(options.mdns === true ? {} : options.mdns))
   }
 
   // one ledger per host: its gater refuses banned peers in both directions
@@ -102,7 +113,11 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
       }),
       scoring: scoringService,
       gossip: gossip(options.gossip),
-      ...(bootstrapAddrs.length > 0 ? { bootstrapRedial: bootstrapRedial({ list: bootstrapAddrs }) } : {}),
+      ...(options.discovery !== false ? { discovery: discovery(options.discovery ?? {}) } : {}),
+      // DNS seeds name no single peer: @libp2p/bootstrap resolves them, the redialer skips them
+      ...(bootstrapAddrs.some(a => p2pComponent(a) != null)
+        ? { bootstrapRedial: bootstrapRedial({ list: bootstrapAddrs.filter(a => p2pComponent(a) != null) }) }
+        : {}),
       ...options.services
     },
     ...options.libp2p,

@@ -2,6 +2,8 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { KadDHTInit } from '@libp2p/kad-dht'
 import type { ScoringInit } from '@hearsay/scoring'
 import type { GossipInit } from '@hearsay/gossip'
+import type { DiscoveryInit } from '@hearsay/discovery'
+import type { MulticastDNSInit } from '@libp2p/mdns'
 import type { TCPOptions } from '@libp2p/tcp'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
 import type { PrivateKey, ServiceMap } from '@libp2p/interface'
@@ -17,7 +19,8 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    */
   listen?: string[]
   /**
-   * Multiaddrs of peers to join through, each ending in `/p2p/<peer id>`; dialled at start and
+   * Multiaddrs of peers to join through, each ending in `/p2p/<peer id>`, or DNS seeds
+   * (`/dnsaddr/<domain>`, resolved through DNS TXT records to many peers); dialled at start and
    * tagged so the connection manager keeps them.
    *
    * @default [] — a standalone node
@@ -54,6 +57,20 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    * @default 1 MiB messages, 2000 frames a second per peer, gossipsub available
    */
   gossip?: GossipInit
+  /**
+   * Discovery settings (`@hearsay/discovery`): outbound target, inbound limit, PEX and feeler
+   * intervals, netgroup function; or `false` to leave peer exchange and the address book out.
+   *
+   * @default 8 outbound (one per netgroup), 64 inbound, PEX every 30 s, 2 anchors
+   */
+  discovery?: DiscoveryInit | false
+  /**
+   * Find peers on the local network with multicast DNS (`@libp2p/mdns`): `true` or its options.
+   * Off by default: it announces the node to everyone on the LAN.
+   *
+   * @default false
+   */
+  mdns?: boolean | MulticastDNSInit
   /** Extra services to run on the host, keyed by name (`node.services.<name>`). */
   services?: ServiceFactoryMap<S>
   /** A libp2p metrics implementation, e.g. `prometheusMetrics()` from `@libp2p/prometheus-metrics`. */
@@ -94,11 +111,15 @@ export function parseMultiaddrs (option: string, values: readonly string[] | und
   })
 }
 
-/** Bootstrap addresses must name the peer they reach, or nobody could authenticate it. */
+/**
+ * Bootstrap addresses must name the peer they reach, or nobody could authenticate it; a DNS
+ * seed (`/dnsaddr/...`) names its peers in its TXT records instead.
+ */
 export function parseBootstrap (values: readonly string[] | undefined): Multiaddr[] {
   const addrs = parseMultiaddrs('bootstrap', values)
   for (const addr of addrs) {
-    if (p2pComponent(addr) == null) {
+    const dnsSeed = addr.getComponents()[0]?.name === 'dnsaddr'
+    if (p2pComponent(addr) == null && !dnsSeed) {
       throw new InvalidOptionError('bootstrap', `"${addr.toString()}" has no /p2p/<peer id> component`)
     }
   }

@@ -26,6 +26,16 @@ describe('createHost options', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  it('accepts a DNS seed (/dnsaddr/...) without a /p2p/ component, and runs discovery unless told not to', async () => {
+    // never started: resolving the seed would need DNS, and tests stay on loopback
+    const seeded = await createHost({ bootstrap: ['/dnsaddr/seed.hearsay.invalid'], start: false })
+    hosts.push(seeded)
+    assert.equal(typeof seeded.services.discovery.stats, 'function')
+    const without = await createHost({ discovery: false, start: false })
+    hosts.push(without)
+    assert.equal((without.services as Record<string, unknown>).discovery, undefined)
+  })
+
   it('listens on loopback with a free port by default', async () => {
     const host = await createHost()
     hosts.push(host)

@@ -1,0 +1,20 @@
+/**
+ * The libp2p-free core of `@hearsay/discovery`: the address book, netgroups, outbound planning,
+ * inbound eviction and anchor records. Deterministic given a `Clock` and an `Rng`, so the
+ * simulator and unit tests drive the same code the service runs.
+ *
+ * @packageDocumentation
+ */
+export { AddressBook, AddressBookOptionError, ADDRESS_BOOK_DEFAULTS, LOCAL_SOURCE } from './address-book.ts'
+export type {
+  AddressBookOptions, AddressBookStats, AddressEntry, AddressSource, AddOptions, GoodResult, SelectOptions, Table
+} from './address-book.ts'
+export { defaultNetgroup, ipOf, UNKNOWN_NETGROUP } from './netgroup.ts'
+export type { Netgroup } from './netgroup.ts'
+export { planOutbound, planFeeler } from './outbound.ts'
+export type { OutboundState } from './outbound.ts'
+export { selectInboundToEvict } from './eviction.ts'
+export type { InboundCandidate, EvictionOptions } from './eviction.ts'
+export { encodeAnchors, decodeAnchors, MAX_ANCHORS } from './anchors.ts'
+export type { Anchor } from './anchors.ts'
+export { KeyedHash } from './hash.ts'

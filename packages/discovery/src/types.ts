@@ -1,0 +1,112 @@
+import type { AddressBook, AddressBookOptions, AddressBookStats } from './address-book.ts'
+import type { EvictionOptions } from './eviction.ts'
+import type { Netgroup } from './netgroup.ts'
+import type { PexLimits } from './pex.ts'
+import type { PeerReporter, Rng } from '@hearsay/interface'
+import type { TimedClock } from '@hearsay/sansio'
+import type {
+  AbortOptions, ComponentLogger, Libp2pEvents, PeerDiscoveryEvents, PeerDiscoveryProvider, PeerId, PeerStore,
+  Startable, TypedEventTarget
+} from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import type { Datastore } from 'interface-datastore'
+
+/** Options of {@link discovery}. Every one has a default, chosen for the real network. */
+export interface DiscoveryInit {
+  /** Outbound connections to keep, each in a different netgroup. @default 8 */
+  targetOutbound?: number
+  /** Most inbound connections; past it one is evicted by diversity (or the newcomer refused). @default 64 */
+  maxInbound?: number
+  /** Outbound peers saved as anchors and dialled first after a restart. @default 2 */
+  anchors?: number
+  /** How often the dial loop checks the outbound count. @default 5000 */
+  dialIntervalMs?: number
+  /** Most dials started per round of the dial loop. @default 4 */
+  maxParallelDials?: number
+  /** Do not redial an address tried more recently than this. @default 600_000 (10 min) */
+  dialRetryMs?: number
+  /** Give up a dial after this long. @default 10_000 */
+  dialTimeoutMs?: number
+  /** How often a random connected peer is asked for addresses. @default 30_000 */
+  pexIntervalMs?: number
+  /**
+   * Least time between two peer-exchange requests to or from one peer: we ask a peer at most this
+   * often, and serve a peer at most this often (a request sooner is a `rate-limit-exceeded`).
+   * @default 60_000
+   */
+  pexPeerIntervalMs?: number
+  /** How many peers to ask for per request (at most `limits.maxPeers`). @default 1000 */
+  pexMaxPeers?: number
+  /** A peer-exchange exchange must finish within this long. @default 10_000 */
+  pexTimeoutMs?: number
+  /** How often a feeler tests a `new` address (or a tried collision). `0` turns feelers off. @default 120_000 */
+  feelerIntervalMs?: number
+  /** How long a feeler connection is kept before it is closed. @default 2000 */
+  feelerHoldMs?: number
+  /** Protocol limits (answer size, frame size). @default {@link PEX_LIMITS} */
+  limits?: Partial<PexLimits>
+  /** Maps an address to its netgroup. @default /16 for IPv4, /32 for IPv6 */
+  netgroup?: Netgroup
+  /** Address book sizes and times (bucket counts, horizon, ...). */
+  addressBook?: Partial<Omit<AddressBookOptions, 'clock' | 'rng' | 'netgroup' | 'self'>>
+  /** How many inbound peers each eviction rule protects. */
+  eviction?: Omit<EvictionOptions, 'groupRank'>
+  /** Where misbehaviour is reported. @default the node's `scoring` service if any, else only logged */
+  reporter?: PeerReporter
+  /** Datastore key of the saved anchors. @default '/hearsay/discovery/anchors' */
+  anchorsKey?: string
+  /** Clock and timers. @default systemClock */
+  clock?: TimedClock
+  /** Randomness (selection, bucket key). @default cryptoRng() */
+  rng?: Rng
+}
+
+/** The libp2p components the discovery service uses. */
+export interface DiscoveryComponents {
+  peerId: PeerId
+  peerStore: PeerStore
+  connectionManager: ConnectionManager
+  registrar: Registrar
+  datastore: Datastore
+  logger: ComponentLogger
+  events: TypedEventTarget<Libp2pEvents>
+  /** The scoring service, when the node runs one under the name `scoring`. */
+  scoring?: PeerReporter
+}
+
+/** What {@link Discovery.stats} reports. */
+export interface DiscoveryStats extends AddressBookStats {
+  /** Outbound connections counted toward the target: distinct netgroups, feelers excluded. */
+  outbound: number
+  /** The target for `outbound`. */
+  targetOutbound: number
+  /** Inbound connections. */
+  inbound: number
+  /** Outbound connections per netgroup (feelers excluded). */
+  outboundByGroup: Record<string, number>
+  /** Inbound connections per netgroup. */
+  inboundByGroup: Record<string, number>
+  /** Peer ids of the anchors read at start (dialled first). */
+  anchors: string[]
+  /** Dials in progress. */
+  dialing: number
+  /** Peer-exchange requests answered and made since start. */
+  pex: { served: number, asked: number, learned: number }
+}
+
+/**
+ * The discovery service: keeps the node connected to `targetOutbound` peers in distinct
+ * netgroups, learns addresses by peer exchange, and is a libp2p peer-discovery module
+ * (`peer` events for every address it selects to dial).
+ */
+export interface Discovery extends TypedEventTarget<PeerDiscoveryEvents>, PeerDiscoveryProvider, Startable {
+  /** The address book (read it; the service feeds it). */
+  readonly addressBook: AddressBook
+  /** Sizes of the tables, connection counts by netgroup, anchors. */
+  stats(): DiscoveryStats
+  /**
+   * Ask `peer` (connected or dialable) for addresses now, bypassing the PEX timer but not the
+   * per-peer interval. Resolves with how many peers were new to the address book.
+   */
+  exchange(peer: PeerId, options?: AbortOptions): Promise<number>
+}
