@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 const stages: Array<[string, string[]]> = [
   ['typecheck and build', ['tsc', '-b']],
   ['lint', ['eslint', '.']],
-  ['unit tests', ['mocha', 'packages/*/test/**/*.test.ts']],
+  ['unit tests', ['mocha', '{packages,examples}/*/test/**/*.test.ts']],
   ['integration tests', ['mocha', '--timeout', '120000', 'test/**/*.test.ts']]
 ]
 

@@ -151,7 +151,7 @@ export class GossipsubTopics {
     timer.unref()
     try {
       const result = await Promise.race([
-        Promise.resolve(validate({ id: hex(data), topic, data, from, strategy: 'gossipsub' }, { signal: controller.signal })),
+        Promise.resolve(validate({ id: hex(data), topic, data, from, strategy: 'gossipsub', phase: 'fluff' }, { signal: controller.signal })),
         new Promise<'ignore'>(resolve => { controller.signal.addEventListener('abort', () => { resolve('ignore') }) })
       ])
       return result === 'accept' || result === 'reject' ? result : 'ignore'

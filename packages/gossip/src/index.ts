@@ -25,5 +25,5 @@ export type { GossipWireLimits } from './wire.ts'
 export * from './strategies/index.ts'
 export type {
   Gossip, GossipInit, GossipComponents, GossipEvents, GossipMessageEvent, GossipsubSpec, ReceivedMessage,
-  Strategy, SubscribeOptions, Validator
+  Strategy, SubscribeOptions, ValidatedMessage, Validator
 } from './types.ts'

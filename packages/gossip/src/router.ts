@@ -16,9 +16,10 @@ export interface RouterEffects<Timer = unknown> {
   deliver(message: GossipMessage, from: PeerKey): void
   /**
    * Validate `message` from `from`, then call {@link TopicRouter.validated} — at once or later.
-   * Until then the id counts as seen, so copies from other peers are duplicates.
+   * Until then the id counts as seen, so copies from other peers are duplicates. `phase` says
+   * whether it came in a public `message` frame or a private Dandelion `stem` frame.
    */
-  validate(message: GossipMessage, from: PeerKey): void
+  validate(message: GossipMessage, from: PeerKey, phase: 'stem' | 'fluff'): void
   report(peer: PeerKey, infraction: InfractionName, detail?: string): void
 }
 
@@ -312,7 +313,7 @@ export class TopicRouter<Timer = unknown> {
     this.#seen.add(pending.message.id)
     this.#pending.set(pending.message.id, pending)
     this.#pendingPerPeer.set(pending.from, perPeer + 1)
-    this.#effects.validate(pending.message, pending.from)
+    this.#effects.validate(pending.message, pending.from, pending.type === 'stem' ? 'stem' : 'fluff')
   }
 
   #release (peer: PeerKey): void {

@@ -139,7 +139,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
         send: (peer, frame) => { this.#send(peer, topic, frame) },
         schedule: (delayMs, timer) => { this.#schedule(state, delayMs, timer) },
         deliver: (message, from) => { this.#deliver(state, message, from) },
-        validate: (message, from) => { this.#validate(state, message, from) },
+        validate: (message, from, phase) => { this.#validate(state, message, from, phase) },
         report: (peer, infraction, detail) => { this.#report(peer, infraction, detail) }
       }
     })
@@ -378,7 +378,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     this.safeDispatchEvent('message', { detail: { ...message, from: fromId, strategy: state.router.strategy } })
   }
 
-  #validate (state: TopicState, message: GossipMessage, from: PeerKey): void {
+  #validate (state: TopicState, message: GossipMessage, from: PeerKey, phase: 'stem' | 'fluff'): void {
     const validate = state.validate
     if (validate == null) {
       state.router.validated(message.id, 'accept')
@@ -386,7 +386,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     }
     const timeoutMs = this.#init.validateTimeoutMs ?? 10_000
     const controller = new AbortController()
-    const received = { ...message, from: this.#peerId(from), strategy: state.router.strategy }
+    const received = { ...message, from: this.#peerId(from), strategy: state.router.strategy, phase }
     let settled = false
     const settle = (result: ValidationResult): void => {
       if (settled) return

@@ -23,8 +23,20 @@ export interface ReceivedMessage extends GossipMessage {
   strategy: string
 }
 
-/** The application's judgement of a received message, before it is relayed. */
-export type Validator = (message: ReceivedMessage, options: AbortOptions) => ValidationResult | Promise<ValidationResult>
+/** A message as the validator sees it: also in Dandelion's private stem phase. */
+export interface ValidatedMessage extends ReceivedMessage {
+  /**
+   * `stem`: it arrived privately in Dandelion's stem phase and, if accepted, is relayed on but
+   * not delivered yet; `fluff`: it arrived publicly and, if accepted, is delivered.
+   */
+  phase: 'stem' | 'fluff'
+}
+
+/**
+ * The application's judgement of a received message, before it is relayed. Each message is
+ * judged once, in the first phase it arrives in.
+ */
+export type Validator = (message: ValidatedMessage, options: AbortOptions) => ValidationResult | Promise<ValidationResult>
 
 /** Options of {@link Gossip.subscribe}. */
 export interface SubscribeOptions {

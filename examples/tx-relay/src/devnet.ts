@@ -1,0 +1,98 @@
+/**
+ * `hearsay-relay devnet`: N relay nodes as separate processes on loopback. Node i listens on
+ * 127.(100+i).0.1 — its own /16, so discovery's one-outbound-per-netgroup rule treats the
+ * nodes as distinct networks — and nodes 1..N-1 join through node 0 (bootstrap, then PEX).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { printer } from './output.ts'
+import type { RelayName } from './strategies.ts'
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
+const START_TIMEOUT_MS = 30_000
+
+interface Started {
+  child: ChildProcess
+  peerId: string
+  api: string
+  addrs: string[]
+}
+
+export async function runDevnet (options: { nodes: string, relay: RelayName, dataDir?: string, json?: boolean }): Promise<void> {
+  const count = Number(options.nodes)
+  if (count < 1 || count > 100) throw new Error('--nodes must be between 1 and 100')
+  const print = printer(options.json)
+  const baseDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'hearsay-devnet-'))
+  const peersFile = join(baseDir, 'network.json')
+  const started: Started[] = []
+  let stopping = false
+  const stopAll = async (): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    await Promise.all(started.map(async s => { await stopChild(s.child) }))
+    if (options.dataDir == null) await rm(baseDir, { recursive: true, force: true })
+  }
+  process.on('SIGINT', () => { void stopAll().then(() => process.exit(0)) })
+  process.on('SIGTERM', () => { void stopAll().then(() => process.exit(0)) })
+
+  try {
+    await writeFile(peersFile, '[]')
+    for (let i = 0; i < count; i++) {
+      const ip = `127.${100 + i}.0.1`
+      const dataDir = join(baseDir, `node-${i}`)
+      await mkdir(dataDir, { recursive: true })
+      const args = [cli, 'node', '--json', '--listen', `/ip4/${ip}/tcp/0`, '--dial-from', ip, '--data-dir', dataDir,
+        '--relay', options.relay, '--peers-file', peersFile, ...(i > 0 ? ['--bootstrap', started[0].addrs[0]] : [])]
+      started.push(await startChild(args))
+      await writeFile(peersFile, JSON.stringify(started.map(s => ({ peerId: s.peerId, api: s.api }))))
+    }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+  print('devnet', { relay: options.relay, dataDir: baseDir, nodes: started.map(s => ({ peerId: s.peerId, api: s.api, addrs: s.addrs })) },
+    `devnet of ${count} ${options.relay} relay nodes (Ctrl-C stops them all)\n` +
+    started.map((s, i) => `  node ${i}: ${s.api}`).join('\n') + `\n  dashboard: ${started[0].api}/`)
+  // stay up until a signal; children exiting on their own is reported
+  for (const [i, s] of started.entries()) {
+    s.child.once('exit', code => { if (!stopping) print('node-exited', { node: i, code }, `node ${i} exited with ${code}`) })
+  }
+}
+
+/** Start one node process and wait for its `listening` line. */
+async function startChild (args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  return await new Promise<Started>((resolve, reject) => {
+    const timer = setTimeout(() => { fail(new Error('a node did not start in time')) }, START_TIMEOUT_MS)
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    const fail = (err: Error): void => {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+      reject(err)
+    }
+    child.once('exit', code => { fail(new Error(`a node exited with ${code} before it listened`)) })
+    lines.on('line', line => {
+      let event: any
+      try { event = JSON.parse(line) } catch { return }
+      if (event.event === 'error') fail(new Error(event.message))
+      if (event.event !== 'listening') return
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      resolve({ child, peerId: event.peerId, api: event.api, addrs: event.addrs })
+    })
+  })
+}
+
+/** SIGTERM, then SIGKILL if the node has not exited within 5 s. */
+async function stopChild (child: ChildProcess): Promise<void> {
+  if (child.exitCode != null || child.signalCode != null) return
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+  await exited
+  clearTimeout(timer)
+}
