@@ -78,12 +78,12 @@ export class FileSearch implements Startable {
   async start (): Promise<void> {}
   async stop (): Promise<void> {}
   /** A local file became available: provide its keywords, register it with the central index. */
-  async added (entry: CatalogEntry): Promise<void> { void entry }
+  async added (entry: CatalogEntry): Promise<void> { void entry; await Promise.resolve() }
   /** A local file was removed. */
-  async removed (id: string): Promise<void> { void id }
+  async removed (id: string): Promise<void> { void id; await Promise.resolve() }
   async search (words: string, options: SearchOptions = {}): Promise<SearchResult[]> {
     void words
     void options
-    throw new Error('search is being implemented')
+    return await Promise.reject(new Error('search is being implemented'))
   }
 }
