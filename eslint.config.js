@@ -5,7 +5,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.js', '**/src/pb/*.ts', 'bench/results/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.js', '**/src/**/pb/*.ts', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
