@@ -8,12 +8,15 @@
  * prints the topology, round-trip times and delivery times, stops every process and exits 0
  * (1 if anything failed).
  */
+import { generateKeyPairSync } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { JsonProcess, type ChildEvent } from './process.ts'
+import { publicKeyHex, signTx, txToJson } from '../../tx-relay/src/tx.ts'
 
 const NODES = 5
 const STEP_TIMEOUT_MS = 30_000
 const nodeScript = fileURLToPath(new URL('./node.ts', import.meta.url))
+const relayCli = fileURLToPath(new URL('../../tx-relay/src/cli.ts', import.meta.url))
 
 function short (peerId: string): string {
   return `${peerId.slice(0, 8)}…${peerId.slice(-4)}`
@@ -110,10 +113,57 @@ async function main (): Promise<void> {
     console.log(`\nDHT lookups: median ${median(lookups).toFixed(1)} ms, max ${Math.max(...lookups).toFixed(1)} ms`)
     console.log(`${ids.length * (ids.length - 1) - failures}/${ids.length * (ids.length - 1)} pairs reached; demo took ${((performance.now() - started) / 1000).toFixed(1)} s`)
     if (missed > 0) console.log(`${missed} gossip deliveries missed`)
-    if (failures > 0 || missed > 0) process.exitCode = 1
+    const relayMissed = await relayDemo(procs)
+    if (failures > 0 || missed > 0 || relayMissed > 0) process.exitCode = 1
   } finally {
     await shutdown()
   }
+}
+
+/**
+ * hearsay-relay: a devnet of 4 relay processes on Dandelion++; 5 signed transactions go to
+ * random nodes, and the demo prints how long each took to reach every node's mempool.
+ * Returns how many transactions missed a node.
+ */
+async function relayDemo (procs: JsonProcess[]): Promise<number> {
+  console.log('\nhearsay-relay devnet: 4 relay nodes (Dandelion++), 5 transactions:')
+  const devnet = new JsonProcess('devnet', relayCli, ['devnet', '--nodes', '4', '--relay', 'dandelion', '--json'])
+  procs.push(devnet)
+  const { nodes } = await devnet.waitFor(e => e.event === 'devnet', 60_000) as unknown as { nodes: Array<{ api: string }> }
+  const apis = nodes.map(n => n.api)
+  // joining takes a moment: wait until every node has a peer on the transaction topic
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
+    const peers = await Promise.all(apis.map(async api => ((await (await fetch(`${api}/stats`)).json()) as { gossip?: { peers: number } }).gossip?.peers ?? 0))
+    if (peers.every(p => p > 0)) break
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+  const { privateKey } = generateKeyPairSync('ed25519')
+  const from = publicKeyHex(privateKey)
+  let missed = 0
+  for (let nonce = 0; nonce < 5; nonce++) {
+    const target = nonce % apis.length
+    const tx = signTx({ from, to: 'ab'.repeat(32), amount: 10n, fee: BigInt(1 + nonce), nonce: BigInt(nonce) }, privateKey)
+    const sentAt = Date.now()
+    const res = await fetch(`${apis[target]}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)) })
+    const { id } = await res.json() as { id: string }
+    const reached: number[] = apis.map(() => -1)
+    while (Date.now() - sentAt < 15_000 && reached.some(t => t < 0)) {
+      await Promise.all(apis.map(async (api, i) => {
+        if (reached[i] >= 0) return
+        const trace = await fetch(`${api}/trace/${id}`)
+        // the mempool shows it once it is public (after the stem phase)
+        const inPool = ((await (await fetch(`${api}/mempool`)).json()) as { txs: Array<{ id: string }> }).txs.some(t => t.id === id)
+        if (trace.status === 200 && inPool) reached[i] = Date.now() - sentAt
+      }))
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    missed += reached.filter(t => t < 0).length
+    console.log(`  tx ${id.slice(0, 10)}… sent to node ${target}: in every mempool after ${reached.some(t => t < 0) ? 'MISSED' : `${Math.max(...reached)} ms`}` +
+      `  (${reached.map((t, i) => `#${i} ${t < 0 ? '-' : t}`).join(' ')})`)
+  }
+  console.log(`  dashboard while a devnet runs: ${apis[0]}/  — start one with: npx --yes pnpm@10.34.9 hearsay-relay devnet --nodes 8`)
+  return missed
 }
 
 main().catch(err => {
