@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { machine, type ScenarioResult } from './lib/report.ts'
 import { gossipScenario } from './scenarios/gossip.ts'
+import { filesScenario } from './scenarios/files.ts'
+import { simScenario } from './scenarios/sim.ts'
 
 /** A scenario: a name and a function that measures. */
 export interface Scenario {
@@ -17,7 +19,7 @@ export interface Scenario {
   run(options: { quick: boolean, log: (line: string) => void }): Promise<ScenarioResult>
 }
 
-const scenarios: Scenario[] = [gossipScenario]
+const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

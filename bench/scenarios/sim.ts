@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import type { SimulationResult } from '@hearsay/sim'
+import { markdownTable, type Figure } from '../lib/report.ts'
+import type { Scenario } from '../run.ts'
+
+const run = promisify(execFile)
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'sim', 'dist', 'cli.js')
+
+interface Measured {
+  results: SimulationResult[]
+  /** wall time of the whole CLI process: start-up, network, simulation, metrics */
+  wallMs: number
+}
+
+/** One CLI run in its own process, so that its peak RSS is its own. */
+async function simulateInChild (args: string[]): Promise<Measured> {
+  const started = performance.now()
+  // a larger young generation: frames in flight die young instead of being promoted (~10 % faster)
+  const { stdout } = await run(process.execPath, ['--max-semi-space-size=64', cli, ...args, '--json', '-', '--no-charts', '--quiet'], {
+    maxBuffer: 256 * 1024 * 1024
+  })
+  const wallMs = performance.now() - started
+  return { results: (JSON.parse(stdout) as { results: SimulationResult[] }).results, wallMs }
+}
+
+const ms = (v: number | null): string => v == null ? '—' : v.toFixed(0)
+
+/**
+ * `sim-scale`: the simulator running the production strategy cores on 10k and 100k nodes
+ * (degree 8, flood and dandelion, 20 messages): wall time and peak RSS, each run in its own
+ * process; then every strategy on one 10k-node network with 10 % spies.
+ */
+export const simScenario: Scenario = {
+  name: 'sim-scale',
+  description: 'simulator at 10k and 100k nodes (flood, dandelion): wall time, peak RSS; all strategies at 10k',
+  async run ({ quick, log }) {
+    const sizes = quick ? [2000, 10_000] : [10_000, 100_000]
+    const compareNodes = quick ? 2000 : 10_000
+    const figures: Figure[] = []
+    const scaleRows: Array<Array<string | number>> = []
+    const goals: Array<{ goal: string, met: boolean, detail: string }> = []
+    for (const strategy of ['flood', 'dandelion']) {
+      let base: { wallMs: number, rss: number } | undefined
+      for (const nodes of sizes) {
+        const { results, wallMs } = await simulateInChild(['--strategy', strategy, '--nodes', String(nodes), '--degree', '8', '--messages', '20', '--seed', '1'])
+        const r = results[0]
+        const rss = r.perf?.peakRssMiB ?? Number.NaN
+        log(`${strategy} ${nodes} nodes: ${(wallMs / 1000).toFixed(1)} s, peak RSS ${rss} MiB, ${r.events} events`)
+        base ??= { wallMs, rss }
+        figures.push(
+          { name: `${strategy} ${nodes} nodes wall time`, value: wallMs / 1000, unit: 's', baseline: base.wallMs / 1000, ratio: wallMs / base.wallMs },
+          { name: `${strategy} ${nodes} nodes peak RSS`, value: rss, unit: 'MiB', baseline: base.rss, ratio: rss / base.rss }
+        )
+        scaleRows.push([
+          strategy, nodes, r.events, (wallMs / 1000).toFixed(1), ((r.perf?.runMs ?? 0) / 1000).toFixed(1),
+          Math.round((r.perf?.eventsPerSecond ?? 0) / 1000), rss, r.deliveryPct, ms(r.coverage.t90), ms(r.bound.t90)
+        ])
+        if (nodes === 100_000) {
+          goals.push(
+            { goal: `${strategy}: 100k nodes in under 60 s`, met: wallMs < 60_000, detail: `${(wallMs / 1000).toFixed(1)} s (${r.events} events)` },
+            { goal: `${strategy}: 100k nodes in under 4 GB`, met: rss < 4096, detail: `${rss} MiB peak RSS` }
+          )
+        }
+      }
+    }
+
+    log(`all strategies on ${compareNodes} nodes with 10 % spies`)
+    const { results, wallMs } = await simulateInChild(['--strategy', 'all', '--nodes', String(compareNodes), '--degree', '8', '--messages', '20', '--spies', '0.1', '--seed', '1'])
+    log(`comparison: ${(wallMs / 1000).toFixed(1)} s`)
+    const compareRows = results.map(r => [
+      r.strategy, r.deliveryPct, ms(r.coverage.t50), ms(r.coverage.t90), ms(r.coverage.t100),
+      `${ms(r.bound.t50)} / ${ms(r.bound.t90)} / ${ms(r.bound.t100)}`,
+      r.coverage.t90 == null || r.bound.t90 == null ? '—' : (r.coverage.t90 / r.bound.t90).toFixed(2),
+      r.copiesPerNodePerMessage, r.spy == null ? '—' : r.spy.precision.toFixed(2)
+    ])
+    for (const r of results) {
+      if (r.coverage.t90 != null && r.bound.t90 != null) {
+        figures.push({ name: `${r.strategy} t90 at ${compareNodes} nodes`, value: r.coverage.t90, unit: 'ms', baseline: r.bound.t90, ratio: r.coverage.t90 / r.bound.t90 })
+      }
+      figures.push({ name: `${r.strategy} copies per node per message`, value: r.copiesPerNodePerMessage, unit: 'copies' })
+      if (r.spy != null) figures.push({ name: `${r.strategy} first-spy precision, 10 % spies`, value: r.spy.precision, unit: 'share' })
+    }
+    const spy = (name: string): number | undefined => results.find(r => r.strategy === name)?.spy?.precision
+    const dandelionP = spy('dandelion')
+    const diffusionP = spy('diffusion')
+    if (dandelionP != null && diffusionP != null) {
+      goals.push({ goal: "dandelion's first-spy precision below diffusion's (10 % spies)", met: dandelionP < diffusionP, detail: `${dandelionP.toFixed(2)} vs ${diffusionP.toFixed(2)}` })
+    }
+
+    const scaleTable = markdownTable(
+      ['strategy', 'nodes', 'events', 'wall s', 'sim loop s', 'k events/s', 'peak RSS MiB', 'delivery %', 't90 ms', 'bound t90 ms'],
+      scaleRows
+    )
+    const compareTable = markdownTable(
+      ['strategy', 'delivery %', 't50 ms', 't90 ms', 't100 ms', 'bound t50 / t90 / t100 ms', 't90 / bound', 'copies/node/msg', 'spy precision'],
+      compareRows
+    )
+    const table = `Scale (random 8-regular, 20 messages of 1 KiB, log-normal latency median 50 ms, 10 Mbit/s uplinks; each run one process):\n\n${scaleTable}\n\n` +
+      `All strategies on ${compareNodes} nodes, 10 % spies (first-spy estimator), same network and publishers:\n\n${compareTable}`
+    return { scenario: 'sim-scale', baseline: `the same strategy at ${sizes[0]} nodes (scale); the shortest-path bound (t90)`, figures, table, goals }
+  }
+}
