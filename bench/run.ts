@@ -11,6 +11,7 @@ import { machine, type ScenarioResult } from './lib/report.ts'
 import { gossipScenario } from './scenarios/gossip.ts'
 import { filesScenario } from './scenarios/files.ts'
 import { simScenario } from './scenarios/sim.ts'
+import { relayScenario } from './scenarios/relay.ts'
 
 /** A scenario: a name and a function that measures. */
 export interface Scenario {
@@ -19,7 +20,7 @@ export interface Scenario {
   run(options: { quick: boolean, log: (line: string) => void }): Promise<ScenarioResult>
 }
 
-const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario]
+const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -66,6 +66,7 @@ async function route (node: RelayNode, options: ApiOptions, req: IncomingMessage
       mempool: { count: node.mempool.size, bytes: node.mempool.bytes },
       counters: node.counters,
       gossip: node.host.services.gossip.stats(TX_TOPIC),
+      process: processFigures(),
       firstSeen: node.traces(Math.min(Number(url.searchParams.get('limit') ?? 1000) || 1000, 20_000))
     })
   } else if (path.startsWith('/trace/')) {
@@ -113,6 +114,12 @@ async function readBody (req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/** CPU time and memory of this node's process, for benchmarks and the dashboard. */
+function processFigures (): { cpuUserMs: number, cpuSystemMs: number, rssBytes: number } {
+  const cpu = process.cpuUsage()
+  return { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, rssBytes: process.memoryUsage.rss() }
 }
 
 function send (res: ServerResponse, status: number, body: unknown): void {

@@ -20,14 +20,17 @@ export class SeenCache<K> {
   }
 
   has (key: K): boolean {
-    this.#expire()
-    return this.#entries.has(key)
+    // the hot path (every received frame): one lookup, no sweep
+    const expires = this.#entries.get(key)
+    return expires != null && expires > this.#now()
   }
 
   /** Remember `key`; returns false when it was already there. */
   add (key: K): boolean {
     this.#expire()
-    if (this.#entries.has(key)) return false
+    if (this.has(key)) return false
+    // an expired entry not yet swept would keep its old place in the age order
+    this.#entries.delete(key)
     this.#entries.set(key, this.#now() + this.#ttlMs)
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as K

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
@@ -10,6 +11,7 @@ import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { scoring, type Scoring } from '@hearsay/scoring'
 import { gossip, type Gossip } from '@hearsay/gossip'
 import { discovery, type Discovery } from '@hearsay/discovery'
+import { fileIndex, type FileIndex } from '@hearsay/file-index'
 import { mdns } from '@libp2p/mdns'
 import type { Libp2p, ServiceMap } from '@libp2p/interface'
 import { bootstrapRedial } from './bootstrap-redial.ts'
@@ -36,6 +38,12 @@ export interface DefaultServices extends ServiceMap {
    * created with `discovery: false`.
    */
   discovery: Discovery
+  /**
+   * Files: content-addressed manifests, verified multi-peer piece download, search
+   * (`@hearsay/file-index`); stored under `<dataDir>/files`, in memory without a `dataDir`.
+   * Absent when created with `files: false`.
+   */
+  files: FileIndex
 }
 
 /** A hearsay host: a js-libp2p node with the default services and the caller's own. */
@@ -43,7 +51,7 @@ export type Host<S extends ServiceMap = ServiceMap> = Libp2p<DefaultServices & S
 
 /**
  * Create a js-libp2p 3 node with TCP + Noise + Yamux, identify, ping, a Kademlia DHT, scoring,
- * gossip and discovery, plus the services in `options.services`. It is started unless `options.start` is `false`.
+ * gossip, discovery and the file index, plus the services in `options.services`. It is started unless `options.start` is `false`.
  *
  * @throws {@link InvalidOptionError} naming the option when an address does not parse, the data
  * directory cannot be used, or a listen address cannot be bound
@@ -114,6 +122,9 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
       scoring: scoringService,
       gossip: gossip(options.gossip),
       ...(options.discovery !== false ? { discovery: discovery(options.discovery ?? {}) } : {}),
+      ...(options.files !== false
+        ? { files: fileIndex({ ...options.files, dataDir: options.files?.dataDir ?? (options.dataDir != null ? join(options.dataDir, 'files') : undefined) }) }
+        : {}),
       // DNS seeds name no single peer: @libp2p/bootstrap resolves them, the redialer skips them
       ...(bootstrapAddrs.some(a => p2pComponent(a) != null)
         ? { bootstrapRedial: bootstrapRedial({ list: bootstrapAddrs.filter(a => p2pComponent(a) != null) }) }

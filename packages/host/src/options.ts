@@ -3,6 +3,7 @@ import type { KadDHTInit } from '@libp2p/kad-dht'
 import type { ScoringInit } from '@hearsay/scoring'
 import type { GossipInit } from '@hearsay/gossip'
 import type { DiscoveryInit } from '@hearsay/discovery'
+import type { FileIndexInit } from '@hearsay/file-index'
 import type { MulticastDNSInit } from '@libp2p/mdns'
 import type { TCPOptions } from '@libp2p/tcp'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
@@ -64,6 +65,13 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    * @default 8 outbound (one per netgroup), 64 inbound, PEX every 30 s, 2 anchors
    */
   discovery?: DiscoveryInit | false
+  /**
+   * File index settings (`@hearsay/file-index`): piece size, upload slots and rate, search
+   * backends; or `false` to leave it out. Its store defaults to `<dataDir>/files`.
+   *
+   * @default 256 KiB pieces, DHT search, stored under the data directory (memory without one)
+   */
+  files?: FileIndexInit | false
   /**
    * Find peers on the local network with multicast DNS (`@libp2p/mdns`): `true` or its options.
    * Off by default: it announces the node to everyone on the LAN.

@@ -1,0 +1,488 @@
+import { CustomProgressEvent } from 'progress-events'
+import { Bitfield } from './bitfield.ts'
+import { InvalidManifestError, NotFoundError } from './errors.ts'
+import { decodeManifest, sha256, type FileManifest } from './manifest.ts'
+import { equal, type LocalFileState } from './local.ts'
+import { PiecePicker, type PickerAction, type PickerOptions } from './picker.ts'
+import { decodeFrame, encodeFrame, frameDecoder, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
+import type { FileStore } from './store.ts'
+import type { GetOptions, GetResult } from './types.ts'
+import type { InfractionName, Rng } from '@hearsay/interface'
+import type { TimedClock, CancelTimer } from '@hearsay/sansio'
+import type { ContentRouting, Logger, PeerId, PeerStore, Stream } from '@libp2p/interface'
+import type { ConnectionManager } from '@libp2p/interface-internal'
+import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+/** What a download needs from the service. */
+export interface DownloadContext {
+  peerId: PeerId
+  store: FileStore
+  wire: PieceWireLimits
+  clock: TimedClock
+  rng: Rng
+  picker: Partial<PickerOptions>
+  protocol: string
+  maxPeers: number
+  maxPendingWrites: number
+  log: Logger
+  connectionManager: ConnectionManager
+  peerStore: PeerStore
+  contentRouting: ContentRouting
+  localFile(id: string): LocalFileState | undefined
+  /** Register a file whose manifest just verified; its manifest is persisted in the background. */
+  adopt(cid: CID, manifest: FileManifest, bytes: Uint8Array): LocalFileState
+  report(peer: PeerId, infraction: InfractionName, detail: string): void
+  credit(peer: PeerId): void
+  counted(kind: 'downloaded' | 'duplicate' | 'bad', bytes: number): void
+}
+
+interface FetchSession {
+  peer: PeerId
+  key: string
+  stream?: Stream
+  /** the bitfield, until the manifest is known */
+  bits?: Uint8Array
+  joined: boolean
+  closed: boolean
+}
+
+const TICK_MS = 250
+
+/**
+ * The adapter of one download: finds peers (already connected ones and DHT providers), opens
+ * a `/hearsay/pieces/1.0.0` stream to each, verifies the manifest against the id, feeds the
+ * {@link PiecePicker} and carries out its requests and cancels, verifies and stores every
+ * piece, and reports peers that misbehave.
+ */
+export class Download {
+  readonly #ctx: DownloadContext
+  readonly #cid: CID
+  readonly #id: string
+  readonly #options: GetOptions
+  readonly #controller = new AbortController()
+  readonly #sessions = new Map<string, FetchSession>()
+  /** peers not to contact again before this time */
+  readonly #backoff = new Map<string, number>()
+  readonly #fromPeers: Record<string, number> = {}
+  readonly #writes = new Set<Promise<void>>()
+  readonly #started: number
+  #file: LocalFileState | undefined
+  #picker: PiecePicker | undefined
+  #lastProgress: number
+  #piecesFetched = 0
+  #bytesFetched = 0
+  #duplicateBytes = 0
+  #finished = false
+  #tick: CancelTimer | undefined
+  #resolve!: () => void
+  #reject!: (err: Error) => void
+  readonly #done: Promise<void>
+
+  constructor (ctx: DownloadContext, cid: CID, options: GetOptions) {
+    this.#ctx = ctx
+    this.#cid = cid
+    this.#id = cid.toString()
+    this.#options = options
+    this.#started = ctx.clock.now()
+    this.#lastProgress = this.#started
+    this.#done = new Promise<void>((resolve, reject) => { this.#resolve = resolve; this.#reject = reject })
+  }
+
+  async run (): Promise<Omit<GetResult, 'path'> & { file: LocalFileState }> {
+    const signal = this.#options.signal
+    signal?.throwIfAborted()
+    const onAbort = (): void => { this.#finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted')) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const local = this.#ctx.localFile(this.#id)
+      if (local != null) {
+        // resume: pieces on disk count once they hash right
+        for (let i = 0; i < local.manifest.pieces.length; i++) {
+          if (local.have.get(i) && !local.checked.get(i)) await local.readPiece(this.#ctx.store, i)
+          signal?.throwIfAborted()
+        }
+        this.#adopted(local)
+      }
+      if (!this.#finished) {
+        this.#schedule()
+        this.#discover()
+      }
+      await this.#done
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      this.#tick?.()
+      this.#controller.abort()
+      for (const session of this.#sessions.values()) this.#close(session)
+      await Promise.allSettled([...this.#writes])
+    }
+    const file = this.#file as LocalFileState
+    return {
+      file,
+      id: this.#id,
+      name: file.manifest.name,
+      size: file.manifest.size,
+      pieces: file.manifest.pieces.length,
+      piecesFetched: this.#piecesFetched,
+      fromPeers: { ...this.#fromPeers },
+      duplicateBytes: this.#duplicateBytes
+    }
+  }
+
+  // --- peers ---
+
+  #discover (): void {
+    for (const connection of this.#ctx.connectionManager.getConnections()) this.#connect(connection.remotePeer)
+    if (this.#options.dht === false) return
+    const signal = this.#controller.signal
+    void (async () => {
+      while (!this.#finished) {
+        try {
+          for await (const provider of this.#ctx.contentRouting.findProviders(this.#cid, { signal })) {
+            if (this.#finished) return
+            if (provider.id.equals(this.#ctx.peerId)) continue
+            if (provider.multiaddrs.length > 0) {
+              await this.#ctx.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
+            }
+            this.#connect(provider.id)
+          }
+        } catch (err: any) {
+          if (this.#finished) return
+          this.#ctx.log('find providers of %s: %s', this.#id, err?.message ?? err)
+        }
+        // look again: sooner while nobody is serving us
+        await this.#sleep(this.#joinedCount() === 0 ? 1000 : 15_000)
+      }
+    })()
+  }
+
+  async #sleep (ms: number): Promise<void> {
+    await new Promise<void>(resolve => {
+      const cancel = this.#ctx.clock.setTimeout(() => { this.#controller.signal.removeEventListener('abort', done); resolve() }, ms)
+      const done = (): void => { cancel(); resolve() }
+      this.#controller.signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  #joinedCount (): number {
+    let n = 0
+    for (const s of this.#sessions.values()) if (s.joined) n++
+    return n
+  }
+
+  #connect (peer: PeerId): void {
+    const key = peer.toString()
+    if (this.#finished || peer.equals(this.#ctx.peerId) || this.#sessions.has(key)) return
+    if (this.#sessions.size >= this.#ctx.maxPeers) return
+    if ((this.#backoff.get(key) ?? 0) > this.#ctx.clock.now()) return
+    const session: FetchSession = { peer, key, joined: false, closed: false }
+    this.#sessions.set(key, session)
+    void (async () => {
+      const signal = this.#controller.signal
+      const connection = await this.#ctx.connectionManager.openConnection(peer, { signal })
+      const stream = await connection.newStream(this.#ctx.protocol, { signal })
+      if (session.closed || this.#finished) {
+        stream.abort(new Error('download over'))
+        return
+      }
+      session.stream = stream
+      const limit = maxResponseFrameBytes(this.#ctx.wire)
+      const decoder = frameDecoder(limit)
+      stream.addEventListener('message', event => {
+        if (session.closed) return
+        let frames: Uint8ArrayList[]
+        try {
+          frames = [...decoder.decode(event.data)]
+        } catch (err: any) {
+          this.#misbehaved(session, 'oversized-frame', `frame over ${limit} bytes: ${err?.message ?? err}`)
+          return
+        }
+        for (const bytes of frames) {
+          const decoded = decodeFrame(bytes, this.#ctx.wire)
+          if (!decoded.ok) {
+            this.#misbehaved(session, decoded.infraction, decoded.detail)
+            return
+          }
+          try {
+            this.#onMessage(session, decoded.frame)
+          } catch (err: any) {
+            // our bug, not the peer's misbehaviour
+            this.#ctx.log.error('handling a %s frame from %p failed: %e', decoded.frame.type, session.peer, err)
+            this.#close(session)
+            this.#drop(session, 10_000)
+          }
+          if (session.closed) return
+        }
+      })
+      stream.addEventListener('close', () => { this.#drop(session, 5000) })
+      this.#send(session, { type: 'hello', file: this.#cid.bytes, wantManifest: this.#file == null })
+    })().catch((err: any) => {
+      this.#ctx.log('no piece session with %p: %s', peer, err?.message ?? err)
+      this.#drop(session, 10_000)
+    })
+  }
+
+  #send (session: FetchSession, message: PieceMessage): void {
+    const stream = session.stream
+    if (session.closed || stream == null || stream.status !== 'open') return
+    try {
+      stream.send(encodeFrame(message))
+    } catch (err: any) {
+      this.#ctx.log('send to %p failed: %s', session.peer, err?.message ?? err)
+    }
+  }
+
+  #close (session: FetchSession): void {
+    session.closed = true
+    void session.stream?.close().catch(() => {})
+  }
+
+  /** Forget a session; do not contact the peer again for `backoffMs`. */
+  #drop (session: FetchSession, backoffMs: number): void {
+    if (this.#sessions.get(session.key) !== session) return
+    this.#sessions.delete(session.key)
+    session.closed = true
+    this.#backoff.set(session.key, this.#ctx.clock.now() + backoffMs)
+    if (this.#picker?.hasPeer(session.key) === true) {
+      this.#picker.removePeer(session.key)
+      this.#pump()
+    }
+  }
+
+  #misbehaved (session: FetchSession, infraction: InfractionName, detail: string): void {
+    this.#ctx.report(session.peer, infraction, detail)
+    session.stream?.abort(new Error(detail))
+    this.#drop(session, 60 * 60_000)
+  }
+
+  // --- frames ---
+
+  #onMessage (session: FetchSession, message: PieceMessage): void {
+    switch (message.type) {
+      case 'manifest': this.#onManifest(session, message.manifest); return
+      case 'bitfield': this.#onBitfield(session, message.bits); return
+      case 'have': this.#onHave(session, message.index); return
+      case 'piece': this.#onPiece(session, message.index, message.offset, message.data); return
+      case 'reject': this.#onReject(session, message); return
+      default:
+        this.#misbehaved(session, 'unexpected-frame', `a provider sent a ${message.type} frame`)
+    }
+  }
+
+  #onManifest (session: FetchSession, bytes: Uint8Array): void {
+    if (this.#file != null) return
+    let manifest: FileManifest
+    try {
+      manifest = decodeManifest(bytes, this.#cid)
+    } catch (err: any) {
+      const detail = err instanceof InvalidManifestError ? err.message : String(err)
+      this.#misbehaved(session, 'invalid-message', `manifest for ${this.#id}: ${detail}`)
+      return
+    }
+    const file = this.#ctx.adopt(this.#cid, manifest, bytes)
+    this.#options.onProgress?.(new CustomProgressEvent('files:get:manifest', {
+      id: this.#id, name: manifest.name, size: manifest.size, pieces: manifest.pieces.length, from: session.key
+    }))
+    this.#adopted(file)
+  }
+
+  #adopted (file: LocalFileState): void {
+    this.#file = file
+    this.#lastProgress = this.#ctx.clock.now()
+    this.#picker = new PiecePicker({
+      pieces: file.manifest.pieces.length,
+      pieceLength: index => file.pieceLength(index),
+      have: file.have,
+      clock: this.#ctx.clock,
+      rng: this.#ctx.rng.fork(),
+      options: this.#ctx.picker
+    })
+    for (const session of this.#sessions.values()) {
+      if (session.bits != null) this.#join(session, session.bits)
+    }
+    this.#checkDone()
+    this.#pump()
+  }
+
+  #onBitfield (session: FetchSession, bits: Uint8Array): void {
+    if (session.joined || session.bits != null) {
+      this.#misbehaved(session, 'unexpected-frame', 'a second bitfield')
+      return
+    }
+    if (this.#file == null) {
+      session.bits = bits
+      return
+    }
+    this.#join(session, bits)
+    this.#pump()
+  }
+
+  #join (session: FetchSession, bits: Uint8Array): void {
+    const file = this.#file as LocalFileState
+    const picker = this.#picker as PiecePicker
+    session.bits = undefined
+    if (!Bitfield.isValid(file.manifest.pieces.length, bits)) {
+      this.#misbehaved(session, 'malformed-frame', `bitfield of ${bits.byteLength} bytes for ${file.manifest.pieces.length} pieces`)
+      return
+    }
+    const have = new Bitfield(file.manifest.pieces.length, bits)
+    session.joined = true
+    picker.addPeer(session.key, have)
+    this.#options.onProgress?.(new CustomProgressEvent('files:get:peer', { id: this.#id, peer: session.key, pieces: have.count }))
+  }
+
+  #onHave (session: FetchSession, index: number): void {
+    const pieces = this.#file?.manifest.pieces.length
+    if (pieces != null && index >= pieces) {
+      this.#misbehaved(session, 'malformed-frame', `have ${index} of ${pieces} pieces`)
+      return
+    }
+    if (session.joined) {
+      this.#picker?.have(session.key, index)
+      this.#pump()
+    } else if (session.bits != null && index < session.bits.byteLength * 8) {
+      session.bits[index >> 3] |= 0x80 >> (index & 7)
+    }
+  }
+
+  #onReject (session: FetchSession, message: Extract<PieceMessage, { type: 'reject' }>): void {
+    if (message.range == null) {
+      // the whole session: the peer does not have the file, or is full
+      this.#close(session)
+      this.#drop(session, message.reason === 'busy' ? Math.min(message.retryAfterMs ?? 2000, 60_000) : 30_000)
+      return
+    }
+    this.#picker?.rejected(session.key, message.range.index, message.reason === 'busy', message.retryAfterMs)
+    this.#pump()
+  }
+
+  #onPiece (session: FetchSession, index: number, offset: number, data: Uint8Array): void {
+    const file = this.#file
+    const picker = this.#picker
+    if (file == null || picker == null || !session.joined) {
+      this.#misbehaved(session, 'unrequested-data', 'a piece before the session was set up')
+      return
+    }
+    const received = picker.received(session.key, index, data.byteLength)
+    if (received === 'unrequested') {
+      this.#misbehaved(session, 'unrequested-data', `piece ${index} was not requested`)
+      return
+    }
+    if (received === 'duplicate') {
+      this.#duplicateBytes += data.byteLength
+      this.#ctx.counted('duplicate', data.byteLength)
+      this.#pump()
+      return
+    }
+    const hash = file.manifest.pieces[index]
+    const ok = offset === 0 && data.byteLength === file.pieceLength(index) && equal(sha256(data), hash)
+    const actions = picker.verified(session.key, index, ok)
+    if (!ok) {
+      this.#ctx.counted('bad', data.byteLength)
+      this.#options.onProgress?.(new CustomProgressEvent('files:get:bad-piece', { id: this.#id, peer: session.key, index }))
+      this.#misbehaved(session, 'bad-piece', `piece ${index} of ${this.#id} does not match its hash`)
+      this.#pump()
+      return
+    }
+    this.#execute(actions)
+    this.#ctx.credit(session.peer)
+    this.#ctx.counted('downloaded', data.byteLength)
+    this.#piecesFetched++
+    this.#bytesFetched += data.byteLength
+    this.#fromPeers[session.key] = (this.#fromPeers[session.key] ?? 0) + data.byteLength
+    this.#lastProgress = this.#ctx.clock.now()
+    const write = this.#ctx.store.putPiece(hash, data).then(() => {
+      file.stored(index)
+      this.#progress()
+    }, (err: any) => {
+      this.#finish(new Error(`cannot store piece ${index} of ${this.#id}: ${err?.message ?? err}`, { cause: err }))
+    }).finally(() => {
+      this.#writes.delete(write)
+      this.#checkDone()
+      this.#pump()
+    })
+    this.#writes.add(write)
+    this.#pump()
+  }
+
+  // --- the picker's actions ---
+
+  #pump (): void {
+    const picker = this.#picker
+    if (picker == null || this.#finished || this.#writes.size >= this.#ctx.maxPendingWrites) return
+    this.#execute(picker.pump())
+  }
+
+  #execute (actions: PickerAction[]): void {
+    const file = this.#file as LocalFileState
+    for (const action of actions) {
+      const session = this.#sessions.get(action.peer)
+      if (session == null) continue
+      this.#send(session, { type: action.type, index: action.index, offset: 0, length: file.pieceLength(action.index) })
+    }
+  }
+
+  #schedule (): void {
+    this.#tick = this.#ctx.clock.setTimeout(() => {
+      if (this.#finished) return
+      this.#onTick()
+      this.#schedule()
+    }, TICK_MS)
+  }
+
+  #onTick (): void {
+    const now = this.#ctx.clock.now()
+    if (this.#file == null) {
+      const limit = this.#options.manifestTimeoutMs ?? 60_000
+      if (now - this.#started >= limit) this.#finish(new NotFoundError(`no peer sent the manifest of ${this.#id} within ${limit} ms`))
+      return
+    }
+    const picker = this.#picker as PiecePicker
+    for (const key of picker.stalled()) {
+      const session = this.#sessions.get(key)
+      if (session == null) continue
+      this.#ctx.report(session.peer, 'stalled', `no piece for ${this.#id} in time`)
+      this.#close(session)
+      this.#drop(session, 30_000)
+    }
+    const idle = this.#options.idleTimeoutMs ?? 120_000
+    if (now - this.#lastProgress >= idle) {
+      this.#finish(new NotFoundError(`no piece of ${this.#id} arrived for ${idle} ms (${picker.progress().piecesDone}/${picker.pieces} pieces held)`))
+      return
+    }
+    // peers found before the manifest, or idle connections, may be worth another look
+    if (this.#joinedCount() === 0) {
+      for (const connection of this.#ctx.connectionManager.getConnections()) this.#connect(connection.remotePeer)
+    }
+    this.#pump()
+  }
+
+  #progress (): void {
+    const picker = this.#picker
+    const file = this.#file
+    if (picker == null || file == null) return
+    const p = picker.progress()
+    const elapsed = Math.max(this.#ctx.clock.now() - this.#started, 1)
+    this.#options.onProgress?.(new CustomProgressEvent('files:get:progress', {
+      id: this.#id,
+      piecesDone: file.have.count,
+      pieces: p.pieces,
+      bytesDone: p.bytesDone,
+      bytes: p.bytes,
+      rate: this.#bytesFetched * 1000 / elapsed,
+      peers: p.peers
+    }))
+  }
+
+  #checkDone (): void {
+    if (this.#finished || this.#file == null) return
+    if (this.#file.complete && this.#writes.size === 0) this.#finish()
+  }
+
+  #finish (err?: Error): void {
+    if (this.#finished) return
+    this.#finished = true
+    if (err != null) this.#reject(err)
+    else this.#resolve()
+  }
+}

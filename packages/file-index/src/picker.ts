@@ -1,0 +1,460 @@
+import { Bitfield } from './bitfield.ts'
+import type { Clock, PeerKey, Rng } from '@hearsay/interface'
+
+/** Options of {@link PiecePicker}. */
+export interface PickerOptions {
+  /** Requests kept in flight to a peer before its throughput is known. @default 4 */
+  minDepth: number
+  /** Most requests in flight to one peer. @default 64 */
+  maxDepth: number
+  /**
+   * A peer's pipeline holds this many milliseconds of its measured throughput, so the link
+   * never idles for a round trip between pieces. @default 1000
+   */
+  pipelineMs: number
+  /** Throughput is measured over this window. @default 2000 */
+  rateWindowMs: number
+  /** A peer with requests in flight that sends nothing for this long is stalled. @default 15000 */
+  stallTimeoutMs: number
+  /** Endgame: when nothing is left unrequested, let idle peers take over or duplicate the last pieces. @default true */
+  endgame: boolean
+  /** Most peers one piece is requested from at once in endgame. @default 2 */
+  maxEndgameHolders: number
+}
+
+/** Defaults of {@link PickerOptions}. */
+export const PICKER_DEFAULTS: Readonly<PickerOptions> = Object.freeze({
+  minDepth: 4,
+  maxDepth: 64,
+  pipelineMs: 1000,
+  rateWindowMs: 2000,
+  stallTimeoutMs: 15_000,
+  endgame: true,
+  maxEndgameHolders: 2
+})
+
+/** What the picker asks its adapter to send. */
+export type PickerAction =
+  | { type: 'request', peer: PeerKey, index: number }
+  | { type: 'cancel', peer: PeerKey, index: number }
+
+/** How a received piece was accounted. */
+export type Received =
+  /** requested from this peer and still missing: verify it */
+  | 'expected'
+  /** already done (an endgame race, or it came after our cancel): discard */
+  | 'duplicate'
+  /** never requested from this peer: misbehaviour */
+  | 'unrequested'
+
+interface Outstanding {
+  index: number
+  at: number
+}
+
+interface PeerState {
+  key: PeerKey
+  have: Bitfield
+  /** requests in flight, in the order sent (the provider serves them in order) */
+  queue: Outstanding[]
+  /** requests cancelled whose pieces may still arrive */
+  cancelled: Set<number>
+  /** pieces this peer must not be asked for again (rejected, or sent bad) */
+  excluded: Set<number>
+  /** (time, bytes) of recent pieces, for the throughput estimate */
+  samples: Array<{ at: number, bytes: number }>
+  lastData: number
+  busyUntil: number
+  piecesReceived: number
+  bytesReceived: number
+}
+
+/** Progress of a download. */
+export interface PickerProgress {
+  piecesDone: number
+  pieces: number
+  bytesDone: number
+  bytes: number
+  /** Peers the picker may request from. */
+  peers: number
+  /** Bytes of pieces received twice (endgame races) or after their cancel. */
+  duplicateBytes: number
+}
+
+/**
+ * The sans-IO core of a download: which piece to request from which peer, and the state of
+ * every request. It never performs I/O; the adapter feeds it events (a peer's bitfield, a
+ * piece, a reject, a closed stream, the passing of time) and carries out the actions
+ * {@link PiecePicker.pump} returns.
+ *
+ * - rarest first: among the pieces a peer has, the ones the fewest peers have, ties broken
+ *   at random (seeded rng);
+ * - a pipeline per peer of `throughput × pipelineMs` bytes (at least `minDepth`, at most
+ *   `maxDepth` requests);
+ * - endgame: once every missing piece is requested, an idle peer that would deliver a piece
+ *   sooner than its holder takes it over — cancelled at the holder when it waits deep in the
+ *   holder's queue, duplicated (at most `maxEndgameHolders` copies) when it is at the head;
+ *   whichever copy comes first wins and the others are cancelled.
+ */
+export class PiecePicker {
+  readonly pieces: number
+  readonly #pieceLength: (index: number) => number
+  readonly #clock: Clock
+  readonly #rng: Rng
+  readonly #options: PickerOptions
+  readonly #done: Bitfield
+  readonly #availability: Uint32Array
+  readonly #holders = new Map<number, Set<PeerKey>>()
+  readonly #peers = new Map<PeerKey, PeerState>()
+  #order: number[] = []
+  #orderStart = 0
+  #dirty = true
+  #bytesDone = 0
+  #totalBytes = 0
+  #duplicateBytes = 0
+
+  constructor (init: {
+    pieces: number
+    pieceLength: (index: number) => number
+    /** Pieces already held (verified on disk). */
+    have?: Bitfield
+    clock: Clock
+    rng: Rng
+    options?: Partial<PickerOptions>
+  }) {
+    this.pieces = init.pieces
+    this.#pieceLength = init.pieceLength
+    this.#clock = init.clock
+    this.#rng = init.rng
+    this.#options = { ...PICKER_DEFAULTS, ...init.options }
+    this.#done = new Bitfield(init.pieces)
+    this.#availability = new Uint32Array(init.pieces)
+    for (let i = 0; i < init.pieces; i++) {
+      const length = this.#pieceLength(i)
+      this.#totalBytes += length
+      if (init.have?.get(i) === true) {
+        this.#done.set(i)
+        this.#bytesDone += length
+      }
+    }
+  }
+
+  get complete (): boolean {
+    return this.#done.complete
+  }
+
+  /** Pieces verified so far (including those held at the start). */
+  get done (): Bitfield {
+    return this.#done
+  }
+
+  isDone (index: number): boolean {
+    return this.#done.get(index)
+  }
+
+  progress (): PickerProgress {
+    return {
+      piecesDone: this.#done.count,
+      pieces: this.pieces,
+      bytesDone: this.#bytesDone,
+      bytes: this.#totalBytes,
+      peers: this.#peers.size,
+      duplicateBytes: this.#duplicateBytes
+    }
+  }
+
+  hasPeer (peer: PeerKey): boolean {
+    return this.#peers.has(peer)
+  }
+
+  peerKeys (): PeerKey[] {
+    return [...this.#peers.keys()]
+  }
+
+  /** Bytes and pieces received from each peer. */
+  peerStats (): Map<PeerKey, { pieces: number, bytes: number, rate: number, inFlight: number }> {
+    const out = new Map<PeerKey, { pieces: number, bytes: number, rate: number, inFlight: number }>()
+    for (const peer of this.#peers.values()) {
+      out.set(peer.key, { pieces: peer.piecesReceived, bytes: peer.bytesReceived, rate: this.#rate(peer), inFlight: peer.queue.length })
+    }
+    return out
+  }
+
+  /** A peer joined with the pieces of its bitfield. */
+  addPeer (key: PeerKey, have: Bitfield): void {
+    if (have.length !== this.pieces) throw new RangeError(`bitfield of ${have.length} bits for ${this.pieces} pieces`)
+    this.removePeer(key)
+    const copy = new Bitfield(this.pieces, have.bytes)
+    this.#peers.set(key, {
+      key,
+      have: copy,
+      queue: [],
+      cancelled: new Set(),
+      excluded: new Set(),
+      samples: [],
+      lastData: this.#clock.now(),
+      busyUntil: 0,
+      piecesReceived: 0,
+      bytesReceived: 0
+    })
+    for (let i = 0; i < this.pieces; i++) if (copy.get(i)) this.#availability[i]++
+    this.#dirty = true
+  }
+
+  /** A peer left (its stream closed, it was banned or it stalled): its requests go back to the pool. */
+  removePeer (key: PeerKey): void {
+    const peer = this.#peers.get(key)
+    if (peer == null) return
+    for (const { index } of peer.queue) this.#release(index, key)
+    for (let i = 0; i < this.pieces; i++) if (peer.have.get(i)) this.#availability[i]--
+    this.#peers.delete(key)
+    this.#dirty = true
+  }
+
+  /** A peer announced a new piece. */
+  have (key: PeerKey, index: number): void {
+    const peer = this.#peers.get(key)
+    if (peer == null || index < 0 || index >= this.pieces) return
+    if (peer.have.set(index)) {
+      this.#availability[index]++
+      this.#dirty = true
+    }
+  }
+
+  /** A peer refused a request: `busy` retries later (after `retryAfterMs`), anything else never asks it for that piece again. */
+  rejected (key: PeerKey, index: number, busy: boolean, retryAfterMs = 1000): void {
+    const peer = this.#peers.get(key)
+    if (peer == null) return
+    peer.cancelled.delete(index)
+    if (!this.#dropOutstanding(peer, index)) return
+    this.#release(index, key)
+    if (busy) peer.busyUntil = this.#clock.now() + retryAfterMs
+    else peer.excluded.add(index)
+  }
+
+  /**
+   * A piece arrived from `key`, before verification. `expected` means: verify it, then call
+   * {@link PiecePicker.verified}.
+   */
+  received (key: PeerKey, index: number, bytes: number): Received {
+    const peer = this.#peers.get(key)
+    if (peer == null) return 'unrequested'
+    const now = this.#clock.now()
+    const requested = this.#dropOutstanding(peer, index)
+    const cancelled = peer.cancelled.delete(index)
+    if (!requested && !cancelled) return 'unrequested'
+    peer.lastData = now
+    peer.samples.push({ at: now, bytes })
+    peer.bytesReceived += bytes
+    if (requested) this.#holders.get(index)?.delete(key)
+    if (this.#done.get(index)) {
+      this.#duplicateBytes += bytes
+      if (requested) this.#cleanupHolders(index)
+      return 'duplicate'
+    }
+    if (!requested) {
+      // it came after our cancel, yet nobody else delivered it: take it
+      return 'expected'
+    }
+    return 'expected'
+  }
+
+  /**
+   * The outcome of verifying a piece `received` as expected. A good piece is done and its
+   * other requests are cancelled; a bad one goes back to the pool, never again from `key`.
+   */
+  verified (key: PeerKey, index: number, ok: boolean): PickerAction[] {
+    const peer = this.#peers.get(key)
+    if (!ok) {
+      if (peer != null) peer.excluded.add(index)
+      this.#cleanupHolders(index)
+      this.#dirty = true
+      return []
+    }
+    if (peer != null) peer.piecesReceived++
+    if (!this.#done.set(index)) return []
+    this.#bytesDone += this.#pieceLength(index)
+    const actions: PickerAction[] = []
+    for (const other of this.#holders.get(index) ?? []) {
+      const state = this.#peers.get(other)
+      if (state == null) continue
+      if (this.#dropOutstanding(state, index)) {
+        state.cancelled.add(index)
+        actions.push({ type: 'cancel', peer: other, index })
+      }
+    }
+    this.#holders.delete(index)
+    return actions
+  }
+
+  /**
+   * Requests to send now: fill every peer's pipeline, rarest pieces first, then endgame.
+   * Call after every event.
+   */
+  pump (): PickerAction[] {
+    if (this.complete) return []
+    const actions: PickerAction[] = []
+    const now = this.#clock.now()
+    // the peers with the most free slots pick first, so pieces spread evenly at the start
+    const peers = [...this.#peers.values()].filter(p => p.busyUntil <= now)
+    for (const peer of peers) this.#fill(peer, actions, now)
+    if (this.#options.endgame) {
+      for (const peer of peers) this.#endgame(peer, actions, now)
+    }
+    return actions
+  }
+
+  /**
+   * Peers that have had requests in flight and sent nothing for `stallTimeoutMs`. They are
+   * removed; their requests go back to the pool.
+   */
+  stalled (): PeerKey[] {
+    const now = this.#clock.now()
+    const out: PeerKey[] = []
+    for (const peer of this.#peers.values()) {
+      if (peer.queue.length > 0 && now - Math.max(peer.lastData, peer.queue[0].at) >= this.#options.stallTimeoutMs) out.push(peer.key)
+    }
+    for (const key of out) this.removePeer(key)
+    return out
+  }
+
+  /** The requests in flight to `key`, oldest first. */
+  inFlight (key: PeerKey): number[] {
+    return this.#peers.get(key)?.queue.map(o => o.index) ?? []
+  }
+
+  /** Pipeline depth for `peer`: throughput × pipelineMs in pieces, within [minDepth, maxDepth]. */
+  depth (key: PeerKey): number {
+    const peer = this.#peers.get(key)
+    return peer == null ? 0 : this.#depth(peer)
+  }
+
+  // --- internals ---
+
+  #depth (peer: PeerState): number {
+    const rate = this.#rate(peer)
+    if (rate <= 0) return this.#options.minDepth
+    const typical = this.#pieceLength(0)
+    const wanted = Math.ceil(rate * this.#options.pipelineMs / 1000 / typical) + 1
+    return Math.max(this.#options.minDepth, Math.min(this.#options.maxDepth, wanted))
+  }
+
+  /** Bytes per second over the rate window; 0 until two pieces have arrived. */
+  #rate (peer: PeerState): number {
+    const now = this.#clock.now()
+    const window = this.#options.rateWindowMs
+    while (peer.samples.length > 0 && peer.samples[0].at < now - window) peer.samples.shift()
+    if (peer.samples.length < 2) return 0
+    const first = peer.samples[0]
+    let bytes = 0
+    for (let i = 1; i < peer.samples.length; i++) bytes += peer.samples[i].bytes
+    // never trust a burst: measure over at least a quarter of the window, so a pipeline grows
+    // like TCP's slow start (about 4× per quarter window) instead of jumping to the maximum
+    const elapsed = Math.max(now - first.at, window / 4)
+    return bytes * 1000 / elapsed
+  }
+
+  #rebuildOrder (): void {
+    const missing: number[] = []
+    for (let i = 0; i < this.pieces; i++) if (!this.#done.get(i)) missing.push(i)
+    // random ties: shuffle, then a stable sort by availability
+    for (let i = missing.length - 1; i > 0; i--) {
+      const j = this.#rng.int(i + 1)
+      const t = missing[i]; missing[i] = missing[j]; missing[j] = t
+    }
+    const availability = this.#availability
+    missing.sort((a, b) => availability[a] - availability[b])
+    this.#order = missing
+    this.#orderStart = 0
+    this.#dirty = false
+  }
+
+  #fill (peer: PeerState, actions: PickerAction[], now: number): void {
+    let room = this.#depth(peer) - peer.queue.length
+    if (room <= 0) return
+    if (this.#dirty) this.#rebuildOrder()
+    const order = this.#order
+    // skip the prefix of pieces already done or in flight for good
+    while (this.#orderStart < order.length && this.#done.get(order[this.#orderStart])) this.#orderStart++
+    for (let k = this.#orderStart; k < order.length && room > 0; k++) {
+      const index = order[k]
+      if (this.#done.get(index) || !peer.have.get(index) || peer.excluded.has(index)) continue
+      if ((this.#holders.get(index)?.size ?? 0) > 0) continue
+      this.#request(peer, index, now, actions)
+      room--
+    }
+  }
+
+  #endgame (peer: PeerState, actions: PickerAction[], now: number): void {
+    let room = this.#depth(peer) - peer.queue.length
+    if (room <= 0) return
+    // only when no piece this peer has is left unrequested
+    const ownRate = this.#rate(peer)
+    while (room > 0) {
+      let best: { index: number, holder: PeerState, position: number, eta: number } | undefined
+      for (const [index, holders] of this.#holders) {
+        if (holders.size === 0 || holders.has(peer.key) || holders.size >= this.#options.maxEndgameHolders) continue
+        if (this.#done.get(index) || !peer.have.get(index) || peer.excluded.has(index)) continue
+        // the soonest any holder will deliver it
+        let eta = Infinity
+        let holder: PeerState | undefined
+        let position = 0
+        for (const key of holders) {
+          const state = this.#peers.get(key)
+          if (state == null) continue
+          const at = state.queue.findIndex(o => o.index === index)
+          const rate = this.#rate(state)
+          const e = rate > 0 ? (at + 1) * this.#pieceLength(index) / rate : Infinity
+          if (holder == null || e < eta) { eta = e; holder = state; position = at }
+        }
+        if (holder == null) continue
+        if (best == null || eta > best.eta) best = { index, holder, position, eta }
+      }
+      if (best == null) return
+      const ownEta = ownRate > 0 ? (peer.queue.length + 1) * this.#pieceLength(best.index) / ownRate : Infinity
+      if (!(best.eta === Infinity || ownEta < best.eta * 0.75)) return
+      if (best.position >= 2 && best.eta !== Infinity) {
+        // deep in the holder's queue: the holder has not started it, so move it
+        this.#dropOutstanding(best.holder, best.index)
+        this.#holders.get(best.index)?.delete(best.holder.key)
+        best.holder.cancelled.add(best.index)
+        actions.push({ type: 'cancel', peer: best.holder.key, index: best.index })
+      }
+      this.#request(peer, best.index, now, actions)
+      room--
+    }
+  }
+
+  #request (peer: PeerState, index: number, now: number, actions: PickerAction[]): void {
+    peer.queue.push({ index, at: now })
+    peer.cancelled.delete(index)
+    let holders = this.#holders.get(index)
+    if (holders == null) {
+      holders = new Set()
+      this.#holders.set(index, holders)
+    }
+    holders.add(peer.key)
+    actions.push({ type: 'request', peer: peer.key, index })
+  }
+
+  #dropOutstanding (peer: PeerState, index: number): boolean {
+    const at = peer.queue.findIndex(o => o.index === index)
+    if (at === -1) return false
+    peer.queue.splice(at, 1)
+    return true
+  }
+
+  #release (index: number, key: PeerKey): void {
+    const holders = this.#holders.get(index)
+    holders?.delete(key)
+    this.#cleanupHolders(index)
+    // a released piece is missing again: scan it from the start
+    this.#orderStart = 0
+  }
+
+  #cleanupHolders (index: number): void {
+    const holders = this.#holders.get(index)
+    if (holders != null && holders.size === 0) this.#holders.delete(index)
+    this.#orderStart = 0
+  }
+}

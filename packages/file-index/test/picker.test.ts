@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict'
+import { Bitfield, PiecePicker, type PickerAction, type PickerOptions } from '@hearsay/file-index'
+import { ManualClock, seededRng } from '@hearsay/sansio'
+
+const PIECE = 1000
+
+function picker (pieces: number, options: Partial<PickerOptions> = {}, have?: Bitfield): { p: PiecePicker, clock: ManualClock } {
+  const clock = new ManualClock(1_000_000)
+  const p = new PiecePicker({ pieces, pieceLength: () => PIECE, clock, rng: seededRng(42), options, have })
+  return { p, clock }
+}
+
+function bits (n: number, indices: Iterable<number>): Bitfield {
+  const field = new Bitfield(n)
+  for (const i of indices) field.set(i)
+  return field
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i)
+const requests = (actions: PickerAction[], peer?: string): number[] =>
+  actions.filter(a => a.type === 'request' && (peer == null || a.peer === peer)).map(a => a.index)
+
+/** Deliver a piece as verified good; returns the cancels. */
+function deliver (p: PiecePicker, peer: string, index: number): PickerAction[] {
+  assert.equal(p.received(peer, index, PIECE), 'expected')
+  return p.verified(peer, index, true)
+}
+
+describe('piece picker', () => {
+  it('requests the rarest pieces first', () => {
+    const { p } = picker(20, { minDepth: 4 })
+    p.addPeer('a', Bitfield.full(20))
+    p.addPeer('b', bits(20, range(0, 16)))
+    p.addPeer('c', bits(20, range(0, 16)))
+    // pieces 16..19 only `a` has: availability 1 against 3
+    p.removePeer('b'); p.removePeer('c')
+    p.addPeer('b', bits(20, range(0, 16)))
+    p.addPeer('c', bits(20, range(0, 16)))
+    const actions = p.pump()
+    assert.deepEqual(requests(actions, 'a').sort((x, y) => x - y), [16, 17, 18, 19])
+    // b and c get 8 distinct pieces among the common ones
+    const others = [...requests(actions, 'b'), ...requests(actions, 'c')]
+    assert.equal(new Set(others).size, 8)
+    assert.ok(others.every(i => i < 16))
+  })
+
+  it('is reproducible with a seeded rng and never requests one piece twice before endgame', () => {
+    const run = (): number[] => {
+      const { p } = picker(100, { minDepth: 5, endgame: false })
+      for (const peer of ['a', 'b', 'c']) p.addPeer(peer, Bitfield.full(100))
+      return requests(p.pump())
+    }
+    const first = run()
+    assert.deepEqual(run(), first)
+    assert.equal(first.length, 15)
+    assert.equal(new Set(first).size, 15)
+  })
+
+  it('sizes a pipeline to the measured throughput', () => {
+    const { p, clock } = picker(10_000, { minDepth: 2, maxDepth: 50, pipelineMs: 1000, rateWindowMs: 2000 })
+    p.addPeer('fast', Bitfield.full(10_000))
+    p.addPeer('slow', Bitfield.full(10_000))
+    assert.equal(p.depth('fast'), 2)
+    p.pump()
+    // fast delivers 20 pieces/s, slow 4 pieces/s, for 2 s
+    for (let t = 0; t < 2000; t += 50) {
+      clock.advance(50)
+      const fast = p.inFlight('fast')[0]
+      deliver(p, 'fast', fast)
+      if (t % 250 === 0) deliver(p, 'slow', p.inFlight('slow')[0])
+      p.pump()
+    }
+    assert.ok(p.depth('fast') >= 20 && p.depth('fast') <= 23, `fast depth ${p.depth('fast')}`)
+    assert.ok(p.depth('slow') >= 4 && p.depth('slow') <= 7, `slow depth ${p.depth('slow')}`)
+    assert.equal(p.inFlight('fast').length, p.depth('fast'))
+  })
+
+  it('returns the requests of a peer that leaves to the pool', () => {
+    const { p } = picker(8, { minDepth: 4, endgame: false })
+    p.addPeer('a', Bitfield.full(8))
+    p.addPeer('b', Bitfield.full(8))
+    p.pump()
+    const ofA = p.inFlight('a')
+    p.removePeer('a')
+    p.addPeer('c', Bitfield.full(8))
+    assert.deepEqual(requests(p.pump(), 'c').sort(), [...ofA].sort())
+  })
+
+  it('puts a bad piece back and never asks its sender for it again', () => {
+    const { p } = picker(1, { minDepth: 1 })
+    p.addPeer('bad', Bitfield.full(1))
+    assert.deepEqual(requests(p.pump()), [0])
+    assert.equal(p.received('bad', 0, PIECE), 'expected')
+    p.verified('bad', 0, false)
+    assert.deepEqual(p.pump(), [])
+    p.addPeer('good', Bitfield.full(1))
+    assert.deepEqual(p.pump(), [{ type: 'request', peer: 'good', index: 0 }])
+    deliver(p, 'good', 0)
+    assert.ok(p.complete)
+  })
+
+  it('flags unrequested pieces and counts late duplicates', () => {
+    const { p } = picker(4, { minDepth: 1, endgame: false })
+    p.addPeer('a', Bitfield.full(4))
+    const [index] = requests(p.pump())
+    assert.equal(p.received('a', (index + 1) % 4, PIECE), 'unrequested')
+    deliver(p, 'a', index)
+    assert.equal(p.received('a', index, PIECE), 'unrequested')
+  })
+
+  it('endgame: an idle fast peer takes over the last pieces from a slow one, then duplicates the head; the first copy cancels the other', () => {
+    const { p, clock } = picker(12, { minDepth: 2, maxDepth: 8, pipelineMs: 1000, maxEndgameHolders: 2 })
+    p.addPeer('slow', Bitfield.full(12))
+    p.addPeer('fast', Bitfield.full(12))
+    p.pump()
+    // slow: 2 pieces/s; fast: 10 pieces/s
+    let cancels = 0
+    for (let t = 0; t < 20_000 && !p.complete; t += 100) {
+      clock.advance(100)
+      for (const peer of ['fast', 'slow']) {
+        const head = p.inFlight(peer)[0]
+        if (head == null) continue
+        if (peer === 'slow' && t % 500 !== 0) continue
+        const got = p.received(peer, head, PIECE)
+        if (got === 'expected') cancels += p.verified(peer, head, true).length
+      }
+      const actions = p.pump()
+      for (const a of actions) assert.ok(a.type === 'request' || a.peer === 'slow', 'only the slow peer gets cancels')
+      cancels += actions.filter(a => a.type === 'cancel').length
+    }
+    assert.ok(p.complete)
+    assert.ok(cancels > 0, 'endgame moved or cancelled pieces of the slow peer')
+    assert.ok(p.progress().duplicateBytes <= 2 * PIECE, `duplicates ${p.progress().duplicateBytes}`)
+  })
+
+  it('endgame duplicates a piece whose holder has delivered nothing, and the winner cancels the loser', () => {
+    const { p } = picker(2, { minDepth: 1 })
+    p.addPeer('stuck', Bitfield.full(2))
+    p.addPeer('ok', Bitfield.full(2))
+    const first = p.pump()
+    assert.equal(requests(first).length, 2)
+    const ofOk = p.inFlight('ok')[0]
+    deliver(p, 'ok', ofOk)
+    const second = p.pump()
+    const stuckPiece = p.inFlight('stuck')[0]
+    assert.deepEqual(second, [{ type: 'request', peer: 'ok', index: stuckPiece }])
+    const cancels = deliver(p, 'ok', stuckPiece)
+    assert.deepEqual(cancels, [{ type: 'cancel', peer: 'stuck', index: stuckPiece }])
+    assert.ok(p.complete)
+    // the stuck copy arriving late is a duplicate, not misbehaviour
+    assert.equal(p.received('stuck', stuckPiece, PIECE), 'duplicate')
+  })
+
+  it('resume: pieces already held are never requested', () => {
+    const have = bits(10, [0, 1, 2, 3, 4, 5, 6])
+    const { p } = picker(10, { minDepth: 10 }, have)
+    assert.equal(p.progress().piecesDone, 7)
+    p.addPeer('a', Bitfield.full(10))
+    assert.deepEqual(requests(p.pump()).sort(), [7, 8, 9])
+  })
+
+  it('times out a stalled peer and hands its pieces to others', () => {
+    const { p, clock } = picker(4, { minDepth: 2, stallTimeoutMs: 5000, endgame: false })
+    p.addPeer('a', Bitfield.full(4))
+    p.pump()
+    clock.advance(4999)
+    assert.deepEqual(p.stalled(), [])
+    clock.advance(1)
+    assert.deepEqual(p.stalled(), ['a'])
+    assert.ok(!p.hasPeer('a'))
+  })
+
+  it('a busy reject pauses the peer for its retry delay', () => {
+    const { p, clock } = picker(4, { minDepth: 1, endgame: false })
+    p.addPeer('a', Bitfield.full(4))
+    const [index] = requests(p.pump())
+    p.rejected('a', index, true, 1000)
+    assert.deepEqual(p.pump(), [])
+    clock.advance(1000)
+    assert.equal(requests(p.pump()).length, 1)
+  })
+})

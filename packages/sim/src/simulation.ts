@@ -1,0 +1,567 @@
+import { seededRng, exponential } from '@hearsay/sansio'
+import { TopicRouter } from '@hearsay/gossip/strategies'
+import type { RouterEffects, RouterLimits, ValidationResult } from '@hearsay/gossip/strategies'
+import type { Clock, GossipFrame, GossipMessage, InfractionName, PeerKey, Rng, StrategySpec } from '@hearsay/interface'
+import { EventQueue } from './queue.ts'
+import { DEFAULT_LATENCY, formatLatency, latencySampler, parseLatency, type LatencySpec } from './latency.ts'
+import { attribution, curveFractions, quantiles, shortestTimes, coverageTime, type Attribution, type Quantiles } from './metrics.ts'
+import { buildGraph, generate, meanDegree, shuffledNodes, type EdgeList, type Graph, type TopologySpec } from './topology.ts'
+import { strategyByName, type StrategyName } from './strategies.ts'
+
+/** Options of {@link simulate}. Every one has a default; a run is a pure function of them. */
+export interface SimulationOptions {
+  /** The strategy every node runs: a name or any `StrategySpec` of `@hearsay/gossip/strategies`. */
+  strategy: StrategyName | StrategySpec
+  /** Nodes of a generated topology. @default 1000 */
+  nodes?: number
+  /** @default { kind: 'random', degree: 8 } */
+  topology?: TopologySpec
+  /** Links to use instead of a generated topology (e.g. {@link parseEdgeList} of a file). */
+  edges?: EdgeList
+  /**
+   * A network built by {@link buildNetwork} with the same seed, topology and latency: lets
+   * several strategies run on one network without building it again. Results are identical
+   * either way.
+   */
+  graph?: Graph
+  /** Link latency distribution, or its text form (`lognormal:50:0.5`). @default log-normal, median 50 ms, sigma 0.5 */
+  latency?: LatencySpec | string
+  /** Messages published, each by a random honest node. @default 20 */
+  messages?: number
+  /** Virtual time between publications. @default 1000 */
+  intervalMs?: number
+  /** Payload size of every message. @default 1024 */
+  payloadBytes?: number
+  /** Upload bandwidth of every node in Mbit/s: a node's sends queue behind each other. 0: unlimited. @default 10 */
+  bandwidthMbps?: number
+  /** Probability that a frame is lost on its link. @default 0 */
+  loss?: number
+  /** Share of nodes that are spies: they relay honestly and log the first peer each message came from. @default 0 */
+  spies?: number
+  /** Share of nodes that send nothing at all (black holes). @default 0 */
+  droppers?: number
+  /** Share of nodes that hold every frame they send for `delayMs` more. @default 0 */
+  delayers?: number
+  /** Extra delay of the delaying nodes. @default 1000 */
+  delayMs?: number
+  /** Churn: each online node leaves at this rate per minute (0.1: a mean session of 10 min). @default 0 */
+  churn?: number
+  /** Mean time a node that left stays away before it reconnects to its links. @default 30 000 */
+  churnDowntimeMs?: number
+  /** @default 1 */
+  seed?: number | string
+  /** Virtual time simulated after the last publication. @default 300 000 */
+  horizonMs?: number
+  /** Router limits of every node. @default small ones that fit the run (see the README) */
+  limits?: Partial<RouterLimits>
+  /** A node's validator; the default accepts everything at once. */
+  validator?: (node: number, message: GossipMessage, from: number) => ValidationResult
+  /** Publisher of each message, by node number; by default a random honest online node per message. */
+  sources?: number[]
+  /** Gnutella's TTL when `strategy` is `'gnutella'`. */
+  ttl?: number
+}
+
+/** The outcome of one run. Everything but `perf` is a pure function of the options. */
+export interface SimulationResult {
+  strategy: string
+  config: {
+    nodes: number
+    links: number
+    meanDegree: number
+    topology: string
+    messages: number
+    intervalMs: number
+    payloadBytes: number
+    latency: string
+    bandwidthMbps: number
+    loss: number
+    spies: number
+    droppers: number
+    delayers: number
+    delayMs: number
+    churn: number
+    seed: number | string
+  }
+  /** Share of (message, node other than its publisher) pairs delivered, in % */
+  deliveryPct: number
+  /** Pooled over messages: times after publishing by which 50/90/99/100 % of the pairs were delivered */
+  coverage: Quantiles
+  /** The same for the shortest-path lower bound over the same links and latencies */
+  bound: Quantiles
+  /** Payload copies (message and stem frames) received per node per message */
+  copiesPerNodePerMessage: number
+  /** Bytes sent per node over the run, frame overhead and announce/request frames included */
+  bytesOutPerNode: number
+  /** Payload bytes sent per node per message */
+  payloadBytesPerNodePerMessage: number
+  /** The first-spy estimator, when there are spies */
+  spy?: Attribution & { spies: number }
+  churnEvents: { leaves: number, joins: number }
+  /** Infractions the routers reported */
+  reports: number
+  /** Frames lost to `loss`, churn or droppers */
+  framesLost: number
+  /** Events run */
+  events: number
+  /** Virtual time of the last event run */
+  virtualMs: number
+  /** Curves sampled at shares 0.5 %, 1 %, ... 100 %: coverage and bound times (ms, null: never), and the delivered latency CDF */
+  curve: {
+    fraction: number[]
+    coverageMs: Array<number | null>
+    boundMs: Array<number | null>
+    /** latency at each share of the delivered pairs only */
+    latencyMs: number[]
+  }
+  /** Wall time and memory: the only part that differs between runs of one seed. */
+  perf?: Perf
+}
+
+export interface Perf {
+  setupMs: number
+  runMs: number
+  metricsMs: number
+  wallMs: number
+  eventsPerSecond: number
+  /** Peak resident set of the process so far, MiB */
+  peakRssMiB: number
+  heapUsedMiB: number
+  peakQueue: number
+}
+
+// event kinds
+const DELIVER = 0
+const TIMER = 1
+const PUBLISH = 2
+const LEAVE = 3
+const JOIN = 4
+
+/** Bytes a frame costs on the wire beyond its payload; an id in announce/request frames is 32 bytes. */
+export const FRAME_OVERHEAD = 16
+export const ID_BYTES = 32
+
+/** The seeded generators of a run, forked in a fixed order. */
+function streams (seed: number | string): { topology: Rng, latency: Rng, roles: Rng, sources: Rng, net: Rng, churn: Rng, nodes: Rng } {
+  const root = seededRng(seed)
+  return {
+    topology: root.fork(),
+    latency: root.fork(),
+    roles: root.fork(),
+    sources: root.fork(),
+    net: root.fork(),
+    churn: root.fork(),
+    nodes: root.fork()
+  }
+}
+
+function topologyOf (options: Pick<SimulationOptions, 'topology' | 'edges'>): string {
+  if (options.edges != null) return 'edge list'
+  const t = options.topology ?? { kind: 'random', degree: 8 }
+  return t.kind === 'random' ? `random ${t.degree}-regular` : `bitcoin-like (${t.outbound ?? 8} out, ≤ ${t.maxInbound ?? 117} in)`
+}
+
+function latencyOf (options: Pick<SimulationOptions, 'latency'>): LatencySpec {
+  const l = options.latency ?? DEFAULT_LATENCY
+  return typeof l === 'string' ? parseLatency(l) : l
+}
+
+/** The network of a run: its topology and sampled link latencies, from the run's seed. */
+export function buildNetwork (options: Omit<SimulationOptions, 'strategy'>): Graph {
+  const rngs = streams(options.seed ?? 1)
+  const edges = options.edges ?? generate(options.topology ?? { kind: 'random', degree: 8 }, options.nodes ?? 1000, rngs.topology)
+  return buildGraph(edges, latencySampler(latencyOf(options), rngs.latency))
+}
+
+/** A node's side of the router: every effect becomes an event on the shared queue. */
+class NodeEffects implements RouterEffects<unknown> {
+  readonly #sim: Simulation
+  readonly #node: number
+
+  constructor (sim: Simulation, node: number) {
+    this.#sim = sim
+    this.#node = node
+  }
+
+  send (peer: PeerKey, frame: GossipFrame): void {
+    this.#sim.send(this.#node, peer, frame)
+  }
+
+  schedule (delayMs: number, timer: unknown): void {
+    this.#sim.queue.push(this.#sim.now + Math.max(0, delayMs), TIMER, this.#node, 0, timer)
+  }
+
+  deliver (message: GossipMessage): void {
+    this.#sim.delivered(this.#node, message)
+  }
+
+  validate (message: GossipMessage, from: PeerKey): void {
+    this.#sim.validate(this.#node, message, from)
+  }
+
+  report (_peer: PeerKey, _infraction: InfractionName): void {
+    this.#sim.reports++
+  }
+}
+
+class Simulation {
+  now = 0
+  readonly queue = new EventQueue()
+  readonly graph: Graph
+  readonly n: number
+  readonly routers: Array<TopicRouter<unknown>>
+  readonly keys: string[]
+  readonly online: Uint8Array
+  /** 1 spy, 2 dropper, 3 delayer */
+  readonly role: Uint8Array
+  readonly uplinkFree: Float64Array
+  readonly messages: GossipMessage[]
+  readonly messageIndex = new Map<string, number>()
+  readonly publishedAt: Float64Array
+  readonly sources: Int32Array
+  /** first delivery time of message m at node i: `deliveredAt[m * n + i]`, NaN until then */
+  readonly deliveredAt: Float64Array
+  readonly firstSpyFrom: Int32Array
+  readonly msPerByte: number
+  readonly loss: number
+  readonly delayMs: number
+  readonly net: Rng
+  readonly validator?: (node: number, message: GossipMessage, from: number) => ValidationResult
+  reports = 0
+  copies = 0
+  bytesOut = 0
+  payloadBytesOut = 0
+  framesLost = 0
+  deliveries = 0
+
+  constructor (graph: Graph, spec: StrategySpec, options: SimulationOptions, rngs: ReturnType<typeof streams>, limits: Partial<RouterLimits>) {
+    this.graph = graph
+    const n = this.n = graph.n
+    const messageCount = options.messages ?? 20
+    const bandwidth = options.bandwidthMbps ?? 10
+    this.msPerByte = bandwidth > 0 ? 8 / (bandwidth * 1000) : 0
+    this.loss = options.loss ?? 0
+    this.delayMs = options.delayMs ?? 1000
+    this.net = rngs.net
+    this.validator = options.validator
+    this.keys = Array.from({ length: n }, (_, i) => String(i))
+    this.online = new Uint8Array(n).fill(1)
+    this.uplinkFree = new Float64Array(n)
+    this.role = new Uint8Array(n)
+    const order = shuffledNodes(n, rngs.roles)
+    let k = 0
+    const assign = (share: number | undefined, role: number): void => {
+      const count = Math.round((share ?? 0) * n)
+      for (let c = 0; c < count && k < n; c++) this.role[order[k++]] = role
+    }
+    assign(options.spies, 1)
+    assign(options.droppers, 2)
+    assign(options.delayers, 3)
+
+    const data = new Uint8Array(options.payloadBytes ?? 1024)
+    this.messages = Array.from({ length: messageCount }, (_, m) => ({ id: `m${m}`, topic: 'sim', data }))
+    this.messages.forEach((message, m) => this.messageIndex.set(message.id, m))
+    this.publishedAt = new Float64Array(messageCount)
+    this.sources = new Int32Array(messageCount).fill(-1)
+    this.deliveredAt = new Float64Array(messageCount * n).fill(Number.NaN)
+    this.firstSpyFrom = new Int32Array(messageCount).fill(-1)
+
+    const clock: Clock = { now: () => this.now }
+    this.routers = new Array(n)
+    for (let i = 0; i < n; i++) {
+      this.routers[i] = new TopicRouter<unknown>({
+        topic: 'sim', spec, clock, rng: rngs.nodes.fork(), effects: new NodeEffects(this, i), limits
+      })
+    }
+    for (let i = 0; i < n; i++) this.#connect(i)
+  }
+
+  /** Add node i's links to online peers, on both sides. */
+  #connect (i: number): void {
+    const { offsets, targets, outbound } = this.graph
+    const router = this.routers[i]
+    for (let e = offsets[i]; e < offsets[i + 1]; e++) {
+      const j = targets[e]
+      if (this.online[j] === 0) continue
+      router.addPeer(this.keys[j], outbound[e] === 1 ? 'outbound' : 'inbound')
+    }
+  }
+
+  send (i: number, peer: PeerKey, frame: GossipFrame): void {
+    const j = +peer
+    const { offsets, targets, latency } = this.graph
+    let e = offsets[i]
+    const end = offsets[i + 1]
+    while (e < end && targets[e] !== j) e++
+    if (e === end) return
+    let bytes = FRAME_OVERHEAD
+    if (frame.type === 'message' || frame.type === 'stem') {
+      bytes += frame.message.data.byteLength
+      this.payloadBytesOut += frame.message.data.byteLength
+    } else {
+      bytes += ID_BYTES * frame.ids.length
+    }
+    const role = this.role[i]
+    if (this.online[i] === 0 || role === 2) {
+      this.framesLost++
+      return
+    }
+    this.bytesOut += bytes
+    let start = this.now
+    if (this.msPerByte > 0) {
+      if (this.uplinkFree[i] > start) start = this.uplinkFree[i]
+      start += bytes * this.msPerByte
+      this.uplinkFree[i] = start
+    }
+    if (role === 3) start += this.delayMs
+    if (this.loss > 0 && this.net.next() < this.loss) {
+      this.framesLost++
+      return
+    }
+    this.queue.push(start + latency[e], DELIVER, j, i, frame)
+  }
+
+  validate (node: number, message: GossipMessage, from: PeerKey): void {
+    const result = this.validator == null ? 'accept' : this.validator(node, message, +from)
+    this.routers[node].validated(message.id, result)
+  }
+
+  delivered (node: number, message: GossipMessage): void {
+    const m = this.messageIndex.get(message.id)
+    if (m == null) return
+    const slot = m * this.n + node
+    if (Number.isNaN(this.deliveredAt[slot])) {
+      this.deliveredAt[slot] = this.now - this.publishedAt[m]
+      this.deliveries++
+    }
+  }
+
+  #spyObserves (to: number, from: number, frame: GossipFrame): void {
+    if (frame.type === 'message' || frame.type === 'stem') {
+      const m = this.messageIndex.get(frame.message.id)
+      if (m != null && this.firstSpyFrom[m] === -1) this.firstSpyFrom[m] = from
+    } else if (frame.type === 'announce') {
+      for (const id of frame.ids) {
+        const m = this.messageIndex.get(id)
+        if (m != null && this.firstSpyFrom[m] === -1) this.firstSpyFrom[m] = from
+      }
+    }
+    void to
+  }
+
+  /** Run events until `end`; returns the number of events run. */
+  run (options: SimulationOptions, rngs: ReturnType<typeof streams>): number {
+    const q = this.queue
+    const interval = options.intervalMs ?? 1000
+    const count = this.messages.length
+    for (let m = 0; m < count; m++) q.push(m * interval, PUBLISH, -1, m, undefined)
+    const churn = options.churn ?? 0
+    const sessionMs = churn > 0 ? 60_000 / churn : 0
+    const downtimeMs = options.churnDowntimeMs ?? 30_000
+    const churnRng = rngs.churn
+    if (churn > 0) for (let i = 0; i < this.n; i++) q.push(exponential(churnRng, sessionMs), LEAVE, i, 0, undefined)
+    const end = (count - 1) * interval + (options.horizonMs ?? 300_000)
+    const routers = this.routers
+    const keys = this.keys
+    const role = this.role
+    const online = this.online
+    let events = 0
+    while (q.size > 0 && q.peekTime() <= end) {
+      q.pop()
+      this.now = q.time
+      events++
+      switch (q.kind) {
+        case DELIVER: {
+          const to = q.a
+          const from = q.b
+          const frame = q.obj as GossipFrame
+          if (online[to] === 0 || online[from] === 0) {
+            this.framesLost++
+            break
+          }
+          if (frame.type === 'message' || frame.type === 'stem') this.copies++
+          if (role[to] === 1) this.#spyObserves(to, from, frame)
+          routers[to].receive(keys[from], frame)
+          break
+        }
+        case TIMER:
+          routers[q.a].timer(q.obj)
+          break
+        case PUBLISH:
+          this.#publish(q.b, rngs.sources, options.sources)
+          break
+        case LEAVE:
+          this.churnLeaves++
+          this.#leave(q.a)
+          q.push(this.now + exponential(churnRng, downtimeMs), JOIN, q.a, 0, undefined)
+          break
+        case JOIN:
+          this.churnJoins++
+          online[q.a] = 1
+          this.#rejoin(q.a)
+          q.push(this.now + exponential(churnRng, sessionMs), LEAVE, q.a, 0, undefined)
+          break
+      }
+    }
+    return events
+  }
+
+  churnLeaves = 0
+  churnJoins = 0
+
+  #publish (m: number, rng: Rng, given?: number[]): void {
+    // a random honest online node that has not published yet, if one is found quickly
+    let source = -1
+    if (given != null) {
+      const i = given[m % given.length]
+      if (!(Number.isInteger(i) && i >= 0 && i < this.n)) throw new RangeError(`source ${i} is not a node`)
+      if (this.online[i] === 1) source = i
+    }
+    for (let tries = 0; given == null && tries < 1000; tries++) {
+      const i = rng.int(this.n)
+      if (this.role[i] !== 0 || this.online[i] === 0) continue
+      source = i
+      if (!this.sources.includes(i)) break
+    }
+    if (source === -1) return
+    this.sources[m] = source
+    this.publishedAt[m] = this.now
+    this.routers[source].publish(this.messages[m])
+  }
+
+  #leave (i: number): void {
+    this.online[i] = 0
+    const { offsets, targets } = this.graph
+    for (let e = offsets[i]; e < offsets[i + 1]; e++) {
+      const j = targets[e]
+      this.routers[i].removePeer(this.keys[j])
+      if (this.online[j] === 1) this.routers[j].removePeer(this.keys[i])
+    }
+  }
+
+  #rejoin (i: number): void {
+    const { offsets, targets, outbound } = this.graph
+    for (let e = offsets[i]; e < offsets[i + 1]; e++) {
+      const j = targets[e]
+      if (this.online[j] === 0) continue
+      const mine = outbound[e] === 1
+      this.routers[i].addPeer(this.keys[j], mine ? 'outbound' : 'inbound')
+      this.routers[j].addPeer(this.keys[i], mine ? 'inbound' : 'outbound')
+    }
+  }
+}
+
+/** Router limits that fit a run: a seen set for its messages, a request cache only for `announce`. */
+function limitsFor (spec: StrategySpec, options: SimulationOptions): Partial<RouterLimits> {
+  const messages = options.messages ?? 20
+  const payload = options.payloadBytes ?? 1024
+  const needsCache = spec.name === 'announce'
+  return {
+    seenMax: Math.max(1024, 2 * messages),
+    // only announce answers requests; the other strategies never read the cache
+    cacheMaxBytes: needsCache ? Math.max(1, messages) * Math.max(1, payload) * 2 : 0,
+    maxMessageBytes: Math.max(1024 * 1024, payload),
+    ...options.limits
+  }
+}
+
+/**
+ * Run one strategy on a simulated network: every node a real `TopicRouter` with the strategy's
+ * production core, every send, timer and delivery an event on one virtual-time queue.
+ */
+export function simulate (options: SimulationOptions): SimulationResult {
+  const t0 = performance.now()
+  const spec = typeof options.strategy === 'string' ? strategyByName(options.strategy, { ttl: options.ttl }) : options.strategy
+  const rngs = streams(options.seed ?? 1)
+  const graph = options.graph ?? buildNetwork(options)
+  if (graph.n < 2) throw new RangeError('a simulation needs at least 2 nodes')
+  const sim = new Simulation(graph, spec, options, rngs, limitsFor(spec, options))
+  const t1 = performance.now()
+  const events = sim.run(options, rngs)
+  const t2 = performance.now()
+
+  // metrics
+  const n = graph.n
+  const count = sim.messages.length
+  const published: number[] = []
+  for (let m = 0; m < count; m++) if (sim.sources[m] >= 0) published.push(m)
+  const total = published.length * (n - 1)
+  const latencies = new Float64Array(total)
+  const bounds = new Float64Array(total)
+  let reached = 0
+  let bounded = 0
+  const bandwidth = options.bandwidthMbps ?? 10
+  const hopMs = bandwidth > 0 ? (FRAME_OVERHEAD + (options.payloadBytes ?? 1024)) * 8 / (bandwidth * 1000) : 0
+  for (const m of published) {
+    const source = sim.sources[m]
+    const dist = shortestTimes(graph, source, hopMs)
+    for (let i = 0; i < n; i++) {
+      if (i === source) continue
+      const at = sim.deliveredAt[m * n + i]
+      if (!Number.isNaN(at)) latencies[reached++] = at
+      if (Number.isFinite(dist[i])) bounds[bounded++] = dist[i]
+    }
+  }
+  const delivered = latencies.subarray(0, reached).sort()
+  const bound = bounds.subarray(0, bounded).sort()
+  const fractions = curveFractions()
+  const round = (v: number | null): number | null => v == null ? null : Math.round(v * 1000) / 1000
+  const roundQ = (q: Quantiles): Quantiles => ({ t50: round(q.t50), t90: round(q.t90), t99: round(q.t99), t100: round(q.t100) })
+  const spies = sim.role.reduce((s, r) => s + (r === 1 ? 1 : 0), 0)
+  const sources = published.map(m => sim.sources[m])
+  const guesses = published.map(m => sim.firstSpyFrom[m])
+  const nodesForBytes = Math.max(1, n)
+  const result: SimulationResult = {
+    strategy: spec.name,
+    config: {
+      nodes: n,
+      links: graph.targets.length / 2,
+      meanDegree: round(meanDegree(graph)) as number,
+      topology: topologyOf(options),
+      messages: published.length,
+      intervalMs: options.intervalMs ?? 1000,
+      payloadBytes: options.payloadBytes ?? 1024,
+      latency: formatLatency(latencyOf(options)),
+      bandwidthMbps: bandwidth,
+      loss: options.loss ?? 0,
+      spies: options.spies ?? 0,
+      droppers: options.droppers ?? 0,
+      delayers: options.delayers ?? 0,
+      delayMs: options.delayMs ?? 1000,
+      churn: options.churn ?? 0,
+      seed: options.seed ?? 1
+    },
+    deliveryPct: total === 0 ? 0 : round(100 * reached / total) as number,
+    coverage: roundQ(quantiles(delivered, total)),
+    bound: roundQ(quantiles(bound, total)),
+    copiesPerNodePerMessage: round(published.length === 0 ? 0 : sim.copies / n / published.length) as number,
+    bytesOutPerNode: round(sim.bytesOut / nodesForBytes) as number,
+    payloadBytesPerNodePerMessage: round(published.length === 0 ? 0 : sim.payloadBytesOut / n / published.length) as number,
+    spy: spies > 0 ? { spies, ...attribution(guesses, sources) } : undefined,
+    churnEvents: { leaves: sim.churnLeaves, joins: sim.churnJoins },
+    reports: sim.reports,
+    framesLost: sim.framesLost,
+    events,
+    virtualMs: round(sim.now) as number,
+    curve: {
+      fraction: fractions,
+      coverageMs: fractions.map(f => round(coverageTime(delivered, total, f))),
+      boundMs: fractions.map(f => round(coverageTime(bound, total, f))),
+      latencyMs: reached === 0 ? [] : fractions.map(f => round(coverageTime(delivered, reached, f)) as number)
+    }
+  }
+  if (result.spy == null) delete result.spy
+  const t3 = performance.now()
+  const memory = process.memoryUsage()
+  result.perf = {
+    setupMs: Math.round(t1 - t0),
+    runMs: Math.round(t2 - t1),
+    metricsMs: Math.round(t3 - t2),
+    wallMs: Math.round(t3 - t0),
+    eventsPerSecond: Math.round(events / Math.max(1e-9, (t2 - t1) / 1000)),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    heapUsedMiB: Math.round(memory.heapUsed / 2 ** 20),
+    peakQueue: sim.queue.peak
+  }
+  return result
+}
