@@ -55,7 +55,7 @@ export class FileIndexService implements FileIndex, Startable {
     this.#wire = { ...PIECE_WIRE_DEFAULTS, ...init.wire }
     this.#clock = init.clock ?? systemClock
     this.#rng = init.rng ?? cryptoRng()
-    this.#reporter = init.reporter ?? components.scoring ?? {
+    this.#reporter = init.reporter ?? scoringOf(components) ?? {
       report: (peer, infraction, detail) => { this.#log('no scoring service: %p misbehaved (%s) %s', peer, infraction, detail ?? '') },
       credit: () => {}
     }
@@ -439,4 +439,13 @@ export class FileIndexService implements FileIndex, Startable {
 
 function hex (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+/** The node's `scoring` service, if it runs one: libp2p's components throw for a missing service. */
+function scoringOf (components: { scoring?: PeerReporter }): PeerReporter | undefined {
+  try {
+    return components.scoring
+  } catch {
+    return undefined
+  }
 }

@@ -68,7 +68,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     this.#wire = { ...WIRE_DEFAULTS, ...init.wire }
     this.#clock = init.clock ?? systemClock
     this.#rng = init.rng ?? cryptoRng()
-    this.#reporter = init.reporter ?? components.scoring ?? {
+    this.#reporter = init.reporter ?? scoringOf(components) ?? {
       report: (peer, infraction, detail) => { this.#log('no scoring service: %p misbehaved (%s) %s', peer, infraction, detail ?? '') },
       credit: () => {}
     }
@@ -415,5 +415,14 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     } catch (err) {
       this.#log.error('reporting %s failed: %e', peerKey, err)
     }
+  }
+}
+
+/** The node's `scoring` service, if it runs one: libp2p's components throw for a missing service. */
+function scoringOf (components: { scoring?: PeerReporter }): PeerReporter | undefined {
+  try {
+    return components.scoring
+  } catch {
+    return undefined
   }
 }

@@ -144,7 +144,7 @@ export class FileSearch implements Startable {
     this.#log = components.logger.forComponent('hearsay:file-index:search')
     this.#limits = { ...SEARCH_WIRE_LIMITS, ...init.limits }
     const log = this.#log
-    this.#reporter = init.reporter ?? components.scoring ?? {
+    this.#reporter = init.reporter ?? scoringOf(components) ?? {
       report: (peer, infraction, detail) => { log('no scoring service: %p misbehaved (%s) %s', peer, infraction, detail ?? '') },
       credit: () => {}
     }
@@ -304,5 +304,14 @@ function safeEntries (catalog: Catalog, log: Logger): CatalogEntry[] {
   } catch (err) {
     log.error('the catalog failed to list its entries: %e', err)
     return []
+  }
+}
+
+/** The node's `scoring` service, if it runs one: libp2p's components throw for a missing service. */
+function scoringOf (components: { scoring?: PeerReporter }): PeerReporter | undefined {
+  try {
+    return components.scoring
+  } catch {
+    return undefined
   }
 }
