@@ -122,4 +122,24 @@ describe('gossip on real hosts', function () {
     await honest.services.gossip.publish('t', new TextEncoder().encode('still here'))
     assert.equal(await delivered, 'still here')
   })
+
+  it('keeps gossiping over a second connection when the one carrying its stream closes', async () => {
+    const [a, b] = await network(2, 43, [[0, 1]])
+    await a.dial(b.getMultiaddrs(), { force: true })
+    await waitFor(() => a.getConnections(b.peerId).length === 2, { what: 'two connections' })
+    for (const node of [a, b]) node.services.gossip.subscribe('twice', { strategy: flood() })
+    await waitFor(() => a.services.gossip.getSubscribers('twice').length === 1 && b.services.gossip.getSubscribers('twice').length === 1,
+      { what: 'subscriptions' })
+    // close the connection that carries a's gossip stream to b
+    const carrying = a.getConnections(b.peerId).find(c => c.streams.some(st => st.protocol === GOSSIP_PROTOCOL && st.direction === 'outbound'))
+    assert.ok(carrying != null, 'a gossip stream on one of the connections')
+    await carrying.close()
+    assert.equal(a.getConnections(b.peerId).length, 1)
+    const got = new Promise<string>(resolve => {
+      b.services.gossip.addEventListener('message', event => { resolve(text(event.detail.data)) }, { once: true })
+    })
+    await waitFor(() => a.services.gossip.getSubscribers('twice').length === 1, { what: 'b still a subscriber' })
+    await a.services.gossip.publish('twice', new TextEncoder().encode('still through'))
+    assert.equal(await got, 'still through')
+  })
 })

@@ -19,10 +19,24 @@ export class OutboundQueue {
     this.#onDrop = onDrop
   }
 
-  /** The stream frames go to once it is open; frames queued before are sent now. */
-  attach (stream: Stream): void {
+  /**
+   * The stream frames go to once it is open; `first` goes before the frames queued while there
+   * was none.
+   */
+  attach (stream: Stream, first?: Uint8Array): void {
     this.#stream = stream
+    this.#blocked = false
+    if (first != null) {
+      this.#waiting.unshift(first)
+      this.#waitingBytes += first.byteLength
+    }
     this.#flush()
+  }
+
+  /** The stream ended: queue (bounded) until the next {@link OutboundQueue.attach}. */
+  detach (): void {
+    this.#stream = undefined
+    this.#blocked = false
   }
 
   get attached (): boolean {
@@ -55,11 +69,12 @@ export class OutboundQueue {
     if (!stream.send(bytes)) {
       this.#blocked = true
       stream.onDrain().then(() => {
+        if (this.#stream !== stream) return
         this.#blocked = false
         this.#flush()
       }, () => {
-        // the stream closed or reset: nothing more can go through it
-        this.close()
+        // the stream closed or reset: frames wait for the next stream
+        if (this.#stream === stream) this.detach()
       })
     }
   }

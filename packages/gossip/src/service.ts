@@ -23,8 +23,13 @@ interface PeerState {
   outStream?: Stream
   inStream?: Stream
   opening: boolean
+  /** streams reopened after a close while still connected; bounded so a hostile peer cannot loop us */
+  reopenAttempts: number
+  attachedAt: number
   lastRateReport: number
 }
+
+const MAX_REOPEN_ATTEMPTS = 8
 
 interface TopicState {
   router: TopicRouter<unknown>
@@ -206,12 +211,11 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
           this.#log('dropped a %d byte frame to slow peer %s', bytes, key)
         }),
         opening: false,
+        reopenAttempts: 0,
+        attachedAt: 0,
         lastRateReport: 0
       }
       this.#peers.set(key, peer)
-      // our subscriptions are the first frame the peer gets from us
-      const topics = [...this.#topics.keys()]
-      if (topics.length > 0) peer.out.push(encodeSubscriptions(topics.map(topic => ({ topic, subscribe: true }))))
     }
     return peer
   }
@@ -232,15 +236,41 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
         return
       }
       peer.outStream = stream
+      peer.attachedAt = this.#clock.now()
       // we never read from our outbound stream; the remote never writes to it
-      stream.addEventListener('close', () => {
-        if (peer.outStream === stream) this.#onDisconnect(peer.id)
-      })
-      peer.out.attach(stream)
+      stream.addEventListener('close', () => { this.#onOutboundClosed(peer, stream) })
+      // every stream starts with all our subscriptions, so a peer that forgot us learns them again
+      const topics = [...this.#topics.keys()]
+      peer.out.attach(stream, topics.length > 0 ? encodeSubscriptions(topics.map(topic => ({ topic, subscribe: true }))) : undefined)
     }, (err: any) => {
       peer.opening = false
       this.#log('could not open a gossip stream to %s: %s', peer.key, err?.message ?? err)
+      this.#onOutboundClosed(peer, undefined)
     })
+  }
+
+  /**
+   * Our stream to a peer ended. Peers often hold two connections (both dialled at once) and
+   * libp2p closes one: if another is open, carry on over it; only without one is the peer gone.
+   */
+  #onOutboundClosed (peer: PeerState, stream: Stream | undefined): void {
+    if (stream != null && peer.outStream !== stream) return
+    peer.outStream = undefined
+    peer.out.detach()
+    if (!this.#running || this.#peers.get(peer.key) !== peer) return
+    const connection = this.#components.connectionManager.getConnections(peer.id).find(c => c.status === 'open')
+    if (connection == null) {
+      this.#onDisconnect(peer.id)
+      return
+    }
+    // a stream that lived a while was no attack: start counting afresh
+    if (this.#clock.now() - peer.attachedAt > 60_000) peer.reopenAttempts = 0
+    if (peer.reopenAttempts++ >= MAX_REOPEN_ATTEMPTS) {
+      this.#log('giving up on a gossip stream to %s', peer.key)
+      this.#onDisconnect(peer.id)
+      return
+    }
+    this.#openOutbound(peer, connection)
   }
 
   #onInbound (stream: Stream, connection: Connection): void {
