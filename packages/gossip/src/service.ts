@@ -263,8 +263,8 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
       this.#onDisconnect(peer.id)
       return
     }
-    // a stream that lived a while was no attack: start counting afresh
-    if (this.#clock.now() - peer.attachedAt > 60_000) peer.reopenAttempts = 0
+    // a stream that lived a while was no attack: start counting afresh (never after a failed open)
+    if (stream != null && this.#clock.now() - peer.attachedAt > 60_000) peer.reopenAttempts = 0
     if (peer.reopenAttempts++ >= MAX_REOPEN_ATTEMPTS) {
       this.#log('giving up on a gossip stream to %s', peer.key)
       this.#onDisconnect(peer.id)
