@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { gossipsub as createGossipsub, StrictNoSign, TopicValidatorResult, type GossipSub, type GossipsubOpts } from '@libp2p/gossipsub'
+import { toString as toHex } from 'uint8arrays'
 import { GossipError } from './errors.ts'
 import type { GossipComponents, GossipsubSpec, ReceivedMessage, SubscribeOptions, TopicStats, Validator } from './types.ts'
 import type { MessageId, PeerReporter } from '@hearsay/interface'
@@ -44,6 +45,8 @@ export class GossipsubTopics {
       emitSelf: false,
       maxInboundDataLength: init.maxMessageBytes + 64 * 1024,
       msgIdFn: message => hash(message.data),
+      // hex, as every hearsay message id: the delivered event then carries it, unhashed again
+      msgIdToStrFn: id => toHex(id, 'base16'),
       // called once for every copy that arrives, before de-duplication: the hook to count copies
       fastMsgIdFn: rpc => {
         const counters = this.#topics.get(rpc.topic)?.counters
@@ -57,12 +60,12 @@ export class GossipsubTopics {
       ...init.options
     })(components)
     this.#router.addEventListener('gossipsub:message', event => {
-      const { propagationSource, msg } = event.detail
+      const { propagationSource, msgId, msg } = event.detail
       const topic = this.#topics.get(msg.topic)
       if (topic == null) return
       topic.counters.delivered++
       init.reporter.credit(propagationSource, 'gossip-delivery')
-      init.deliver({ id: hex(msg.data), topic: msg.topic, data: msg.data, from: propagationSource, strategy: 'gossipsub' })
+      init.deliver({ id: msgId, topic: msg.topic, data: msg.data, from: propagationSource, strategy: 'gossipsub' })
     })
   }
 
