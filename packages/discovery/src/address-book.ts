@@ -164,6 +164,12 @@ export class AddressBookOptionError extends Error {
   /** The option at fault. */
   readonly option: string
 
+  /**
+   * An error naming `option`.
+   *
+   * @param option - the option at fault
+   * @param message - what is wrong with its value
+   */
   constructor (option: string, message: string) {
     super(`invalid address book option "${option}": ${message}`)
     this.option = option

@@ -4,6 +4,7 @@
  * simulator and unit tests drive the same code the service runs.
  *
  * @packageDocumentation
+ * @module @hearsay/discovery/address-book
  */
 export { AddressBook, AddressBookOptionError, ADDRESS_BOOK_DEFAULTS, LOCAL_SOURCE } from './address-book.ts'
 export type {

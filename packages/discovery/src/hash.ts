@@ -10,7 +10,11 @@ import type { Rng } from '@hearsay/interface'
 export class KeyedHash {
   readonly #prefix: string
 
-  /** @param key - the secret key; draw it from the node's random generator */
+  /**
+   * A hash keyed with `key`.
+   *
+   * @param key - the secret key; draw it from the node's random generator
+   */
   constructor (key: Uint8Array) {
     this.#prefix = `${Buffer.from(key).toString('hex')};`
   }

@@ -9,6 +9,7 @@
  * `@hearsay/discovery/address-book`.
  *
  * @packageDocumentation
+ * @module @hearsay/discovery
  */
 export { discovery, DEFAULT_ANCHORS_KEY, DISCOVERY_DEFAULTS } from './service.ts'
 export type { Discovery, DiscoveryInit, DiscoveryComponents, DiscoveryStats } from './types.ts'

@@ -7,6 +7,10 @@ export class Bitfield {
   readonly bytes: Uint8Array
   #count = 0
 
+  /**
+   * An empty bitfield of `length` bits, or a copy of `bytes` (which must be a valid bitfield of
+   * that length: {@link Bitfield.isValid}).
+   */
   constructor (length: number, bytes?: Uint8Array) {
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError('bitfield length must be a non-negative integer')
     this.length = length
@@ -37,6 +41,7 @@ export class Bitfield {
     return field
   }
 
+  /** Whether bit `index` is set; false outside `0..length-1`. */
   get (index: number): boolean {
     if (index < 0 || index >= this.length) return false
     return (this.bytes[index >> 3] & (0x80 >> (index & 7))) !== 0
@@ -63,6 +68,7 @@ export class Bitfield {
     return this.#count
   }
 
+  /** Whether every bit is set. */
   get complete (): boolean {
     return this.#count === this.length
   }

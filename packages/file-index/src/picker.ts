@@ -113,6 +113,10 @@ export class PiecePicker {
   #totalBytes = 0
   #duplicateBytes = 0
 
+  /**
+   * A picker for a file of `init.pieces` pieces, `pieceLength(i)` bytes each, starting from the
+   * pieces in `have`. Time and randomness come from `clock` and `rng` only.
+   */
   constructor (init: {
     pieces: number
     pieceLength: (index: number) => number
@@ -139,6 +143,7 @@ export class PiecePicker {
     }
   }
 
+  /** Whether every piece is verified. */
   get complete (): boolean {
     return this.#done.complete
   }
@@ -148,10 +153,12 @@ export class PiecePicker {
     return this.#done
   }
 
+  /** Whether piece `index` is verified. */
   isDone (index: number): boolean {
     return this.#done.get(index)
   }
 
+  /** Pieces and bytes done so far, peers in the download and duplicate bytes received. */
   progress (): PickerProgress {
     return {
       piecesDone: this.#done.count,
@@ -163,10 +170,12 @@ export class PiecePicker {
     }
   }
 
+  /** Whether `peer` takes part in the download (added and not removed). */
   hasPeer (peer: PeerKey): boolean {
     return this.#peers.has(peer)
   }
 
+  /** The peers taking part in the download. */
   peerKeys (): PeerKey[] {
     return [...this.#peers.keys()]
   }

@@ -13,6 +13,13 @@ export class Throttle {
   #last: number
   #tail: Promise<void> = Promise.resolve()
 
+  /**
+   * A full bucket.
+   *
+   * @param bytesPerSecond - the sustained rate, positive
+   * @param clock - time and timers (a `ManualClock` in tests)
+   * @param burstBytes - the bucket's size
+   */
   constructor (bytesPerSecond: number, clock: TimedClock, burstBytes?: number) {
     if (!(bytesPerSecond > 0)) throw new RangeError('bytesPerSecond must be positive')
     this.#rate = bytesPerSecond
@@ -22,6 +29,7 @@ export class Throttle {
     this.#last = clock.now()
   }
 
+  /** Resolves once `bytes` may be sent, after every earlier taker; rejects if `signal` aborts first. */
   async take (bytes: number, signal?: AbortSignal): Promise<void> {
     const turn = this.#tail.then(async () => { await this.#wait(bytes, signal) })
     this.#tail = turn.catch(() => {})

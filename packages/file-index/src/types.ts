@@ -152,5 +152,6 @@ export interface FileIndex extends Startable {
   provide(id: string, options?: { signal?: AbortSignal }): Promise<void>
   /** Search the network for files by words of their names. */
   search(words: string, options?: SearchOptions): Promise<SearchResult[]>
+  /** Upload, download and duplicate byte counters, bad pieces and active uploads. */
   stats(): FileIndexStats
 }

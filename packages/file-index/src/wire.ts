@@ -65,10 +65,19 @@ export class FrameDecoder {
   readonly maxFrameBytes: number
   readonly #buffer = new Uint8ArrayList()
 
+  /**
+   * An empty decoder.
+   *
+   * @param maxFrameBytes - the largest frame accepted; a longer length prefix throws
+   */
   constructor (maxFrameBytes: number) {
     this.maxFrameBytes = maxFrameBytes
   }
 
+  /**
+   * Append `chunk` and yield every frame now complete (without its length prefix); an
+   * incomplete one stays buffered for the next chunk. Throws on a prefix over `maxFrameBytes`.
+   */
   * decode (chunk: Uint8Array | Uint8ArrayList): Generator<Uint8ArrayList> {
     this.#buffer.append(chunk)
     const buffer = this.#buffer

@@ -6,6 +6,7 @@
  * The strategies are sans-IO cores, also exported alone from `@hearsay/gossip/strategies`.
  *
  * @packageDocumentation
+ * @module @hearsay/gossip
  */
 import { GossipService } from './service.ts'
 import type { Gossip, GossipComponents, GossipInit } from './types.ts'

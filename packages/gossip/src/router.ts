@@ -10,7 +10,9 @@ export type ValidationResult = 'accept' | 'ignore' | 'reject'
 
 /** What a {@link TopicRouter} asks its environment to do. */
 export interface RouterEffects<Timer = unknown> {
+  /** Send `frame` to `peer` (queue it; never block the router). */
   send(peer: PeerKey, frame: GossipFrame): void
+  /** Call {@link TopicRouter.timer} with `timer` after `delayMs`. */
   schedule(delayMs: number, timer: Timer): void
   /** Hand a new valid message to the application. */
   deliver(message: GossipMessage, from: PeerKey): void
@@ -20,6 +22,7 @@ export interface RouterEffects<Timer = unknown> {
    * whether it came in a public `message` frame or a private Dandelion `stem` frame.
    */
   validate(message: GossipMessage, from: PeerKey, phase: 'stem' | 'fluff'): void
+  /** Report misbehaviour of `peer` (to `@hearsay/scoring` in a node). */
   report(peer: PeerKey, infraction: InfractionName, detail?: string): void
 }
 
@@ -139,6 +142,7 @@ export class TopicRouter<Timer = unknown> {
     sent: 0, bytesIn: 0, bytesOut: 0, announcedIn: 0, announcedOut: 0, requestedIn: 0, requestedOut: 0, served: 0
   }
 
+  /** A router for `init.topic` running the strategy `init.spec`, answering through `init.effects`. */
   constructor (init: TopicRouterInit<Timer>) {
     this.topic = init.topic
     this.limits = Object.freeze({ ...ROUTER_DEFAULTS, ...init.limits })
@@ -170,6 +174,7 @@ export class TopicRouter<Timer = unknown> {
     return this.#seen.has(id) || this.#pending.has(id) || this.#stemPool.has(id)
   }
 
+  /** A peer subscribed to the topic (on a connection in `direction`); adding it again is a no-op. */
   addPeer (peer: PeerKey, direction: Direction): void {
     if (this.#peers.get(peer) === direction) return
     if (this.#peers.has(peer)) this.#strategy.removePeer(peer)
@@ -177,6 +182,7 @@ export class TopicRouter<Timer = unknown> {
     this.#strategy.addPeer(peer, direction)
   }
 
+  /** A peer unsubscribed or disconnected; the strategy forgets it. */
   removePeer (peer: PeerKey): void {
     if (!this.#peers.delete(peer)) return
     this.#strategy.removePeer(peer)

@@ -7,6 +7,13 @@ export class InvalidOptionError extends Error {
   /** The option at fault, e.g. `listen` or `dataDir`. */
   readonly option: string
 
+  /**
+   * An error naming `option`.
+   *
+   * @param option - the option at fault
+   * @param message - what is wrong with its value
+   * @param options - the underlying `cause`, if any
+   */
   constructor (option: string, message: string, options?: ErrorOptions) {
     super(`invalid option "${option}": ${message}`, options)
     this.option = option

@@ -3,6 +3,7 @@
  * runs. See `@hearsay/host/testnet` for N nodes in one process.
  *
  * @packageDocumentation
+ * @module @hearsay/host
  */
 export { createHost, HEARSAY_DHT_PROTOCOL } from './host.ts'
 export type { Host, DefaultServices } from './host.ts'

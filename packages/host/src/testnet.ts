@@ -11,6 +11,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module @hearsay/host/testnet
  */
 import { randomBytes } from 'node:crypto'
 import { seededRng } from '@hearsay/sansio'

@@ -5,6 +5,7 @@ export type CancelTimer = () => void
 
 /** Something that runs callbacks later: real timers in a node, virtual ones in tests. */
 export interface Timers {
+  /** Run `callback` once after `delayMs` (negative counts as 0); returns its cancel function. */
   setTimeout(callback: () => void, delayMs: number): CancelTimer
 }
 
@@ -39,7 +40,11 @@ export class ManualClock implements TimedClock {
   #seq = 0
   #pending: PendingTimer[] = []
 
-  /** @param start - the initial time in ms (default 0) */
+  /**
+   * A clock standing at `start`.
+   *
+   * @param start - the initial time in ms (default 0)
+   */
   constructor (start = 0) {
     this.#now = start
   }

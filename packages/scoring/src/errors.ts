@@ -7,6 +7,12 @@ export class ScoringOptionError extends Error {
   /** The option at fault, e.g. `threshold` or `infractions.bad-vote`. */
   readonly option: string
 
+  /**
+   * An error naming `option`.
+   *
+   * @param option - the option at fault
+   * @param message - what is wrong with its value
+   */
   constructor (option: string, message: string) {
     super(`invalid scoring option "${option}": ${message}`)
     this.option = option

@@ -6,6 +6,7 @@
  * The libp2p-free core is also available alone as `@hearsay/scoring/ledger`.
  *
  * @packageDocumentation
+ * @module @hearsay/scoring
  */
 export { scoring } from './service.ts'
 export type {

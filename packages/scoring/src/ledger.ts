@@ -5,6 +5,7 @@
  * (`@hearsay/scoring/ledger`) loads no libp2p code.
  *
  * @packageDocumentation
+ * @module @hearsay/scoring/ledger
  */
 import type { Clock, InfractionName, PeerKey } from '@hearsay/interface'
 import { decay } from './decay.ts'
@@ -146,6 +147,7 @@ export class Ledger {
   /** Banned IP → the peers whose bans list it. */
   readonly #ips = new Map<string, Set<PeerKey>>()
 
+  /** A ledger with `options` over the defaults; throws `ScoringOptionError` for an unusable one. */
   constructor (options: LedgerOptions) {
     if (options?.clock == null || typeof options.clock.now !== 'function') {
       throw new ScoringOptionError('clock', 'a clock with now() is required')

@@ -25,7 +25,9 @@ export interface ScoringInit extends Omit<LedgerOptions, 'clock' | 'allow'> {
 
 /** The subset of libp2p's connection manager that scoring uses. */
 export interface ScoringConnectionManager {
+  /** Open connections, all or to `peerId`. */
   getConnections(peerId?: PeerId): Connection[]
+  /** Close every connection to `peer` (a banned peer). */
   closeConnections(peer: PeerId, options?: AbortOptions): Promise<void>
 }
 

@@ -77,6 +77,7 @@ export function coverageTime (sorted: Float64Array, total: number, q: number): n
   return rank <= sorted.length ? sorted[rank - 1] : null
 }
 
+/** The coverage times (`coverageTime`) at 50, 90, 99 and 100 % of `total`. */
 export function quantiles (sorted: Float64Array, total: number): Quantiles {
   return {
     t50: coverageTime(sorted, total, 0.5),

@@ -56,6 +56,7 @@ export class EventQueue {
     return this.#size === 0 ? Infinity : this.#hTime[0]
   }
 
+  /** Schedule an event at virtual `time`: its `kind`, two integers and one object come back from `pop`. */
   push (time: number, kind: number, a: number, b: number, obj: unknown): void {
     let slot: number
     if (this.#freeCount > 0) {

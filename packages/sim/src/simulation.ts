@@ -118,6 +118,7 @@ export interface SimulationResult {
   perf?: Perf
 }
 
+/** Wall time and memory of one run (`SimulationResult.perf`). */
 export interface Perf {
   setupMs: number
   runMs: number
@@ -139,6 +140,7 @@ const JOIN = 4
 
 /** Bytes a frame costs on the wire beyond its payload; an id in announce/request frames is 32 bytes. */
 export const FRAME_OVERHEAD = 16
+/** Bytes one message id costs in an announce or request frame. */
 export const ID_BYTES = 32
 
 /** The seeded generators of a run, forked in a fixed order. */

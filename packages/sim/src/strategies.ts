@@ -4,6 +4,7 @@ import type { StrategySpec } from '@hearsay/interface'
 /** The strategies the simulator runs: every hearsay core. `gossipsub()` wraps `@libp2p/gossipsub` and is not a core. */
 export const STRATEGY_NAMES = ['flood', 'gnutella', 'diffusion', 'dandelion', 'announce'] as const
 
+/** One of {@link STRATEGY_NAMES}. */
 export type StrategyName = typeof STRATEGY_NAMES[number]
 
 /** Options of the named strategies, as the CLI passes them. */

@@ -40,6 +40,7 @@ const RETRY_MAX_MS = 5 * 60_000
 
 /** Thrown when the central backend is asked to search without an index to ask. */
 export class NoCentralIndexError extends Error {
+  /** The message says how to configure an index. */
   constructor () {
     super('no central index: set central.index to the multiaddr of an index node, or central.server to run one')
     this.name = 'NoCentralIndexError'

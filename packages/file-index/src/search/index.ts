@@ -58,7 +58,7 @@ export interface SearchResult {
   peers?: PeerId[]
 }
 
-/** Options of {@link FileSearch.search}. */
+/** Options of `files.search(words, options)` ({@link FileIndex.search}). */
 export interface SearchOptions {
   /** @default 'dht' */
   via?: SearchVia
@@ -78,7 +78,7 @@ export interface SearchOptions {
   ttl?: number
 }
 
-/** Options of {@link FileSearch}. */
+/** Options of the search backends, `search` in {@link FileIndexInit}. */
 export interface SearchInit {
   central?: CentralSearchOptions & {
     /** Run a central index on this node. */
@@ -116,8 +116,9 @@ const MAX_PEERS_PER_RESULT = 20
 /** Most distinct names whose keywords are cached for local matching. */
 const MAX_KEYWORD_CACHE = 10_000
 
-/** Thrown by {@link FileSearch.search} for a query without any usable word, or an unknown backend. */
+/** Thrown by `files.search` ({@link FileIndex.search}) for a query without any usable word, or an unknown backend. */
 export class SearchError extends Error {
+  /** An error saying `message` (what was wrong with the query). */
   constructor (message: string) {
     super(message)
     this.name = 'SearchError'

@@ -134,7 +134,7 @@ interface Merged {
   told: number
 }
 
-/** One search hit, as {@link FileSearch.search} returns it. */
+/** One search hit, as `files.search` ({@link FileIndex.search}) returns it. */
 export interface MergedResult {
   id: string
   name: string

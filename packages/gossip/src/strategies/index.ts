@@ -3,6 +3,7 @@
  * sans-IO cores, for the simulator, for unit tests and for other transports.
  *
  * @packageDocumentation
+ * @module @hearsay/gossip/strategies
  */
 export { TopicRouter, ROUTER_DEFAULTS } from '../router.ts'
 export type { RouterEffects, RouterLimits, TopicStats, TopicRouterInit, ValidationResult } from '../router.ts'
