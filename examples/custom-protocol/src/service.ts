@@ -427,7 +427,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
       await lp.write(encodeKvFrame({ digest: { buckets: this.store.digest() } }), { signal })
       const frame = this.#expect(await this.#read(lp, peer, signal), 'versions', peer)
       const versions = this.#checked(peer, checkVersions(frame.versions, this.#clock.now(), this.#limits))
-      const answer: VersionsAnswer = { buckets: frame.buckets, versions }
+      const answer: VersionsAnswer = { buckets: frame.buckets, versions, truncated: frame.truncated }
       const problem = checkVersionsAnswer(this.store, answer)
       if (problem != null) this.#fail(peer, 'invalid-message', problem)
       if (answer.buckets.length === 0) {

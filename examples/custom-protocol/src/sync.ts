@@ -26,6 +26,11 @@ import type { Rng } from '@hearsay/interface'
 export interface VersionsAnswer {
   buckets: number[]
   versions: Version[]
+  /**
+   * Set when one bucket was too big for a frame: it is listed alone, with a random window of
+   * its versions, and only those may be compared (a key missing from them may still be there).
+   */
+  truncated: boolean
 }
 
 /** The initiator's second frame: entries the responder lacks, keys the responder has newer. */
@@ -45,7 +50,7 @@ export function answerDigest (store: KvStore, remote: readonly Uint8Array[], rng
   for (let i = 0; i < local.length; i++) {
     if (remote[i] == null || Buffer.compare(local[i], remote[i]) !== 0) differing.push(i)
   }
-  const answer: VersionsAnswer = { buckets: [], versions: [] }
+  const answer: VersionsAnswer = { buckets: [], versions: [], truncated: false }
   if (differing.length === 0) return answer
   const { maxVersionsPerFrame, maxFrameBytes } = store.limits
   let budget = maxFrameBytes - FRAME_SLACK
@@ -54,22 +59,25 @@ export function answerDigest (store: KvStore, remote: readonly Uint8Array[], rng
     const bucket = differing[(start + n) % differing.length]
     const versions = store.bucketKeys(bucket).map(key => store.version(key) as Version)
     const bytes = versions.reduce((sum, v) => sum + versionSize(v), 8)
-    const fits = answer.versions.length + versions.length <= maxVersionsPerFrame && bytes <= budget
-    if (!fits) {
-      if (answer.buckets.length > 0) break
-      // a single bucket over the limits: send what fits of it, the rest next time
+    if (answer.versions.length + versions.length <= maxVersionsPerFrame && bytes <= budget) {
       answer.buckets.push(bucket)
-      for (const version of versions) {
-        const size = versionSize(version)
-        if (answer.versions.length >= maxVersionsPerFrame || size > budget) break
-        answer.versions.push(version)
-        budget -= size
-      }
-      break
+      answer.versions.push(...versions)
+      budget -= bytes
+      continue
     }
+    if (answer.buckets.length > 0) break
+    // a single bucket over the limits: a random window of it now, other windows next time
     answer.buckets.push(bucket)
-    answer.versions.push(...versions)
-    budget -= bytes
+    answer.truncated = true
+    const offset = rng.int(versions.length)
+    for (let i = 0; i < versions.length; i++) {
+      const version = versions[(offset + i) % versions.length]
+      const size = versionSize(version)
+      if (answer.versions.length >= maxVersionsPerFrame || size > budget) break
+      answer.versions.push(version)
+      budget -= size
+    }
+    break
   }
   return answer
 }
@@ -97,17 +105,17 @@ export function planExchange (store: KvStore, answer: VersionsAnswer): ExchangeP
 
   const entries: KvEntry[] = []
   let budget = maxFrameBytes - FRAME_SLACK - wantBytes
-  for (const bucket of answer.buckets) {
-    for (const key of store.bucketKeys(bucket)) {
-      const ours = store.version(key) as Version
-      const their = theirs.get(key)
-      if (their != null && compareVersions(ours, their) <= 0) continue
-      const entry = store.entry(key) as KvEntry
-      const size = entrySize(entry)
-      if (entries.length >= maxEntriesPerFrame || size > budget) return { entries, want }
-      entries.push(entry)
-      budget -= size
-    }
+  // of a truncated bucket only the keys it listed are known; otherwise all of the bucket's
+  const keys = answer.truncated ? [...theirs.keys()] : answer.buckets.flatMap(bucket => store.bucketKeys(bucket))
+  for (const key of keys) {
+    const ours = store.version(key)
+    const their = theirs.get(key)
+    if (ours == null || (their != null && compareVersions(ours, their) <= 0)) continue
+    const entry = store.entry(key) as KvEntry
+    const size = entrySize(entry)
+    if (entries.length >= maxEntriesPerFrame || size > budget) break
+    entries.push(entry)
+    budget -= size
   }
   return { entries, want }
 }
@@ -133,6 +141,7 @@ export function answerWant (store: KvStore, want: readonly string[]): KvEntry[] 
  * and be distinct, and each version must belong to a bucket it listed.
  */
 export function checkVersionsAnswer (store: KvStore, answer: VersionsAnswer): string | undefined {
+  if (answer.truncated && answer.buckets.length !== 1) return 'a truncated answer must list exactly one bucket'
   const listed = new Set<number>()
   for (const bucket of answer.buckets) {
     if (!Number.isInteger(bucket) || bucket >= store.limits.buckets) return `no bucket ${bucket}`

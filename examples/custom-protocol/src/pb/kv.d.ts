@@ -127,6 +127,7 @@ export declare namespace Digest {
 export interface Versions {
     buckets: number[];
     versions: Version[];
+    truncated: boolean;
 }
 export declare namespace Versions {
     const codec: () => Codec<Versions>;
@@ -160,9 +161,13 @@ export declare namespace Versions {
         value: Uint8Array<ArrayBuffer>;
         index: number;
     }
+    interface VersionsTruncatedFieldEvent {
+        field: '$.truncated';
+        value: boolean;
+    }
     function encode(obj: Partial<Versions>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Versions>): Versions;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Versions>): Generator<VersionsBucketsFieldEvent | VersionsVersionsKeyFieldEvent | VersionsVersionsWallFieldEvent | VersionsVersionsCounterFieldEvent | VersionsVersionsNodeFieldEvent | VersionsVersionsHashFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Versions>): Generator<VersionsBucketsFieldEvent | VersionsVersionsKeyFieldEvent | VersionsVersionsWallFieldEvent | VersionsVersionsCounterFieldEvent | VersionsVersionsNodeFieldEvent | VersionsVersionsHashFieldEvent | VersionsTruncatedFieldEvent>;
 }
 export interface Exchange {
     entries: Entry[];
@@ -322,6 +327,10 @@ export declare namespace KvFrame {
         value: Uint8Array<ArrayBuffer>;
         index: number;
     }
+    interface KvFrameVersionsTruncatedFieldEvent {
+        field: '$.versions.truncated';
+        value: boolean;
+    }
     interface KvFrameExchangeEntriesKeyFieldEvent {
         field: '$.exchange.entries[].key';
         value: string;
@@ -389,5 +398,5 @@ export declare namespace KvFrame {
     }
     function encode(obj: Partial<KvFrame>): Uint8Array<ArrayBuffer>;
     function decode(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KvFrame>): KvFrame;
-    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KvFrame>): Generator<KvFramePushEntriesKeyFieldEvent | KvFramePushEntriesValueFieldEvent | KvFramePushEntriesDeletedFieldEvent | KvFramePushEntriesWallFieldEvent | KvFramePushEntriesCounterFieldEvent | KvFramePushEntriesNodeFieldEvent | KvFrameDigestBucketsFieldEvent | KvFrameVersionsBucketsFieldEvent | KvFrameVersionsVersionsKeyFieldEvent | KvFrameVersionsVersionsWallFieldEvent | KvFrameVersionsVersionsCounterFieldEvent | KvFrameVersionsVersionsNodeFieldEvent | KvFrameVersionsVersionsHashFieldEvent | KvFrameExchangeEntriesKeyFieldEvent | KvFrameExchangeEntriesValueFieldEvent | KvFrameExchangeEntriesDeletedFieldEvent | KvFrameExchangeEntriesWallFieldEvent | KvFrameExchangeEntriesCounterFieldEvent | KvFrameExchangeEntriesNodeFieldEvent | KvFrameExchangeWantFieldEvent | KvFrameEntriesEntriesKeyFieldEvent | KvFrameEntriesEntriesValueFieldEvent | KvFrameEntriesEntriesDeletedFieldEvent | KvFrameEntriesEntriesWallFieldEvent | KvFrameEntriesEntriesCounterFieldEvent | KvFrameEntriesEntriesNodeFieldEvent>;
+    function stream(buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KvFrame>): Generator<KvFramePushEntriesKeyFieldEvent | KvFramePushEntriesValueFieldEvent | KvFramePushEntriesDeletedFieldEvent | KvFramePushEntriesWallFieldEvent | KvFramePushEntriesCounterFieldEvent | KvFramePushEntriesNodeFieldEvent | KvFrameDigestBucketsFieldEvent | KvFrameVersionsBucketsFieldEvent | KvFrameVersionsVersionsKeyFieldEvent | KvFrameVersionsVersionsWallFieldEvent | KvFrameVersionsVersionsCounterFieldEvent | KvFrameVersionsVersionsNodeFieldEvent | KvFrameVersionsVersionsHashFieldEvent | KvFrameVersionsTruncatedFieldEvent | KvFrameExchangeEntriesKeyFieldEvent | KvFrameExchangeEntriesValueFieldEvent | KvFrameExchangeEntriesDeletedFieldEvent | KvFrameExchangeEntriesWallFieldEvent | KvFrameExchangeEntriesCounterFieldEvent | KvFrameExchangeEntriesNodeFieldEvent | KvFrameExchangeWantFieldEvent | KvFrameEntriesEntriesKeyFieldEvent | KvFrameEntriesEntriesValueFieldEvent | KvFrameEntriesEntriesDeletedFieldEvent | KvFrameEntriesEntriesWallFieldEvent | KvFrameEntriesEntriesCounterFieldEvent | KvFrameEntriesEntriesNodeFieldEvent>;
 }

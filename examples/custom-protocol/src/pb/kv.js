@@ -476,13 +476,18 @@ export var Versions;
                         Version.codec().encode(value, w);
                     }
                 }
+                if ((obj.truncated != null && obj.truncated !== false)) {
+                    w.uint32(24);
+                    w.bool(obj.truncated);
+                }
                 if (opts.lengthDelimited !== false) {
                     w.ldelim();
                 }
             }, (reader, length, opts = {}) => {
                 const obj = {
                     buckets: [],
-                    versions: []
+                    versions: [],
+                    truncated: false
                 };
                 const end = length == null ? reader.len : reader.pos + length;
                 while (reader.pos < end) {
@@ -502,6 +507,10 @@ export var Versions;
                             obj.versions.push(Version.codec().decode(reader, reader.uint32(), {
                                 limits: opts.limits?.versions$
                             }));
+                            break;
+                        }
+                        case 3: {
+                            obj.truncated = reader.bool();
                             break;
                         }
                         default: {
@@ -545,6 +554,13 @@ export var Versions;
                                 };
                             }
                             obj.versions++;
+                            break;
+                        }
+                        case 3: {
+                            yield {
+                                field: `${prefix}.truncated`,
+                                value: reader.bool()
+                            };
                             break;
                         }
                         default: {
