@@ -35,4 +35,5 @@ export type {
   FileIndex, FileIndexInit, FileIndexComponents, FileIndexStats, AddOptions, AddProgressEvents,
   GetOptions, GetProgress, GetProgressEvents, GetResult, LocalFile
 } from './types.ts'
+export { QUERY_PROTOCOL, FLOOD_PROTOCOL, INDEX_PROTOCOL, SearchError, NoCentralIndexError } from './search/index.ts'
 export type { SearchOptions, SearchResult, SearchVia, SearchInit, CatalogEntry } from './search/index.ts'

@@ -1,6 +1,6 @@
 import type { TimedClock } from '@hearsay/sansio'
 import type { InfractionName, PeerKey, Rng } from '@hearsay/interface'
-import type { ComponentLogger, ContentRouting, Logger, PeerId } from '@libp2p/interface'
+import type { ComponentLogger, ContentRouting, Logger, PeerId, PeerStore } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { SearchWireLimits, WireEntry } from './wire.ts'
 
@@ -11,6 +11,8 @@ export interface BackendContext {
   registrar: Registrar
   connectionManager: ConnectionManager
   contentRouting: ContentRouting
+  /** Absent in some tests: then late-start catch-up is skipped. */
+  peerStore?: PeerStore
   logger: ComponentLogger
   log: Logger
   clock: TimedClock

@@ -76,6 +76,13 @@ export class FloodSearch {
         this.#peerIds.delete(key)
       }
     })
+    // libp2p tells a topology only of peers identified after it registered; the file index
+    // starts this backend after scanning its store, by when the bootstrap peers may already be
+    // identified — without this catch-up a node's first floods would reach nobody
+    for (const connection of this.#ctx.connectionManager.getConnections()) {
+      const peer = await this.#ctx.peerStore?.get(connection.remotePeer).catch(() => undefined)
+      if (peer?.protocols.includes(FLOOD_PROTOCOL) === true) this.#addPeer(connection.remotePeer)
+    }
   }
 
   async stop (): Promise<void> {

@@ -13,7 +13,7 @@ import { ResultMerger } from './util.ts'
 import { SEARCH_WIRE_LIMITS, entryFits, type SearchWireLimits, type WireEntry } from './wire.ts'
 import type { BackendContext } from './context.ts'
 import type { InfractionName, PeerReporter, Rng } from '@hearsay/interface'
-import type { ComponentLogger, ContentRouting, Logger, PeerId, Startable } from '@libp2p/interface'
+import type { ComponentLogger, ContentRouting, Logger, PeerId, PeerStore, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 
 export { keywords, keywordCid, matches, rarestWord, KEYWORD_DOMAIN, MAX_KEYWORDS, MIN_KEYWORD_LENGTH } from './keywords.ts'
@@ -104,6 +104,8 @@ export interface SearchComponents {
   connectionManager: ConnectionManager
   contentRouting: ContentRouting
   logger: ComponentLogger
+  /** To find the connected peers that speak a protocol when a backend starts late. */
+  peerStore?: PeerStore
   scoring?: PeerReporter
 }
 
@@ -156,6 +158,7 @@ export class FileSearch implements Startable {
       registrar: components.registrar,
       connectionManager: components.connectionManager,
       contentRouting: components.contentRouting,
+      peerStore: components.peerStore,
       logger: components.logger,
       log,
       clock: init.clock ?? systemClock,

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+/**
+ * hearsay-share: seed, search for and download files over hearsay — a Kademlia file index with
+ * verified multi-peer piece download. Every command takes --json for one JSON event per line.
+ * Exit codes: 0 done, 1 failed (one line on stderr says why), 2 usage error, 130 interrupted.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { defaultDataDir } from './data-dir.ts'
+import { get } from './get.ts'
+import { runIndex } from './index-node.ts'
+import { list } from './list.ts'
+import { EXIT, Output, UsageError } from './output.ts'
+import { search } from './search.ts'
+import { seed } from './seed.ts'
+import { interruptedBy } from './signals.ts'
+import type { ShareNodeOptions } from './share-node.ts'
+
+const VIAS = ['dht', 'flood', 'central'] as const
+
+const multiaddrOption = (needsPeerId: boolean) => (value: string, previous?: string[]): string[] => {
+  try {
+    multiaddr(value)
+  } catch (err: any) {
+    throw new InvalidArgumentError(`not a multiaddr (${err.message})`)
+  }
+  if (needsPeerId && !/\/p2p\/[^/]+\/?$/.test(value)) throw new InvalidArgumentError('must end in /p2p/<peer id>')
+  return [...(previous ?? []), value]
+}
+const positiveNumber = (value: string): number => {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number')
+  return n
+}
+const positiveInteger = (value: string): number => {
+  if (!/^\d+$/.test(value) || Number(value) === 0) throw new InvalidArgumentError('expected a positive integer')
+  return Number(value)
+}
+
+/** `4MB`, `500kB`, `1.5MiB` or plain bytes → bytes (per second, for --max-upload). */
+const byteRate = (value: string): number => {
+  const match = /^(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)?$/.exec(value.trim())
+  const units: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3 }
+  const bytes = match == null ? NaN : Number(match[1]) * units[match[2] ?? 'B']
+  if (!Number.isFinite(bytes) || bytes < 1) throw new InvalidArgumentError('expected a rate such as 500kB, 4MB or 1MiB (per second)')
+  return Math.floor(bytes)
+}
+
+interface CommonOptions {
+  listen?: string[]
+  bootstrap: string[]
+  dataDir?: string
+  dialFrom?: string
+  index?: string[]
+  maxUpload?: number
+  json?: boolean
+}
+
+/** The options every command takes. */
+function common (command: Command, { index = false, serves = false } = {}): Command {
+  command
+    .option('--listen <multiaddr>', 'listen address (repeatable); use /ip4/0.0.0.0/tcp/<port> to share beyond this machine [default: /ip4/127.0.0.1/tcp/0]', multiaddrOption(false))
+    .option('--bootstrap <multiaddr>', 'a peer to join the network through, ending in /p2p/<id> (repeatable)', multiaddrOption(true), [])
+    .option('--data-dir <dir>', `identity, peer store and file store [default: ${defaultDataDir()}]`)
+    .addOption(new Option('--dial-from <ip>', 'source address of outgoing connections (many nodes on one machine)'))
+    .option('--json', 'newline-delimited JSON events on stdout instead of human output')
+  if (serves) command.option('--max-upload <rate>', 'cap on upload speed per second, e.g. 2MB [default: unlimited]', byteRate)
+  if (index) command.option('--index <multiaddr>', 'central index to register with and search (see "hearsay-share index")', multiaddrOption(true))
+  return command
+}
+
+function nodeOptions (o: CommonOptions): ShareNodeOptions {
+  return {
+    listen: o.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: o.bootstrap,
+    dataDir: o.dataDir ?? defaultDataDir(),
+    ...(o.dialFrom != null ? { dialFrom: o.dialFrom } : {}),
+    ...(o.index != null ? { index: o.index[o.index.length - 1] } : {}),
+    ...(o.maxUpload != null ? { uploadBytesPerSecond: o.maxUpload } : {})
+  }
+}
+
+const program = new Command()
+  .name('hearsay-share')
+  .description('Share files peer to peer: seed them, search by name, download from many peers at once with every piece verified.')
+  .exitOverride(err => {
+    // usage errors exit 2; --help and --version exit 0
+    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage)
+  })
+
+let out = new Output(false)
+
+common(program.command('seed'), { index: true, serves: true })
+  .description('add files (directories recursively) and serve them until Ctrl-C')
+  .argument('<path...>', 'files or directories to share')
+  .action(async (paths: string[], o: CommonOptions) => {
+    out = new Output(o.json)
+    await seed(paths, nodeOptions(o), out)
+  })
+
+common(program.command('get'), { serves: true })
+  .description('download a file by id: verified, written atomically, resumable')
+  .argument('<id>', 'the file id (from seed or search)')
+  .option('--out <path>', 'where to write it: a file, or a directory for <name> [default: ./<name>]')
+  .option('--timeout <seconds>', 'give up when no peer has the file for this long', positiveNumber, 60)
+  .option('--keep-seeding', 'serve the file after the download until Ctrl-C')
+  .action(async (id: string, o: CommonOptions & { out?: string, timeout: number, keepSeeding?: boolean }) => {
+    out = new Output(o.json)
+    await get(id, { out: o.out, timeout: o.timeout, keepSeeding: o.keepSeeding }, nodeOptions(o), out)
+  })
+
+common(program.command('search'), { index: true })
+  .description('find files by words of their names')
+  .argument('<words...>', 'words of the name (all must match)')
+  .addOption(new Option('--via <backend>', 'search design').choices(VIAS).default('dht'))
+  .option('--timeout <seconds>', 'how long to collect answers [default: dht 10, flood 3, central 5]', positiveNumber)
+  .option('--limit <n>', 'most results', positiveInteger, 100)
+  .action(async (words: string[], o: CommonOptions & { via: typeof VIAS[number], timeout?: number, limit: number }) => {
+    out = new Output(o.json)
+    await search(words, { via: o.via, timeout: o.timeout, limit: o.limit }, nodeOptions(o), out)
+  })
+
+common(program.command('index'))
+  .description('run a central index node (for search --via central) until Ctrl-C')
+  .action(async (o: CommonOptions) => {
+    out = new Output(o.json)
+    await runIndex(nodeOptions(o), out)
+  })
+
+common(program.command('list'))
+  .description('list the files in the store, complete and partial')
+  .action(async (o: CommonOptions) => {
+    out = new Output(o.json)
+    await list(nodeOptions(o), out)
+  })
+
+try {
+  await program.parseAsync()
+  process.exit(EXIT.ok)
+} catch (err: any) {
+  const signal = interruptedBy()
+  if (signal != null) {
+    out.error(`interrupted by ${signal}`, EXIT.interrupted)
+    process.exit(EXIT.interrupted)
+  }
+  const code = err instanceof UsageError ? EXIT.usage : EXIT.failure
+  out.error(err?.message ?? String(err), code)
+  process.exit(code)
+}
