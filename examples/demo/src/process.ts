@@ -19,6 +19,7 @@ export class JsonProcess {
   readonly #waiters = new Set<() => void>()
   #exited = false
   #stderr = ''
+  readonly #exit: Promise<number | null>
 
   constructor (name: string, script: string, args: string[]) {
     this.name = name
@@ -32,7 +33,32 @@ export class JsonProcess {
       this.#wake()
     })
     this.#child.stderr!.on('data', (chunk: Buffer) => { this.#stderr = (this.#stderr + chunk.toString()).slice(-4000) })
-    this.#child.on('exit', () => { this.#exited = true; this.#wake() })
+    this.#exit = new Promise(resolve => {
+      this.#child.on('exit', code => { this.#exited = true; this.#wake(); resolve(code) })
+    })
+  }
+
+  /** The last few kB the process wrote on stderr. */
+  get stderr (): string {
+    return this.#stderr
+  }
+
+  /** Send a signal (e.g. SIGINT, as Ctrl-C would). */
+  kill (signal: NodeJS.Signals): void {
+    this.#child.kill(signal)
+  }
+
+  /** The exit code (null when killed by a signal), once the process has exited; rejects after `timeoutMs`. */
+  async exitCode (timeoutMs: number): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new Error(`${this.name}: still running after ${timeoutMs} ms`)) }, timeoutMs)
+    })
+    try {
+      return await Promise.race([this.#exit, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   #wake (): void {

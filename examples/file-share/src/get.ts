@@ -1,6 +1,6 @@
 /** `hearsay-share get <id>`: download a file from the network, verify it, write it atomically. */
 import { stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { NotFoundError, parseFileId, type GetProgressEvents } from '@hearsay/file-index'
 import { outputPath, sha256File } from './files-on-disk.ts'
 import { formatBytes, shortPeer, UsageError, type Output } from './output.ts'
@@ -73,7 +73,7 @@ export async function get (id: string, options: GetCommandOptions, nodeOptions: 
     const seconds = (performance.now() - started) / 1000
     // the download is in the store now; this second call writes it out (temporary file, every
     // piece re-verified, fsync, rename), under the name the manifest gave it
-    const path = await outputPath(options.out, result.name, id)
+    const path = resolve(await outputPath(options.out, result.name, id))
     await files.get(id, { out: path, signal, dht: false })
     const sha256 = await sha256File(path)
     const fetchedBytes = Object.values(result.fromPeers).reduce((a, b) => a + b, 0)
