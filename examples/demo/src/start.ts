@@ -5,10 +5,15 @@
  * bootstrap host; hosts 1–4 know only its address. Each host then looks up every other host by
  * PeerId through the DHT and pings it; then one host publishes on two gossip topics, one
  * flooded and one relayed by Dandelion++, and every other host must receive both. The demo
- * prints the topology, round-trip times and delivery times, stops every process and exits 0
- * (1 if anything failed).
+ * prints the topology, round-trip times and delivery times. Then a hearsay-relay devnet relays
+ * signed transactions, and hearsay-share downloads a file from 3 seeders at once. It stops every
+ * process and exits 0 (1 if anything failed).
  */
-import { generateKeyPairSync } from 'node:crypto'
+import { spawn } from 'node:child_process'
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { JsonProcess, type ChildEvent } from './process.ts'
 import { publicKeyHex, signTx, txToJson } from '../../tx-relay/src/tx.ts'
@@ -17,6 +22,7 @@ const NODES = 5
 const STEP_TIMEOUT_MS = 30_000
 const nodeScript = fileURLToPath(new URL('./node.ts', import.meta.url))
 const relayCli = fileURLToPath(new URL('../../tx-relay/src/cli.ts', import.meta.url))
+const shareCli = fileURLToPath(new URL('../../file-share/src/cli.ts', import.meta.url))
 
 function short (peerId: string): string {
   return `${peerId.slice(0, 8)}…${peerId.slice(-4)}`
@@ -114,7 +120,8 @@ async function main (): Promise<void> {
     console.log(`${ids.length * (ids.length - 1) - failures}/${ids.length * (ids.length - 1)} pairs reached; demo took ${((performance.now() - started) / 1000).toFixed(1)} s`)
     if (missed > 0) console.log(`${missed} gossip deliveries missed`)
     const relayMissed = await relayDemo(procs)
-    if (failures > 0 || missed > 0 || relayMissed > 0) process.exitCode = 1
+    const shareOk = await shareDemo(procs)
+    if (failures > 0 || missed > 0 || relayMissed > 0 || !shareOk) process.exitCode = 1
   } finally {
     await shutdown()
   }
@@ -164,6 +171,52 @@ async function relayDemo (procs: JsonProcess[]): Promise<number> {
   }
   console.log(`  dashboard while a devnet runs: ${apis[0]}/  — start one with: npx --yes pnpm@10.34.9 hearsay-relay devnet --nodes 8`)
   return missed
+}
+
+/**
+ * hearsay-share: 3 seeders of a 32 MiB file (each capped at 5 MB/s upload, as home uplinks
+ * are), then a downloader — the real program, its own output shown — that finds them through
+ * the DHT and pulls pieces from all three at once. The demo then checks the SHA-256 of what was
+ * written against the original. Returns whether it all worked.
+ */
+async function shareDemo (procs: JsonProcess[]): Promise<boolean> {
+  const SIZE = 32 * 1024 * 1024
+  console.log(`\nhearsay-share: 3 seeders (5 MB/s upload each) and a downloader, a ${SIZE / 1024 / 1024} MiB file:`)
+  const dir = await mkdtemp(join(tmpdir(), 'hearsay-share-demo-'))
+  try {
+    const content = randomBytes(SIZE)
+    const original = createHash('sha256').update(content).digest('hex')
+    await writeFile(join(dir, 'holiday-video.bin'), content)
+    const on = (i: number): string[] => ['--listen', `/ip4/127.0.0.${21 + i}/tcp/0`, '--dial-from', `127.0.0.${21 + i}`]
+    let bootstrap: string[] = []
+    let id = ''
+    for (let i = 0; i < 3; i++) {
+      const seeder = new JsonProcess(`seeder #${i}`, shareCli, ['seed', join(dir, 'holiday-video.bin'), ...on(i), ...bootstrap, '--data-dir', join(dir, `seeder-${i}`), '--max-upload', '5MB', '--json'])
+      procs.push(seeder)
+      const listening = await seeder.waitFor(e => e.event === 'listening', STEP_TIMEOUT_MS)
+      const added = await seeder.waitFor(e => e.event === 'added', STEP_TIMEOUT_MS)
+      await seeder.waitFor(e => e.event === 'seeding', STEP_TIMEOUT_MS)
+      if (i === 0) bootstrap = ['--bootstrap', listening.addrs[0]]
+      id = added.id
+      console.log(`  seeder #${i}  ${short(listening.peerId)}  ${listening.addrs[0].split('/p2p/')[0]}  added ${added.name} as ${id}`)
+    }
+    const out = join(dir, 'downloaded.bin')
+    const args = ['get', id, '--out', out, ...on(3), ...bootstrap, '--data-dir', join(dir, 'downloader')]
+    console.log(`  downloader: hearsay-share ${args.map(a => a.startsWith(dir) ? a.replace(dir, '$TMP') : a).join(' ')}\n`)
+    const child = spawn(process.execPath, [shareCli, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
+    const timer = setTimeout(() => { child.kill('SIGKILL') }, 90_000)
+    const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+    clearTimeout(timer)
+    if (code !== 0) {
+      console.log(`  the download failed (exit ${code})`)
+      return false
+    }
+    const written = createHash('sha256').update(await readFile(out)).digest('hex')
+    console.log(`\n  hash check: ${written === original ? 'OK' : 'MISMATCH'} — sha256 of the written file ${written === original ? 'equals' : 'differs from'} the seeded file's`)
+    return written === original
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 main().catch(err => {
