@@ -4,8 +4,7 @@
  * verified multi-peer piece download. Every command takes --json for one JSON event per line.
  * Exit codes: 0 done, 1 failed (one line on stderr says why), 2 usage error, 130 interrupted.
  */
-import { multiaddr } from '@multiformats/multiaddr'
-import { Command, InvalidArgumentError, Option } from 'commander'
+import { Command, Option } from 'commander'
 import { defaultDataDir } from './data-dir.ts'
 import { get } from './get.ts'
 import { runIndex } from './index-node.ts'
@@ -13,38 +12,15 @@ import { list } from './list.ts'
 import { EXIT, Output, UsageError } from './output.ts'
 import { search } from './search.ts'
 import { seed } from './seed.ts'
+import { byteRate, multiaddrOption, positiveInteger, positiveNumber } from './options.ts'
 import { interruptedBy } from './signals.ts'
 import type { ShareNodeOptions } from './share-node.ts'
 
 const VIAS = ['dht', 'flood', 'central'] as const
 
-const multiaddrOption = (needsPeerId: boolean) => (value: string, previous?: string[]): string[] => {
-  try {
-    multiaddr(value)
-  } catch (err: any) {
-    throw new InvalidArgumentError(`not a multiaddr (${err.message})`)
-  }
-  if (needsPeerId && !/\/p2p\/[^/]+\/?$/.test(value)) throw new InvalidArgumentError('must end in /p2p/<peer id>')
-  return [...(previous ?? []), value]
-}
-const positiveNumber = (value: string): number => {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number')
-  return n
-}
-const positiveInteger = (value: string): number => {
-  if (!/^\d+$/.test(value) || Number(value) === 0) throw new InvalidArgumentError('expected a positive integer')
-  return Number(value)
-}
-
-/** `4MB`, `500kB`, `1.5MiB` or plain bytes → bytes (per second, for --max-upload). */
-const byteRate = (value: string): number => {
-  const match = /^(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)?$/.exec(value.trim())
-  const units: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3 }
-  const bytes = match == null ? NaN : Number(match[1]) * units[match[2] ?? 'B']
-  if (!Number.isFinite(bytes) || bytes < 1) throw new InvalidArgumentError('expected a rate such as 500kB, 4MB or 1MiB (per second)')
-  return Math.floor(bytes)
-}
+// `pnpm hearsay-share` runs this in the repository root: resolve the user's paths from where
+// they typed the command
+if (process.env.npm_lifecycle_event === 'hearsay-share' && process.env.INIT_CWD != null) process.chdir(process.env.INIT_CWD)
 
 interface CommonOptions {
   listen?: string[]
