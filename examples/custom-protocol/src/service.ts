@@ -14,7 +14,7 @@ import type { KvEntry } from './entry.ts'
 import type { KvLimits } from './limits.ts'
 import type { InfractionName, PeerKey, PeerReporter, Rng } from '@hearsay/interface'
 import type {
-  AbortOptions, Connection, ComponentLogger, Logger, NewStreamOptions, PeerId, Startable, Stream, StreamHandler,
+  AbortOptions, Connection, ComponentLogger, Logger, PeerId, Startable, Stream, StreamHandler,
   StreamHandlerOptions, Topology, TypedEventTarget
 } from '@libp2p/interface'
 
@@ -33,7 +33,7 @@ export interface KvComponents {
     unregister(id: string): void
   }
   connectionManager: {
-    openStream(peer: PeerId, protocol: string, options?: NewStreamOptions): Promise<Stream>
+    getConnections(peer?: PeerId): Connection[]
   }
   scoring?: PeerReporter
 }
@@ -103,8 +103,10 @@ export interface KvStats {
   pushed: number
   /** Entries from peers (pushes and syncs) that changed our state. */
   applied: number
-  /** Syncs we started that completed, and syncs we served. */
-  syncs: { started: number, served: number, failed: number }
+  /** Syncs we started that completed or failed, syncs we served, and syncs under way now. */
+  syncs: { started: number, served: number, failed: number, active: number }
+  /** Entries waiting to be pushed, or being pushed, to all peers (0: nothing in flight). */
+  pending: number
   /** Entries dropped from full push queues (anti-entropy repairs them). */
   dropped: number
   /** Infractions we reported, by name. */
@@ -123,7 +125,7 @@ export interface Kv extends TypedEventTarget<KvEvents> {
   keys(): string[]
   /** A hash of the whole replica: equal on two nodes iff they hold the same state. */
   root(): string
-  /** Run one anti-entropy sync with `peer` now. */
+  /** Run one anti-entropy sync with `peer`, a connected peer, now. */
   sync(peer: PeerId, options?: AbortOptions): Promise<SyncResult>
   stats(): KvStats
 }
@@ -132,6 +134,8 @@ interface PeerState {
   id: PeerId
   queue: PushQueue
   flushing: boolean
+  /** Entries of the push frame being sent. */
+  inFlight: number
 }
 
 /** A sync from our side tolerates being this much early at the peer (timer and network jitter). */
@@ -170,7 +174,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
   #topologyId: string | undefined
   #abort = new AbortController()
   #running = false
-  readonly #stats = { pushed: 0, applied: 0, dropped: 0, syncs: { started: 0, served: 0, failed: 0 }, infractions: {} as Record<string, number> }
+  readonly #stats = { pushed: 0, applied: 0, dropped: 0, syncs: { started: 0, served: 0, failed: 0, active: 0 }, infractions: {} as Record<string, number> }
 
   constructor (components: KvComponents, init: KvInit) {
     super()
@@ -237,6 +241,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
       pushed: this.#stats.pushed,
       applied: this.#stats.applied,
       syncs: { ...this.#stats.syncs },
+      pending: [...this.#peers.values()].reduce((sum, p) => sum + p.queue.size + p.inFlight, 0),
       dropped: this.#stats.dropped,
       infractions: { ...this.#stats.infractions }
     }
@@ -250,6 +255,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
     const wait = (this.#lastStarted.get(key) ?? -Infinity) + this.#o.minSyncGapMs - this.#clock.now()
     if (wait > 0) await this.#sleep(wait, signal)
     remember(this.#lastStarted, key, this.#clock.now())
+    this.#stats.syncs.active++
     try {
       const result = await this.#syncWith(peer, signal)
       this.#stats.syncs.started++
@@ -257,6 +263,8 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
     } catch (err) {
       this.#stats.syncs.failed++
       throw err
+    } finally {
+      this.#stats.syncs.active--
     }
   }
 
@@ -308,8 +316,9 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
     try {
       while (this.#running && peer.queue.size > 0 && this.#peers.get(peer.id.toString()) === peer) {
         const batch = peer.queue.take(this.#limits)
+        peer.inFlight = batch.length
         const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.streamTimeoutMs)])
-        const stream = await this.#components.connectionManager.openStream(peer.id, KV_PROTOCOL, { signal })
+        const stream = await this.#openStream(peer.id, signal)
         try {
           const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes })
           await lp.write(encodeKvFrame({ push: { entries: wireEntries(batch) } }), { signal })
@@ -325,6 +334,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
       this.#log('push to %p failed - %e', peer.id, err)
       peer.queue.clear()
     } finally {
+      peer.inFlight = 0
       peer.flushing = false
     }
   }
@@ -335,7 +345,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
     if (!this.#running) return
     const key = peerId.toString()
     if (!this.#peers.has(key)) {
-      this.#peers.set(key, { id: peerId, queue: new PushQueue(this.#o.maxQueuedEntriesPerPeer), flushing: false })
+      this.#peers.set(key, { id: peerId, queue: new PushQueue(this.#o.maxQueuedEntriesPerPeer), flushing: false, inFlight: 0 })
     }
     // the dialling side catches up at once; one sync repairs both replicas
     if (connection.direction === 'outbound') {
@@ -421,7 +431,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
   /** The initiator's side of a sync. Throws (after reporting) if the peer breaks the protocol. */
   async #syncWith (peer: PeerId, outer: AbortSignal): Promise<SyncResult> {
     const signal = AbortSignal.any([outer, AbortSignal.timeout(this.#o.streamTimeoutMs)])
-    const stream = await this.#components.connectionManager.openStream(peer, KV_PROTOCOL, { signal })
+    const stream = await this.#openStream(peer, signal)
     try {
       const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16 })
       await lp.write(encodeKvFrame({ digest: { buckets: this.store.digest() } }), { signal })
@@ -447,6 +457,16 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
       stream.abort(err)
       throw err
     }
+  }
+
+  /**
+   * A new stream over an open connection to `peer`. Pushes and syncs never dial: they are for
+   * connected peers, and a connection that is closing cannot carry a new stream.
+   */
+  async #openStream (peer: PeerId, signal: AbortSignal): Promise<Stream> {
+    const connection = this.#components.connectionManager.getConnections(peer).find(c => c.status === 'open')
+    if (connection == null) throw new KvError(`not connected to ${peer}`)
+    return await connection.newStream(KV_PROTOCOL, { signal })
   }
 
   /** Read and decode one frame; a bad one is reported and ends the exchange. */
