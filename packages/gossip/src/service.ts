@@ -100,6 +100,12 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
       onConnect: (peerId, connection) => { this.#onConnect(peerId, connection) },
       onDisconnect: peerId => { this.#onDisconnect(peerId) }
     })
+    // libp2p tells a topology only of peers identified after it registered; bootstrap dials
+    // begin 10 ms into the host's start, so catch up with any peer identified before this
+    for (const connection of this.#components.connectionManager.getConnections()) {
+      const peer = await this.#components.peerStore.get(connection.remotePeer).catch(() => undefined)
+      if (peer?.protocols.includes(this.#protocol) === true) this.#onConnect(connection.remotePeer, connection)
+    }
     await this.#gossipsub?.start()
   }
 
