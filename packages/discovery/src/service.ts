@@ -11,7 +11,7 @@ import { selectInboundToEvict, type InboundCandidate } from './eviction.ts'
 import { KeyedHash } from './hash.ts'
 import { planFeeler, planOutbound } from './outbound.ts'
 import {
-  PEX_LIMITS, PEX_PROTOCOL, decodePexFrame, encodePexRequest, encodePexResponse, readPexPeers, type PexLimits
+  PEX_LIMITS, PEX_PROTOCOL, boundedLength, decodePexFrame, encodePexRequest, encodePexResponse, readPexPeers, type PexLimits
 } from './pex.ts'
 import type { Discovery, DiscoveryComponents, DiscoveryInit, DiscoveryStats } from './types.ts'
 import type { InfractionName, PeerKey, PeerReporter, Rng } from '@hearsay/interface'
@@ -450,12 +450,14 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     const key = peer.toString()
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.pexTimeoutMs)])
     try {
-      const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16 })
+      const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
       let bytes
       try {
         bytes = await lp.read({ signal })
       } catch (err: any) {
         this.#readFailed(peer, err)
+        // an asker writes its request in one go: a stream closed before one whole frame is no accident
+        if (err?.name === 'UnexpectedEOFError') this.#report(peer, 'malformed-frame', `a stream closed before one whole request: ${String(err.message)}`)
         stream.abort(err)
         return
       }
@@ -519,7 +521,7 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     ])
     const stream = await this.#components.connectionManager.openStream(peer, PEX_PROTOCOL, { signal })
     try {
-      const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16 })
+      const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
       await lp.write(encodePexRequest(max), { signal })
       let bytes
       try {

@@ -3,6 +3,9 @@ import {
   PEX_LIMITS, PexMessage, decodePexFrame, encodePexRequest, encodePexResponse, readPexPeers
 } from '@hearsay/discovery'
 import { multiaddr } from '@multiformats/multiaddr'
+import { lpStream, streamPair } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { boundedLength } from '../dist/pex.js'
 
 // valid Ed25519 peer ids
 const IDS = [
@@ -62,5 +65,24 @@ describe('peer exchange frames', () => {
     const answer = readPexPeers(peers, me)
     assert.deepEqual(answer.records.map(r => [r.peer, r.addrs]), [[a, ['/ip4/2.2.2.2/tcp/1']]])
     assert.equal(answer.invalid, 1)
+  })
+})
+
+describe('peer exchange length prefixes', () => {
+  it('refuses a prefix of endless continuation bytes after the few bytes a frame needs (lpStream alone buffered them until the read timed out)', async () => {
+    const [a, b] = await streamPair()
+    const lp = lpStream(b, { maxDataLength: PEX_LIMITS.maxFrameBytes, maxBufferSize: PEX_LIMITS.maxFrameBytes + 16, lengthDecoder: boundedLength(PEX_LIMITS.maxFrameBytes) })
+    const read = lp.read({ signal: AbortSignal.timeout(5000) })
+    a.send(new Uint8Array(64).fill(0xff))
+    await assert.rejects(read, (err: Error) => err.name === 'InvalidDataLengthLengthError')
+    a.abort(new Error('done'))
+  })
+
+  it('reads prefixes up to the frame limit, and waits for the rest of an incomplete one', () => {
+    const decode = boundedLength(PEX_LIMITS.maxFrameBytes)
+    assert.equal(decode(new Uint8ArrayList(Uint8Array.from([0x05]))), 5)
+    assert.equal(decode(new Uint8ArrayList(Uint8Array.from([0x80, 0x80, 0x20]))), PEX_LIMITS.maxFrameBytes)
+    assert.throws(() => decode(new Uint8ArrayList(Uint8Array.from([0x80, 0x80]))), RangeError)
+    assert.throws(() => decode(new Uint8ArrayList(Uint8Array.from([0x80, 0x80, 0x80, 0x01]))), { name: 'InvalidDataLengthLengthError' })
   })
 })

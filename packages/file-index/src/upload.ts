@@ -68,7 +68,14 @@ export class UploadSession {
     })
     stream.addEventListener('close', () => { this.#end() })
     // the downloader is done with this file: finish our side too
-    stream.addEventListener('remoteCloseWrite', () => { this.close() })
+    stream.addEventListener('remoteCloseWrite', () => {
+      // a downloader writes whole frames: one cut short by its own close is no accident
+      if (!this.#closed && decoder.buffered > 0) {
+        this.#fail('malformed-frame', `the stream ended inside a frame (${decoder.buffered} bytes of it)`)
+        return
+      }
+      this.close()
+    })
   }
 
   /** Refuse the session (too many), then close. */

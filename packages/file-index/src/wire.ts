@@ -74,6 +74,11 @@ export class FrameDecoder {
     this.maxFrameBytes = maxFrameBytes
   }
 
+  /** Bytes held of a frame not yet complete: non-zero when a stream ends mid-frame. */
+  get buffered (): number {
+    return this.#buffer.byteLength
+  }
+
   /**
    * Append `chunk` and yield every frame now complete (without its length prefix); an
    * incomplete one stays buffered for the next chunk. Throws on a prefix over `maxFrameBytes`.

@@ -65,6 +65,14 @@ describe('piece wire', () => {
     assert.equal(decoded.infraction, 'oversized-frame')
   })
 
+  it('knows how much of an unfinished frame it holds, so a stream ending mid-frame can be reported', () => {
+    const decoder = frameDecoder(1024)
+    assert.deepEqual([...decoder.decode(Uint8Array.from([3, 1, 2, 3, 5, 1]))].map(f => f.subarray()), [Uint8Array.from([1, 2, 3])])
+    assert.equal(decoder.buffered, 2)
+    assert.deepEqual([...decoder.decode(Uint8Array.from([2, 3, 4, 5]))].map(f => f.subarray()), [Uint8Array.from([1, 2, 3, 4, 5])])
+    assert.equal(decoder.buffered, 0)
+  })
+
   it('refuses garbage and frames that set two fields', () => {
     const garbage = decodeFrame(new Uint8Array([0xff, 0xff, 0xff, 0xff]))
     assert.ok(!garbage.ok)

@@ -3,6 +3,7 @@ import { cryptoRng, systemClock, type CancelTimer, type TimedClock } from '@hear
 import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { LengthPrefixedDecoder, RateLimiter } from '@libp2p/utils'
+import * as varint from 'uint8-varint'
 import { toString as toHex } from 'uint8arrays'
 import { GossipError } from './errors.ts'
 import { GossipsubTopics } from './gossipsub.ts'
@@ -290,13 +291,36 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     this.#openOutbound(peer, connection)
     const limit = maxFrameBytes(this.#wire)
     const decoder = new LengthPrefixedDecoder({ maxDataLength: limit, maxBufferSize: 2 * limit + 64 * 1024 })
+    // bytes received but not yet part of a whole frame: a stream that ends with some was cut mid-frame
+    let pending = 0
     stream.addEventListener('message', event => {
+      pending += event.data.byteLength
+      const frames: Uint8ArrayList[] = []
       try {
-        for (const bytes of decoder.decode(event.data)) this.#onBytes(peer, bytes)
+        for (const bytes of decoder.decode(event.data)) {
+          pending -= varint.encodingLength(bytes.byteLength) + bytes.byteLength
+          frames.push(bytes)
+        }
       } catch (err: any) {
         // only the length prefix can throw: the frame is never buffered
         this.#report(peer.key, 'oversized-frame', `gossip frame length over ${limit} bytes: ${err?.message ?? err}`)
         stream.abort(new GossipError('frame too large'))
+        return
+      }
+      for (const bytes of frames) {
+        if (stream.status !== 'open') return
+        try {
+          this.#onBytes(peer, bytes)
+        } catch (err: any) {
+          // our own failure on a frame that decoded: not the peer's infraction
+          this.#log.error('handling a gossip frame from %s failed: %e', peer.key, err)
+        }
+      }
+    })
+    stream.addEventListener('remoteCloseWrite', () => {
+      if (pending > 0) {
+        this.#report(peer.key, 'malformed-frame', `the gossip stream ended inside a frame (${pending} bytes of it)`)
+        stream.abort(new GossipError('truncated frame'))
       }
     })
   }

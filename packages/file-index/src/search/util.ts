@@ -99,21 +99,58 @@ export class FrameError extends Error {
   }
 }
 
-/** Read one length-prefixed frame of at most `maxBytes`; a bad length throws a {@link FrameError}. */
+/**
+ * The length prefix reader for `lpStream`. Its own varint reader waits for the end of a prefix
+ * however many continuation bytes arrive (it checks `maxLengthLength` only once the varint
+ * ends), so a peer sending 0xff forever grew the prefix buffer until the read timed out. This
+ * one gives up past the bytes that `maxBytes` needs.
+ */
+export function boundedLength (maxBytes: number): (data: Uint8ArrayList) => number {
+  const maxPrefixBytes = Math.max(1, Math.ceil(Math.log2(maxBytes + 1) / 7))
+  return data => {
+    let value = 0
+    for (let i = 0; i < data.byteLength; i++) {
+      if (i >= maxPrefixBytes) throw new LengthPrefixError(`a length prefix longer than ${maxPrefixBytes} bytes`)
+      const byte = data.get(i)
+      value += (byte & 0x7f) * 2 ** (7 * i)
+      if (byte < 0x80) return value
+    }
+    // lpStream reads one more byte on a RangeError
+    throw new RangeError('incomplete length prefix')
+  }
+}
+
+/** A length prefix longer than any allowed frame needs; named as lpStream names its own. */
+class LengthPrefixError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'InvalidDataLengthLengthError'
+  }
+}
+
+/** `lpStream` bounded on every length it reads: prefix, frame and buffer. */
+function boundedLpStream (stream: Stream, maxBytes: number): ReturnType<typeof lpStream> {
+  return lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: maxBytes + 16, lengthDecoder: boundedLength(maxBytes) })
+}
+
+/**
+ * Read one length-prefixed frame of at most `maxBytes`; a bad length, or a stream the peer
+ * closed before one whole frame (honest peers write a request in one go), throws a {@link FrameError}.
+ */
 export async function readOne (stream: Stream, maxBytes: number, signal: AbortSignal): Promise<{ bytes: Uint8ArrayList, lp: ReturnType<typeof lpStream> }> {
-  const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: maxBytes + 16 })
+  const lp = boundedLpStream(stream, maxBytes)
   try {
     return { bytes: await lp.read({ signal }), lp }
   } catch (err: any) {
-    const infraction = readInfraction(err)
-    if (infraction != null) throw new FrameError(infraction, `frame over ${maxBytes} bytes or unreadable: ${err?.message ?? err}`)
+    const infraction = readInfraction(err) ?? (err?.name === 'UnexpectedEOFError' ? 'malformed-frame' : undefined)
+    if (infraction != null) throw new FrameError(infraction, `frame over ${maxBytes} bytes, truncated or unreadable: ${err?.message ?? err}`)
     throw err
   }
 }
 
 /** Write one frame, read one answer, close. The caller decodes the answer. */
 export async function exchange (stream: Stream, request: Uint8Array, maxBytes: number, signal: AbortSignal): Promise<Uint8ArrayList> {
-  const lp = lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: maxBytes + 16 })
+  const lp = boundedLpStream(stream, maxBytes)
   await lp.write(request, { signal })
   let bytes: Uint8ArrayList
   try {
