@@ -12,6 +12,8 @@ import { gossipScenario } from './scenarios/gossip.ts'
 import { filesScenario } from './scenarios/files.ts'
 import { simScenario } from './scenarios/sim.ts'
 import { relayScenario } from './scenarios/relay.ts'
+import { transportScenario } from './scenarios/transport.ts'
+import { scaleScenario } from './scenarios/scale.ts'
 
 /** A scenario: a name and a function that measures. */
 export interface Scenario {
@@ -20,7 +22,7 @@ export interface Scenario {
   run(options: { quick: boolean, log: (line: string) => void }): Promise<ScenarioResult>
 }
 
-const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario]
+const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario, transportScenario, scaleScenario]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
