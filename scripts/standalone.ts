@@ -11,7 +11,8 @@
  *    modules the snippet names. Snippets of a package other than `@hearsay/host` that use
  *    `createHost` go to a separate `<package>+host` project, so each plain project proves the
  *    package composes on a plain `createLibp2p` node without `@hearsay/host`;
- * 4. `pnpm install --offline` from the workspace's store (no network: every version is
+ * 4. `pnpm install --offline --frozen-lockfile` from the workspace's store with a lockfile cut from the
+ *    workspace's own (no network, no registry metadata: every version is
  *    already there after the workspace's own install), overriding every `@hearsay/*` with its
  *    tarball so no registry lookup of unpublished versions happens;
  * 5. typecheck every project against the packed `.d.ts` files (`tsc --noEmit`), then run every
@@ -21,10 +22,11 @@
  * root script `pnpm test:standalone` builds first). Exits 1 if anything failed.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root. */
@@ -177,22 +179,6 @@ async function pnpm (args: string[], cwd: string, timeoutMs: number): Promise<st
   return result.output
 }
 
-/** Every dependency range any package of the workspace declares, to pin the scratch projects to the same ranges. */
-async function knownRanges (): Promise<Map<string, string>> {
-  const ranges = new Map<string, string>()
-  const manifests = [join(ROOT, 'package.json'), ...(await readdir(join(ROOT, 'packages'))).map(d => join(ROOT, 'packages', d, 'package.json'))]
-  for (const file of manifests) {
-    if (!existsSync(file)) continue
-    const json = JSON.parse(await readFile(file, 'utf8'))
-    for (const deps of [json.dependencies, json.devDependencies]) {
-      for (const [name, range] of Object.entries<string>(deps ?? {})) {
-        if (!range.startsWith('workspace:') && !ranges.has(name)) ranges.set(name, range)
-      }
-    }
-  }
-  return ranges
-}
-
 /** Pack every package under `packages/` (one recursive `pnpm pack`) and return what each tarball holds. */
 async function packAll (dest: string, dirOf: Map<string, string>): Promise<PackedPackage[]> {
   // --json: pnpm lists each tarball's path and files, so nothing is guessed from names
@@ -212,6 +198,174 @@ async function packAll (dest: string, dirOf: Map<string, string>): Promise<Packe
     })
   }
   return packed.sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** The parts of the workspace's `pnpm-lock.yaml` (v9) a scratch lockfile is built from. */
+interface WorkspaceLock {
+  /** The `settings:` block, verbatim. */
+  settings: string
+  /** importer path → dependency name → `{ specifier, version }` (dependencies and devDependencies). */
+  importers: Map<string, Map<string, { specifier: string, version: string, dev: boolean }>>
+  /** `packages:` entries, verbatim, by key (`name@version`). */
+  packages: Map<string, string>
+  /** `snapshots:` entries, verbatim, with the keys of the snapshots they depend on. */
+  snapshots: Map<string, { text: string, deps: string[] }>
+}
+
+const unquote = (text: string): string => text.trim().replace(/^'(.*)'$/, '$1').replace(/''/g, "'")
+const quoteKey = (key: string): string => /^[\w.-][\w./-]*$/.test(key) ? key : `'${key.replace(/'/g, "''")}'`
+
+/** The snapshot key a dependency line `name: version` of the lockfile points at. */
+function depKey (name: string, version: string): string | undefined {
+  if (version.startsWith('link:')) return undefined
+  // an alias (`string-width-cjs: string-width@4.2.3`) names its target in full
+  return /^\d/.test(version) || version.startsWith('file:') ? `${name}@${version}` : version
+}
+
+/** Read the subset of pnpm's lockfile format v9 that a scratch lockfile needs (two-space indents, one entry per key). */
+export function parseLockfile (text: string): WorkspaceLock {
+  const lock: WorkspaceLock = { settings: '', importers: new Map(), packages: new Map(), snapshots: new Map() }
+  let section = ''
+  let importer: Map<string, { specifier: string, version: string, dev: boolean }> | undefined
+  let kind = ''
+  let dep: { specifier: string, version: string, dev: boolean } | undefined
+  let entry: { key: string, lines: string[] } | undefined
+  const flush = (): void => {
+    if (entry == null) return
+    const body = entry.lines.join('\n').replace(/\n+$/, '')
+    if (section === 'packages') lock.packages.set(entry.key, body)
+    else {
+      const deps: string[] = []
+      let inDeps = false
+      for (const line of entry.lines.slice(1)) {
+        if (/^ {4}\S/.test(line)) inDeps = /^ {4}(dependencies|optionalDependencies):/.test(line)
+        else if (inDeps && /^ {6}\S/.test(line)) {
+          const at = line.indexOf(': ', 6)
+          const key = depKey(unquote(line.slice(6, at)), unquote(line.slice(at + 2)))
+          if (key != null) deps.push(key)
+        }
+      }
+      lock.snapshots.set(entry.key, { text: body, deps })
+    }
+    entry = undefined
+  }
+  for (const line of text.split('\n')) {
+    if (/^\S/.test(line)) {
+      flush()
+      section = line.replace(/:.*$/, '')
+      if (section === 'settings') lock.settings = line
+      continue
+    }
+    if (section === 'settings') { if (line.trim() !== '') lock.settings += '\n' + line; continue }
+    if (section === 'importers') {
+      if (/^ {2}\S/.test(line)) { importer = new Map(); lock.importers.set(unquote(line.trim().replace(/:( \{\})?$/, '')), importer) } else if (/^ {4}\S/.test(line)) kind = line.trim().replace(/:$/, '')
+      else if (/^ {6}\S/.test(line) && (kind === 'dependencies' || kind === 'devDependencies')) {
+        dep = { specifier: '', version: '', dev: kind === 'devDependencies' }
+        importer!.set(unquote(line.trim().replace(/:$/, '')), dep)
+      } else if (/^ {8}(specifier|version): /.test(line) && dep != null) {
+        const [field, ...rest] = line.trim().split(': ')
+        dep[field as 'specifier' | 'version'] = unquote(rest.join(': '))
+      }
+      continue
+    }
+    if (section === 'packages' || section === 'snapshots') {
+      if (/^ {2}\S/.test(line)) { flush(); entry = { key: unquote(line.trim().replace(/:( \{\})?$/, '')), lines: [line] } } else if (entry != null) entry.lines.push(line)
+    }
+  }
+  flush()
+  return lock
+}
+
+/**
+ * A lockfile for the scratch workspace, cut from the workspace's own: the same resolved version
+ * of every registry package, and the tarballs with their integrity. With it `pnpm install
+ * --offline --frozen-lockfile` needs only the store, not the registry metadata cache (which a
+ * frozen install, as in CI, never fills).
+ */
+async function scratchLockfile (lock: WorkspaceLock, packed: PackedPackage[], projects: Record<string, Record<string, string>>, devDeps: Record<string, string>): Promise<{ text: string, specifiers: Map<string, string> }> {
+  const byName = new Map(packed.map(p => [p.name, p]))
+  const tarballRef = (p: PackedPackage): string => `file:tarballs/${basename(p.tarball)}`
+  const hearsayKey = (p: PackedPackage): string => `${p.name}@${tarballRef(p)}`
+  // the version the workspace resolved for a registry dependency, from the first importer that has it
+  const order = [...lock.importers.keys()].sort((a, b) => Number(b.startsWith('packages/')) - Number(a.startsWith('packages/')))
+  const resolved = (name: string): { specifier: string, version: string } => {
+    for (const path of order) {
+      const d = lock.importers.get(path)!.get(name)
+      if (d != null && !d.version.startsWith('link:')) return d
+    }
+    throw new Error(`the workspace lockfile resolves no version of ${name}`)
+  }
+  const wanted = new Set<string>()
+  const specifiers = new Map<string, string>()
+  const importers: string[] = ['  .: {}']
+  for (const [project, deps] of Object.entries(projects)) {
+    const block = [`  ${quoteKey(project)}:`]
+    for (const [field, list] of [['dependencies', deps], ['devDependencies', devDeps]] as const) {
+      block.push(`    ${field}:`)
+      for (const name of Object.keys(list).sort()) {
+        const p = byName.get(name)
+        let specifier: string, version: string
+        if (p != null) {
+          specifier = list[name]
+          version = tarballRef(p)
+          wanted.add(hearsayKey(p))
+        } else {
+          ({ specifier, version } = resolved(name))
+          specifiers.set(name, specifier)
+          wanted.add(depKey(name, version)!)
+        }
+        block.push(`      ${quoteKey(name)}:`, `        specifier: ${quoteKey(specifier)}`, `        version: ${quoteKey(version)}`)
+      }
+    }
+    importers.push(block.join('\n'))
+  }
+  // every tarball: its integrity, and its dependencies as the workspace resolved them
+  const packages: string[] = []
+  const snapshots: string[] = []
+  for (const p of packed) {
+    const integrity = 'sha512-' + createHash('sha512').update(await readFile(p.tarball)).digest('base64')
+    const engines = Object.entries<string>(p.manifest.engines ?? {}).map(([k, v]) => `${k}: ${quoteKey(v)}`).join(', ')
+    packages.push([
+      `  ${quoteKey(hearsayKey(p))}:`,
+      `    resolution: {integrity: ${integrity}, tarball: ${tarballRef(p)}}`,
+      `    version: ${p.version}`,
+      ...(engines !== '' ? [`    engines: {${engines}}`] : []),
+      ...(p.manifest.bin != null ? ['    hasBin: true'] : [])
+    ].join('\n'))
+    const own = lock.importers.get(`packages/${p.dir}`) ?? new Map()
+    const deps: string[] = []
+    for (const [name, d] of [...own.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      if (d.dev) continue
+      const sibling = byName.get(name)
+      const version = sibling != null ? tarballRef(sibling) : d.version
+      deps.push(`      ${quoteKey(name)}: ${quoteKey(version)}`)
+      if (sibling == null) wanted.add(depKey(name, version)!)
+    }
+    snapshots.push(deps.length === 0 ? `  ${quoteKey(hearsayKey(p))}: {}` : [`  ${quoteKey(hearsayKey(p))}:`, '    dependencies:', ...deps].join('\n'))
+  }
+  // the closure of registry packages those need
+  const seen = new Set<string>()
+  const queue = [...wanted].filter(k => !packed.some(p => hearsayKey(p) === k))
+  while (queue.length > 0) {
+    const key = queue.pop()!
+    if (seen.has(key)) continue
+    seen.add(key)
+    const snap = lock.snapshots.get(key)
+    const pkg = lock.packages.get(key.replace(/\(.*$/, ''))
+    if (snap == null || pkg == null) throw new Error(`the workspace lockfile has no entry for ${key}`)
+    snapshots.push(snap.text)
+    queue.push(...snap.deps)
+  }
+  const pkgKeys = new Set([...seen].map(k => k.replace(/\(.*$/, '')))
+  for (const key of [...pkgKeys].sort()) packages.push(lock.packages.get(key)!)
+  const overrides = packed.map(p => `  ${quoteKey(p.name)}: ${tarballRef(p)}`)
+  const text = [
+    "lockfileVersion: '9.0'", '', lock.settings, '', 'overrides:', ...overrides, '',
+    'importers:', '', importers.join('\n\n'), '',
+    'packages:', '', packages.join('\n\n'), '',
+    'snapshots:', '', snapshots.join('\n\n'), ''
+  ].join('\n')
+  return { text, specifiers }
 }
 
 const TSCONFIG = {
@@ -271,27 +425,31 @@ export async function runStandalone (options: StandaloneOptions = {}): Promise<S
       skipped.push(...found.skipped)
     }
 
-    // 3. one project per (package, uses createHost)
-    const ranges = await knownRanges()
+    // 3. one project per (package, uses createHost); registry packages at the versions the
+    //    workspace's lockfile resolved, so the proof runs on what the workspace was tested with
+    const lock = parseLockfile(await readFile(join(ROOT, 'pnpm-lock.yaml'), 'utf8'))
     const projectOf = (s: Snippet): string => `${s.pkg}${s.imports.includes(HOST) && byName.get(HOST)?.dir !== s.pkg ? '+host' : ''}`
     const projects: Record<string, Record<string, string>> = {}
     for (const s of snippets) {
       const deps = (projects[projectOf(s)] ??= {})
       for (const name of s.imports) {
         const tarball = byName.get(name)
-        if (tarball != null) deps[name] = `file:${relative(join(scratch, projectOf(s)), tarball.tarball)}`
-        else if (ranges.has(name)) deps[name] = ranges.get(name)!
-        else throw new Error(`packages/${s.pkg}/README.md:${s.line} imports ${name}, which no workspace package depends on`)
+        deps[name] = tarball != null ? `file:${relative(join(scratch, projectOf(s)), tarball.tarball)}` : ''
       }
     }
-    const overrides = Object.fromEntries(packed.map(p => [p.name, `file:${relative(scratch, p.tarball)}`]))
+    const devDeps = { '@types/node': '' }
+    const { text: lockfile, specifiers } = await scratchLockfile(lock, packed, projects, devDeps)
+    for (const deps of [...Object.values(projects), devDeps]) {
+      for (const name of Object.keys(deps)) if (deps[name as keyof typeof deps] === '') (deps as Record<string, string>)[name] = specifiers.get(name)!
+    }
     await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'hearsay-standalone', private: true, type: 'module' }, null, 2))
+    await writeFile(join(scratch, 'pnpm-lock.yaml'), lockfile)
     await writeFile(join(scratch, 'pnpm-workspace.yaml'), [
       'packages:',
       ...Object.keys(projects).map(p => `  - '${p}'`),
       // every @hearsay/* dependency, direct or transitive, comes from its tarball
       'overrides:',
-      ...Object.entries(overrides).map(([name, spec]) => `  '${name}': '${spec}'`),
+      ...packed.map(p => `  '${p.name}': 'file:tarballs/${basename(p.tarball)}'`),
       // the same native builds the workspace allows (LevelDB falls back to its prebuilds)
       'onlyBuiltDependencies:',
       '  - classic-level',
@@ -305,15 +463,16 @@ export async function runStandalone (options: StandaloneOptions = {}): Promise<S
         private: true,
         type: 'module',
         dependencies: deps,
-        devDependencies: { '@types/node': ranges.get('@types/node') ?? '*' }
+        devDependencies: devDeps
       }, null, 2))
       await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
     }
     for (const s of snippets) await writeFile(join(scratch, projectOf(s), `snippet-${s.index}.ts`), s.code)
 
-    // 4. install offline from the workspace's store
+    // 4. install offline from the workspace's store, exactly as locked: no registry, and no
+    //    registry metadata cache either (a frozen install, as CI's, never fills it)
     const store = (await pnpm(['store', 'path'], ROOT, 60_000)).trim().split('\n').pop()!
-    await pnpm(['install', '--offline', '--store-dir', store, '--config.confirmModulesPurge=false'], scratch, 300_000)
+    await pnpm(['install', '--offline', '--frozen-lockfile', '--store-dir', store, '--config.confirmModulesPurge=false'], scratch, 300_000)
     t = lap('install', t)
     log(`installed ${Object.keys(projects).length} projects offline in ${timings.install} ms (store ${store})`)
 
