@@ -166,7 +166,7 @@ async function run (command: string, args: string[], options: { cwd: string, tim
 }
 
 /** How to call this project's pinned pnpm: the one running us if any, else through npx. */
-function pnpmCommand (): [string, string[]] {
+export function pnpmCommand (): [string, string[]] {
   const execPath = process.env.npm_execpath
   if (execPath != null && /pnpm/.test(execPath) && existsSync(execPath)) return [process.execPath, [execPath]]
   return ['npx', ['--yes', 'pnpm@10.34.9']]
