@@ -1,13 +1,15 @@
 /**
- * `pnpm bench [scenario...] [--json] [--quick]`: run benchmark scenarios on loopback and report
- * every figure beside a baseline measured in the same run. Benchmarks report; they never fail
- * on a number.
+ * `pnpm bench [scenario...] [--json] [--quick] [--out <dir>]`: run benchmark scenarios on loopback
+ * and report every figure beside a baseline measured in the same run. Benchmarks report; they
+ * never fail on a number. Each result goes to `<dir>/results/<scenario>.json` (default dir:
+ * `bench/`), then `<dir>/RESULTS.md` and `<dir>/charts/*.svg` are regenerated from all of them.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { machine, type ScenarioResult } from './lib/report.ts'
+import { writeResultsMarkdown } from './lib/results-md.ts'
 import { gossipScenario } from './scenarios/gossip.ts'
 import { filesScenario } from './scenarios/files.ts'
 import { simScenario } from './scenarios/sim.ts'
@@ -26,11 +28,18 @@ const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relay
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } }
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    // where results/, RESULTS.md and charts/ go: a scratch directory keeps a trial run from
+    // overwriting the committed results
+    out: { type: 'string', default: dirname(fileURLToPath(import.meta.url)) },
+    help: { type: 'boolean', default: false }
+  }
 })
 
 if (values.help) {
-  console.log('usage: pnpm bench [scenario...] [--json] [--quick]\n\nscenarios:')
+  console.log('usage: pnpm bench [scenario...] [--json] [--quick] [--out <dir>]\n\nscenarios:')
   for (const s of scenarios) console.log(`  ${s.name.padEnd(12)} ${s.description}`)
   process.exit(0)
 }
@@ -41,7 +50,7 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 const selected = positionals.length === 0 ? scenarios : scenarios.filter(s => positionals.includes(s.name))
-const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results')
+const resultsDir = join(values.out, 'results')
 await mkdir(resultsDir, { recursive: true })
 // progress goes to stderr so that stdout is the table, or the JSON document
 const log = (line: string): void => { process.stderr.write(`${line}\n`) }
@@ -61,3 +70,4 @@ for (const scenario of selected) {
   }
 }
 if (values.json) console.log(JSON.stringify({ machine: machine(), quick: values.quick, results }, null, 2))
+log(`wrote ${await writeResultsMarkdown(values.out)}`)

@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'node:os'
+import type { LineChartOptions } from '@hearsay/sim'
 
 /** One measured figure, with the baseline it is compared to in the same run. */
 export interface Figure {
@@ -21,6 +22,26 @@ export interface ScenarioResult {
   table: string
   /** Goals of the issues, each met or missed with its figure. */
   goals: Array<{ goal: string, met: boolean, detail: string }>
+  /** Data for charts; `bench/lib/results-md.ts` draws each as `bench/charts/<file>.svg`. */
+  charts?: Chart[]
+}
+
+/** A line chart's data: the options of `lineChart` from `@hearsay/sim`, and a file name (no extension). */
+export type Chart = LineChartOptions & { file: string }
+
+/**
+ * The empirical CDF of `values` at `points` evenly spaced shares: [value, share] pairs, for a
+ * chart that stays small whatever the sample size.
+ */
+export function cdf (values: readonly number[], points = 100): Array<[number, number]> {
+  if (values.length === 0) return []
+  const sorted = [...values].sort((a, b) => a - b)
+  const out: Array<[number, number]> = []
+  for (let k = 1; k <= points; k++) {
+    const share = k / points
+    out.push([sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)], share])
+  }
+  return out
 }
 
 /** The machine a run measured, since shared machines make absolute figures vary. */

@@ -14,12 +14,12 @@ const RAW_PROTOCOL = '/hearsay/bench-raw/1.0.0'
 
 /**
  * `files`: the piece protocol against the raw single-stream ceiling between two hosts in the
- * same run; one seeder → one downloader; one and four throttled seeders → one downloader;
+ * same run; one seeder → one downloader; one, two and four throttled seeders → one downloader;
  * duplicate piece bytes; and the DHT on 50 hosts: provide and find-providers times.
  */
 export const filesScenario: Scenario = {
   name: 'files',
-  description: 'file download vs the raw libp2p stream ceiling, 1 vs 4 throttled seeders, duplicates, DHT provide/find on 50 hosts',
+  description: 'file download vs the raw libp2p stream ceiling, 1, 2 and 4 throttled seeders, duplicates, DHT provide/find on 50 hosts',
   async run ({ quick, log }) {
     const size = quick ? 32 * MiB : 128 * MiB
     const throttledSize = quick ? 16 * MiB : 64 * MiB
@@ -55,15 +55,16 @@ export const filesScenario: Scenario = {
       log(`1 seeder: ${single.MBps.toFixed(0)} MB/s, ${single.duplicatePct.toFixed(2)} % duplicate`)
       await stopAll()
 
-      // 3. one, then four throttled seeders
-      const oneThrottled = await download([await host({ uploadBytesPerSecond: throttle })], await host(), throttledData)
-      log(`1 throttled seeder: ${oneThrottled.MBps.toFixed(1)} MB/s`)
-      await stopAll()
-      const seeders: FilesHost[] = []
-      for (let i = 0; i < 4; i++) seeders.push(await host({ uploadBytesPerSecond: throttle }))
-      const fourThrottled = await download(seeders, await host(), throttledData)
-      log(`4 throttled seeders: ${fourThrottled.MBps.toFixed(1)} MB/s, ${fourThrottled.duplicatePct.toFixed(2)} % duplicate`)
-      await stopAll()
+      // 3. one, two, then four throttled seeders
+      const throttled: Array<{ seeders: number, MBps: number, duplicatePct: number }> = []
+      for (const count of [1, 2, 4]) {
+        const seeders: FilesHost[] = []
+        for (let i = 0; i < count; i++) seeders.push(await host({ uploadBytesPerSecond: throttle }))
+        throttled.push({ seeders: count, ...await download(seeders, await host(), throttledData) })
+        log(`${count} throttled seeder(s): ${throttled[throttled.length - 1].MBps.toFixed(1)} MB/s, ${throttled[throttled.length - 1].duplicatePct.toFixed(2)} % duplicate`)
+        await stopAll()
+      }
+      const [oneThrottled, twoThrottled, fourThrottled] = throttled
 
       // 4. the DHT on a larger network
       const dht = await dhtTimes(dhtHosts, dhtFiles, host, log)
@@ -74,6 +75,7 @@ export const filesScenario: Scenario = {
         { name: '1 seeder download throughput', value: single.MBps, unit: 'MB/s', baseline: rawMBps, ratio: single.MBps / rawMBps },
         { name: '1 seeder duplicate piece bytes', value: single.duplicatePct, unit: '%' },
         { name: '1 throttled seeder download throughput', value: oneThrottled.MBps, unit: 'MB/s', baseline: throttle / MB },
+        { name: '2 throttled seeders download throughput', value: twoThrottled.MBps, unit: 'MB/s', baseline: oneThrottled.MBps, ratio: twoThrottled.MBps / oneThrottled.MBps },
         { name: '4 throttled seeders download throughput', value: fourThrottled.MBps, unit: 'MB/s', baseline: oneThrottled.MBps, ratio: fourThrottled.MBps / oneThrottled.MBps },
         { name: '4 throttled seeders duplicate piece bytes', value: fourThrottled.duplicatePct, unit: '%' },
         { name: 'DHT provide p50', value: dht.provideP50, unit: 'ms' },
@@ -92,8 +94,19 @@ export const filesScenario: Scenario = {
         { goal: '4 throttled seeders ≥ 3.6× one throttled seeder', met: fourThrottled.MBps >= 3.6 * oneThrottled.MBps, detail: `${fourThrottled.MBps.toFixed(1)} vs ${oneThrottled.MBps.toFixed(1)} MB/s (${(fourThrottled.MBps / oneThrottled.MBps).toFixed(2)}×)` },
         { goal: 'duplicate piece bytes ≤ 2 %', met: Math.max(single.duplicatePct, fourThrottled.duplicatePct) <= 2, detail: `1 seeder ${single.duplicatePct.toFixed(2)} %, 4 seeders ${fourThrottled.duplicatePct.toFixed(2)} %` }
       ]
+      const charts = [{
+        file: 'files-throughput-vs-seeders',
+        title: `Download throughput vs seeders (each throttled to ${(throttle / MB).toFixed(1)} MB/s)`,
+        xLabel: 'seeders',
+        yLabel: 'MB/s at the downloader',
+        series: [
+          { name: 'measured', points: throttled.map(t => [t.seeders, t.MBps] as [number, number]) },
+          { name: 'n × 1 seeder', dashed: true, points: throttled.map(t => [t.seeders, t.seeders * oneThrottled.MBps] as [number, number]) }
+        ]
+      }]
       return {
         scenario: 'files',
+        charts,
         baseline: 'raw single-stream libp2p throughput (TCP + Noise + Yamux) between two hosts, and one throttled seeder, in the same run',
         figures,
         table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower: all hosts share one process); memory stores; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,

@@ -3,7 +3,7 @@ import { seededRng } from '@hearsay/sansio'
 import { createHost, type Host } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { announce, dandelion, diffusion, flood, gnutella, gossipsub, type Strategy } from '@hearsay/gossip'
-import { markdownTable, quantile, type Figure } from '../lib/report.ts'
+import { cdf, markdownTable, quantile, type Figure } from '../lib/report.ts'
 import type { Scenario } from '../run.ts'
 
 /** The strategies compared, as a user gets them by default; gossipsub is the baseline. */
@@ -27,6 +27,8 @@ interface Row {
   copies: number
   bytes: number
   degree: number
+  /** the latency CDF, downsampled for the chart */
+  cdf: Array<[number, number]>
 }
 
 /**
@@ -80,7 +82,16 @@ export const gossipScenario: Scenario = {
       if (announceRow != null) {
         goals.push({ goal: 'announce ≤ 1.05 payload copies per host', met: announceRow.copies <= 1.05, detail: `${announceRow.copies.toFixed(3)} copies` })
       }
-      return { scenario: 'gossip', baseline: 'gossipsub on the same network in the same run', figures, table: `${n} hosts, ${edges.length} links (a seeded connected random graph, no discovery, DHT in client mode), ${messages} messages of ${payloadBytes} bytes, one every ${spacingMs} ms from random publishers\n\n${table}`, goals }
+      const charts = [{
+        file: 'gossip-latency-cdf',
+        title: `Gossip delivery latency CDF (${n} hosts on loopback)`,
+        xLabel: 'ms from publish to delivery (log scale)',
+        yLabel: 'share of deliveries',
+        yPercent: true,
+        logX: true,
+        series: rows.map(r => ({ name: r.strategy, points: r.cdf }))
+      }]
+      return { scenario: 'gossip', baseline: 'gossipsub on the same network in the same run', figures, table: `${n} hosts, ${edges.length} links (a seeded connected random graph, no discovery, DHT in client mode), ${messages} messages of ${payloadBytes} bytes, one every ${spacingMs} ms from random publishers\n\n${table}`, goals, charts }
     } finally {
       await Promise.all(hosts.map(async h => { await h.stop() }))
     }
@@ -144,7 +155,8 @@ async function measure (hosts: Host[], edges: Array<[number, number]>, name: str
     max: quantile(latencies, 1),
     copies: received / hosts.length / options.messages,
     bytes: bytesIn / hosts.length,
-    degree: degreeSeen
+    degree: degreeSeen,
+    cdf: cdf(latencies).map(([ms, share]) => [Math.round(ms * 100) / 100, share])
   }
 }
 

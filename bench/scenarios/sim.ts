@@ -100,6 +100,21 @@ export const simScenario: Scenario = {
     )
     const table = `Scale (random 8-regular, 20 messages of 1 KiB, log-normal latency median 50 ms, 10 Mbit/s uplinks; each run one process):\n\n${scaleTable}\n\n` +
       `All strategies on ${compareNodes} nodes, 10 % spies (first-spy estimator), same network and publishers:\n\n${compareTable}`
-    return { scenario: 'sim-scale', baseline: `the same strategy at ${sizes[0]} nodes (scale); the shortest-path bound (t90)`, figures, table, goals }
+    // coverage over time per strategy, and the shortest-path bound (the same network for all)
+    const coverage = (times: Array<number | null>, fractions: number[]): Array<[number, number]> =>
+      times.flatMap((t, k) => t == null ? [] : [[t, fractions[k]] as [number, number]])
+    const charts = [{
+      file: 'sim-coverage',
+      title: `Simulated coverage over time (${compareNodes} nodes, 10 % spies)`,
+      xLabel: 'ms after publishing (log scale)',
+      yLabel: 'nodes reached',
+      yPercent: true,
+      logX: true,
+      series: [
+        ...results.map(r => ({ name: r.strategy, points: coverage(r.curve.coverageMs, r.curve.fraction) })),
+        ...(results.length > 0 ? [{ name: 'shortest-path bound', dashed: true, color: '#333', points: coverage(results[0].curve.boundMs, results[0].curve.fraction) }] : [])
+      ]
+    }]
+    return { scenario: 'sim-scale', baseline: `the same strategy at ${sizes[0]} nodes (scale); the shortest-path bound (t90)`, figures, table, goals, charts }
   }
 }
