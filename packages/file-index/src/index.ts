@@ -36,4 +36,4 @@ export type {
   GetOptions, GetProgress, GetProgressEvents, GetResult, LocalFile
 } from './types.ts'
 export { QUERY_PROTOCOL, FLOOD_PROTOCOL, INDEX_PROTOCOL, SearchError, NoCentralIndexError } from './search/index.ts'
-export type { SearchOptions, SearchResult, SearchVia, SearchInit, CatalogEntry } from './search/index.ts'
+export type { SearchOptions, SearchResult, SearchVia, SearchInit, CatalogEntry, CentralSearchOptions, DhtSearchOptions, FloodSearchOptions, SearchWireLimits } from './search/index.ts'
