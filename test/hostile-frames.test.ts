@@ -1,18 +1,30 @@
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import fc from 'fast-check'
 import { createHost, type Host } from '@hearsay/host'
-import { GOSSIP_PROTOCOL, flood } from '@hearsay/gossip'
+import { flood } from '@hearsay/gossip'
 import { QUERY_PROTOCOL, INDEX_PROTOCOL, SEARCH_WIRE_LIMITS } from '../packages/file-index/dist/search/index.js'
 import { decodeIndexResponse, decodeQueryResponse, encodeIndexRequest, encodeQueryRequest } from '../packages/file-index/dist/search/wire.js'
 import { PEX_PROTOCOL, PexMessage } from '@hearsay/discovery'
 import { sampleCases, type ProtocolProfile } from './helpers/fuzz.ts'
-import { Pinger, heapAfterGc, newTally, runCases, watchReports, type FuzzTally, type Reported } from './helpers/hostile.ts'
+import { Pinger, heapAfterGc, silenceGossip, newTally, runCases, watchReports, type FuzzTally, type Reported } from './helpers/hostile.ts'
 import { FUZZ_FILE_NAME, FUZZ_TOPICS, at, fuzzProfiles, startFuzzTarget } from './helpers/hostile-targets.ts'
 import { concat, lengthPrefixed } from './helpers/protobuf.ts'
 import { waitFor } from './helpers/wait.ts'
+import { RelayNode, TX_TOPIC } from '../examples/tx-relay/src/relay.ts'
+import { TX_BYTES, encodeTx, publicKeyHex, signTx } from '../examples/tx-relay/src/tx.ts'
 
 /** Cases per protocol in CI; `pnpm bench hostile` runs many more. */
 const CASES = 150
 const SEED = 0x5eed
+/** Streams the stream-flood attacker opens. */
+const STREAMS = 2000
+
+function count (names: string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const n of names) out[n] = (out[n] ?? 0) + 1
+  return out
+}
 
 /** Write one length-prefixed frame on a new stream and read the one frame that comes back (the answerer then closes). */
 async function exchangeOne (from: Host, to: Host, protocol: string, payload: Uint8Array): Promise<Uint8Array> {
@@ -55,8 +67,7 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
     attacker = await createHost({ ...at('127.0.160.3'), discovery: false, files: false })
     // the attacker speaks gossip only through its fuzz streams: its own gossip service is stopped,
     // and what the target gossips to it is read and dropped (so the target keeps it as a peer)
-    await (attacker.services.gossip as unknown as { stop: () => Promise<void> }).stop()
-    await attacker.handle(GOSSIP_PROTOCOL, stream => { stream.addEventListener('message', () => {}) })
+    await silenceGossip(attacker)
     honest.services.gossip.subscribe(FUZZ_TOPICS.flood, { strategy: flood() })
     await honest.dial(target.getMultiaddrs())
     await attacker.dial(target.getMultiaddrs())
@@ -132,6 +143,38 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
     })
   }
 
+  it(`${STREAMS} streams opened across every protocol, each with a frame begun and never finished, and left open: the target holds a bounded number and frees them all`, async () => {
+    const protocols = profiles.map(p => p.protocol)
+    const key = attacker.peerId.toString()
+    const heap = heapAfterGc()
+    const fromReports = reports.length
+    const opened: Array<Awaited<ReturnType<Host['dialProtocol']>>> = []
+    let refused = 0
+    for (let i = 0; i < STREAMS; i++) {
+      try {
+        const stream = await attacker.dialProtocol(target.peerId, protocols[i % protocols.length], { signal: AbortSignal.timeout(5000) })
+        // a length prefix of 5 and one byte: the target must wait for the rest, or give up
+        if (stream.status === 'open') stream.send(Uint8Array.from([0x05, 0x0a]))
+        opened.push(stream)
+      } catch {
+        refused++
+      }
+    }
+    const held = (): number => target.getConnections(attacker.peerId).flatMap(c => c.streams).filter(st => st.direction === 'inbound').length
+    const heldAtPeak = held()
+    const stillOpen = opened.filter(st => st.status === 'open').length
+    const grown = heapAfterGc() - heap
+    // the sum of every protocol's per-connection inbound limit (pex 2, gossip 2, pieces 6, search 32, flood 128, index 64)
+    assert.ok(heldAtPeak <= 234, `the target holds ${heldAtPeak} streams`)
+    assert.ok(grown < 32 * 2 ** 20, `heap grew ${(grown / 2 ** 20).toFixed(1)} MiB`)
+    await target.services.ping.ping(honest.peerId, { signal: AbortSignal.timeout(1000) })
+    for (const stream of opened) stream.abort(new Error('done'))
+    await waitFor(() => held() === 0, { what: 'the target let go of every stream', timeoutMs: 10_000 })
+    const infractions = reports.slice(fromReports).filter(r => r.peer === key).map(r => r.infraction)
+    console.log(`      ${STREAMS} streams: ${opened.length} negotiated, ${refused} refused, ${stillOpen} still open on the attacker's side, ` +
+      `${heldAtPeak} held by the target at the peak; heap grew ${(grown / 2 ** 20).toFixed(1)} MiB; ${infractions.length} reports ${JSON.stringify(count(infractions))}`)
+  })
+
   it('throughout: every ping from the honest peer answered within a second, and the heap bounded', async () => {
     const pings = await pinger.stop()
     assert.ok(pings.pings > 10, `${pings.pings} pings`)
@@ -139,5 +182,82 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
     const grown = heapAfterGc() - heapBefore
     console.log(`      ${pings.pings} pings, slowest ${pings.maxMs.toFixed(0)} ms; heap grew ${(grown / 2 ** 20).toFixed(1)} MiB`)
     assert.ok(grown < 32 * 2 ** 20, `heap grew ${(grown / 2 ** 20).toFixed(1)} MiB`)
+  })
+})
+
+describe('hostile frames: the relay\'s transaction topic', function () {
+  this.timeout(120_000)
+  const TX_CASES = 40
+  let relay: RelayNode
+  let honest: Host
+  const attackers: Host[] = []
+
+  before(async () => {
+    relay = await RelayNode.start({ listen: '/ip4/127.0.161.1/tcp/0', dialFrom: '127.0.161.1', bootstrap: [], relay: 'flood' })
+    honest = await createHost({ ...at('127.0.161.2'), discovery: false, files: false })
+    honest.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
+    await honest.dial(relay.host.getMultiaddrs())
+  })
+
+  after(async () => {
+    await Promise.all([honest, ...attackers.splice(0)].filter(h => h != null).map(async h => { await h.stop() }))
+    await relay?.stop()
+  })
+
+  it(`${TX_CASES} generated invalid transactions are each refused, every sender is banned, and an honest transaction still lands`, async () => {
+    const key = generateKeyPairSync('ed25519').privateKey
+    const good = (nonce: number): Uint8Array => encodeTx(signTx({ from: publicKeyHex(key), to: 'cd'.repeat(32), amount: 5n, fee: 10n, nonce: BigInt(nonce) }, key))
+    const invalid = fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 400 }).map(b => ({ kind: 'random bytes', data: b })),
+      fc.uint8Array({ minLength: TX_BYTES, maxLength: TX_BYTES }).map(b => { b[0] = 1; return { kind: 'random transaction', data: b } }),
+      fc.tuple(fc.nat(1000), fc.integer({ min: 8, max: TX_BYTES * 8 - 1 })).map(([nonce, bit]) => {
+        const data = good(nonce)
+        data[bit >> 3] ^= 1 << (bit & 7)
+        return { kind: 'one bit flipped', data }
+      }),
+      fc.tuple(fc.nat(1000), fc.integer({ min: 1, max: TX_BYTES - 1 })).map(([nonce, cut]) => ({ kind: 'truncated', data: good(nonce).subarray(0, cut) })),
+      fc.tuple(fc.nat(1000), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([nonce, extra]) => ({ kind: 'padded', data: concat([good(nonce), extra]) }))
+    )
+    // distinct payloads: gossip drops a message it has seen, so a repeat would never reach the validator
+    const [cases] = fc.sample(fc.uniqueArray(invalid, { minLength: TX_CASES, maxLength: TX_CASES, selector: c => Buffer.from(c.data).toString('hex') }), { numRuns: 1, seed: SEED })
+    const rejected = (): number => Object.values(relay.counters.rejected).reduce((a, b) => a + b, 0)
+    const reports = watchReports(relay.host)
+    const pinger = new Pinger(honest, relay.host.peerId, { intervalMs: 200 }).start()
+    let sent = 0
+    let banned = 0
+    let attacker: Host | undefined
+    for (const c of cases) {
+      if (attacker == null) {
+        attacker = await createHost({ ...at(`127.0.161.${10 + attackers.length}`), discovery: false, files: false })
+        attackers.push(attacker)
+        attacker.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
+        await attacker.dial(relay.host.getMultiaddrs())
+        const subscribed = attacker
+        await waitFor(() => subscribed.services.gossip.getSubscribers(TX_TOPIC).length === 1, { what: 'the relay subscribed, seen by a new attacker' })
+      }
+      const before = rejected()
+      const reportsBefore = reports.length
+      await attacker.services.gossip.publish(TX_TOPIC, c.data)
+      sent++
+      // the refusal is counted at once, the report to scoring follows the validator's promise
+      await waitFor(() => rejected() > before && reports.length > reportsBefore, { what: `the relay refused and reported ${c.kind} (case ${sent}, ${c.data.byteLength} bytes; rejected ${rejected()} ${JSON.stringify(relay.counters.rejected)}, reports ${reports.length})` })
+      if (relay.host.services.scoring.isBanned(attacker.peerId)) {
+        banned++
+        const gone = attacker
+        await waitFor(() => gone.getConnections(relay.host.peerId).length === 0, { what: 'the banned attacker cut off' })
+        attacker = undefined
+      }
+    }
+    assert.equal(rejected(), sent, 'every invalid transaction refused')
+    assert.equal(relay.mempool.size, 0, 'none reached the mempool')
+    // invalid-message weighs 20: every fifth one from a sender bans it
+    assert.equal(banned, Math.floor(TX_CASES / 5))
+    const honestTx = good(5000)
+    await honest.services.gossip.publish(TX_TOPIC, honestTx)
+    await waitFor(() => relay.mempool.size === 1, { what: 'the honest transaction in the mempool' })
+    const pings = await pinger.stop()
+    assert.deepEqual(pings.failures, [])
+    console.log(`      tx topic: ${sent} invalid transactions (${JSON.stringify(relay.counters.rejected)}), ${banned} senders banned; ` +
+      `${pings.pings} pings, slowest ${pings.maxMs.toFixed(0)} ms`)
   })
 })

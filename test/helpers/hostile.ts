@@ -210,3 +210,12 @@ export async function runCases (
     if (c.mustReport && mine.length === 0) tally.unreported.push(`${c.kind}: ${c.label} (${outcome})`)
   }
 }
+
+/**
+ * Stop `host`'s own gossip service and read-and-drop what peers gossip to it: an attacker that
+ * speaks gossip only through streams it writes by hand, while its victims still keep it as a peer.
+ */
+export async function silenceGossip (host: Host<any>): Promise<void> {
+  await (host.services.gossip as unknown as { stop: () => Promise<void> }).stop()
+  await host.handle('/hearsay/gossip/1.0.0', stream => { stream.addEventListener('message', () => {}) })
+}

@@ -65,8 +65,17 @@ export class OutboundQueue {
 
   #send (bytes: Uint8Array): void {
     const stream = this.#stream
-    if (stream == null || stream.status !== 'open') return
-    if (!stream.send(bytes)) {
+    if (stream == null || stream.status !== 'open' || stream.writeStatus !== 'writable') return
+    let sent: boolean
+    try {
+      sent = stream.send(bytes)
+    } catch {
+      // the stream stopped taking data under us (its connection closing, a ban): it throws
+      // instead of returning false, and frames go to the next stream, never up the caller's stack
+      if (this.#stream === stream) this.detach()
+      return
+    }
+    if (!sent) {
       this.#blocked = true
       stream.onDrain().then(() => {
         if (this.#stream !== stream) return
