@@ -14,6 +14,7 @@ import { gossipScenario } from './scenarios/gossip.ts'
 import { filesScenario } from './scenarios/files.ts'
 import { simScenario } from './scenarios/sim.ts'
 import { relayScenario } from './scenarios/relay.ts'
+import { hostileScenario } from './scenarios/hostile.ts'
 import { transportScenario } from './scenarios/transport.ts'
 import { scaleScenario } from './scenarios/scale.ts'
 
@@ -24,7 +25,7 @@ export interface Scenario {
   run(options: { quick: boolean, log: (line: string) => void }): Promise<ScenarioResult>
 }
 
-const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario, transportScenario, scaleScenario]
+const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario, transportScenario, scaleScenario, hostileScenario]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
