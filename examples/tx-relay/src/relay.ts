@@ -54,6 +54,8 @@ export class RelayNode {
   readonly #traces = new Map<string, FirstSeen>()
   /** Dandelion stem-phase transactions: validated and relayed, not yet public. */
   readonly #stemPool = new Map<string, Tx>()
+  /** Mempool writes in flight, by transaction id (each settles, then leaves). */
+  readonly #writes = new Map<string, Promise<void>>()
 
   private constructor (host: Host, mempool: Mempool, relay: RelayName, store: LevelDatastore | undefined) {
     this.host = host
@@ -98,6 +100,8 @@ export class RelayNode {
     if (!verifyTx(tx)) this.#refuse('bad-signature', 'the signature does not verify')
     const result = this.#admit(tx)
     if (!result.ok && result.reason !== 'duplicate') this.#refuse(result.reason, result.message)
+    // accepted means on disk: a kill -9 after the API answered must not lose it
+    await this.#writes.get(result.id)
     this.#trace(result.id, { at: Date.now(), from: 'self', phase: 'local' })
     await this.host.services.gossip.publish(TX_TOPIC, encodeTx(tx))
     return result.id
@@ -171,11 +175,13 @@ export class RelayNode {
   #persist (id: string, tx: Tx, evicted: string[]): void {
     const store = this.#store
     if (store == null) return
-    // fire and forget: a failed write costs a restart's memory of one transaction, not the node
-    void Promise.all([
+    // relayed transactions are not waited for: a failed write costs a restart's memory of one
+    // transaction, not the node; `submit` waits for its own (see #writes)
+    const write = Promise.all([
       store.put(new Key(`/tx/${id}`), encodeTx(tx)),
       ...evicted.map(async gone => { await store.delete(new Key(`/tx/${gone}`)) })
-    ]).catch(() => {})
+    ]).then(() => {}, () => {}).finally(() => { this.#writes.delete(id) })
+    this.#writes.set(id, write)
   }
 
   async #load (): Promise<void> {
