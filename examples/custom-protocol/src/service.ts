@@ -1,4 +1,4 @@
-import { cryptoRng, pick, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { boundedLength, cryptoRng, pick, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { PushQueue } from './push-queue.ts'
@@ -320,7 +320,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
         const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.streamTimeoutMs)])
         const stream = await this.#openStream(peer.id, signal)
         try {
-          const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes })
+          const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
           await lp.write(encodeKvFrame({ push: { entries: wireEntries(batch) } }), { signal })
           await stream.close({ signal })
           this.#stats.pushed += batch.length
@@ -395,7 +395,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
   #onStream (stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.streamTimeoutMs)])
-    const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16 })
+    const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
     this.#serve(lp, stream, peer, signal).catch((err: any) => {
       if (err?.name !== 'KvProtocolError') this.#log('stream from %p ended - %e', peer, err)
       stream.abort(err)
@@ -433,7 +433,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
     const signal = AbortSignal.any([outer, AbortSignal.timeout(this.#o.streamTimeoutMs)])
     const stream = await this.#openStream(peer, signal)
     try {
-      const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16 })
+      const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
       await lp.write(encodeKvFrame({ digest: { buckets: this.store.digest() } }), { signal })
       const frame = this.#expect(await this.#read(lp, peer, signal), 'versions', peer)
       const versions = this.#checked(peer, checkVersions(frame.versions, this.#clock.now(), this.#limits))

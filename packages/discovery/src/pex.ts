@@ -50,28 +50,8 @@ export interface PexAnswer {
   invalid: number
 }
 
-/**
- * The length prefix reader for `lpStream`. Its own varint reader waits for the end of a prefix
- * however many continuation bytes arrive (it checks `maxLengthLength` only once the varint
- * ends), so a peer sending 0xff forever grew the prefix buffer until the read timed out. This
- * one gives up past the bytes that `maxBytes` needs, with the error name lpStream uses.
- */
-export function boundedLength (maxBytes: number): (data: Uint8ArrayList) => number {
-  const maxPrefixBytes = Math.max(1, Math.ceil(Math.log2(maxBytes + 1) / 7))
-  return data => {
-    let value = 0
-    for (let i = 0; i < data.byteLength; i++) {
-      if (i >= maxPrefixBytes) {
-        throw Object.assign(new Error(`a length prefix longer than ${maxPrefixBytes} bytes`), { name: 'InvalidDataLengthLengthError' })
-      }
-      const byte = data.get(i)
-      value += (byte & 0x7f) * 2 ** (7 * i)
-      if (byte < 0x80) return value
-    }
-    // lpStream reads one more byte on a RangeError
-    throw new RangeError('incomplete length prefix')
-  }
-}
+/** The bounded length-prefix reader every pex stream uses (see `@hearsay/sansio`). */
+export { boundedLength } from '@hearsay/sansio'
 
 /** Decode one frame; bad bytes become an infraction, never an exception. */
 export function decodePexFrame (bytes: Uint8Array | Uint8ArrayList, limits: PexLimits = PEX_LIMITS): Decoded<PexMessage> {

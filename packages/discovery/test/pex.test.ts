@@ -4,7 +4,6 @@ import {
 } from '@hearsay/discovery'
 import { multiaddr } from '@multiformats/multiaddr'
 import { lpStream, streamPair } from '@libp2p/utils'
-import { Uint8ArrayList } from 'uint8arraylist'
 import { boundedLength } from '../dist/pex.js'
 
 // valid Ed25519 peer ids
@@ -76,13 +75,5 @@ describe('peer exchange length prefixes', () => {
     a.send(new Uint8Array(64).fill(0xff))
     await assert.rejects(read, (err: Error) => err.name === 'InvalidDataLengthLengthError')
     a.abort(new Error('done'))
-  })
-
-  it('reads prefixes up to the frame limit, and waits for the rest of an incomplete one', () => {
-    const decode = boundedLength(PEX_LIMITS.maxFrameBytes)
-    assert.equal(decode(new Uint8ArrayList(Uint8Array.from([0x05]))), 5)
-    assert.equal(decode(new Uint8ArrayList(Uint8Array.from([0x80, 0x80, 0x20]))), PEX_LIMITS.maxFrameBytes)
-    assert.throws(() => decode(new Uint8ArrayList(Uint8Array.from([0x80, 0x80]))), RangeError)
-    assert.throws(() => decode(new Uint8ArrayList(Uint8Array.from([0x80, 0x80, 0x80, 0x01]))), { name: 'InvalidDataLengthLengthError' })
   })
 })

@@ -3,6 +3,7 @@
  * one-frame request/response over a stream, and the merge of answers into results.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
+import { boundedLength } from '@hearsay/sansio'
 import { lpStream } from '@libp2p/utils'
 import type { Clock, InfractionName, PeerKey } from '@hearsay/interface'
 import type { PeerId, Stream } from '@libp2p/interface'
@@ -96,35 +97,6 @@ export class FrameError extends Error {
     super(detail)
     this.name = 'FrameError'
     this.infraction = infraction
-  }
-}
-
-/**
- * The length prefix reader for `lpStream`. Its own varint reader waits for the end of a prefix
- * however many continuation bytes arrive (it checks `maxLengthLength` only once the varint
- * ends), so a peer sending 0xff forever grew the prefix buffer until the read timed out. This
- * one gives up past the bytes that `maxBytes` needs.
- */
-export function boundedLength (maxBytes: number): (data: Uint8ArrayList) => number {
-  const maxPrefixBytes = Math.max(1, Math.ceil(Math.log2(maxBytes + 1) / 7))
-  return data => {
-    let value = 0
-    for (let i = 0; i < data.byteLength; i++) {
-      if (i >= maxPrefixBytes) throw new LengthPrefixError(`a length prefix longer than ${maxPrefixBytes} bytes`)
-      const byte = data.get(i)
-      value += (byte & 0x7f) * 2 ** (7 * i)
-      if (byte < 0x80) return value
-    }
-    // lpStream reads one more byte on a RangeError
-    throw new RangeError('incomplete length prefix')
-  }
-}
-
-/** A length prefix longer than any allowed frame needs; named as lpStream names its own. */
-class LengthPrefixError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'InvalidDataLengthLengthError'
   }
 }
 
