@@ -252,7 +252,8 @@ describe('scoring service', function () {
     a.services.scoring.report(b.peerId, 'bad-piece')
     assert.equal(await a.services.scoring.ban(b.peerId), undefined)
     assert.equal(a.services.scoring.isBanned(b.peerId), false)
-    assert.equal(a.services.scoring.score(b.peerId), 100)
+    // scores decay on the system clock here (1 h half-life): a slow machine loses a few millionths
+    assert.ok(Math.abs(a.services.scoring.score(b.peerId) - 100) < 0.01, `score ${a.services.scoring.score(b.peerId)}`)
     await sleep(100)
     assert.ok(connected(a, b))
   })
