@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
+import { guardedYamux } from './guarded-yamux.ts'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, type Identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
@@ -105,7 +105,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
       ...(needsMemoryTransport(listen) ? [memory()] : [])
     ],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [guardedYamux()],
     peerDiscovery,
     metrics: options.metrics,
     services: {

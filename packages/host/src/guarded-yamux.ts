@@ -1,0 +1,41 @@
+import { yamux, type YamuxMuxerInit } from '@chainsafe/libp2p-yamux'
+import type { MultiaddrConnection, StreamMuxer, StreamMuxerFactory } from '@libp2p/interface'
+
+/** Yamux frame type of a data frame (header byte 1); the others are control frames. */
+const DATA_FRAME = 0
+
+/**
+ * `@chainsafe/libp2p-yamux` with one guard. Yamux 8.0.1 sends control frames from places no
+ * caller awaits — a new stream's opening window update from a bare `queueMicrotask`, pings from
+ * timers. When the connection began closing in between, the write throws `StreamStateError`
+ * there, and Node exits with an uncaught exception: a service that opens a stream just as a peer
+ * goes away (gossip reopening its stream, say) took the whole node down. Here a control frame
+ * that cannot be written because the connection is closing is dropped — the connection is going,
+ * and its close ends every stream on it. Data frames still throw to their writer.
+ */
+export function guardedYamux (init?: YamuxMuxerInit): () => StreamMuxerFactory {
+  const create = yamux(init)
+  return () => {
+    const factory: StreamMuxerFactory = create()
+    const createStreamMuxer = factory.createStreamMuxer.bind(factory)
+    factory.createStreamMuxer = (maConn: MultiaddrConnection): StreamMuxer => {
+      const muxer = createStreamMuxer(maConn)
+      // every frame yamux writes goes through the muxer's send (AbstractStreamMuxer)
+      const guarded = muxer as StreamMuxer & { send?: (data: Uint8Array | { get(index: number): number }) => boolean }
+      const send = guarded.send?.bind(muxer)
+      if (send != null) {
+        guarded.send = data => {
+          try {
+            return send(data)
+          } catch (err: any) {
+            const type = data instanceof Uint8Array ? data[1] : data.get(1)
+            if (err?.name === 'StreamStateError' && type !== DATA_FRAME) return true
+            throw err
+          }
+        }
+      }
+      return muxer
+    }
+    return factory
+  }
+}
