@@ -180,9 +180,19 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
       ...stableSeeders.map(i => stable.get(i)!.getMultiaddrs()[0]),
       ...victims.filter(v => churnedSeeders.includes(v.index)).map(v => multiaddr(v.child.events.find(e => e.event === 'listening')!.addrs[0]))
     ]
-    await Promise.all(seederAddrs.map(async a => await downloader.dial(a)))
+    // a Noise handshake can time out on a loaded machine: a few bounded attempts each
+    await Promise.all(seederAddrs.map(async a => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await downloader.dial(a, { signal: AbortSignal.timeout(20_000) })
+        } catch (err) {
+          if (attempt >= 3) throw err
+        }
+      }
+    }))
 
     // --- messages: one every 200 ms, bounded in count ---
+    const downloadStart = Date.now()
     let publishing = true
     stopPublishing = () => { publishing = false }
     const publishLoop = (async () => {
@@ -195,7 +205,6 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
 
     // --- the download ---
     const out = join(dir, 'downloaded.bin')
-    const downloadStart = Date.now()
     let downloadEnd = 0
     const download = downloader.services.files.get(fileId, { out, signal: AbortSignal.timeout(100_000) })
       .finally(() => { downloadEnd = Date.now() })
@@ -249,9 +258,14 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
 
     const lives = subscriberLives()
     const due = lives.reduce((n, l) => n + ledger.due(l).length, 0)
-    const perPeer = Object.entries(result.fromPeers).map(([peer, n]) => `${peer.slice(-6)}:${Math.round(n / PIECE_BYTES)}`).join(' ')
+    const hostOf = (peer: string): string => {
+      const victim = victimByPeer.get(peer)
+      if (victim != null) return `churned host ${victim.index}`
+      return `stable host ${[...stable.entries()].find(([, h]) => h.peerId.toString() === peer)?.[0]}`
+    }
+    const perPeer = Object.entries(result.fromPeers).map(([peer, n]) => `${hostOf(peer)}: ${Math.round(n / PIECE_BYTES)}`).join(', ')
     console.log(`      churn: ${HOSTS} hosts, ${CHURNED} churned (${victimIndexes.join(',')}), ${victims.reduce((n, v) => n + v.killedWall.length, 0)} kills and restarts, ` +
       `${ledger.publishedAt.length} messages published, ${due} due deliveries over ${lives.length} lives all made; ` +
-      `${FILE_BYTES / 1024 / 1024} MiB in ${((downloadEnd - downloadStart) / 1000).toFixed(1)} s from ${seeders.length} seeders, pieces per peer ${perPeer}`)
+      `${FILE_BYTES / 1024 / 1024} MiB in ${((downloadEnd - downloadStart) / 1000).toFixed(1)} s from ${seeders.length} seeders (pieces: ${perPeer}); seed ${seed}`)
   })
 })
