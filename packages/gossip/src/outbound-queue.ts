@@ -45,16 +45,18 @@ export class OutboundQueue {
 
   push (bytes: Uint8Array): void {
     if (this.#closed) return
-    if (this.#stream == null || this.#blocked || this.#waiting.length > 0) {
-      if (this.#waitingBytes + bytes.byteLength > this.#maxBytes) {
-        this.#onDrop(bytes.byteLength)
-        return
-      }
-      this.#waiting.push(bytes)
-      this.#waitingBytes += bytes.byteLength
+    if (this.#stream == null || this.#blocked || this.#waiting.length > 0 || !this.#send(bytes)) this.#enqueue(bytes, false)
+  }
+
+  /** Keep a frame for later (bounded): at the back, or back at the front when a send failed. */
+  #enqueue (bytes: Uint8Array, front: boolean): void {
+    if (this.#waitingBytes + bytes.byteLength > this.#maxBytes) {
+      this.#onDrop(bytes.byteLength)
       return
     }
-    this.#send(bytes)
+    if (front) this.#waiting.unshift(bytes)
+    else this.#waiting.push(bytes)
+    this.#waitingBytes += bytes.byteLength
   }
 
   close (): void {
@@ -63,9 +65,17 @@ export class OutboundQueue {
     this.#waitingBytes = 0
   }
 
-  #send (bytes: Uint8Array): void {
+  /**
+   * Hand a frame to the stream; false when the stream can no longer take it (then it is let go,
+   * and the caller keeps the frame for the next stream: a stream ending must not lose frames).
+   */
+  #send (bytes: Uint8Array): boolean {
     const stream = this.#stream
-    if (stream == null || stream.status !== 'open' || stream.writeStatus !== 'writable') return
+    if (stream == null) return false
+    if (stream.status !== 'open' || stream.writeStatus !== 'writable') {
+      this.detach()
+      return false
+    }
     let sent: boolean
     try {
       sent = stream.send(bytes)
@@ -73,9 +83,10 @@ export class OutboundQueue {
       // the stream stopped taking data under us (its connection closing, a ban): it throws
       // instead of returning false, and frames go to the next stream, never up the caller's stack
       if (this.#stream === stream) this.detach()
-      return
+      return false
     }
     if (!sent) {
+      // taken, but buffered past the muxer's limit: hold the next frames until it drains
       this.#blocked = true
       stream.onDrain().then(() => {
         if (this.#stream !== stream) return
@@ -86,13 +97,17 @@ export class OutboundQueue {
         if (this.#stream === stream) this.detach()
       })
     }
+    return true
   }
 
   #flush (): void {
     while (this.#waiting.length > 0 && !this.#blocked && !this.#closed) {
       const bytes = this.#waiting.shift() as Uint8Array
       this.#waitingBytes -= bytes.byteLength
-      this.#send(bytes)
+      if (!this.#send(bytes)) {
+        this.#enqueue(bytes, true)
+        return
+      }
     }
   }
 }

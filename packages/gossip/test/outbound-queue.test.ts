@@ -26,7 +26,7 @@ describe('outbound queue', () => {
     const next = fakeStream()
     queue.attach(next)
     queue.push(Uint8Array.from([2]))
-    assert.deepEqual(next.sent, [Uint8Array.from([2])])
+    assert.deepEqual(next.sent, [Uint8Array.from([1]), Uint8Array.from([2])], 'the frame the dead stream refused goes first')
   })
 
   it('does not write to a stream whose writable end is closed', () => {
@@ -35,5 +35,27 @@ describe('outbound queue', () => {
     queue.attach(closing)
     queue.push(Uint8Array.from([1]))
     assert.deepEqual(closing.sent, [])
+  })
+
+  it('loses no frame to a stream that ended: frames pushed meanwhile go out, in order, on the next stream', () => {
+    const queue = new OutboundQueue(1024, () => {})
+    queue.attach(fakeStream({ writeStatus: 'closing' }))
+    queue.push(Uint8Array.from([1]))
+    queue.attach(fakeStream({ throws: true }), Uint8Array.from([0]))   // a reopen that dies at once
+    queue.push(Uint8Array.from([2]))
+    const next = fakeStream()
+    queue.attach(next)
+    queue.push(Uint8Array.from([3]))
+    assert.deepEqual(next.sent, [Uint8Array.from([0]), Uint8Array.from([1]), Uint8Array.from([2]), Uint8Array.from([3])])
+  })
+
+  it('keeps at most maxBytes waiting, and says what it dropped', () => {
+    const dropped: number[] = []
+    const queue = new OutboundQueue(3, bytes => { dropped.push(bytes) })
+    for (let i = 0; i < 5; i++) queue.push(Uint8Array.from([i]))
+    assert.deepEqual(dropped, [1, 1])
+    const next = fakeStream()
+    queue.attach(next)
+    assert.deepEqual(next.sent, [Uint8Array.from([0]), Uint8Array.from([1]), Uint8Array.from([2])])
   })
 })
