@@ -48,13 +48,13 @@ export const scaleScenario: Scenario = {
   name: 'scale',
   description: 'createTestnet with 100, 300, 1000 hosts (default, lean and bare libp2p): RSS, start and connect time, idle CPU',
   async run ({ quick, log }) {
-    const sizes = quick ? [20, 60] : [100, 300, 1000]
+    const sizes = quick ? [20, 40] : [100, 300, 1000]
     // quick leaves the middle kind out: four small processes instead of nine large ones
     const variants: readonly Variant[] = quick ? ['bare', 'full'] : VARIANTS
     // a default host's CPU comes in bursts every 10 s (most likely libp2p's connection monitor
     // pinging every connection), so the full run's idle window spans exactly one period
-    const settleMs = quick ? 2000 : 15_000
-    const idleMs = quick ? 2000 : 10_000
+    const settleMs = quick ? 1000 : 15_000
+    const idleMs = quick ? 1000 : 10_000
     const timeoutMs = quick ? 60_000 : 600_000
     const samples = new Map<string, ScaleSample>()
     const failures: string[] = []

@@ -37,7 +37,7 @@ export const simScenario: Scenario = {
   name: 'sim-scale',
   description: 'simulator at 10k and 100k nodes (flood, dandelion): wall time, peak RSS; all strategies at 10k',
   async run ({ quick, log }) {
-    const sizes = quick ? [2000, 10_000] : [10_000, 100_000]
+    const sizes = quick ? [2000, 5000] : [10_000, 100_000]
     const compareNodes = quick ? 2000 : 10_000
     const figures: Figure[] = []
     const scaleRows: Array<Array<string | number>> = []
