@@ -51,7 +51,10 @@ export const filesScenario: Scenario = {
       await stopAll()
 
       // 2. one seeder → one downloader
-      const single = await download([await host()], await host(), data)
+      // measured as the raw stream is: warmed up on a quarter of the size, then the better of two
+      const [seeder, downloader] = [await host(), await host()]
+      await download([seeder], downloader, data.subarray(0, data.byteLength / 4))
+      const single = await download([seeder], downloader, data, 2)
       log(`1 seeder: ${single.MBps.toFixed(0)} MB/s, ${single.duplicatePct.toFixed(2)} % duplicate`)
       await stopAll()
 
@@ -142,14 +145,21 @@ async function rawThroughput (sender: Host, receiver: Host, bytes: number): Prom
   return bytes / MB / (ms / 1000)
 }
 
-async function download (seeders: FilesHost[], downloader: FilesHost, data: Uint8Array): Promise<{ MBps: number, duplicatePct: number }> {
+async function download (seeders: FilesHost[], downloader: FilesHost, data: Uint8Array, runs = 1): Promise<{ MBps: number, duplicatePct: number }> {
   let id = ''
   for (const seeder of seeders) id = await seeder.services.files.add(data, { name: 'bench.bin', provide: false })
   await Promise.all(seeders.map(async s => { await downloader.dial(s.getMultiaddrs()) }))
-  const started = performance.now()
-  const result = await downloader.services.files.get(id, { dht: false })
-  const ms = performance.now() - started
-  return { MBps: data.byteLength / MB / (ms / 1000), duplicatePct: result.duplicateBytes / data.byteLength * 100 }
+  let best = { MBps: 0, duplicatePct: 0 }
+  for (let run = 0; run < runs; run++) {
+    // each run fetches the whole file again
+    await downloader.services.files.remove(id)
+    const started = performance.now()
+    const result = await downloader.services.files.get(id, { dht: false })
+    const ms = performance.now() - started
+    const MBps = data.byteLength / MB / (ms / 1000)
+    if (MBps > best.MBps) best = { MBps, duplicatePct: result.duplicateBytes / data.byteLength * 100 }
+  }
+  return best
 }
 
 async function dhtTimes (n: number, files: number, host: (init?: FileIndexInit) => Promise<FilesHost>, log: (line: string) => void): Promise<{
