@@ -1,4 +1,4 @@
-import { boundedLength, cryptoRng, pick, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { boundedLength, cryptoRng, pick, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { PushQueue } from './push-queue.ts'
@@ -533,16 +533,6 @@ function remember (map: Map<PeerKey, number>, key: PeerKey, value: number): void
   if (map.size > MAX_RATE_ENTRIES) {
     const oldest = map.keys().next().value
     if (oldest != null) map.delete(oldest)
-  }
-}
-
-/** The node's `scoring` service, if it runs one: libp2p's components proxy throws for a missing service. */
-function scoringOf (components: KvComponents): PeerReporter | undefined {
-  try {
-    const scoring = components.scoring
-    return scoring != null && typeof scoring.report === 'function' ? scoring : undefined
-  } catch {
-    return undefined
   }
 }
 

@@ -1,4 +1,4 @@
-import { cryptoRng, pick, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { cryptoRng, pick, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { TypedEventEmitter, peerDiscoverySymbol, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
@@ -105,7 +105,7 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     this.#running = true
     this.#stopping = false
     this.#abort = new AbortController()
-    this.#reporter = this.#init.reporter ?? optionalScoring(this.#components)
+    this.#reporter = this.#init.reporter ?? scoringOf(this.#components)
     await this.#components.registrar.handle(PEX_PROTOCOL, this.#onPexStream, {
       maxInboundStreams: this.#limits.maxInboundStreamsPerPeer,
       maxOutboundStreams: this.#limits.maxInboundStreamsPerPeer
@@ -608,16 +608,6 @@ function isPeerId (key: string): boolean {
     return true
   } catch {
     return false
-  }
-}
-
-/** The node's scoring service, if it runs one: libp2p's components throw for a missing service. */
-function optionalScoring (components: DiscoveryComponents): PeerReporter | undefined {
-  try {
-    const scoring = components.scoring
-    return scoring != null && typeof scoring.report === 'function' ? scoring : undefined
-  } catch {
-    return undefined
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { open, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { cryptoRng, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { cryptoRng, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { serviceCapabilities } from '@libp2p/interface'
 import { CustomProgressEvent } from 'progress-events'
 import { Bitfield } from './bitfield.ts'
@@ -441,11 +441,3 @@ function hex (bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
-/** The node's `scoring` service, if it runs one: libp2p's components throw for a missing service. */
-function scoringOf (components: { scoring?: PeerReporter }): PeerReporter | undefined {
-  try {
-    return components.scoring
-  } catch {
-    return undefined
-  }
-}

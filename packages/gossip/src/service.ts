@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { cryptoRng, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { cryptoRng, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { LengthPrefixedDecoder, RateLimiter } from '@libp2p/utils'
@@ -478,11 +478,3 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
   }
 }
 
-/** The node's `scoring` service, if it runs one: libp2p's components throw for a missing service. */
-function scoringOf (components: { scoring?: PeerReporter }): PeerReporter | undefined {
-  try {
-    return components.scoring
-  } catch {
-    return undefined
-  }
-}

@@ -3,7 +3,7 @@
  * provided on the DHT), `flood` (Gnutella query flooding with TTL, hits on the reverse path)
  * and `central` (a Napster-style index node). See ./README.md.
  */
-import { cryptoRng, systemClock, type TimedClock } from '@hearsay/sansio'
+import { cryptoRng, scoringOf, systemClock, type TimedClock } from '@hearsay/sansio'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { CentralSearch, NoCentralIndexError, type CentralSearchOptions } from './central.ts'
 import { DhtSearch, type DhtSearchOptions } from './dht.ts'
@@ -311,11 +311,3 @@ function safeEntries (catalog: Catalog, log: Logger): CatalogEntry[] {
   }
 }
 
-/** The node's `scoring` service, if it runs one: libp2p's components throw for a missing service. */
-function scoringOf (components: { scoring?: PeerReporter }): PeerReporter | undefined {
-  try {
-    return components.scoring
-  } catch {
-    return undefined
-  }
-}
