@@ -1,4 +1,5 @@
 /** The libp2p host every hearsay-share command runs: `@hearsay/host` with the file index. */
+import { setTimeout as delay } from 'node:timers/promises'
 import { createHost, HEARSAY_DHT_PROTOCOL, InvalidOptionError, type Host } from '@hearsay/host'
 import { FLOOD_PROTOCOL } from '@hearsay/file-index'
 import { UsageError } from './output.ts'
@@ -94,16 +95,9 @@ export async function waitForProtocolPeer (node: Host, protocol: string, timeout
 const POLL_MS = 100
 const GRACE_MS = 250
 
+/** Wait `ms`, or less when `signal` aborts. */
 async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>(resolve => {
-    const timer = setTimeout(done, ms)
-    function done (): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
+  await delay(ms, undefined, { signal }).catch(() => {})
 }
 
 export { HEARSAY_DHT_PROTOCOL, FLOOD_PROTOCOL }
