@@ -19,7 +19,7 @@ import { createHost, type Host } from '@hearsay/host'
 import { flood } from '@hearsay/gossip'
 import { multiaddr } from '@multiformats/multiaddr'
 import { sample, seededRng } from '@hearsay/sansio'
-import { Child } from './helpers/child.ts'
+import { JsonProcess } from '../examples/demo/src/process.ts'
 import { Ledger, type Life } from './helpers/churn-ledger.ts'
 import type { ChurnNodeArgs } from './helpers/churn-node.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -43,7 +43,7 @@ const ipOf = (i: number): string => `127.${230 + i}.0.1`
 interface Victim {
   index: number
   args: ChurnNodeArgs
-  child: Child
+  child: JsonProcess
   /** index into child.events up to which messages were read */
   cursor: number
   lives: Life[]
@@ -70,7 +70,7 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
 
   afterEach(async () => {
     stopPublishing()
-    await Promise.all(victims.splice(0).map(async v => { await v.child.kill() }))
+    await Promise.all(victims.splice(0).map(async v => { await v.child.killHard() }))
     await Promise.all(hosts.splice(0).map(async h => { await h.stop() }))
     if (dir != null) await rm(dir, { recursive: true, force: true })
   })
@@ -130,7 +130,7 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
 
     // --- the churned hosts, child processes with data directories ---
     const spawn = (victim: Victim): void => {
-      victim.child = new Child(nodeScript, [JSON.stringify(victim.args)])
+      victim.child = new JsonProcess(`host ${victim.index}`, nodeScript, [JSON.stringify(victim.args)])
       victim.cursor = 0
     }
     await Promise.all(victimIndexes.map(async i => {
@@ -149,7 +149,7 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
       const first = seeder ? 1000 + rng.int(3000) : 500 + rng.int(CHURN_MS - 500)
       const kills = [{ at: first, downMs: 300 + rng.int(1200) }]
       if (rng.next() < 0.5) kills.push({ at: first + 4000 + rng.int(4000), downMs: 300 + rng.int(1200) })
-      const victim: Victim = { index: i, args, child: undefined as unknown as Child, cursor: 0, lives: [], kills, killedWall: [] }
+      const victim: Victim = { index: i, args, child: undefined as unknown as JsonProcess, cursor: 0, lives: [], kills, killedWall: [] }
       victims.push(victim)
       spawn(victim)
       const listening = await victim.child.waitFor(e => e.event === 'listening', 60_000)
@@ -221,7 +221,7 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
         await waitFor(() => { readEvents(victim); return ledger.missing(life(victim)).length === 0 }, { what: 'caught up', timeoutMs: 5000 }).catch(() => {})
         readEvents(victim)
         life(victim).killedAt = ledger.now()
-        const killed = victim.child.kill()
+        const killed = victim.child.killHard()
         victim.killedWall.push(Date.now())
         await killed
         readEvents(victim)

@@ -8,7 +8,7 @@ import { createHost, type Host } from '@hearsay/host'
 import { GOSSIP_PROTOCOL } from '@hearsay/gossip'
 import { multiaddr } from '@multiformats/multiaddr'
 import { publicKeyHex, signTx, txToJson } from '../examples/tx-relay/src/tx.ts'
-import { Child } from './helpers/child.ts'
+import { JsonProcess } from '../examples/demo/src/process.ts'
 import { at, seededBytes } from './helpers/hostile-targets.ts'
 import { waitFor } from './helpers/wait.ts'
 
@@ -18,10 +18,10 @@ const relayCli = fileURLToPath(new URL('../examples/tx-relay/src/cli.ts', import
 describe('restart persistence: what a node learned survives kill -9', function () {
   this.timeout(120_000)
   const hosts: Host[] = []
-  const children: Child[] = []
+  const children: JsonProcess[] = []
   const dirs: string[] = []
   afterEach(async () => {
-    await Promise.all(children.splice(0).map(async c => { await c.kill() }))
+    await Promise.all(children.splice(0).map(async c => { await c.killHard() }))
     await Promise.all(hosts.splice(0).map(async h => { await h.stop() }))
     await Promise.all(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
   })
@@ -32,8 +32,8 @@ describe('restart persistence: what a node learned survives kill -9', function (
     return dir
   }
 
-  function child (script: string, args: string[]): Child {
-    const c = new Child(script, args)
+  function child (script: string, args: string[]): JsonProcess {
+    const c = new JsonProcess(`child ${children.length}`, script, args)
     children.push(c)
     return c
   }
@@ -50,7 +50,7 @@ describe('restart persistence: what a node learned survives kill -9', function (
     await seeders[1].services.files.add(data, { name: 'persist.bin', provide: false })
     const args = [dir, '127.174.0.1', ...seeders.map(s => s.getMultiaddrs()[0].toString())]
     let node = child(nodeScript, args)
-    const first = await node.waitFor(e => e.event === 'listening')
+    const first = await node.waitFor(e => e.event === 'listening', 20_000)
 
     // anchors: at its outbound target (2), then a few dial rounds (200 ms each) to save them
     let state: any
@@ -70,7 +70,7 @@ describe('restart persistence: what a node learned survives kill -9', function (
       const stream = await attacker.dialProtocol(multiaddr(first.addrs[0]), GOSSIP_PROTOCOL).catch(() => undefined)
       stream?.send(Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x08]))
     }
-    await node.waitFor(e => e.event === 'banned' && e.peer === attacker.peerId.toString())
+    await node.waitFor(e => e.event === 'banned' && e.peer === attacker.peerId.toString(), 20_000)
 
     // verified pieces: a whole download
     node.send({ cmd: 'get', id })
@@ -79,9 +79,9 @@ describe('restart persistence: what a node learned survives kill -9', function (
     // anchors are saved on each dial round: let a few pass (the node cannot say when it wrote them)
     await new Promise(resolve => setTimeout(resolve, 1000))
 
-    await node.kill()
+    await node.killHard()
     node = child(nodeScript, args)
-    const after = await node.waitFor(e => e.event === 'listening')
+    const after = await node.waitFor(e => e.event === 'listening', 20_000)
     assert.equal(after.peerId, first.peerId, 'the same identity')
     assert.ok(after.bans.includes(attacker.peerId.toString()), 'the ban survived')
     // anchors are read just after start
@@ -112,7 +112,7 @@ describe('restart persistence: what a node learned survives kill -9', function (
       assert.equal(res.status, 202)
       ids.push((await res.json()).id)
     }
-    await relay.kill()
+    await relay.killHard()
     relay = child(relayCli, args)
     const after = await relay.waitFor(e => e.event === 'listening', 30_000)
     assert.equal(after.peerId, first.peerId, 'the same identity')

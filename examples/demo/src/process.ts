@@ -89,6 +89,12 @@ export class JsonProcess {
     })
   }
 
+  /** Kill -9: no shutdown code runs (what a crash or power cut leaves behind); resolves once it has exited. */
+  async killHard (timeoutMs = 10_000): Promise<void> {
+    this.kill('SIGKILL')
+    await this.exitCode(timeoutMs)
+  }
+
   /** Stop the process: close stdin and SIGTERM, SIGKILL if it has not exited after `graceMs`. */
   async stop (graceMs = 5_000): Promise<void> {
     if (this.#exited) return
