@@ -25,10 +25,16 @@ export async function seed (paths: string[], options: ShareNodeOptions, out: Out
 
     for (const path of files) {
       signal.throwIfAborted()
-      const id = await node.services.files.add(path, { name: basename(path), signal: signal })
-      const file = node.services.files.list().find(f => f.id === id)
-      out.event('added', { id, name: file?.name, size: file?.size, pieces: file?.pieces, path },
-        `added ${id}  ${file?.name ?? basename(path)}  (${formatBytes(file?.size ?? 0)}, ${file?.pieces ?? 0} pieces)`)
+      // the add's own done event carries what to print: no scan of the whole store per file
+      await node.services.files.add(path, {
+        name: basename(path),
+        signal,
+        onProgress: event => {
+          if (event.type !== 'files:add:done') return
+          const { id, name, size, pieces } = event.detail
+          out.event('added', { id, name, size, pieces, path }, `added ${id}  ${name}  (${formatBytes(size)}, ${pieces} pieces)`)
+        }
+      })
     }
     const complete = node.services.files.list().filter(f => f.complete)
     out.event('seeding', { files: complete.length, added: files.length },
