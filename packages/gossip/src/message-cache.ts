@@ -1,4 +1,4 @@
-import type { GossipMessage, MessageId } from '@hearsay/interface'
+import type { Clock, GossipMessage, MessageId } from '@hearsay/interface'
 
 /**
  * Recent public messages, kept to answer `request` frames: bounded by total payload bytes and
@@ -8,13 +8,13 @@ export class MessageCache {
   readonly #entries = new Map<MessageId, { message: GossipMessage, expires: number }>()
   readonly #ttlMs: number
   readonly #maxBytes: number
-  readonly #now: () => number
+  readonly #clock: Clock
   #bytes = 0
 
-  constructor (ttlMs: number, maxBytes: number, now: () => number) {
+  constructor (ttlMs: number, maxBytes: number, clock: Clock) {
     this.#ttlMs = ttlMs
     this.#maxBytes = maxBytes
-    this.#now = now
+    this.#clock = clock
   }
 
   get (id: MessageId): GossipMessage | undefined {
@@ -24,8 +24,8 @@ export class MessageCache {
 
   put (message: GossipMessage): void {
     this.#expire()
-    if (this.#entries.has(message.id) || message.data.byteLength > this.#maxBytes) return
-    this.#entries.set(message.id, { message, expires: this.#now() + this.#ttlMs })
+    if (message.data.byteLength > this.#maxBytes || this.#entries.has(message.id)) return
+    this.#entries.set(message.id, { message, expires: this.#clock.now() + this.#ttlMs })
     this.#bytes += message.data.byteLength
     for (const [id, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break
@@ -44,7 +44,7 @@ export class MessageCache {
   }
 
   #expire (): void {
-    const now = this.#now()
+    const now = this.#clock.now()
     for (const [id, entry] of this.#entries) {
       if (entry.expires > now) return
       this.#remove(id, entry.message)

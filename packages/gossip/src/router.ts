@@ -17,11 +17,12 @@ export interface RouterEffects<Timer = unknown> {
   /** Hand a new valid message to the application. */
   deliver(message: GossipMessage, from: PeerKey): void
   /**
-   * Validate `message` from `from`, then call {@link TopicRouter.validated} — at once or later.
+   * Validate `message` from `from`: return the result when it is known at once, or return
+   * `undefined` and call {@link TopicRouter.validated} later (never from inside this call).
    * Until then the id counts as seen, so copies from other peers are duplicates. `phase` says
    * whether it came in a public `message` frame or a private Dandelion `stem` frame.
    */
-  validate(message: GossipMessage, from: PeerKey, phase: 'stem' | 'fluff'): void
+  validate(message: GossipMessage, from: PeerKey, phase: 'stem' | 'fluff'): ValidationResult | undefined
   /** Report misbehaviour of `peer` (to `@hearsay/scoring` in a node). */
   report(peer: PeerKey, infraction: InfractionName, detail?: string): void
 }
@@ -148,9 +149,8 @@ export class TopicRouter<Timer = unknown> {
     this.limits = Object.freeze({ ...ROUTER_DEFAULTS, ...init.limits })
     this.#spec = init.spec
     this.#effects = init.effects
-    const now = (): number => init.clock.now()
-    this.#seen = new SeenCache(this.limits.seenTtlMs, this.limits.seenMax, now)
-    this.#cache = new MessageCache(this.limits.cacheTtlMs, this.limits.cacheMaxBytes, now)
+    this.#seen = new SeenCache(this.limits.seenTtlMs, this.limits.seenMax, init.clock)
+    this.#cache = new MessageCache(this.limits.cacheTtlMs, this.limits.cacheMaxBytes, init.clock)
     const context: StrategyContext<Timer> = {
       clock: init.clock,
       rng: init.rng,
@@ -214,7 +214,8 @@ export class TopicRouter<Timer = unknown> {
   receive (peer: PeerKey, frame: GossipFrame): void {
     switch (frame.type) {
       case 'message':
-        this.#receiveMessage(peer, frame.message, { ttl: frame.ttl, hops: frame.hops })
+        // the frame carries ttl and hops itself: no copy per received frame
+        this.#receiveMessage(peer, frame.message, frame)
         return
       case 'stem':
         if (this.#spec.stems !== true || this.#strategy.onStem == null) {
@@ -236,28 +237,13 @@ export class TopicRouter<Timer = unknown> {
     }
   }
 
-  /** The validator's answer for a message handed to {@link RouterEffects.validate}. */
+  /** The validator's later answer for a message {@link RouterEffects.validate} returned `undefined` for. */
   validated (id: MessageId, result: ValidationResult): void {
     const pending = this.#pending.get(id)
     if (pending == null) return
     this.#pending.delete(id)
     this.#release(pending.from)
-    if (result === 'reject') {
-      this.#stats.rejected++
-      this.#effects.report(pending.from, 'invalid-message', `validator rejected ${id.slice(0, 16)} on "${this.topic}"`)
-      return
-    }
-    if (result === 'ignore') {
-      this.#stats.ignored++
-      return
-    }
-    if (pending.type === 'stem') {
-      this.#holdStem(id, { message: pending.message, from: pending.from })
-      this.#strategy.onStem?.(pending.message, pending.from)
-      return
-    }
-    this.#makePublic(pending.message, pending.from)
-    this.#strategy.onMessage(pending.message, pending.from, pending.hop)
+    this.#conclude(pending, result)
   }
 
   /** A timer scheduled through {@link RouterEffects.schedule} fired. */
@@ -317,9 +303,34 @@ export class TopicRouter<Timer = unknown> {
       return
     }
     this.#seen.add(pending.message.id)
+    const result = this.#effects.validate(pending.message, pending.from, pending.type === 'stem' ? 'stem' : 'fluff')
+    if (result !== undefined) {
+      // answered at once (no validator, or a synchronous one): no bookkeeping of the wait
+      this.#conclude(pending, result)
+      return
+    }
     this.#pending.set(pending.message.id, pending)
     this.#pendingPerPeer.set(pending.from, perPeer + 1)
-    this.#effects.validate(pending.message, pending.from, pending.type === 'stem' ? 'stem' : 'fluff')
+  }
+
+  #conclude (pending: Pending, result: ValidationResult): void {
+    const id = pending.message.id
+    if (result === 'reject') {
+      this.#stats.rejected++
+      this.#effects.report(pending.from, 'invalid-message', `validator rejected ${id.slice(0, 16)} on "${this.topic}"`)
+      return
+    }
+    if (result === 'ignore') {
+      this.#stats.ignored++
+      return
+    }
+    if (pending.type === 'stem') {
+      this.#holdStem(id, { message: pending.message, from: pending.from })
+      this.#strategy.onStem?.(pending.message, pending.from)
+      return
+    }
+    this.#makePublic(pending.message, pending.from)
+    this.#strategy.onMessage(pending.message, pending.from, pending.hop)
   }
 
   #release (peer: PeerKey): void {

@@ -1,3 +1,5 @@
+import type { Clock } from '@hearsay/interface'
+
 /**
  * A set of recently seen keys, bounded in size and in age. Insertion order is age order, so
  * expiry and eviction both pop from the front in O(1) amortised, with no timers.
@@ -6,23 +8,23 @@ export class SeenCache<K> {
   readonly #entries = new Map<K, number>()
   readonly #ttlMs: number
   readonly #max: number
-  readonly #now: () => number
+  readonly #clock: Clock
 
   /**
    * @param ttlMs - how long a key is remembered
    * @param max - most keys remembered; the oldest go first
-   * @param now - the clock
+   * @param clock - the clock
    */
-  constructor (ttlMs: number, max: number, now: () => number) {
+  constructor (ttlMs: number, max: number, clock: Clock) {
     this.#ttlMs = ttlMs
     this.#max = max
-    this.#now = now
+    this.#clock = clock
   }
 
   has (key: K): boolean {
     // the hot path (every received frame): one lookup, no sweep
     const expires = this.#entries.get(key)
-    return expires != null && expires > this.#now()
+    return expires != null && expires > this.#clock.now()
   }
 
   /** Remember `key`; returns false when it was already there. */
@@ -31,7 +33,7 @@ export class SeenCache<K> {
     if (this.has(key)) return false
     // an expired entry not yet swept would keep its old place in the age order
     this.#entries.delete(key)
-    this.#entries.set(key, this.#now() + this.#ttlMs)
+    this.#entries.set(key, this.#clock.now() + this.#ttlMs)
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as K
       this.#entries.delete(oldest)
@@ -49,7 +51,7 @@ export class SeenCache<K> {
   }
 
   #expire (): void {
-    const now = this.#now()
+    const now = this.#clock.now()
     for (const [key, expires] of this.#entries) {
       if (expires > now) return
       this.#entries.delete(key)

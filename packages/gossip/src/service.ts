@@ -151,7 +151,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
         send: (peer, frame) => { this.#send(peer, topic, frame) },
         schedule: (delayMs, timer) => { this.#schedule(state, delayMs, timer) },
         deliver: (message, from) => { this.#deliver(state, message, from) },
-        validate: (message, from, phase) => { this.#validate(state, message, from, phase) },
+        validate: (message, from, phase) => this.#validate(state, message, from, phase),
         report: (peer, infraction, detail) => { this.#report(peer, infraction, detail) }
       }
     })
@@ -438,12 +438,9 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     this.safeDispatchEvent('message', { detail: { ...message, from: fromId, strategy: state.router.strategy } })
   }
 
-  #validate (state: TopicState, message: GossipMessage, from: PeerKey, phase: 'stem' | 'fluff'): void {
+  #validate (state: TopicState, message: GossipMessage, from: PeerKey, phase: 'stem' | 'fluff'): ValidationResult | undefined {
     const validate = state.validate
-    if (validate == null) {
-      state.router.validated(message.id, 'accept')
-      return
-    }
+    if (validate == null) return 'accept'
     const timeoutMs = this.#init.validateTimeoutMs ?? 10_000
     const controller = new AbortController()
     const received = { ...message, from: this.#peerId(from), strategy: state.router.strategy, phase }
@@ -466,6 +463,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
         this.#log('validator of "%s" threw: %s', state.router.topic, err?.message ?? err)
         settle('ignore')
       })
+    return undefined
   }
 
   #report (peerKey: PeerKey, infraction: string, detail?: string): void {

@@ -16,7 +16,7 @@ export interface HarnessNode {
   router: TopicRouter<any>
   delivered: Array<{ at: number, message: GossipMessage, from: PeerKey }>
   reports: Array<{ peer: PeerKey, infraction: string, detail?: string }>
-  /** what the validator answers for payloads of this node (default accept) */
+  /** what the validator answers for payloads of this node (default accept; undefined: later, by `router.validated`) */
   validator?: (message: GossipMessage, from: PeerKey) => ValidationResult | undefined
 }
 
@@ -79,7 +79,7 @@ export function createHarness (options: HarnessOptions): Harness {
         },
         schedule: (delayMs, timer) => { clock.setTimeout(() => { node.router.timer(timer) }, delayMs) },
         deliver: (message, from) => { node.delivered.push({ at: clock.now(), message, from }) },
-        validate: (message, from) => { node.router.validated(message.id, node.validator?.(message, from) ?? 'accept') },
+        validate: (message, from) => node.validator == null ? 'accept' : node.validator(message, from),
         report: (peer, infraction, detail) => { node.reports.push({ peer, infraction, detail }) }
       }
     })

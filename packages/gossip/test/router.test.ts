@@ -33,17 +33,15 @@ describe('TopicRouter', () => {
   it('treats copies arriving while the validator runs as duplicates', () => {
     const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
     const router = h.nodes[1].router
-    // a validator that answers later: replace the harness's immediate answer
-    h.nodes[1].validator = () => undefined
+    // a validator that answers later
     const pending: string[] = []
-    const original = router.validated.bind(router)
-    router.validated = (id, result) => { pending.push(id); void result }
+    h.nodes[1].validator = message => { pending.push(message.id); return undefined }
     const message = messageOf('t', 'slow')
     router.receive('n0', { type: 'message', message })
     router.receive('n0', { type: 'message', message })
     assert.equal(router.stats().duplicates, 1)
     assert.equal(h.nodes[1].delivered.length, 0)
-    original(pending[0], 'accept')
+    router.validated(pending[0], 'accept')
     assert.equal(h.nodes[1].delivered.length, 1)
   })
 
@@ -89,7 +87,7 @@ describe('TopicRouter', () => {
   it('bounds the messages waiting for the validator, per peer', () => {
     const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
     const router = h.nodes[1].router
-    router.validated = () => {}
+    h.nodes[1].validator = () => undefined
     const limit = router.limits.maxPendingPerPeer
     for (let i = 0; i < limit + 10; i++) router.receive('n0', { type: 'message', message: messageOf('t', `p${i}`) })
     assert.equal(router.stats().dropped, 10)

@@ -197,8 +197,8 @@ class NodeEffects implements RouterEffects<unknown> {
     this.#sim.delivered(this.#node, message)
   }
 
-  validate (message: GossipMessage, from: PeerKey): void {
-    this.#sim.validate(this.#node, message, from)
+  validate (message: GossipMessage, from: PeerKey): ValidationResult {
+    return this.#sim.validate(this.#node, message, from)
   }
 
   report (_peer: PeerKey, _infraction: InfractionName): void {
@@ -323,9 +323,8 @@ class Simulation {
     this.queue.push(start + latency[e], DELIVER, j, i, frame)
   }
 
-  validate (node: number, message: GossipMessage, from: PeerKey): void {
-    const result = this.validator == null ? 'accept' : this.validator(node, message, +from)
-    this.routers[node].validated(message.id, result)
+  validate (node: number, message: GossipMessage, from: PeerKey): ValidationResult {
+    return this.validator == null ? 'accept' : this.validator(node, message, +from)
   }
 
   delivered (node: number, message: GossipMessage): void {

@@ -47,14 +47,32 @@ export interface DandelionOptions<F = DiffusionTimer> {
   fluff?: StrategySpec<F>
 }
 
+/** A dandelion timer: the end of an epoch. */
+export interface DandelionEpochTimer {
+  readonly epoch: number
+}
+
+/** A dandelion timer: the embargo of one stem message. */
+export interface DandelionEmbargoTimer {
+  readonly embargo: MessageId
+  readonly seq: number
+}
+
+// classes, so that `instanceof` tells them from the fluff strategy's timers of any shape
+class EpochTimer implements DandelionEpochTimer {
+  constructor (readonly epoch: number) {}
+}
+
+class EmbargoTimer implements DandelionEmbargoTimer {
+  constructor (readonly embargo: MessageId, readonly seq: number) {}
+}
+
 /**
  * A dandelion timer: the end of an epoch, the embargo of one stem message, or a timer of the
- * embedded fluff strategy (namespaced so the two never mix).
+ * embedded fluff strategy. Dandelion's own are instances of private classes, so the fluff
+ * strategy's timers pass through unwrapped and the two never mix.
  */
-export type DandelionTimer<F = DiffusionTimer> =
-  | { epoch: number }
-  | { embargo: MessageId, seq: number }
-  | { fluff: F }
+export type DandelionTimer<F = DiffusionTimer> = DandelionEpochTimer | DandelionEmbargoTimer | F
 
 interface Held {
   message: GossipMessage
@@ -97,16 +115,8 @@ export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}
     stems: true,
     create: (context: StrategyContext<DandelionTimer<F>>): GossipStrategy<DandelionTimer<F>> => {
       const rng = context.rng
-      const inner = fluffSpec.create({
-        clock: context.clock,
-        rng,
-        peers: () => context.peers(),
-        send: (peer, frame) => { context.send(peer, frame) },
-        schedule: (delayMs, timer) => { context.schedule(delayMs, { fluff: timer }) },
-        has: id => context.has(id),
-        fluff: message => { context.fluff(message) },
-        report: (peer, infraction, detail) => { context.report(peer, infraction, detail) }
-      })
+      // the fluff strategy shares this context: its timers come back to it unchanged
+      const inner = fluffSpec.create(context)
 
       // Epoch state. An epoch starts when first needed and ends at its timer, which is not
       // rescheduled until the next one starts: an idle node keeps no timer running.
@@ -141,7 +151,7 @@ export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}
         relays = sample(rng, candidates(), stemRelays)
         ownRelay = undefined
         routes.clear()
-        context.schedule(epochMs, { epoch })
+        context.schedule(epochMs, new EpochTimer(epoch))
       }
 
       const endEpoch = (): void => {
@@ -204,7 +214,7 @@ export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}
         }
         const entry: Held = { message, seq: ++seq }
         held.set(message.id, entry)
-        context.schedule(embargoMs + exponential(rng, jitterMs), { embargo: message.id, seq: entry.seq })
+        context.schedule(embargoMs + exponential(rng, jitterMs), new EmbargoTimer(message.id, entry.seq))
       }
 
       /** Send on the stem; with nowhere to send (no peer but the sender) it waits for its embargo. */
@@ -251,13 +261,13 @@ export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}
           if (entry != null) fluffNow(entry.message)
         },
         timer (timer) {
-          if ('fluff' in timer) {
-            inner.timer(timer.fluff)
-          } else if ('embargo' in timer) {
+          if (timer instanceof EmbargoTimer) {
             const entry = held.get(timer.embargo)
             if (entry?.seq === timer.seq) fluffNow(entry.message)
-          } else if (timer.epoch === epoch && inEpoch) {
-            endEpoch()
+          } else if (timer instanceof EpochTimer) {
+            if (timer.epoch === epoch && inEpoch) endEpoch()
+          } else {
+            inner.timer(timer as F)
           }
         }
       }

@@ -1,5 +1,5 @@
 import { exponential } from '@hearsay/sansio'
-import type { Direction, GossipMessage, MessageId, PeerKey, StrategyContext, StrategySpec } from '@hearsay/interface'
+import type { GossipFrame, GossipMessage, MessageId, PeerKey, StrategyContext, StrategySpec } from '@hearsay/interface'
 
 /** Options of {@link diffusion}. */
 export interface DiffusionOptions {
@@ -13,17 +13,33 @@ export interface DiffusionOptions {
   maxQueued?: number
 }
 
-/** A diffusion timer: send `id` to `peer` now. */
+/**
+ * A diffusion timer: send the message `id` to the peers whose delays have run out. One timer per
+ * message is pending at a time, for its next peer, however many peers wait: a node relaying
+ * many messages to many peers keeps few timers, and a message every peer already sent us keeps
+ * none. Only the strategy that scheduled a timer can read it.
+ */
 export interface DiffusionTimer {
-  id: MessageId
-  peer: PeerKey
+  readonly id: MessageId
 }
 
-interface Queued {
+/** A message waiting for its delays; it is also its own timer, so a timer needs no lookup. */
+interface Queued extends DiffusionTimer {
   message: GossipMessage
-  /** peers that still need it */
-  waiting: Set<PeerKey>
+  /** the frame every peer is sent (frames are never changed once sent) */
+  frame: GossipFrame
+  /** peers in the order their delays run out; `undefined` once sent or skipped */
+  peers: Array<PeerKey | undefined>
+  /** when each of `peers` is due (clock time), ascending */
+  due: number[]
+  /** index of the first peer not yet sent to or skipped */
+  next: number
+  /** peers still waiting; 0 once the entry is gone, so its pending timer does nothing */
+  waiting: number
 }
+
+// a timer may fire a hair before its due time after rounding (now + (due - now) !== due)
+const EPSILON_MS = 1e-6
 
 /**
  * Diffusion, Bitcoin's relay since 2015: each new message goes to each peer after an
@@ -43,56 +59,91 @@ export function diffusion (options: DiffusionOptions = {}): StrategySpec<Diffusi
     create: (context: StrategyContext<DiffusionTimer>) => {
       const queued = new Map<MessageId, Queued>()
 
-      const send = (message: GossipMessage, peer: PeerKey): void => {
-        context.send(peer, { type: 'message', message })
+      const skip = (entry: Queued, k: number): void => {
+        entry.peers[k] = undefined
+        if (--entry.waiting === 0) queued.delete(entry.id)
+      }
+
+      const forget = (entry: Queued): void => {
+        entry.waiting = 0
+        queued.delete(entry.id)
+      }
+
+      /** Send to every peer now due, then wait for the next one still waiting. */
+      const advance = (entry: Queued): void => {
+        const now = context.clock.now() + EPSILON_MS
+        const { peers, due } = entry
+        while (entry.next < peers.length) {
+          const peer = peers[entry.next]
+          if (peer === undefined) {
+            entry.next++
+            continue
+          }
+          if (due[entry.next] > now) break
+          skip(entry, entry.next++)
+          context.send(peer, entry.frame)
+        }
+        if (entry.waiting > 0) context.schedule(due[entry.next] - context.clock.now(), entry)
       }
 
       const diffuse = (message: GossipMessage, except?: PeerKey): void => {
-        const entry: Queued = { message, waiting: new Set() }
+        const now = context.clock.now()
+        const frame: GossipFrame = { type: 'message', message }
+        // peers in due order, by insertion: a node has tens of peers, not thousands
+        const peers: PeerKey[] = []
+        const due: number[] = []
         for (const [peer, direction] of context.peers()) {
           if (peer === except) continue
-          const delay = exponential(context.rng, meanFor(direction))
+          const delay = exponential(context.rng, means[direction])
           if (delay <= 0) {
-            send(message, peer)
+            context.send(peer, frame)
             continue
           }
-          entry.waiting.add(peer)
-          context.schedule(delay, { id: message.id, peer })
+          const at = now + delay
+          let k = due.length
+          due.push(at)
+          peers.push(peer)
+          for (; k > 0 && due[k - 1] > at; k--) {
+            due[k] = due[k - 1]
+            peers[k] = peers[k - 1]
+          }
+          due[k] = at
+          peers[k] = peer
         }
-        if (entry.waiting.size === 0) return
+        if (peers.length === 0) return
+        const entry: Queued = { id: message.id, message, frame, peers, due, next: 0, waiting: peers.length }
+        const previous = queued.get(message.id)
+        if (previous != null) forget(previous)
         queued.set(message.id, entry)
+        context.schedule(due[0] - now, entry)
         if (queued.size > maxQueued) {
           // bounded state: the oldest message goes out now to everyone still waiting
-          const [oldestId, oldest] = queued.entries().next().value as [MessageId, Queued]
-          queued.delete(oldestId)
-          for (const peer of oldest.waiting) send(oldest.message, peer)
+          const oldest = queued.values().next().value as Queued
+          forget(oldest)
+          for (const peer of oldest.peers) if (peer !== undefined) context.send(peer, oldest.frame)
         }
       }
 
-      const meanFor = (direction: Direction): number => means[direction]
+      /** The peer has the message already: it needs no copy from us. */
+      const drop = (id: MessageId, peer: PeerKey): void => {
+        const entry = queued.get(id)
+        if (entry == null) return
+        const k = entry.peers.indexOf(peer, entry.next)
+        if (k !== -1) skip(entry, k)
+      }
 
       return {
         addPeer () {},
         removePeer (peer) {
-          for (const [id, entry] of queued) {
-            entry.waiting.delete(peer)
-            if (entry.waiting.size === 0) queued.delete(id)
-          }
+          for (const id of [...queued.keys()]) drop(id, peer)
         },
         publish: message => { diffuse(message) },
         onMessage: (message, from) => { diffuse(message, from) },
-        onDuplicate (id, from) {
-          // the peer has it already: no need to send it
-          const entry = queued.get(id)
-          if (entry == null) return
-          entry.waiting.delete(from)
-          if (entry.waiting.size === 0) queued.delete(id)
-        },
-        timer ({ id, peer }) {
-          const entry = queued.get(id)
-          if (entry?.waiting.delete(peer) !== true) return
-          if (entry.waiting.size === 0) queued.delete(id)
-          send(entry.message, peer)
+        onDuplicate (id, from) { drop(id, from) },
+        timer (timer) {
+          // only this strategy schedules its timers, and each is a Queued entry
+          const entry = timer as Queued
+          if (entry.waiting > 0) advance(entry)
         }
       }
     }

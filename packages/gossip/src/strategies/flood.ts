@@ -9,8 +9,10 @@ export function flood (): StrategySpec<never> {
     name: 'flood',
     create: (context: StrategyContext<never>) => {
       const relay = (message: GossipMessage, except?: PeerKey): void => {
+        // one frame for every peer: frames are never changed once sent
+        const frame = { type: 'message', message } as const
         for (const peer of context.peers().keys()) {
-          if (peer !== except) context.send(peer, { type: 'message', message })
+          if (peer !== except) context.send(peer, frame)
         }
       }
       return {

@@ -37,7 +37,8 @@ export function gnutella (options: GnutellaOptions = {}): StrategySpec<never> {
       const forward = (message: GossipMessage, ttlLeft: number, hops: number, except?: PeerKey): void => {
         const candidates = [...context.peers().keys()].filter(peer => peer !== except)
         const targets = options.fanout == null ? candidates : sample(context.rng, candidates, options.fanout)
-        for (const peer of targets) context.send(peer, { type: 'message', message, ttl: ttlLeft, hops })
+        const frame = { type: 'message', message, ttl: ttlLeft, hops } as const
+        for (const peer of targets) context.send(peer, frame)
       }
       return {
         addPeer () {},
