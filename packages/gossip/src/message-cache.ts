@@ -10,6 +10,8 @@ export class MessageCache {
   readonly #maxBytes: number
   readonly #clock: Clock
   #bytes = 0
+  /** no entry expires before this: most calls skip the sweep without touching the map */
+  #nextExpiry = Infinity
 
   constructor (ttlMs: number, maxBytes: number, clock: Clock) {
     this.#ttlMs = ttlMs
@@ -25,7 +27,9 @@ export class MessageCache {
   put (message: GossipMessage): void {
     this.#expire()
     if (message.data.byteLength > this.#maxBytes || this.#entries.has(message.id)) return
-    this.#entries.set(message.id, { message, expires: this.#clock.now() + this.#ttlMs })
+    const expires = this.#clock.now() + this.#ttlMs
+    this.#entries.set(message.id, { message, expires })
+    if (expires < this.#nextExpiry) this.#nextExpiry = expires
     this.#bytes += message.data.byteLength
     for (const [id, entry] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break
@@ -45,9 +49,14 @@ export class MessageCache {
 
   #expire (): void {
     const now = this.#clock.now()
+    if (now < this.#nextExpiry) return
     for (const [id, entry] of this.#entries) {
-      if (entry.expires > now) return
+      if (entry.expires > now) {
+        this.#nextExpiry = entry.expires
+        return
+      }
       this.#remove(id, entry.message)
     }
+    this.#nextExpiry = Infinity
   }
 }

@@ -9,6 +9,8 @@ export class SeenCache<K> {
   readonly #ttlMs: number
   readonly #max: number
   readonly #clock: Clock
+  /** no key expires before this: most calls skip the sweep without touching the map */
+  #nextExpiry = Infinity
 
   /**
    * @param ttlMs - how long a key is remembered
@@ -33,7 +35,9 @@ export class SeenCache<K> {
     if (this.has(key)) return false
     // an expired entry not yet swept would keep its old place in the age order
     this.#entries.delete(key)
-    this.#entries.set(key, this.#clock.now() + this.#ttlMs)
+    const expires = this.#clock.now() + this.#ttlMs
+    this.#entries.set(key, expires)
+    if (expires < this.#nextExpiry) this.#nextExpiry = expires
     while (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value as K
       this.#entries.delete(oldest)
@@ -52,9 +56,14 @@ export class SeenCache<K> {
 
   #expire (): void {
     const now = this.#clock.now()
+    if (now < this.#nextExpiry) return
     for (const [key, expires] of this.#entries) {
-      if (expires > now) return
+      if (expires > now) {
+        this.#nextExpiry = expires
+        return
+      }
       this.#entries.delete(key)
     }
+    this.#nextExpiry = Infinity
   }
 }
