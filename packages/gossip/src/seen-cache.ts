@@ -31,10 +31,9 @@ export class SeenCache<K> {
 
   /** Remember `key`; returns false when it was already there. */
   add (key: K): boolean {
+    // after the sweep every key still here is live
     this.#expire()
-    if (this.has(key)) return false
-    // an expired entry not yet swept would keep its old place in the age order
-    this.#entries.delete(key)
+    if (this.#entries.has(key)) return false
     const expires = this.#clock.now() + this.#ttlMs
     this.#entries.set(key, expires)
     if (expires < this.#nextExpiry) this.#nextExpiry = expires

@@ -1,23 +1,31 @@
 /**
+ * Pairs of padding before the root: the children of position p are positions 4p+1..4p+4, pairs
+ * PAD+4p+1..PAD+4p+4, which start on a multiple of 4 pairs (64 bytes) when PAD is 3. Large typed
+ * arrays are page-aligned, so those four pairs share one cache line.
+ */
+const PAD = 3
+
+/**
  * The simulator's event queue: a 4-ary min-heap on (time, sequence number). The sequence
  * number is the order of `push`, so events due at the same virtual time run in the order they
  * were scheduled, and a run is a pure function of its seed.
  *
- * The heap keeps each entry's time and sequence number inline (parallel typed arrays indexed
- * by heap position, so a sift compares neighbouring memory) and a slot number; the event's
- * payload (a kind, two integers and one object) lives in slot arrays that never move. A run of
- * tens of millions of events allocates nothing per event but its object payload.
+ * Laid out for memory latency, which is what a run of tens of millions of events on a heap of
+ * hundreds of thousands waits on:
+ * - each heap position is a (time, slot) pair of doubles, and the four children of a position
+ *   are four consecutive pairs starting on a 64-byte boundary: a level of a sift reads one cache
+ *   line (the first three pairs of the array are padding that puts them there);
+ * - the sequence number, read only on equal times, and the payload (a kind, two integers and
+ *   one object) live in slot arrays that never move; kind and integers share one stride.
+ * A run allocates nothing per event but its object payload.
  */
 export class EventQueue {
-  // heap, by position
-  #hTime = new Float64Array(1024)
-  #hSeq = new Float64Array(1024)
-  #hSlot = new Int32Array(1024)
+  // heap: pair p (position p - PAD) at [2p, 2p + 1]; the root is pair PAD
+  #heap = new Float64Array(2 * (PAD + 1024))
   #size = 0
-  // payloads, by slot
-  #kind = new Uint8Array(1024)
-  #a = new Int32Array(1024)
-  #b = new Int32Array(1024)
+  // by slot
+  #seq = new Float64Array(1024)
+  #ints = new Int32Array(3 * 1024)
   #obj: unknown[] = new Array(1024).fill(undefined)
   #free = new Int32Array(1024)
   #freeCount = 0
@@ -53,7 +61,7 @@ export class EventQueue {
 
   /** Due time of the next event, or `Infinity` when none is waiting. */
   peekTime (): number {
-    return this.#size === 0 ? Infinity : this.#hTime[0]
+    return this.#size === 0 ? Infinity : this.#heap[2 * PAD]
   }
 
   /** Schedule an event at virtual `time`: its `kind`, two integers and one object come back from `pop`. */
@@ -63,93 +71,97 @@ export class EventQueue {
       slot = this.#free[--this.#freeCount]
     } else {
       slot = this.#slots++
-      if (slot >= this.#kind.length) this.#growSlots()
+      if (slot >= this.#seq.length) this.#growSlots()
     }
-    this.#kind[slot] = kind
-    this.#a[slot] = a
-    this.#b[slot] = b
-    this.#obj[slot] = obj
-    if (this.#size === this.#hTime.length) this.#growHeap()
     const seq = this.#nextSeq++
-    const times = this.#hTime
-    const seqs = this.#hSeq
-    const slots = this.#hSlot
+    this.#seq[slot] = seq
+    const ints = this.#ints
+    ints[3 * slot] = kind
+    ints[3 * slot + 1] = a
+    ints[3 * slot + 2] = b
+    this.#obj[slot] = obj
+    if (2 * (PAD + this.#size + 1) > this.#heap.length) this.#growHeap()
+    const heap = this.#heap
+    const seqs = this.#seq
     let i = this.#size++
     if (this.#size > this.#peak) this.#peak = this.#size
+    // sift up; new events are mostly later than their parents, so this rarely climbs
     while (i > 0) {
       const parent = (i - 1) >> 2
-      const pt = times[parent]
-      if (pt < time || (pt === time && seqs[parent] < seq)) break
-      times[i] = pt
-      seqs[i] = seqs[parent]
-      slots[i] = slots[parent]
+      const pp = 2 * (PAD + parent)
+      const pt = heap[pp]
+      if (pt < time || (pt === time && seqs[heap[pp + 1]] < seq)) break
+      const ip = 2 * (PAD + i)
+      heap[ip] = pt
+      heap[ip + 1] = heap[pp + 1]
       i = parent
     }
-    times[i] = time
-    seqs[i] = seq
-    slots[i] = slot
+    const ip = 2 * (PAD + i)
+    heap[ip] = time
+    heap[ip + 1] = slot
   }
 
   /** Take the earliest event into `time`, `kind`, `a`, `b`, `obj`; false when none is left. */
   pop (): boolean {
     if (this.#size === 0) return false
-    const times = this.#hTime
-    const seqs = this.#hSeq
-    const slots = this.#hSlot
-    const slot = slots[0]
-    this.time = times[0]
-    this.kind = this.#kind[slot]
-    this.a = this.#a[slot]
-    this.b = this.#b[slot]
+    const heap = this.#heap
+    const seqs = this.#seq
+    const root = 2 * PAD
+    const slot = heap[root + 1]
+    this.time = heap[root]
+    const ints = this.#ints
+    this.kind = ints[3 * slot]
+    this.a = ints[3 * slot + 1]
+    this.b = ints[3 * slot + 2]
     this.obj = this.#obj[slot]
     this.#obj[slot] = undefined
     this.#free[this.#freeCount++] = slot
     const size = --this.#size
     if (size === 0) return true
     // sift the last entry down from the root
-    const lt = times[size]
-    const ls = seqs[size]
-    const lslot = slots[size]
+    const lastAt = 2 * (PAD + size)
+    const lt = heap[lastAt]
+    const lslot = heap[lastAt + 1]
+    const ls = seqs[lslot]
     let i = 0
     for (;;) {
       const first = 4 * i + 1
       if (first >= size) break
       let best = first
-      let bt = times[first]
-      let bs = seqs[first]
+      let bp = 2 * (PAD + first)
+      let bt = heap[bp]
       const last = first + 4 < size ? first + 4 : size
       for (let c = first + 1; c < last; c++) {
-        const ct = times[c]
-        if (ct < bt || (ct === bt && seqs[c] < bs)) {
+        const cp = 2 * (PAD + c)
+        const ct = heap[cp]
+        if (ct < bt || (ct === bt && seqs[heap[cp + 1]] < seqs[heap[bp + 1]])) {
           best = c
+          bp = cp
           bt = ct
-          bs = seqs[c]
         }
       }
-      if (lt < bt || (lt === bt && ls < bs)) break
-      times[i] = bt
-      seqs[i] = bs
-      slots[i] = slots[best]
+      if (lt < bt || (lt === bt && ls < seqs[heap[bp + 1]])) break
+      const ip = 2 * (PAD + i)
+      heap[ip] = bt
+      heap[ip + 1] = heap[bp + 1]
       i = best
     }
-    times[i] = lt
-    seqs[i] = ls
-    slots[i] = lslot
+    const ip = 2 * (PAD + i)
+    heap[ip] = lt
+    heap[ip + 1] = lslot
     return true
   }
 
   #growHeap (): void {
-    const capacity = this.#hTime.length * 2
-    const t = new Float64Array(capacity); t.set(this.#hTime); this.#hTime = t
-    const s = new Float64Array(capacity); s.set(this.#hSeq); this.#hSeq = s
-    const l = new Int32Array(capacity); l.set(this.#hSlot); this.#hSlot = l
+    const heap = new Float64Array(2 * this.#heap.length)
+    heap.set(this.#heap)
+    this.#heap = heap
   }
 
   #growSlots (): void {
-    const capacity = this.#kind.length * 2
-    const k = new Uint8Array(capacity); k.set(this.#kind); this.#kind = k
-    const a = new Int32Array(capacity); a.set(this.#a); this.#a = a
-    const b = new Int32Array(capacity); b.set(this.#b); this.#b = b
+    const capacity = this.#seq.length * 2
+    const s = new Float64Array(capacity); s.set(this.#seq); this.#seq = s
+    const n = new Int32Array(3 * capacity); n.set(this.#ints); this.#ints = n
     const f = new Int32Array(capacity); f.set(this.#free); this.#free = f
     for (let i = this.#obj.length; i < capacity; i++) this.#obj.push(undefined)
   }

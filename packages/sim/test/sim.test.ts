@@ -36,6 +36,32 @@ describe('EventQueue', () => {
     assert.deepEqual(popped, pushed)
     assert.equal(q.pop(), false)
   })
+
+  it('keeps that order while pushes and pops interleave, payloads intact', () => {
+    const q = new EventQueue()
+    const rng = seededRng(8)
+    // reference: a sorted list of (time, push order)
+    const waiting: Array<{ t: number, n: number, b: number, obj: object }> = []
+    let n = 0
+    let now = 0
+    for (let step = 0; step < 20_000; step++) {
+      if (waiting.length === 0 || rng.next() < 0.55) {
+        // ties on purpose: times on a coarse grid ahead of now
+        const e = { t: now + rng.int(40), n: n++, b: rng.int(1000), obj: {} }
+        waiting.push(e)
+        q.push(e.t, n % 5, e.n, e.b, e.obj)
+      } else {
+        waiting.sort((x, y) => x.t - y.t || x.n - y.n)
+        const e = waiting.shift()!
+        assert.equal(q.pop(), true)
+        assert.deepEqual([q.time, q.a, q.b, q.kind], [e.t, e.n, e.b, (e.n + 1) % 5])
+        assert.equal(q.obj, e.obj)
+        now = e.t
+      }
+    }
+    assert.equal(q.size, waiting.length)
+    assert.ok(q.peak >= q.size)
+  })
 })
 
 describe('topologies', () => {
