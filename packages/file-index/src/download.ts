@@ -12,7 +12,7 @@ import type { TimedClock, CancelTimer } from '@hearsay/sansio'
 import type { ContentRouting, Logger, PeerId, PeerStore, Stream } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
 import type { CID } from 'multiformats/cid'
-import type { Uint8ArrayList } from 'uint8arraylist'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 /** What a download needs from the service. */
 export interface DownloadContext {
@@ -223,10 +223,14 @@ export class Download {
   }
 
   #send (session: FetchSession, message: PieceMessage): void {
+    this.#sendBytes(session, encodeFrame(message))
+  }
+
+  #sendBytes (session: FetchSession, bytes: Uint8Array | Uint8ArrayList): void {
     const stream = session.stream
     if (session.closed || stream == null || stream.status !== 'open') return
     try {
-      stream.send(encodeFrame(message))
+      stream.send(bytes)
     } catch (err: any) {
       this.#ctx.log('send to %p failed: %s', session.peer, err?.message ?? err)
     }
@@ -415,11 +419,16 @@ export class Download {
 
   #execute (actions: PickerAction[]): void {
     const file = this.#file as LocalFileState
+    // the frames for one peer go out together: one stream message, one muxer frame, one write
+    const frames = new Map<FetchSession, Uint8ArrayList>()
     for (const action of actions) {
       const session = this.#sessions.get(action.peer)
       if (session == null) continue
-      this.#send(session, { type: action.type, index: action.index, offset: 0, length: file.pieceLength(action.index) })
+      let list = frames.get(session)
+      if (list == null) frames.set(session, list = new Uint8ArrayList())
+      list.append(encodeFrame({ type: action.type, index: action.index, offset: 0, length: file.pieceLength(action.index) }))
     }
+    for (const [session, list] of frames) this.#sendBytes(session, list)
   }
 
   #schedule (): void {
@@ -486,3 +495,4 @@ export class Download {
     else this.#resolve()
   }
 }
+

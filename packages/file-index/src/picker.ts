@@ -12,6 +12,11 @@ export interface PickerOptions {
    * never idles for a round trip between pieces. @default 1000
    */
   pipelineMs: number
+  /**
+   * A pipeline is topped up only once at least this share of it is free, so that requests
+   * go out in batches (one frame, one write) instead of one per piece received. @default 0.25
+   */
+  refillFraction: number
   /** Throughput is measured over this window. @default 2000 */
   rateWindowMs: number
   /** A peer with requests in flight that sends nothing for this long is stalled. @default 15000 */
@@ -27,6 +32,7 @@ export const PICKER_DEFAULTS: Readonly<PickerOptions> = Object.freeze({
   minDepth: 4,
   maxDepth: 64,
   pipelineMs: 1000,
+  refillFraction: 0.25,
   rateWindowMs: 2000,
   stallTimeoutMs: 15_000,
   endgame: true,
@@ -379,8 +385,9 @@ export class PiecePicker {
   }
 
   #fill (peer: PeerState, actions: PickerAction[], now: number): void {
-    let room = this.#depth(peer) - peer.queue.length
-    if (room <= 0) return
+    const depth = this.#depth(peer)
+    let room = depth - peer.queue.length
+    if (room <= 0 || room < depth * this.#options.refillFraction) return
     if (this.#dirty) this.#rebuildOrder()
     const order = this.#order
     // skip the prefix of pieces already done or in flight for good

@@ -72,7 +72,20 @@ describe('piece picker', () => {
     }
     assert.ok(p.depth('fast') >= 20 && p.depth('fast') <= 23, `fast depth ${p.depth('fast')}`)
     assert.ok(p.depth('slow') >= 4 && p.depth('slow') <= 7, `slow depth ${p.depth('slow')}`)
-    assert.equal(p.inFlight('fast').length, p.depth('fast'))
+    // topped up in batches: between three quarters of the depth and the depth
+    const inFlight = p.inFlight('fast').length
+    assert.ok(inFlight <= p.depth('fast') && inFlight >= p.depth('fast') * 0.75, `${inFlight} in flight of ${p.depth('fast')}`)
+  })
+
+  it('tops a pipeline up in batches once a quarter of it is free', () => {
+    const { p } = picker(100, { minDepth: 8, maxDepth: 8, endgame: false })
+    p.addPeer('a', Bitfield.full(100))
+    assert.equal(requests(p.pump()).length, 8)
+    deliver(p, 'a', p.inFlight('a')[0])
+    assert.deepEqual(p.pump(), [], 'one free slot of 8: not yet')
+    deliver(p, 'a', p.inFlight('a')[0])
+    assert.equal(requests(p.pump()).length, 2, 'two free slots: both at once')
+    assert.equal(p.inFlight('a').length, 8)
   })
 
   it('returns the requests of a peer that leaves to the pool', () => {
