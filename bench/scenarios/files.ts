@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import { multiaddr } from '@multiformats/multiaddr'
 import { seededRng } from '@hearsay/sansio'
 import { createHost, type Host } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { fileIndex, parseFileId, type FileIndex, type FileIndexInit } from '@hearsay/file-index'
+import { FilesPeer, RAW_PROTOCOL, settle } from '../lib/files-peers.ts'
 import { markdownTable, quantile, type Figure } from '../lib/report.ts'
 import type { Scenario } from '../run.ts'
 
@@ -10,7 +12,6 @@ type FilesHost = Host<{ files: FileIndex }>
 
 const MB = 1_000_000
 const MiB = 1024 * 1024
-const RAW_PROTOCOL = '/hearsay/bench-raw/1.0.0'
 
 /**
  * `files`: the piece protocol against the raw single-stream ceiling between two hosts in the
@@ -25,8 +26,6 @@ export const filesScenario: Scenario = {
     const throttledSize = quick ? 16 * MiB : 64 * MiB
     const dhtHosts = quick ? 20 : 50
     const dhtFiles = quick ? 5 : 20
-    const data = randomBytes(size)
-    const throttledData = data.subarray(0, throttledSize)
     let ip = 0
     const nextIp = (): string => { ip++; return `127.0.${60 + Math.floor(ip / 250)}.${(ip % 250) + 1}` }
     const hosts: Host[] = []
@@ -37,35 +36,49 @@ export const filesScenario: Scenario = {
       return h
     }
     const stopAll = async (): Promise<void> => { await Promise.all(hosts.splice(0).map(async h => { await h.stop() })) }
+    const peers: FilesPeer[] = []
+    const peer = async (uploadBytesPerSecond?: number): Promise<FilesPeer> => {
+      const p = await FilesPeer.start({ ip: nextIp(), ...(uploadBytesPerSecond != null ? { uploadBytesPerSecond } : {}) })
+      peers.push(p)
+      return p
+    }
+    const stopPeers = async (): Promise<void> => { await Promise.all(peers.splice(0).map(async p => { await p.stop() })) }
     try {
+      // Every sender runs in a child process of its own and the receiver (the downloader) in
+      // this one, so each end has a core as real peers do; the raw ceiling is measured the
+      // same way, from a child to this process, so the comparison stays like for like.
       // 1. the raw ceiling: one stream, bytes pushed as fast as it drains
       // warmed up first, then the better of two runs: the ceiling, not the JIT
-      const [rawA, rawB] = [await host(), await host()]
-      await rawThroughput(rawA, rawB, size / 4)
-      const rawMBps = Math.max(await rawThroughput(rawA, rawB, size), await rawThroughput(rawA, rawB, size))
+      const [rawSender, rawReceiver] = [await peer(), await host()]
+      await rawThroughput(rawSender, rawReceiver, size / 4)
+      await settle([rawSender])
+      const rawMBps = Math.max(await rawThroughput(rawSender, rawReceiver, size), await rawThroughput(rawSender, rawReceiver, size))
       log(`raw single stream: ${rawMBps.toFixed(0)} MB/s`)
-      // every host shares this one process: four seeders together must stay well under the
-      // ceiling the machine can carry, or the comparison measures the CPU, not the protocol
+      // the downloader must take in four seeders at once on a 2-core machine: four together
+      // stay well under the ceiling, or the comparison measures the CPU, not the protocol
       const throttle = Math.min(20 * MB, Math.floor(rawMBps * MB / 8))
       log(`seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each`)
       await stopAll()
+      await stopPeers()
 
       // 2. one seeder → one downloader
       // measured as the raw stream is: warmed up on a quarter of the size, then the better of two
-      const [seeder, downloader] = [await host(), await host()]
-      await download([seeder], downloader, data.subarray(0, data.byteLength / 4))
-      const single = await download([seeder], downloader, data, 2)
+      const [seeder, downloader] = [await peer(), await host()]
+      await download([seeder], downloader, 'warm-up', size / 4)
+      const single = await download([seeder], downloader, 'single', size, 2)
       log(`1 seeder: ${single.MBps.toFixed(0)} MB/s, ${single.duplicatePct.toFixed(2)} % duplicate`)
       await stopAll()
+      await stopPeers()
 
       // 3. one, two, then four throttled seeders
       const throttled: Array<{ seeders: number, MBps: number, duplicatePct: number }> = []
       for (const count of [1, 2, 4]) {
-        const seeders: FilesHost[] = []
-        for (let i = 0; i < count; i++) seeders.push(await host({ uploadBytesPerSecond: throttle }))
-        throttled.push({ seeders: count, ...await download(seeders, await host(), throttledData) })
+        const seeders: FilesPeer[] = []
+        for (let i = 0; i < count; i++) seeders.push(await peer(throttle))
+        throttled.push({ seeders: count, ...await download(seeders, await host(), 'throttled', throttledSize) })
         log(`${count} throttled seeder(s): ${throttled[throttled.length - 1].MBps.toFixed(1)} MB/s, ${throttled[throttled.length - 1].duplicatePct.toFixed(2)} % duplicate`)
         await stopAll()
+        await stopPeers()
       }
       const [oneThrottled, twoThrottled, fourThrottled] = throttled
 
@@ -110,45 +123,51 @@ export const filesScenario: Scenario = {
       return {
         scenario: 'files',
         charts,
-        baseline: 'raw single-stream libp2p throughput (TCP + Noise + Yamux) between two hosts, and one throttled seeder, in the same run',
+        baseline: 'raw single-stream libp2p throughput (TCP + Noise + Yamux) between two hosts in two processes, and one throttled seeder, in the same run',
         figures,
-        table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower: all hosts share one process); memory stores; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,
+        table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower); each seeder and the raw sender in a child process of its own, the downloader and the raw receiver in the bench's; memory stores; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,
         goals
       }
     } finally {
       await stopAll()
+      await stopPeers()
     }
   }
 }
 
-async function rawThroughput (sender: Host, receiver: Host, bytes: number): Promise<number> {
+/** MB/s of `bytes` pushed on one stream from `sender` (a child process) to `receiver` (here). */
+async function rawThroughput (sender: FilesPeer, receiver: Host, bytes: number): Promise<number> {
   let received = 0
+  let started = 0
   let done!: () => void
   const finished = new Promise<void>(resolve => { done = resolve })
   await receiver.unhandle(RAW_PROTOCOL)
   await receiver.handle(RAW_PROTOCOL, stream => {
+    // timed from the stream's arrival (the sender's dial is not counted: the ceiling is not
+    // made lower than it is)
+    started = performance.now()
     stream.addEventListener('message', event => {
       received += event.data.byteLength
       if (received >= bytes) done()
     })
   })
-  if (sender.getConnections(receiver.peerId).length === 0) await sender.dial(receiver.getMultiaddrs())
-  const stream = await sender.dialProtocol(receiver.peerId, RAW_PROTOCOL)
-  const chunk = randomBytes(256 * 1024)
-  const started = performance.now()
-  for (let sent = 0; sent < bytes; sent += chunk.byteLength) {
-    if (!stream.send(chunk)) await stream.onDrain()
-  }
-  await finished
+  const sent = sender.call({ cmd: 'raw', addrs: receiver.getMultiaddrs().map(String), seed: 'raw', bytes })
+  await Promise.race([finished, sent.then(async () => { await finished })])
   const ms = performance.now() - started
-  await stream.close()
+  await sent
   return bytes / MB / (ms / 1000)
 }
 
-async function download (seeders: FilesHost[], downloader: FilesHost, data: Uint8Array, runs = 1): Promise<{ MBps: number, duplicatePct: number }> {
+/**
+ * MB/s of `downloader` fetching {@link benchData}(seed, bytes) from `seeders` (child processes),
+ * timed from `get()` to its end as a user waits for it; the best of `runs`, each from scratch.
+ */
+async function download (seeders: FilesPeer[], downloader: FilesHost, seed: string, bytes: number, runs = 1): Promise<{ MBps: number, duplicatePct: number }> {
   let id = ''
-  for (const seeder of seeders) id = await seeder.services.files.add(data, { name: 'bench.bin', provide: false })
-  await Promise.all(seeders.map(async s => { await downloader.dial(s.getMultiaddrs()) }))
+  for (const seeder of seeders) id = (await seeder.call({ cmd: 'add', seed, bytes })).fileId
+  await Promise.all(seeders.map(async s => { await downloader.dial(s.addrs.map(a => multiaddr(a))) }))
+  // the hosts just met: let their identify, DHT and peer-exchange bring-up finish first
+  await settle(seeders)
   let best = { MBps: 0, duplicatePct: 0 }
   for (let run = 0; run < runs; run++) {
     // each run fetches the whole file again
@@ -156,8 +175,8 @@ async function download (seeders: FilesHost[], downloader: FilesHost, data: Uint
     const started = performance.now()
     const result = await downloader.services.files.get(id, { dht: false })
     const ms = performance.now() - started
-    const MBps = data.byteLength / MB / (ms / 1000)
-    if (MBps > best.MBps) best = { MBps, duplicatePct: result.duplicateBytes / data.byteLength * 100 }
+    const MBps = bytes / MB / (ms / 1000)
+    if (MBps > best.MBps) best = { MBps, duplicatePct: result.duplicateBytes / bytes * 100 }
   }
   return best
 }

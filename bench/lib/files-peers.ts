@@ -1,0 +1,140 @@
+/**
+ * The parent's side of {@link ./files-peer.ts}: start a `files` bench host in a child process,
+ * send it commands and await the answers; and the bench's file bytes, which every process
+ * derives from one seed instead of passing 128 MiB through a pipe.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createCipheriv, createHash } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+
+/** The protocol of the raw single-stream measurement. */
+export const RAW_PROTOCOL = '/hearsay/bench-raw/1.0.0'
+
+/** What a child host is started with (one JSON argument). */
+export interface FilesPeerArgs {
+  /** loopback address it listens on and dials from */
+  ip: string
+  /** its upload throttle, if any */
+  uploadBytesPerSecond?: number
+}
+
+/** A command to a child host; `id` comes back in the answer. */
+export type FilesPeerCommand = { id: number } & (
+  /** add {@link benchData}(seed, bytes) without providing it; answers `{ fileId }` */
+  | { cmd: 'add', seed: string, bytes: number }
+  /** push `bytes` on one raw stream to `addrs` (ending in /p2p/<id>); answers once all are sent */
+  | { cmd: 'raw', addrs: string[], seed: string, bytes: number }
+  /** answers `{ cpuMs }`: the CPU time (all threads) the process has used so far */
+  | { cmd: 'usage' }
+  | { cmd: 'stop' }
+)
+
+type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never
+
+/**
+ * `bytes` pseudo-random bytes, the same in every process for the same `seed` (AES-CTR over
+ * zeros: incompressible, and made at gigabytes per second).
+ */
+export function benchData (seed: string, bytes: number): Uint8Array {
+  const key = createHash('sha256').update(seed).digest()
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16))
+  return new Uint8Array(cipher.update(Buffer.alloc(bytes)))
+}
+
+const script = fileURLToPath(new URL('./files-peer.ts', import.meta.url))
+
+/**
+ * Wait until this process and every one of `peers` use under `maxCpu` of a core over `stepMs`
+ * (at most `timeoutMs`): a host that has just connected spends a second or two on identify,
+ * the DHT and peer exchange, and that bring-up is no part of the transfer being measured.
+ * Resolves with the milliseconds waited.
+ */
+export async function settle (peers: FilesPeer[], { maxCpu = 0.05, stepMs = 250, timeoutMs = 10_000 } = {}): Promise<number> {
+  const started = performance.now()
+  while (performance.now() - started < timeoutMs) {
+    const before = await Promise.all(peers.map(async p => (await p.call({ cmd: 'usage' })).cpuMs as number))
+    const own = process.cpuUsage()
+    const t = performance.now()
+    await new Promise(resolve => setTimeout(resolve, stepMs))
+    const after = await Promise.all(peers.map(async p => (await p.call({ cmd: 'usage' })).cpuMs as number))
+    const elapsed = performance.now() - t
+    const used = process.cpuUsage(own)
+    const busiest = Math.max((used.user + used.system) / 1000 / elapsed, ...after.map((ms, i) => (ms - before[i]) / elapsed))
+    if (busiest < maxCpu) break
+  }
+  return performance.now() - started
+}
+
+/** A bench host running in a child process. */
+export class FilesPeer {
+  readonly peerId: string
+  readonly addrs: string[]
+  readonly #child: ChildProcess
+  readonly #pending = new Map<number, { resolve: (reply: Record<string, any>) => void, reject: (err: Error) => void }>()
+  readonly #exited: Promise<void>
+  #next = 1
+
+  private constructor (child: ChildProcess, ready: { peerId: string, addrs: string[] }, lines: AsyncIterator<string>, exited: Promise<void>) {
+    this.#child = child
+    this.peerId = ready.peerId
+    this.addrs = ready.addrs
+    this.#exited = exited
+    void (async () => {
+      for (;;) {
+        const next = await lines.next()
+        if (next.done === true) break
+        const reply = JSON.parse(next.value)
+        const waiter = this.#pending.get(reply.id)
+        if (waiter == null) continue
+        this.#pending.delete(reply.id)
+        if (reply.error != null) waiter.reject(new Error(`files peer: ${reply.error}`))
+        else waiter.resolve(reply)
+      }
+      for (const waiter of this.#pending.values()) waiter.reject(new Error('files peer exited'))
+      this.#pending.clear()
+    })()
+  }
+
+  /** Start a child host; resolves once it listens. */
+  static async start (args: FilesPeerArgs, timeoutMs = 30_000): Promise<FilesPeer> {
+    const child = spawn(process.execPath, [script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] })
+    const exited = new Promise<void>(resolve => { child.once('exit', () => { resolve() }) })
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const first = await Promise.race([
+        lines.next(),
+        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('files peer did not start in time')) }, timeoutMs) }),
+        exited.then(() => { throw new Error('files peer exited before it was ready') })
+      ])
+      if (first.done === true) throw new Error('files peer exited before it was ready')
+      return new FilesPeer(child, JSON.parse(first.value), lines, exited)
+    } catch (err) {
+      child.kill('SIGKILL')
+      throw err
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Send a command and await its answer. */
+  async call (command: Distribute<FilesPeerCommand>): Promise<Record<string, any>> {
+    const id = this.#next++
+    return await new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      this.#child.stdin!.write(JSON.stringify({ ...command, id }) + '\n')
+    })
+  }
+
+  /** Stop the host and wait for the process to exit (SIGKILL after `graceMs`). */
+  async stop (graceMs = 5000): Promise<void> {
+    if (this.#child.exitCode != null || this.#child.signalCode != null) return
+    this.#child.stdin!.end()
+    const timer = setTimeout(() => { this.#child.kill('SIGKILL') }, graceMs)
+    await this.#exited
+    clearTimeout(timer)
+  }
+}
