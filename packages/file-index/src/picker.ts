@@ -63,8 +63,12 @@ interface PeerState {
   have: Bitfield
   /** requests in flight, in the order sent (the provider serves them in order) */
   queue: Outstanding[]
-  /** requests cancelled whose pieces may still arrive */
-  cancelled: Set<number>
+  /**
+   * Copies of a piece still owed for requests we cancelled (the provider may have been
+   * sending already): a piece can be cancelled, asked of the same peer again, and then
+   * arrive twice, and neither copy is misbehaviour
+   */
+  cancelled: Map<number, number>
   /** pieces this peer must not be asked for again (rejected, or sent bad) */
   excluded: Set<number>
   /** (time, bytes) of recent pieces, for the throughput estimate */
@@ -204,7 +208,7 @@ export class PiecePicker {
       key,
       have: copy,
       queue: [],
-      cancelled: new Set(),
+      cancelled: new Map(),
       excluded: new Set(),
       samples: [],
       lastData: this.#clock.now(),
@@ -240,8 +244,11 @@ export class PiecePicker {
   rejected (key: PeerKey, index: number, busy: boolean, retryAfterMs = 1000): void {
     const peer = this.#peers.get(key)
     if (peer == null) return
-    peer.cancelled.delete(index)
-    if (!this.#dropOutstanding(peer, index)) return
+    if (!this.#dropOutstanding(peer, index)) {
+      // a refusal of a request we had cancelled: that copy will not come
+      uncount(peer.cancelled, index)
+      return
+    }
     this.#release(index, key)
     if (busy) peer.busyUntil = this.#clock.now() + retryAfterMs
     else peer.excluded.add(index)
@@ -255,8 +262,10 @@ export class PiecePicker {
     const peer = this.#peers.get(key)
     if (peer == null) return 'unrequested'
     const now = this.#clock.now()
-    const requested = this.#dropOutstanding(peer, index)
-    const cancelled = peer.cancelled.delete(index)
+    // requests are served in order: a copy of a piece that was cancelled, then asked for again,
+    // answers the older, cancelled request first
+    const cancelled = uncount(peer.cancelled, index)
+    const requested = !cancelled && this.#dropOutstanding(peer, index)
     if (!requested && !cancelled) return 'unrequested'
     peer.lastData = now
     peer.samples.push({ at: now, bytes })
@@ -267,10 +276,8 @@ export class PiecePicker {
       if (requested) this.#cleanupHolders(index)
       return 'duplicate'
     }
-    if (!requested) {
-      // it came after our cancel, yet nobody else delivered it: take it
-      return 'expected'
-    }
+    // (when it came after our cancel, yet nobody else delivered it: take it all the same; a
+    // request of it still in this peer's queue is cancelled once it is verified)
     return 'expected'
   }
 
@@ -294,7 +301,7 @@ export class PiecePicker {
       const state = this.#peers.get(other)
       if (state == null) continue
       if (this.#dropOutstanding(state, index)) {
-        state.cancelled.add(index)
+        count(state.cancelled, index)
         actions.push({ type: 'cancel', peer: other, index })
       }
     }
@@ -314,7 +321,9 @@ export class PiecePicker {
     const peers = [...this.#peers.values()].filter(p => p.busyUntil <= now)
     for (const peer of peers) this.#fill(peer, actions, now)
     if (this.#options.endgame) {
-      for (const peer of peers) this.#endgame(peer, actions, now)
+      const fresh = new Set<number>()
+      for (const action of actions) fresh.add(action.index)
+      for (const peer of peers) this.#endgame(peer, actions, now, fresh)
     }
     return actions
   }
@@ -401,15 +410,20 @@ export class PiecePicker {
     }
   }
 
-  #endgame (peer: PeerState, actions: PickerAction[], now: number): void {
-    let room = this.#depth(peer) - peer.queue.length
-    if (room <= 0) return
+  #endgame (peer: PeerState, actions: PickerAction[], now: number, fresh: ReadonlySet<number>): void {
+    const depth = this.#depth(peer)
+    let room = depth - peer.queue.length
+    // in batches too; and a peer #fill left waiting for its batch is not idle
+    if (room <= 0 || room < depth * this.#options.refillFraction) return
     // only when no piece this peer has is left unrequested
     const ownRate = this.#rate(peer)
     while (room > 0) {
       let best: { index: number, holder: PeerState, position: number, eta: number } | undefined
       for (const [index, holders] of this.#holders) {
         if (holders.size === 0 || holders.has(peer.key) || holders.size >= this.#options.maxEndgameHolders) continue
+        // asked for in this very pump: a cancel right behind the request only costs a frame
+        // each way, and a copy if the holder had started on it
+        if (fresh.has(index)) continue
         if (this.#done.get(index) || !peer.have.get(index) || peer.excluded.has(index)) continue
         // the soonest any holder will deliver it
         let eta = Infinity
@@ -433,7 +447,7 @@ export class PiecePicker {
         // deep in the holder's queue: the holder has not started it, so move it
         this.#dropOutstanding(best.holder, best.index)
         this.#holders.get(best.index)?.delete(best.holder.key)
-        best.holder.cancelled.add(best.index)
+        count(best.holder.cancelled, best.index)
         actions.push({ type: 'cancel', peer: best.holder.key, index: best.index })
       }
       this.#request(peer, best.index, now, actions)
@@ -443,7 +457,6 @@ export class PiecePicker {
 
   #request (peer: PeerState, index: number, now: number, actions: PickerAction[]): void {
     peer.queue.push({ index, at: now })
-    peer.cancelled.delete(index)
     let holders = this.#holders.get(index)
     if (holders == null) {
       holders = new Set()
@@ -473,4 +486,17 @@ export class PiecePicker {
     if (holders != null && holders.size === 0) this.#holders.delete(index)
     this.#orderStart = 0
   }
+}
+
+function count (counts: Map<number, number>, key: number): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1)
+}
+
+/** Take one from `key`'s count; false when there was none. */
+function uncount (counts: Map<number, number>, key: number): boolean {
+  const n = counts.get(key) ?? 0
+  if (n === 0) return false
+  if (n === 1) counts.delete(key)
+  else counts.set(key, n - 1)
+  return true
 }

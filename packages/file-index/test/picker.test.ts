@@ -164,6 +164,37 @@ describe('piece picker', () => {
     assert.equal(p.received('stuck', stuckPiece, PIECE), 'duplicate')
   })
 
+  it('a piece cancelled, asked of the same peer again and then sent twice is no misbehaviour', () => {
+    const { p, clock } = picker(40, { minDepth: 4, maxDepth: 8, pipelineMs: 1000, maxEndgameHolders: 2 })
+    p.addPeer('slow', Bitfield.full(40))
+    p.addPeer('fast', Bitfield.full(40))
+    p.pump()
+    // as in the endgame test, until the fast peer takes a piece over from the slow one
+    let moved: number | undefined
+    for (let t = 0; t < 20_000 && moved == null; t += 100) {
+      clock.advance(100)
+      for (const peer of ['fast', 'slow']) {
+        const head = p.inFlight(peer)[0]
+        if (head == null || (peer === 'slow' && t % 500 !== 0)) continue
+        if (p.received(peer, head, PIECE) === 'expected') p.verified(peer, head, true)
+      }
+      moved = p.pump().find(a => a.type === 'cancel' && a.peer === 'slow')?.index
+    }
+    assert.ok(moved != null, 'a piece was moved')
+    // the fast peer refuses it: it goes back to the slow peer, which had started sending it
+    p.rejected('fast', moved, true, 60_000)
+    for (let i = 0; i < 40 && !p.inFlight('slow').includes(moved); i++) {
+      const head = p.inFlight('slow')[0]
+      if (head !== moved && p.received('slow', head, PIECE) === 'expected') p.verified('slow', head, true)
+      p.pump()
+    }
+    assert.ok(p.inFlight('slow').includes(moved), 'asked of the slow peer again')
+    assert.equal(p.received('slow', moved, PIECE), 'expected')
+    p.verified('slow', moved, true)
+    assert.equal(p.received('slow', moved, PIECE), 'duplicate', 'the second copy')
+    assert.equal(p.received('slow', moved, PIECE), 'unrequested', 'a third copy was never asked for')
+  })
+
   it('resume: pieces already held are never requested', () => {
     const have = bits(10, [0, 1, 2, 3, 4, 5, 6])
     const { p } = picker(10, { minDepth: 10 }, have)
