@@ -86,7 +86,14 @@ export class FilesPeer {
       for (;;) {
         const next = await lines.next()
         if (next.done === true) break
-        const reply = JSON.parse(next.value)
+        let reply: { id?: number, error?: string }
+        try {
+          reply = JSON.parse(next.value)
+        } catch {
+          // not an answer (say, a runtime's diagnostic line)
+          continue
+        }
+        if (reply.id == null) continue
         const waiter = this.#pending.get(reply.id)
         if (waiter == null) continue
         this.#pending.delete(reply.id)
@@ -100,18 +107,20 @@ export class FilesPeer {
 
   /** Start a child host; resolves once it listens. */
   static async start (args: FilesPeerArgs, timeoutMs = 30_000): Promise<FilesPeer> {
-    const child = spawn(process.execPath, [script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] })
+    // with this process's runtime flags (--cpu-prof, --trace-gc…), so that a child is profiled alike
+    const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'inherit'] })
     const exited = new Promise<void>(resolve => { child.once('exit', () => { resolve() }) })
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
     let timer: NodeJS.Timeout | undefined
     try {
-      const first = await Promise.race([
-        lines.next(),
-        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('files peer did not start in time')) }, timeoutMs) }),
-        exited.then(() => { throw new Error('files peer exited before it was ready') })
-      ])
-      if (first.done === true) throw new Error('files peer exited before it was ready')
-      return new FilesPeer(child, JSON.parse(first.value), lines, exited)
+      const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error('files peer did not start in time')) }, timeoutMs) })
+      const early = exited.then(() => { throw new Error('files peer exited before it was ready') })
+      for (;;) {
+        const line = await Promise.race([lines.next(), timeout, early])
+        if (line.done === true) throw new Error('files peer exited before it was ready')
+        if (!line.value.startsWith('{"ready"')) continue
+        return new FilesPeer(child, JSON.parse(line.value), lines, exited)
+      }
     } catch (err) {
       child.kill('SIGKILL')
       throw err
