@@ -122,7 +122,6 @@ export class EventQueue {
     const lastAt = 2 * (PAD + size)
     const lt = heap[lastAt]
     const lslot = heap[lastAt + 1]
-    const ls = seqs[lslot]
     let i = 0
     for (;;) {
       const first = 4 * i + 1
@@ -140,7 +139,7 @@ export class EventQueue {
           bt = ct
         }
       }
-      if (lt < bt || (lt === bt && ls < seqs[heap[bp + 1]])) break
+      if (lt < bt || (lt === bt && seqs[lslot] < seqs[heap[bp + 1]])) break
       const ip = 2 * (PAD + i)
       heap[ip] = bt
       heap[ip + 1] = heap[bp + 1]

@@ -1,6 +1,6 @@
 import { exponential, pick, sample } from '@hearsay/sansio'
 import type {
-  GossipMessage, GossipStrategy, MessageId, PeerKey, StrategyContext, StrategySpec
+  Direction, GossipMessage, GossipStrategy, HopInfo, MessageId, PeerKey, StrategyContext, StrategySpec
 } from '@hearsay/interface'
 import { diffusion } from './diffusion.ts'
 import type { DiffusionTimer } from './diffusion.ts'
@@ -110,167 +110,201 @@ export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}
   if (!Number.isInteger(maxStemmed) || maxStemmed < 1) throw new RangeError('dandelion: maxStemmed must be an integer >= 1')
   if (fluffSpec.stems === true) throw new RangeError('dandelion: the fluff strategy must not use stems')
 
+  const config: DandelionConfig<F> = { q, decision, epochMs, stemRelays, embargoMs, jitterMs, maxStemmed, fluffSpec }
   return {
     name: 'dandelion',
     stems: true,
-    create: (context: StrategyContext<DandelionTimer<F>>): GossipStrategy<DandelionTimer<F>> => {
-      const rng = context.rng
-      // the fluff strategy shares this context: its timers come back to it unchanged
-      const inner = fluffSpec.create(context)
+    create: context => new Dandelion(context, config)
+  }
+}
 
-      // Epoch state. An epoch starts when first needed and ends at its timer, which is not
-      // rescheduled until the next one starts: an idle node keeps no timer running.
-      let epoch = 0
-      let inEpoch = false
-      let diffuser = false
-      let relays: PeerKey[] = []
-      let ownRelay: PeerKey | undefined
-      /** predecessor → its relay this epoch; only subscribed peers, so bounded by them */
-      const routes = new Map<PeerKey, PeerKey>()
+interface DandelionConfig<F> {
+  q: number
+  decision: 'epoch' | 'message'
+  epochMs: number
+  stemRelays: number
+  embargoMs: number
+  jitterMs: number
+  maxStemmed: number
+  fluffSpec: StrategySpec<F>
+}
 
-      /** stem-phase messages with a running embargo, oldest first */
-      const held = new Map<MessageId, Held>()
-      let seq = 0
+/**
+ * One node's Dandelion++. A class, not a closure per method: with 100k nodes in a process (the
+ * simulator), a frame or timer then touches this object, not a function object and a scope per
+ * method per node, on its way to the fluff strategy.
+ */
+class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
+  readonly #context: StrategyContext<DandelionTimer<F>>
+  readonly #config: DandelionConfig<F>
+  readonly #inner: GossipStrategy<F>
 
-      /** Relay candidates: the outbound peers (not chosen by an attacker who dials us), else all. */
-      const candidates = (): PeerKey[] => {
-        const all: PeerKey[] = []
-        const outbound: PeerKey[] = []
-        for (const [peer, direction] of context.peers()) {
-          all.push(peer)
-          if (direction === 'outbound') outbound.push(peer)
-        }
-        return outbound.length > 0 ? outbound : all
-      }
+  // Epoch state. An epoch starts when first needed and ends at its timer, which is not
+  // rescheduled until the next one starts: an idle node keeps no timer running.
+  #epoch = 0
+  #inEpoch = false
+  #diffuser = false
+  #relays: PeerKey[] = []
+  #ownRelay: PeerKey | undefined
+  /** predecessor → its relay this epoch; only subscribed peers, so bounded by them */
+  readonly #routes = new Map<PeerKey, PeerKey>()
 
-      const startEpoch = (): void => {
-        if (inEpoch) return
-        inEpoch = true
-        epoch++
-        diffuser = rng.next() < q
-        relays = sample(rng, candidates(), stemRelays)
-        ownRelay = undefined
-        routes.clear()
-        context.schedule(epochMs, new EpochTimer(epoch))
-      }
+  /** stem-phase messages with a running embargo, oldest first */
+  readonly #held = new Map<MessageId, Held>()
+  #seq = 0
 
-      const endEpoch = (): void => {
-        inEpoch = false
-        relays = []
-        ownRelay = undefined
-        routes.clear()
-      }
+  constructor (context: StrategyContext<DandelionTimer<F>>, config: DandelionConfig<F>) {
+    this.#context = context
+    this.#config = config
+    // the fluff strategy shares this context: its timers come back to it unchanged
+    this.#inner = config.fluffSpec.create(context)
+  }
 
-      /**
-       * This epoch's relays, repaired: a relay that left, or an inbound one taken for want of
-       * outbound peers once outbound peers exist, is replaced by a random candidate.
-       */
-      const currentRelays = (): PeerKey[] => {
-        startEpoch()
-        const pool = candidates()
-        const eligible = new Set(pool)
-        relays = relays.filter(relay => eligible.has(relay))
-        if (relays.length < stemRelays && pool.length > relays.length) {
-          const chosen = new Set(relays)
-          relays.push(...sample(rng, pool.filter(peer => !chosen.has(peer)), stemRelays - relays.length))
-        }
-        return relays
-      }
+  addPeer (peer: PeerKey, direction: Direction): void {
+    this.#inner.addPeer(peer, direction)
+  }
 
-      const routeOwn = (): PeerKey | undefined => {
-        const current = currentRelays()
-        if (ownRelay == null || !current.includes(ownRelay)) ownRelay = pick(rng, current)
-        return ownRelay
-      }
+  removePeer (peer: PeerKey): void {
+    this.#routes.delete(peer)
+    for (const [from, relay] of this.#routes) if (relay === peer) this.#routes.delete(from)
+    this.#relays = this.#relays.filter(relay => relay !== peer)
+    if (this.#ownRelay === peer) this.#ownRelay = undefined
+    this.#inner.removePeer(peer)
+  }
 
-      /** The relay of `from`'s stems this epoch; never `from` itself (undefined if it is the only one). */
-      const routeFrom = (from: PeerKey): PeerKey | undefined => {
-        const current = currentRelays()
-        const mapped = routes.get(from)
-        if (mapped != null && mapped !== from && current.includes(mapped)) return mapped
-        const relay = pick(rng, current.filter(peer => peer !== from))
-        if (relay != null && context.peers().has(from)) routes.set(from, relay)
-        return relay
-      }
+  publish (message: GossipMessage): void {
+    // own messages always stem (a publisher that fluffed would be its own first spreader)
+    this.#hold(message)
+    this.#stem(message, this.#routeOwn())
+  }
 
-      const shouldFluff = (): boolean => {
-        if (decision === 'message') return rng.next() < q
-        startEpoch()
-        return diffuser
-      }
-
-      const fluffNow = (message: GossipMessage): void => {
-        held.delete(message.id)
-        context.fluff(message)
-        inner.publish(message)
-      }
-
-      const hold = (message: GossipMessage): void => {
-        if (held.has(message.id)) return
-        while (held.size >= maxStemmed) {
-          // bounded state: the oldest stem message goes public now rather than be forgotten
-          const oldest = held.values().next().value as Held
-          fluffNow(oldest.message)
-        }
-        const entry: Held = { message, seq: ++seq }
-        held.set(message.id, entry)
-        context.schedule(embargoMs + exponential(rng, jitterMs), new EmbargoTimer(message.id, entry.seq))
-      }
-
-      /** Send on the stem; with nowhere to send (no peer but the sender) it waits for its embargo. */
-      const stem = (message: GossipMessage, relay: PeerKey | undefined): void => {
-        if (relay != null) context.send(relay, { type: 'stem', message })
-      }
-
-      return {
-        addPeer (peer, direction) {
-          inner.addPeer(peer, direction)
-        },
-        removePeer (peer) {
-          routes.delete(peer)
-          for (const [from, relay] of routes) if (relay === peer) routes.delete(from)
-          relays = relays.filter(relay => relay !== peer)
-          if (ownRelay === peer) ownRelay = undefined
-          inner.removePeer(peer)
-        },
-        publish (message) {
-          // own messages always stem (a publisher that fluffed would be its own first spreader)
-          hold(message)
-          stem(message, routeOwn())
-        },
-        onStem (message, from) {
-          if (shouldFluff()) {
-            fluffNow(message)
-            return
-          }
-          hold(message)
-          stem(message, routeFrom(from))
-        },
-        onMessage (message, from, hop) {
-          // a public copy: the stem ended somewhere, the embargo is no longer needed
-          held.delete(message.id)
-          inner.onMessage(message, from, hop)
-        },
-        onDuplicate (id, from, type) {
-          if (type === 'message') {
-            inner.onDuplicate?.(id, from, type)
-            return
-          }
-          // our own stem came back round a cycle: fluff rather than wait for the embargo
-          const entry = held.get(id)
-          if (entry != null) fluffNow(entry.message)
-        },
-        timer (timer) {
-          if (timer instanceof EmbargoTimer) {
-            const entry = held.get(timer.embargo)
-            if (entry?.seq === timer.seq) fluffNow(entry.message)
-          } else if (timer instanceof EpochTimer) {
-            if (timer.epoch === epoch && inEpoch) endEpoch()
-          } else {
-            inner.timer(timer as F)
-          }
-        }
-      }
+  onStem (message: GossipMessage, from: PeerKey): void {
+    if (this.#shouldFluff()) {
+      this.#fluffNow(message)
+      return
     }
+    this.#hold(message)
+    this.#stem(message, this.#routeFrom(from))
+  }
+
+  onMessage (message: GossipMessage, from: PeerKey, hop: HopInfo): void {
+    // a public copy: the stem ended somewhere, the embargo is no longer needed
+    this.#held.delete(message.id)
+    this.#inner.onMessage(message, from, hop)
+  }
+
+  onDuplicate (id: MessageId, from: PeerKey, type: 'message' | 'stem'): void {
+    if (type === 'message') {
+      this.#inner.onDuplicate?.(id, from, type)
+      return
+    }
+    // our own stem came back round a cycle: fluff rather than wait for the embargo
+    const entry = this.#held.get(id)
+    if (entry != null) this.#fluffNow(entry.message)
+  }
+
+  timer (timer: DandelionTimer<F>): void {
+    if (timer instanceof EmbargoTimer) {
+      const entry = this.#held.get(timer.embargo)
+      if (entry?.seq === timer.seq) this.#fluffNow(entry.message)
+    } else if (timer instanceof EpochTimer) {
+      if (timer.epoch === this.#epoch && this.#inEpoch) this.#endEpoch()
+    } else {
+      this.#inner.timer(timer as F)
+    }
+  }
+
+  /** Relay candidates: the outbound peers (not chosen by an attacker who dials us), else all. */
+  #candidates (): PeerKey[] {
+    const all: PeerKey[] = []
+    const outbound: PeerKey[] = []
+    for (const [peer, direction] of this.#context.peers()) {
+      all.push(peer)
+      if (direction === 'outbound') outbound.push(peer)
+    }
+    return outbound.length > 0 ? outbound : all
+  }
+
+  #startEpoch (): void {
+    if (this.#inEpoch) return
+    this.#inEpoch = true
+    this.#epoch++
+    const rng = this.#context.rng
+    this.#diffuser = rng.next() < this.#config.q
+    this.#relays = sample(rng, this.#candidates(), this.#config.stemRelays)
+    this.#ownRelay = undefined
+    this.#routes.clear()
+    this.#context.schedule(this.#config.epochMs, new EpochTimer(this.#epoch))
+  }
+
+  #endEpoch (): void {
+    this.#inEpoch = false
+    this.#relays = []
+    this.#ownRelay = undefined
+    this.#routes.clear()
+  }
+
+  /**
+   * This epoch's relays, repaired: a relay that left, or an inbound one taken for want of
+   * outbound peers once outbound peers exist, is replaced by a random candidate.
+   */
+  #currentRelays (): PeerKey[] {
+    this.#startEpoch()
+    const pool = this.#candidates()
+    const eligible = new Set(pool)
+    this.#relays = this.#relays.filter(relay => eligible.has(relay))
+    const want = this.#config.stemRelays
+    if (this.#relays.length < want && pool.length > this.#relays.length) {
+      const chosen = new Set(this.#relays)
+      this.#relays.push(...sample(this.#context.rng, pool.filter(peer => !chosen.has(peer)), want - this.#relays.length))
+    }
+    return this.#relays
+  }
+
+  #routeOwn (): PeerKey | undefined {
+    const current = this.#currentRelays()
+    if (this.#ownRelay == null || !current.includes(this.#ownRelay)) this.#ownRelay = pick(this.#context.rng, current)
+    return this.#ownRelay
+  }
+
+  /** The relay of `from`'s stems this epoch; never `from` itself (undefined if it is the only one). */
+  #routeFrom (from: PeerKey): PeerKey | undefined {
+    const current = this.#currentRelays()
+    const mapped = this.#routes.get(from)
+    if (mapped != null && mapped !== from && current.includes(mapped)) return mapped
+    const relay = pick(this.#context.rng, current.filter(peer => peer !== from))
+    if (relay != null && this.#context.peers().has(from)) this.#routes.set(from, relay)
+    return relay
+  }
+
+  #shouldFluff (): boolean {
+    if (this.#config.decision === 'message') return this.#context.rng.next() < this.#config.q
+    this.#startEpoch()
+    return this.#diffuser
+  }
+
+  #fluffNow (message: GossipMessage): void {
+    this.#held.delete(message.id)
+    this.#context.fluff(message)
+    this.#inner.publish(message)
+  }
+
+  #hold (message: GossipMessage): void {
+    const held = this.#held
+    if (held.has(message.id)) return
+    while (held.size >= this.#config.maxStemmed) {
+      // bounded state: the oldest stem message goes public now rather than be forgotten
+      const oldest = held.values().next().value as Held
+      this.#fluffNow(oldest.message)
+    }
+    const entry: Held = { message, seq: ++this.#seq }
+    held.set(message.id, entry)
+    const { embargoMs, jitterMs } = this.#config
+    this.#context.schedule(embargoMs + exponential(this.#context.rng, jitterMs), new EmbargoTimer(message.id, entry.seq))
+  }
+
+  /** Send on the stem; with nowhere to send (no peer but the sender) it waits for its embargo. */
+  #stem (message: GossipMessage, relay: PeerKey | undefined): void {
+    if (relay != null) this.#context.send(relay, { type: 'stem', message })
   }
 }

@@ -1,5 +1,5 @@
 import { exponential } from '@hearsay/sansio'
-import type { Direction, GossipFrame, GossipMessage, MessageId, PeerKey, StrategyContext, StrategySpec } from '@hearsay/interface'
+import type { Direction, GossipFrame, GossipMessage, GossipStrategy, MessageId, PeerKey, StrategyContext, StrategySpec } from '@hearsay/interface'
 
 /** Options of {@link diffusion}. */
 export interface DiffusionOptions {
@@ -58,127 +58,152 @@ export function diffusion (options: DiffusionOptions = {}): StrategySpec<Diffusi
   const maxQueued = options.maxQueued ?? 10_000
   return {
     name: 'diffusion',
-    create: (context: StrategyContext<DiffusionTimer>) => {
-      const queued = new Map<MessageId, Queued>()
-      // Each peer gets a small-integer slot while subscribed: waiting lists hold slots, so
-      // finding a peer in one compares integers, never peer-id strings (which costs a string
-      // compare per element, the hottest cost of diffusion when every node has thousands of
-      // messages in flight).
-      const slotOf = new Map<PeerKey, number>()
-      const peerAt: PeerKey[] = []
-      const directionAt: Direction[] = []
-      /** live slots in subscription order: the order delays are drawn in */
-      const live: number[] = []
-      const freeSlots: number[] = []
+    create: context => new Diffusion(context, means, maxQueued)
+  }
+}
 
-      const skip = (entry: Queued, k: number): void => {
-        entry.queue[k + 1] = -1
-        if (--entry.waiting === 0) queued.delete(entry.id)
+/**
+ * One node's diffusion. A class, not a closure per method: with 100k nodes in a process (the
+ * simulator), each call then touches this object and its maps, not a function object and a
+ * scope per method per node.
+ */
+class Diffusion implements GossipStrategy<DiffusionTimer> {
+  readonly #context: StrategyContext<DiffusionTimer>
+  readonly #means: Readonly<Record<Direction, number>>
+  readonly #maxQueued: number
+  readonly #queued = new Map<MessageId, Queued>()
+  // Each peer gets a small-integer slot while subscribed: waiting lists hold slots, so finding
+  // a peer in one compares integers, never peer-id strings (a string compare per element was
+  // the hottest cost of diffusion with thousands of messages in flight).
+  readonly #slotOf = new Map<PeerKey, number>()
+  readonly #peerAt: PeerKey[] = []
+  readonly #directionAt: Direction[] = []
+  /** live slots in subscription order: the order delays are drawn in */
+  readonly #live: number[] = []
+  readonly #freeSlots: number[] = []
+
+  constructor (context: StrategyContext<DiffusionTimer>, means: Readonly<Record<Direction, number>>, maxQueued: number) {
+    this.#context = context
+    this.#means = means
+    this.#maxQueued = maxQueued
+  }
+
+  addPeer (peer: PeerKey, direction: Direction): void {
+    const known = this.#slotOf.get(peer)
+    if (known !== undefined) {
+      this.#directionAt[known] = direction
+      return
+    }
+    const slot = this.#freeSlots.pop() ?? this.#peerAt.length
+    this.#slotOf.set(peer, slot)
+    this.#peerAt[slot] = peer
+    this.#directionAt[slot] = direction
+    this.#live.push(slot)
+  }
+
+  removePeer (peer: PeerKey): void {
+    const slot = this.#slotOf.get(peer)
+    if (slot === undefined) return
+    // out of every waiting list before the slot can be reused
+    for (const entry of [...this.#queued.values()]) this.#drop(entry, slot)
+    this.#slotOf.delete(peer)
+    this.#live.splice(this.#live.indexOf(slot), 1)
+    this.#freeSlots.push(slot)
+  }
+
+  publish (message: GossipMessage): void {
+    this.#diffuse(message)
+  }
+
+  onMessage (message: GossipMessage, from: PeerKey): void {
+    this.#diffuse(message, from)
+  }
+
+  onDuplicate (id: MessageId, from: PeerKey): void {
+    const entry = this.#queued.get(id)
+    if (entry === undefined) return
+    const slot = this.#slotOf.get(from)
+    if (slot !== undefined) this.#drop(entry, slot)
+  }
+
+  timer (timer: DiffusionTimer): void {
+    // only this strategy schedules its timers, and each is a Queued entry
+    const entry = timer as Queued
+    if (entry.waiting > 0) this.#advance(entry)
+  }
+
+  #skip (entry: Queued, k: number): void {
+    entry.queue[k + 1] = -1
+    if (--entry.waiting === 0) this.#queued.delete(entry.id)
+  }
+
+  #forget (entry: Queued): void {
+    entry.waiting = 0
+    this.#queued.delete(entry.id)
+  }
+
+  /** Send to every peer now due, then wait for the next one still waiting. */
+  #advance (entry: Queued): void {
+    const context = this.#context
+    const now = context.clock.now() + EPSILON_MS
+    const queue = entry.queue
+    for (; entry.next < queue.length; entry.next += 2) {
+      const slot = queue[entry.next + 1]
+      if (slot === -1) continue
+      if (queue[entry.next] > now) break
+      this.#skip(entry, entry.next)
+      context.send(this.#peerAt[slot], entry.frame)
+    }
+    if (entry.waiting > 0) context.schedule(queue[entry.next] - context.clock.now(), entry)
+  }
+
+  #diffuse (message: GossipMessage, except?: PeerKey): void {
+    const context = this.#context
+    const now = context.clock.now()
+    const frame: GossipFrame = { type: 'message', message }
+    const exceptSlot = except === undefined ? -1 : this.#slotOf.get(except) ?? -1
+    // (due, slot) pairs in due order, by insertion: a node has tens of peers, not thousands
+    const queue: number[] = []
+    for (const slot of this.#live) {
+      if (slot === exceptSlot) continue
+      const delay = exponential(context.rng, this.#means[this.#directionAt[slot]])
+      if (delay <= 0) {
+        context.send(this.#peerAt[slot], frame)
+        continue
       }
-
-      const forget = (entry: Queued): void => {
-        entry.waiting = 0
-        queued.delete(entry.id)
+      const at = now + delay
+      let k = queue.length
+      queue.push(at, slot)
+      for (; k > 0 && queue[k - 2] > at; k -= 2) {
+        queue[k] = queue[k - 2]
+        queue[k + 1] = queue[k - 1]
       }
-
-      /** Send to every peer now due, then wait for the next one still waiting. */
-      const advance = (entry: Queued): void => {
-        const now = context.clock.now() + EPSILON_MS
-        const queue = entry.queue
-        for (; entry.next < queue.length; entry.next += 2) {
-          const slot = queue[entry.next + 1]
-          if (slot === -1) continue
-          if (queue[entry.next] > now) break
-          skip(entry, entry.next)
-          context.send(peerAt[slot], entry.frame)
-        }
-        if (entry.waiting > 0) context.schedule(queue[entry.next] - context.clock.now(), entry)
+      queue[k] = at
+      queue[k + 1] = slot
+    }
+    if (queue.length === 0) return
+    const entry: Queued = { id: message.id, message, frame, queue, next: 0, waiting: queue.length / 2 }
+    const previous = this.#queued.get(message.id)
+    if (previous != null) this.#forget(previous)
+    this.#queued.set(message.id, entry)
+    context.schedule(queue[0] - now, entry)
+    if (this.#queued.size > this.#maxQueued) {
+      // bounded state: the oldest message goes out now to everyone still waiting
+      const oldest = this.#queued.values().next().value as Queued
+      this.#forget(oldest)
+      for (let k = oldest.next; k < oldest.queue.length; k += 2) {
+        if (oldest.queue[k + 1] !== -1) context.send(this.#peerAt[oldest.queue[k + 1]], oldest.frame)
       }
+    }
+  }
 
-      const diffuse = (message: GossipMessage, except?: PeerKey): void => {
-        const now = context.clock.now()
-        const frame: GossipFrame = { type: 'message', message }
-        const exceptSlot = except === undefined ? -1 : slotOf.get(except) ?? -1
-        // (due, slot) pairs in due order, by insertion: a node has tens of peers, not thousands
-        const queue: number[] = []
-        for (const slot of live) {
-          if (slot === exceptSlot) continue
-          const delay = exponential(context.rng, means[directionAt[slot]])
-          if (delay <= 0) {
-            context.send(peerAt[slot], frame)
-            continue
-          }
-          const at = now + delay
-          let k = queue.length
-          queue.push(at, slot)
-          for (; k > 0 && queue[k - 2] > at; k -= 2) {
-            queue[k] = queue[k - 2]
-            queue[k + 1] = queue[k - 1]
-          }
-          queue[k] = at
-          queue[k + 1] = slot
-        }
-        if (queue.length === 0) return
-        const entry: Queued = { id: message.id, message, frame, queue, next: 0, waiting: queue.length / 2 }
-        const previous = queued.get(message.id)
-        if (previous != null) forget(previous)
-        queued.set(message.id, entry)
-        context.schedule(queue[0] - now, entry)
-        if (queued.size > maxQueued) {
-          // bounded state: the oldest message goes out now to everyone still waiting
-          const oldest = queued.values().next().value as Queued
-          forget(oldest)
-          for (let k = oldest.next; k < oldest.queue.length; k += 2) {
-            if (oldest.queue[k + 1] !== -1) context.send(peerAt[oldest.queue[k + 1]], oldest.frame)
-          }
-        }
-      }
-
-      /** The peer in `slot` has the entry's message already: it needs no copy from us. */
-      const drop = (entry: Queued, slot: number): void => {
-        const queue = entry.queue
-        for (let k = entry.next; k < queue.length; k += 2) {
-          if (queue[k + 1] === slot) {
-            skip(entry, k)
-            return
-          }
-        }
-      }
-
-      return {
-        addPeer (peer, direction) {
-          const known = slotOf.get(peer)
-          if (known !== undefined) {
-            directionAt[known] = direction
-            return
-          }
-          const slot = freeSlots.pop() ?? peerAt.length
-          slotOf.set(peer, slot)
-          peerAt[slot] = peer
-          directionAt[slot] = direction
-          live.push(slot)
-        },
-        removePeer (peer) {
-          const slot = slotOf.get(peer)
-          if (slot === undefined) return
-          // out of every waiting list before the slot can be reused
-          for (const entry of [...queued.values()]) drop(entry, slot)
-          slotOf.delete(peer)
-          live.splice(live.indexOf(slot), 1)
-          freeSlots.push(slot)
-        },
-        publish: message => { diffuse(message) },
-        onMessage: (message, from) => { diffuse(message, from) },
-        onDuplicate (id, from) {
-          const entry = queued.get(id)
-          const slot = entry === undefined ? undefined : slotOf.get(from)
-          if (slot !== undefined) drop(entry as Queued, slot)
-        },
-        timer (timer) {
-          // only this strategy schedules its timers, and each is a Queued entry
-          const entry = timer as Queued
-          if (entry.waiting > 0) advance(entry)
-        }
+  /** The peer in `slot` has the entry's message already: it needs no copy from us. */
+  #drop (entry: Queued, slot: number): void {
+    const queue = entry.queue
+    for (let k = entry.next; k < queue.length; k += 2) {
+      if (queue[k + 1] === slot) {
+        this.#skip(entry, k)
+        return
       }
     }
   }
