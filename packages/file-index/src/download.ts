@@ -1,8 +1,9 @@
 import { CustomProgressEvent } from 'progress-events'
 import { Bitfield } from './bitfield.ts'
 import { InvalidManifestError, NotFoundError } from './errors.ts'
-import { decodeManifest, sha256, type FileManifest } from './manifest.ts'
+import { decodeManifest, type FileManifest } from './manifest.ts'
 import { equal, type LocalFileState } from './local.ts'
+import { pieceHasher } from './hasher.ts'
 import { PiecePicker, type PickerAction, type PickerOptions } from './picker.ts'
 import { decodeFrame, encodeFrame, frameDecoder, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
 import type { FileStore } from './store.ts'
@@ -66,6 +67,8 @@ export class Download {
   readonly #backoff = new Map<string, number>()
   readonly #fromPeers: Record<string, number> = {}
   readonly #writes = new Set<Promise<void>>()
+  /** pieces being hashed */
+  readonly #checks = new Set<Promise<void>>()
   readonly #started: number
   #file: LocalFileState | undefined
   #picker: PiecePicker | undefined
@@ -114,7 +117,7 @@ export class Download {
       this.#tick?.()
       this.#controller.abort()
       for (const session of this.#sessions.values()) this.#close(session)
-      await Promise.allSettled([...this.#writes])
+      await Promise.allSettled([...this.#checks, ...this.#writes])
     }
     const file = this.#file as LocalFileState
     return {
@@ -378,8 +381,25 @@ export class Download {
       this.#pump()
       return
     }
+    if (offset !== 0 || data.byteLength !== file.pieceLength(index)) {
+      this.#checked(session, index, data, false)
+      return
+    }
+    // the piece has left the peer's queue: refill it while the piece is hashed off the loop
+    this.#pump()
     const hash = file.manifest.pieces[index]
-    const ok = offset === 0 && data.byteLength === file.pieceLength(index) && equal(sha256(data), hash)
+    const check = pieceHasher.sha256(data).then(digest => {
+      this.#checks.delete(check)
+      this.#checked(session, index, data, equal(digest, hash))
+    })
+    this.#checks.add(check)
+  }
+
+  /** A piece from `session` was verified (`ok`) or found bad: store it, or report its sender. */
+  #checked (session: FetchSession, index: number, data: Uint8Array, ok: boolean): void {
+    const file = this.#file
+    const picker = this.#picker
+    if (this.#finished || file == null || picker == null) return
     const actions = picker.verified(session.key, index, ok)
     if (!ok) {
       this.#ctx.counted('bad', data.byteLength)
@@ -388,6 +408,7 @@ export class Download {
       this.#pump()
       return
     }
+    const hash = file.manifest.pieces[index]
     this.#execute(actions)
     this.#ctx.credit(session.peer)
     this.#ctx.counted('downloaded', data.byteLength)
@@ -413,7 +434,8 @@ export class Download {
 
   #pump (): void {
     const picker = this.#picker
-    if (picker == null || this.#finished || this.#writes.size >= this.#ctx.maxPendingWrites) return
+    // pieces held in memory, being hashed or written, are bounded: no requests beyond that
+    if (picker == null || this.#finished || this.#writes.size + this.#checks.size >= this.#ctx.maxPendingWrites) return
     this.#execute(picker.pump())
   }
 

@@ -115,6 +115,8 @@ export class PiecePicker {
   readonly #done: Bitfield
   readonly #availability: Uint32Array
   readonly #holders = new Map<number, Set<PeerKey>>()
+  /** pieces received and being verified: neither missing nor done, so asked of nobody */
+  readonly #verifying = new Set<number>()
   readonly #peers = new Map<PeerKey, PeerState>()
   #order: number[] = []
   #orderStart = 0
@@ -271,21 +273,27 @@ export class PiecePicker {
     peer.samples.push({ at: now, bytes })
     peer.bytesReceived += bytes
     if (requested) this.#holders.get(index)?.delete(key)
-    if (this.#done.get(index)) {
+    if (this.#done.get(index) || this.#verifying.has(index)) {
+      // an endgame race: the first copy is done or being verified (should that one turn out
+      // bad, the piece goes back to the pool and is fetched again)
       this.#duplicateBytes += bytes
       if (requested) this.#cleanupHolders(index)
       return 'duplicate'
     }
+    this.#verifying.add(index)
     // (when it came after our cancel, yet nobody else delivered it: take it all the same; a
     // request of it still in this peer's queue is cancelled once it is verified)
     return 'expected'
   }
 
   /**
-   * The outcome of verifying a piece `received` as expected. A good piece is done and its
-   * other requests are cancelled; a bad one goes back to the pool, never again from `key`.
+   * The outcome of verifying a piece `received` as expected (which may take a while: until
+   * then the piece is asked of nobody, and further copies are duplicates). A good piece is
+   * done and its other requests are cancelled; a bad one goes back to the pool, never again
+   * from `key`.
    */
   verified (key: PeerKey, index: number, ok: boolean): PickerAction[] {
+    this.#verifying.delete(index)
     const peer = this.#peers.get(key)
     if (!ok) {
       if (peer != null) peer.excluded.add(index)
@@ -403,7 +411,7 @@ export class PiecePicker {
     while (this.#orderStart < order.length && this.#done.get(order[this.#orderStart])) this.#orderStart++
     for (let k = this.#orderStart; k < order.length && room > 0; k++) {
       const index = order[k]
-      if (this.#done.get(index) || !peer.have.get(index) || peer.excluded.has(index)) continue
+      if (this.#done.get(index) || !peer.have.get(index) || peer.excluded.has(index) || this.#verifying.has(index)) continue
       if ((this.#holders.get(index)?.size ?? 0) > 0) continue
       this.#request(peer, index, now, actions)
       room--
@@ -424,7 +432,7 @@ export class PiecePicker {
         // asked for in this very pump: a cancel right behind the request only costs a frame
         // each way, and a copy if the holder had started on it
         if (fresh.has(index)) continue
-        if (this.#done.get(index) || !peer.have.get(index) || peer.excluded.has(index)) continue
+        if (this.#done.get(index) || !peer.have.get(index) || peer.excluded.has(index) || this.#verifying.has(index)) continue
         // the soonest any holder will deliver it
         let eta = Infinity
         let holder: PeerState | undefined

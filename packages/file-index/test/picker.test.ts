@@ -195,6 +195,22 @@ describe('piece picker', () => {
     assert.equal(p.received('slow', moved, PIECE), 'unrequested', 'a third copy was never asked for')
   })
 
+  it('a piece being verified is asked of nobody, and a copy arriving meanwhile is a duplicate', () => {
+    const { p } = picker(1, { minDepth: 1 })
+    p.addPeer('a', Bitfield.full(1))
+    p.addPeer('b', Bitfield.full(1))
+    const [first] = p.pump()
+    const other = first.peer === 'a' ? 'b' : 'a'
+    // the other peer duplicates it (endgame), then the first copy arrives and is being hashed
+    assert.deepEqual(p.pump(), [{ type: 'request', peer: other, index: 0 }])
+    assert.equal(p.received(first.peer, 0, PIECE), 'expected')
+    assert.deepEqual(p.pump(), [], 'not asked again while it is verified')
+    assert.equal(p.received(other, 0, PIECE), 'duplicate')
+    // it turns out bad: back to the pool, and only the other peer may be asked for it
+    p.verified(first.peer, 0, false)
+    assert.deepEqual(p.pump(), [{ type: 'request', peer: other, index: 0 }])
+  })
+
   it('resume: pieces already held are never requested', () => {
     const have = bits(10, [0, 1, 2, 3, 4, 5, 6])
     const { p } = picker(10, { minDepth: 10 }, have)
