@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { simulate, buildNetwork, FRAME_OVERHEAD, ID_BYTES } from './simulation.ts'
+export { simulateParallel, defaultWorkers, notParallel } from './parallel.ts'
 export type { SimulationOptions, SimulationResult, Perf } from './simulation.ts'
 export { EventQueue } from './queue.ts'
 export { parseLatency, formatLatency, latencySampler, DEFAULT_LATENCY } from './latency.ts'

@@ -43,6 +43,14 @@ export class EventQueue {
   b = 0
   /** Object of the event last popped. */
   obj: unknown = undefined
+  /** slot of the event last popped: freed at the next pop, so `tie` can still read it */
+  #last = -1
+
+  /** Tie-break key of the event last popped (its push order unless `push` was given one). */
+  get tie (): number {
+    // read on demand: most callers never need it, and it is a cache miss at scale
+    return this.#last === -1 ? 0 : this.#seq[this.#last]
+  }
 
   /** Events waiting. */
   get size (): number {
@@ -64,8 +72,12 @@ export class EventQueue {
     return this.#size === 0 ? Infinity : this.#heap[2 * PAD]
   }
 
-  /** Schedule an event at virtual `time`: its `kind`, two integers and one object come back from `pop`. */
-  push (time: number, kind: number, a: number, b: number, obj: unknown): void {
+  /**
+   * Schedule an event at virtual `time`: its `kind`, two integers and one object come back from
+   * `pop`. Events at one time pop in order of `tie`, by default the order they were pushed in;
+   * give every event a `tie` or none.
+   */
+  push (time: number, kind: number, a: number, b: number, obj: unknown, tie?: number): void {
     let slot: number
     if (this.#freeCount > 0) {
       slot = this.#free[--this.#freeCount]
@@ -73,7 +85,8 @@ export class EventQueue {
       slot = this.#slots++
       if (slot >= this.#seq.length) this.#growSlots()
     }
-    const seq = this.#nextSeq++
+    const order = this.#nextSeq++
+    const seq = tie ?? order
     this.#seq[slot] = seq
     const ints = this.#ints
     ints[3 * slot] = kind
@@ -115,7 +128,8 @@ export class EventQueue {
     this.b = ints[3 * slot + 2]
     this.obj = this.#obj[slot]
     this.#obj[slot] = undefined
-    this.#free[this.#freeCount++] = slot
+    if (this.#last !== -1) this.#free[this.#freeCount++] = this.#last
+    this.#last = slot
     const size = --this.#size
     if (size === 0) return true
     // sift the last entry down from the root

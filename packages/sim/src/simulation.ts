@@ -143,8 +143,11 @@ export const FRAME_OVERHEAD = 16
 /** Bytes one message id costs in an announce or request frame. */
 export const ID_BYTES = 32
 
+/** The seeded generators of a run. @internal */
+export interface Streams { topology: Rng, latency: Rng, roles: Rng, sources: Rng, net: Rng, churn: Rng, nodes: Rng }
+
 /** The seeded generators of a run, forked in a fixed order. */
-function streams (seed: number | string): { topology: Rng, latency: Rng, roles: Rng, sources: Rng, net: Rng, churn: Rng, nodes: Rng } {
+function streams (seed: number | string): Streams {
   const root = seededRng(seed)
   return {
     topology: root.fork(),
@@ -175,6 +178,21 @@ export function buildNetwork (options: Omit<SimulationOptions, 'strategy'>): Gra
   return buildGraph(edges, latencySampler(latencyOf(options), rngs.latency))
 }
 
+/** Each node's role, 0 honest, 1 spy, 2 dropper, 3 delayer, drawn from the run's role stream. @internal */
+export function rolesOf (n: number, options: Pick<SimulationOptions, 'spies' | 'droppers' | 'delayers'>, rng: Rng): Uint8Array {
+  const roles = new Uint8Array(n)
+  const order = shuffledNodes(n, rng)
+  let k = 0
+  const assign = (share: number | undefined, role: number): void => {
+    const count = Math.round((share ?? 0) * n)
+    for (let c = 0; c < count && k < n; c++) roles[order[k++]] = role
+  }
+  assign(options.spies, 1)
+  assign(options.droppers, 2)
+  assign(options.delayers, 3)
+  return roles
+}
+
 /** A node's side of the router: every effect becomes an event on the shared queue. */
 class NodeEffects implements RouterEffects<unknown> {
   readonly #sim: Simulation
@@ -190,7 +208,8 @@ class NodeEffects implements RouterEffects<unknown> {
   }
 
   schedule (delayMs: number, timer: unknown): void {
-    this.#sim.queue.push(this.#sim.now + Math.max(0, delayMs), TIMER, this.#node, 0, timer)
+    const sim = this.#sim
+    sim.queue.push(sim.now + Math.max(0, delayMs), TIMER, this.#node, 0, timer, sim.tie(this.#node))
   }
 
   deliver (message: GossipMessage): void {
@@ -206,7 +225,23 @@ class NodeEffects implements RouterEffects<unknown> {
   }
 }
 
-class Simulation {
+/** Which nodes a {@link Simulation} runs: those with `node % count === index`. */
+export interface Partition {
+  index: number
+  count: number
+}
+
+/** A delivery to a node of another partition, as {@link Simulation.send} leaves it. */
+export interface CrossDelivery {
+  time: number
+  tie: number
+  to: number
+  from: number
+  frame: GossipFrame
+}
+
+/** @internal exported for the parallel runner */
+export class Simulation {
   now = 0
   readonly queue = new EventQueue()
   readonly graph: Graph
@@ -227,7 +262,16 @@ class Simulation {
   readonly msPerByte: number
   readonly loss: number
   readonly delayMs: number
-  readonly net: Rng
+  /** per node, drawn by the sender: a frame's fate does not depend on other nodes' draws */
+  readonly net: Rng[]
+  readonly part: Partition
+  /** per node (and one more for global events): events each has scheduled, for tie-breaking */
+  readonly #scheduled: Float64Array
+  /** deliveries to other partitions' nodes, in the order sent */
+  outbox: CrossDelivery[] = []
+  /** time of the first spy observation of each message (see `firstSpyFrom`), and its tie key */
+  readonly firstSpyAt: Float64Array
+  readonly firstSpyTie: Float64Array
   readonly validator?: (node: number, message: GossipMessage, from: number) => ValidationResult
   reports = 0
   copies = 0
@@ -236,29 +280,22 @@ class Simulation {
   framesLost = 0
   deliveries = 0
 
-  constructor (graph: Graph, spec: StrategySpec, options: SimulationOptions, rngs: ReturnType<typeof streams>, limits: Partial<RouterLimits>) {
+  constructor (graph: Graph, spec: StrategySpec, options: SimulationOptions, rngs: Streams, limits: Partial<RouterLimits>, part: Partition = { index: 0, count: 1 }) {
     this.graph = graph
+    this.part = part
     const n = this.n = graph.n
+    this.#scheduled = new Float64Array(n + 1)
     const messageCount = options.messages ?? 20
     const bandwidth = options.bandwidthMbps ?? 10
     this.msPerByte = bandwidth > 0 ? 8 / (bandwidth * 1000) : 0
     this.loss = options.loss ?? 0
     this.delayMs = options.delayMs ?? 1000
-    this.net = rngs.net
+    this.net = this.loss > 0 ? Array.from({ length: n }, () => rngs.net.fork()) : []
     this.validator = options.validator
     this.keys = Array.from({ length: n }, (_, i) => String(i))
     this.online = new Uint8Array(n).fill(1)
     this.uplinkFree = new Float64Array(n)
-    this.role = new Uint8Array(n)
-    const order = shuffledNodes(n, rngs.roles)
-    let k = 0
-    const assign = (share: number | undefined, role: number): void => {
-      const count = Math.round((share ?? 0) * n)
-      for (let c = 0; c < count && k < n; c++) this.role[order[k++]] = role
-    }
-    assign(options.spies, 1)
-    assign(options.droppers, 2)
-    assign(options.delayers, 3)
+    this.role = rolesOf(n, options, rngs.roles)
 
     const data = new Uint8Array(options.payloadBytes ?? 1024)
     this.messages = Array.from({ length: messageCount }, (_, m) => ({ id: `m${m}`, topic: 'sim', data }))
@@ -267,15 +304,35 @@ class Simulation {
     this.sources = new Int32Array(messageCount).fill(-1)
     this.deliveredAt = new Float64Array(messageCount * n).fill(Number.NaN)
     this.firstSpyFrom = new Int32Array(messageCount).fill(-1)
+    this.firstSpyAt = new Float64Array(messageCount).fill(Infinity)
+    this.firstSpyTie = new Float64Array(messageCount).fill(Infinity)
 
     const clock: Clock = { now: () => this.now }
     this.routers = new Array(n)
     for (let i = 0; i < n; i++) {
+      // every node's generator is forked, owned or not, so a node's draws never depend on the partition
+      const rng = rngs.nodes.fork()
+      if (!this.owns(i)) continue
       this.routers[i] = new TopicRouter<unknown>({
-        topic: 'sim', spec, clock, rng: rngs.nodes.fork(), effects: new NodeEffects(this, i), limits
+        topic: 'sim', spec, clock, rng, effects: new NodeEffects(this, i), limits
       })
     }
-    for (let i = 0; i < n; i++) this.#connect(i)
+    for (let i = 0; i < n; i++) if (this.owns(i)) this.#connect(i)
+  }
+
+  /** Whether node `i` runs in this partition. */
+  owns (i: number): boolean {
+    return i % this.part.count === this.part.index
+  }
+
+  /**
+   * The tie-break of the next event scheduled by `origin` (`n` for global events): events at
+   * one virtual time run in order of (origin's count of scheduled events, origin). A node's count
+   * depends only on what happened to it, so the order, and the run, are the same however the
+   * nodes are split between threads.
+   */
+  tie (origin: number): number {
+    return this.#scheduled[origin]++ * (this.n + 1) + origin
   }
 
   /** Add node i's links to online peers, on both sides. */
@@ -316,11 +373,13 @@ class Simulation {
       this.uplinkFree[i] = start
     }
     if (role === 3) start += this.delayMs
-    if (this.loss > 0 && this.net.next() < this.loss) {
+    if (this.loss > 0 && this.net[i].next() < this.loss) {
       this.framesLost++
       return
     }
-    this.queue.push(start + latency[e], DELIVER, j, i, frame)
+    const tie = this.tie(i)
+    if (this.owns(j)) this.queue.push(start + latency[e], DELIVER, j, i, frame, tie)
+    else this.outbox.push({ time: start + latency[e], tie, to: j, from: i, frame })
   }
 
   validate (node: number, message: GossipMessage, from: PeerKey): ValidationResult {
@@ -337,37 +396,59 @@ class Simulation {
     }
   }
 
-  #spyObserves (to: number, from: number, frame: GossipFrame): void {
+  #spyObserves (from: number, frame: GossipFrame, tie: number): void {
     if (frame.type === 'message' || frame.type === 'stem') {
-      const m = this.messageIndex.get(frame.message.id)
-      if (m != null && this.firstSpyFrom[m] === -1) this.firstSpyFrom[m] = from
+      this.#firstSpy(this.messageIndex.get(frame.message.id), from, tie)
     } else if (frame.type === 'announce') {
-      for (const id of frame.ids) {
-        const m = this.messageIndex.get(id)
-        if (m != null && this.firstSpyFrom[m] === -1) this.firstSpyFrom[m] = from
-      }
+      for (const id of frame.ids) this.#firstSpy(this.messageIndex.get(id), from, tie)
     }
-    void to
   }
 
-  /** Run events until `end`; returns the number of events run. */
-  run (options: SimulationOptions, rngs: ReturnType<typeof streams>): number {
+  #firstSpy (m: number | undefined, from: number, tie: number): void {
+    // events run in (time, tie) order, so the first observation here is the earliest
+    if (m == null || this.firstSpyFrom[m] !== -1) return
+    this.firstSpyFrom[m] = from
+    this.firstSpyAt[m] = this.now
+    this.firstSpyTie[m] = tie
+  }
+
+  #options: SimulationOptions = { strategy: 'flood' }
+  #rngs?: Streams
+  /** virtual time of the last event the run takes */
+  end = 0
+  /** events run */
+  events = 0
+
+  /** Schedule the run's own events: publications and, with churn, the first departures. */
+  start (options: SimulationOptions, rngs: Streams): void {
+    this.#options = options
+    this.#rngs = rngs
     const q = this.queue
     const interval = options.intervalMs ?? 1000
     const count = this.messages.length
-    for (let m = 0; m < count; m++) q.push(m * interval, PUBLISH, -1, m, undefined)
+    for (let m = 0; m < count; m++) q.push(m * interval, PUBLISH, -1, m, undefined, this.tie(this.n))
+    const churn = options.churn ?? 0
+    if (churn > 0) {
+      for (let i = 0; i < this.n; i++) q.push(exponential(rngs.churn, 60_000 / churn), LEAVE, i, 0, undefined, this.tie(i))
+    }
+    this.end = (count - 1) * interval + (options.horizonMs ?? 300_000)
+  }
+
+  /** Run the events due before `until` (and not after the run's end). */
+  runUntil (until: number): void {
+    const options = this.#options
+    const rngs = this.#rngs as Streams
+    const q = this.queue
     const churn = options.churn ?? 0
     const sessionMs = churn > 0 ? 60_000 / churn : 0
     const downtimeMs = options.churnDowntimeMs ?? 30_000
-    const churnRng = rngs.churn
-    if (churn > 0) for (let i = 0; i < this.n; i++) q.push(exponential(churnRng, sessionMs), LEAVE, i, 0, undefined)
-    const end = (count - 1) * interval + (options.horizonMs ?? 300_000)
+    const end = this.end
     const routers = this.routers
     const keys = this.keys
     const role = this.role
     const online = this.online
     let events = 0
-    while (q.size > 0 && q.peekTime() <= end) {
+    while (q.size > 0 && q.peekTime() < until && q.peekTime() <= end) {
       q.pop()
       this.now = q.time
       events++
@@ -381,7 +462,7 @@ class Simulation {
             break
           }
           if (frame.type === 'message' || frame.type === 'stem') this.copies++
-          if (role[to] === 1) this.#spyObserves(to, from, frame)
+          if (role[to] === 1) this.#spyObserves(from, frame, q.tie)
           routers[to].receive(keys[from], frame)
           break
         }
@@ -389,22 +470,29 @@ class Simulation {
           routers[q.a].timer(q.obj)
           break
         case PUBLISH:
+          // every partition runs every publication (the choice of publisher is shared); one counts it
+          if (this.part.index !== 0) events--
           this.#publish(q.b, rngs.sources, options.sources)
           break
         case LEAVE:
           this.churnLeaves++
           this.#leave(q.a)
-          q.push(this.now + exponential(churnRng, downtimeMs), JOIN, q.a, 0, undefined)
+          q.push(this.now + exponential(rngs.churn, downtimeMs), JOIN, q.a, 0, undefined, this.tie(q.a))
           break
         case JOIN:
           this.churnJoins++
           online[q.a] = 1
           this.#rejoin(q.a)
-          q.push(this.now + exponential(churnRng, sessionMs), LEAVE, q.a, 0, undefined)
+          q.push(this.now + exponential(rngs.churn, sessionMs), LEAVE, q.a, 0, undefined, this.tie(q.a))
           break
       }
     }
-    return events
+    this.events += events
+  }
+
+  /** A delivery from another partition. */
+  receiveCross (delivery: CrossDelivery): void {
+    this.queue.push(delivery.time, DELIVER, delivery.to, delivery.from, delivery.frame, delivery.tie)
   }
 
   churnLeaves = 0
@@ -427,7 +515,7 @@ class Simulation {
     if (source === -1) return
     this.sources[m] = source
     this.publishedAt[m] = this.now
-    this.routers[source].publish(this.messages[m])
+    if (this.owns(source)) this.routers[source].publish(this.messages[m])
   }
 
   #leave (i: number): void {
@@ -467,25 +555,86 @@ function limitsFor (spec: StrategySpec, options: SimulationOptions): Partial<Rou
 }
 
 /**
- * Run one strategy on a simulated network: every node a real `TopicRouter` with the strategy's
- * production core, every send, timer and delivery an event on one virtual-time queue.
+ * What a run (or one partition of it) leaves to be measured: everything a {@link SimulationResult}
+ * is computed from. @internal exported for the parallel runner.
  */
-export function simulate (options: SimulationOptions): SimulationResult {
-  const t0 = performance.now()
+export interface RunRecord {
+  sources: Int32Array
+  /** first delivery time of message m at node i: `deliveredAt[m * n + i]`, NaN until then */
+  deliveredAt: Float64Array
+  firstSpyFrom: Int32Array
+  firstSpyAt: Float64Array
+  firstSpyTie: Float64Array
+  copies: number
+  bytesOut: number
+  payloadBytesOut: number
+  framesLost: number
+  reports: number
+  churnLeaves: number
+  churnJoins: number
+  events: number
+  /** virtual time of the last event run */
+  now: number
+  peakQueue: number
+}
+
+/** The record of a finished run or partition. @internal */
+export function recordOf (sim: Simulation): RunRecord {
+  return {
+    sources: sim.sources,
+    deliveredAt: sim.deliveredAt,
+    firstSpyFrom: sim.firstSpyFrom,
+    firstSpyAt: sim.firstSpyAt,
+    firstSpyTie: sim.firstSpyTie,
+    copies: sim.copies,
+    bytesOut: sim.bytesOut,
+    payloadBytesOut: sim.payloadBytesOut,
+    framesLost: sim.framesLost,
+    reports: sim.reports,
+    churnLeaves: sim.churnLeaves,
+    churnJoins: sim.churnJoins,
+    events: sim.events,
+    now: sim.now,
+    peakQueue: sim.queue.peak
+  }
+}
+
+/** A run's setup: the strategy, its generators, the network and the routers' limits. @internal */
+export function prepare (options: SimulationOptions): { spec: StrategySpec, rngs: Streams, graph: Graph, limits: Partial<RouterLimits> } {
   const spec = typeof options.strategy === 'string' ? strategyByName(options.strategy, { ttl: options.ttl }) : options.strategy
   const rngs = streams(options.seed ?? 1)
   const graph = options.graph ?? buildNetwork(options)
   if (graph.n < 2) throw new RangeError('a simulation needs at least 2 nodes')
-  const sim = new Simulation(graph, spec, options, rngs, limitsFor(spec, options))
-  const t1 = performance.now()
-  const events = sim.run(options, rngs)
-  const t2 = performance.now()
+  return { spec, rngs, graph, limits: limitsFor(spec, options) }
+}
 
-  // metrics
+/**
+ * Run one strategy on a simulated network: every node a real `TopicRouter` with the strategy's
+ * production core, every send, timer and delivery an event on one virtual-time queue.
+ * {@link simulateParallel} gives the same result using several threads.
+ */
+export function simulate (options: SimulationOptions): SimulationResult {
+  const t0 = performance.now()
+  const { spec, rngs, graph, limits } = prepare(options)
+  const sim = new Simulation(graph, spec, options, rngs, limits)
+  const t1 = performance.now()
+  sim.start(options, rngs)
+  sim.runUntil(Infinity)
+  const t2 = performance.now()
+  return summarize(recordOf(sim), graph, spec, options, sim.role, [t0, t1, t2])
+}
+
+/**
+ * The result of a run from its record. `times` are `performance.now()` at the start, after
+ * setup and after the run. @internal
+ */
+export function summarize (record: RunRecord, graph: Graph, spec: StrategySpec, options: SimulationOptions, role: Uint8Array, times: [number, number, number]): SimulationResult {
+  const [t0, t1, t2] = times
+  const events = record.events
   const n = graph.n
-  const count = sim.messages.length
+  const count = record.sources.length
   const published: number[] = []
-  for (let m = 0; m < count; m++) if (sim.sources[m] >= 0) published.push(m)
+  for (let m = 0; m < count; m++) if (record.sources[m] >= 0) published.push(m)
   const total = published.length * (n - 1)
   const latencies = new Float64Array(total)
   const bounds = new Float64Array(total)
@@ -494,11 +643,11 @@ export function simulate (options: SimulationOptions): SimulationResult {
   const bandwidth = options.bandwidthMbps ?? 10
   const hopMs = bandwidth > 0 ? (FRAME_OVERHEAD + (options.payloadBytes ?? 1024)) * 8 / (bandwidth * 1000) : 0
   for (const m of published) {
-    const source = sim.sources[m]
+    const source = record.sources[m]
     const dist = shortestTimes(graph, source, hopMs)
     for (let i = 0; i < n; i++) {
       if (i === source) continue
-      const at = sim.deliveredAt[m * n + i]
+      const at = record.deliveredAt[m * n + i]
       if (!Number.isNaN(at)) latencies[reached++] = at
       if (Number.isFinite(dist[i])) bounds[bounded++] = dist[i]
     }
@@ -508,9 +657,9 @@ export function simulate (options: SimulationOptions): SimulationResult {
   const fractions = curveFractions()
   const round = (v: number | null): number | null => v == null ? null : Math.round(v * 1000) / 1000
   const roundQ = (q: Quantiles): Quantiles => ({ t50: round(q.t50), t90: round(q.t90), t99: round(q.t99), t100: round(q.t100) })
-  const spies = sim.role.reduce((s, r) => s + (r === 1 ? 1 : 0), 0)
-  const sources = published.map(m => sim.sources[m])
-  const guesses = published.map(m => sim.firstSpyFrom[m])
+  const spies = role.reduce((s, r) => s + (r === 1 ? 1 : 0), 0)
+  const sources = published.map(m => record.sources[m])
+  const guesses = published.map(m => record.firstSpyFrom[m])
   const nodesForBytes = Math.max(1, n)
   const result: SimulationResult = {
     strategy: spec.name,
@@ -535,15 +684,15 @@ export function simulate (options: SimulationOptions): SimulationResult {
     deliveryPct: total === 0 ? 0 : round(100 * reached / total) as number,
     coverage: roundQ(quantiles(delivered, total)),
     bound: roundQ(quantiles(bound, total)),
-    copiesPerNodePerMessage: round(published.length === 0 ? 0 : sim.copies / n / published.length) as number,
-    bytesOutPerNode: round(sim.bytesOut / nodesForBytes) as number,
-    payloadBytesPerNodePerMessage: round(published.length === 0 ? 0 : sim.payloadBytesOut / n / published.length) as number,
+    copiesPerNodePerMessage: round(published.length === 0 ? 0 : record.copies / n / published.length) as number,
+    bytesOutPerNode: round(record.bytesOut / nodesForBytes) as number,
+    payloadBytesPerNodePerMessage: round(published.length === 0 ? 0 : record.payloadBytesOut / n / published.length) as number,
     spy: spies > 0 ? { spies, ...attribution(guesses, sources) } : undefined,
-    churnEvents: { leaves: sim.churnLeaves, joins: sim.churnJoins },
-    reports: sim.reports,
-    framesLost: sim.framesLost,
+    churnEvents: { leaves: record.churnLeaves, joins: record.churnJoins },
+    reports: record.reports,
+    framesLost: record.framesLost,
     events,
-    virtualMs: round(sim.now) as number,
+    virtualMs: round(record.now) as number,
     curve: {
       fraction: fractions,
       coverageMs: fractions.map(f => round(coverageTime(delivered, total, f))),
@@ -562,7 +711,7 @@ export function simulate (options: SimulationOptions): SimulationResult {
     eventsPerSecond: Math.round(events / Math.max(1e-9, (t2 - t1) / 1000)),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     heapUsedMiB: Math.round(memory.heapUsed / 2 ** 20),
-    peakQueue: sim.queue.peak
+    peakQueue: record.peakQueue
   }
   return result
 }

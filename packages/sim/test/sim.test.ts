@@ -3,7 +3,7 @@ import { seededRng } from '@hearsay/sansio'
 import { gnutella } from '@hearsay/gossip/strategies'
 import {
   EventQueue, bitcoinLike, buildGraph, buildNetwork, coverageChart, edgeList, latencyChart, parseEdgeList, parseLatency,
-  randomRegular, resultsTable, shortestTimes, simulate, type SimulationOptions, type SimulationResult
+  randomRegular, resultsTable, shortestTimes, simulate, simulateParallel, notParallel, type SimulationOptions, type SimulationResult
 } from '@hearsay/sim'
 
 /** A result without its wall-time and memory figures, which are the only non-deterministic part. */
@@ -247,6 +247,33 @@ describe('churn and adversaries', () => {
     const result = simulate({ ...base, strategy: 'flood', validator: (node) => node % 2 === 0 ? 'reject' : 'accept' })
     assert.ok(result.reports > 0, 'rejections are reported as infractions')
     assert.ok(result.deliveryPct < 60)
+  })
+})
+
+describe('threads', () => {
+  // worker threads are real: each case starts 2 or 3 of them
+  const cases: SimulationOptions[] = [
+    { strategy: 'flood', nodes: 1000 },
+    { strategy: 'dandelion', nodes: 800, spies: 0.1 },
+    { strategy: 'announce', nodes: 500, spies: 0.1 },
+    { strategy: 'gnutella', nodes: 800, loss: 0.05, ttl: 4 },
+    // a constant latency and unlimited uplinks make many events fall at one virtual time
+    { strategy: 'diffusion', nodes: 600, droppers: 0.05, delayers: 0.05, bandwidthMbps: 0, latency: 'constant:20' }
+  ]
+  for (const options of cases) {
+    it(`gives the same result on 1, 2 and 3 threads: ${JSON.stringify(options)}`, async () => {
+      const one = pure(simulate({ ...options, seed: 3 }))
+      assert.ok(one.events > 0)
+      for (const workers of [2, 3]) assert.deepEqual(pure(await simulateParallel({ ...options, seed: 3 }, workers)), one)
+    })
+  }
+
+  it('runs on one thread what threads cannot share', async () => {
+    assert.match(notParallel({ strategy: gnutella({ ttl: 2 }) }) ?? '', /name/)
+    assert.match(notParallel({ strategy: 'flood', validator: () => 'accept' }) ?? '', /validator/)
+    assert.match(notParallel({ strategy: 'flood', churn: 1 }) ?? '', /churn/)
+    const options: SimulationOptions = { strategy: 'flood', nodes: 300, churn: 1, seed: 2 }
+    assert.deepEqual(pure(await simulateParallel(options, 2)), pure(simulate(options)))
   })
 })
 

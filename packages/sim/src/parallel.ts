@@ -1,0 +1,154 @@
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { prepare, rolesOf, simulate, summarize, type RunRecord, type SimulationOptions, type SimulationResult } from './simulation.ts'
+import type { WindowDone } from './partition.ts'
+
+/** Fewer nodes than this run on one thread by default: below it, threads cost more than they save. */
+const PARALLEL_FROM_NODES = 20_000
+
+/**
+ * Why `options` cannot run on several threads, or undefined when they can. Threads need
+ * everything in the options to be data (a strategy by name, no validator function), and every
+ * node's fate to be its own (no churn, whose generator is shared by all nodes).
+ */
+export function notParallel (options: SimulationOptions): string | undefined {
+  if (typeof options.strategy !== 'string') return 'the strategy is not given by name'
+  if (options.validator != null) return 'a validator function cannot be shared with threads'
+  if ((options.churn ?? 0) > 0) return 'churn draws from one generator for all nodes'
+  return undefined
+}
+
+/** Threads {@link simulateParallel} uses when not told: one per core (at most 8) on large networks. */
+export function defaultWorkers (options: SimulationOptions): number {
+  const nodes = options.graph?.n ?? options.edges?.n ?? options.nodes ?? 1000
+  if (nodes < PARALLEL_FROM_NODES || notParallel(options) != null) return 1
+  return Math.max(1, Math.min(8, availableParallelism()))
+}
+
+/**
+ * {@link simulate} on several threads: the nodes are split between worker threads, which run in
+ * windows of virtual time as long as the shortest link latency — nothing a node does in a window
+ * can reach another node before the window ends — and exchange the frames that cross between
+ * them after each window. Same options, same result, down to the JSON (only `perf` differs):
+ * events at one virtual time run in an order that does not depend on the split.
+ *
+ * Falls back to {@link simulate} on this thread with one worker, or when {@link notParallel}
+ * says the options cannot be shared, or when some link has no latency.
+ */
+export async function simulateParallel (options: SimulationOptions, workers = defaultWorkers(options)): Promise<SimulationResult> {
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError('workers must be an integer >= 1')
+  if (workers === 1 || notParallel(options) != null) return simulate(options)
+  const t0 = performance.now()
+  const { spec, rngs, graph } = prepare(options)
+  let lookahead = Infinity
+  for (const latency of graph.latency) if (latency < lookahead) lookahead = latency
+  if (!(lookahead > 0)) return simulate(options)
+
+  const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url)
+  // the network goes to every thread as built here, not rebuilt from the seed in each
+  const shared: SimulationOptions = { ...options, graph }
+  const threads = Array.from({ length: workers }, (_, index) => new Worker(url, { workerData: { options: shared, index, count: workers } }))
+  try {
+    const replies = threads.map(thread => replyQueue(thread))
+    const ready = await Promise.all(replies.map(async r => await r.next<{ next: number, end: number }>()))
+    const t1 = performance.now()
+    const end = ready[0].end
+    let next = ready.map(r => r.next)
+    let inboxes: Float64Array[][] = threads.map(() => [])
+    let earliest: number[] = threads.map(() => Infinity)
+    for (;;) {
+      const from = Math.min(...next, ...earliest)
+      if (!(from <= end)) break
+      const until = from + lookahead
+      threads.forEach((thread, i) => {
+        thread.postMessage({ type: 'window', inboxes: inboxes[i], until }, inboxes[i].map(b => b.buffer as ArrayBuffer))
+      })
+      const done = await Promise.all(replies.map(async r => await r.next<WindowDone>()))
+      inboxes = threads.map(() => [])
+      earliest = threads.map(() => Infinity)
+      done.forEach(d => {
+        d.outboxes.forEach((outbox, to) => {
+          if (outbox.length === 0) return
+          inboxes[to].push(outbox)
+          earliest[to] = Math.min(earliest[to], d.earliest[to])
+        })
+      })
+      next = done.map(d => d.next)
+    }
+    for (const thread of threads) thread.postMessage({ type: 'finish' })
+    const records = await Promise.all(replies.map(async r => (await r.next<{ record: RunRecord }>()).record))
+    const t2 = performance.now()
+    const role = rolesOf(graph.n, options, rngs.roles)
+    return summarize(merge(records, graph.n), graph, spec, options, role, [t0, t1, t2])
+  } finally {
+    await Promise.all(threads.map(async thread => await thread.terminate()))
+  }
+}
+
+/** One record from the partitions' records: node i's deliveries are partition i % count's. */
+function merge (records: RunRecord[], n: number): RunRecord {
+  const count = records.length
+  const first = records[0]
+  const deliveredAt = first.deliveredAt
+  const messages = first.sources.length
+  for (let m = 0; m < messages; m++) {
+    for (let i = 0; i < n; i++) deliveredAt[m * n + i] = records[i % count].deliveredAt[m * n + i]
+  }
+  const firstSpyFrom = first.firstSpyFrom
+  const firstSpyAt = first.firstSpyAt
+  const firstSpyTie = first.firstSpyTie
+  for (const r of records.slice(1)) {
+    for (let m = 0; m < messages; m++) {
+      // the earliest observation in (time, tie) order, as one thread would have seen it
+      if (r.firstSpyAt[m] < firstSpyAt[m] || (r.firstSpyAt[m] === firstSpyAt[m] && r.firstSpyTie[m] < firstSpyTie[m])) {
+        firstSpyFrom[m] = r.firstSpyFrom[m]
+        firstSpyAt[m] = r.firstSpyAt[m]
+        firstSpyTie[m] = r.firstSpyTie[m]
+      }
+    }
+  }
+  const sum = (key: 'copies' | 'bytesOut' | 'payloadBytesOut' | 'framesLost' | 'reports' | 'churnLeaves' | 'churnJoins' | 'events' | 'peakQueue'): number =>
+    records.reduce((total, r) => total + r[key], 0)
+  return {
+    sources: first.sources,
+    deliveredAt,
+    firstSpyFrom,
+    firstSpyAt,
+    firstSpyTie,
+    copies: sum('copies'),
+    bytesOut: sum('bytesOut'),
+    payloadBytesOut: sum('payloadBytesOut'),
+    framesLost: sum('framesLost'),
+    reports: sum('reports'),
+    churnLeaves: sum('churnLeaves'),
+    churnJoins: sum('churnJoins'),
+    events: sum('events'),
+    now: Math.max(...records.map(r => r.now)),
+    peakQueue: sum('peakQueue')
+  }
+}
+
+/** The replies of a worker, in order; an error or early exit of the worker fails the waiting call. */
+function replyQueue (worker: Worker): { next: <T>() => Promise<T> } {
+  const waiting: Array<{ resolve: (value: any) => void, reject: (err: Error) => void }> = []
+  const early: any[] = []
+  let failure: Error | undefined
+  worker.on('message', message => {
+    const w = waiting.shift()
+    if (w != null) w.resolve(message)
+    else early.push(message)
+  })
+  const fail = (err: Error): void => {
+    failure = err
+    for (const w of waiting.splice(0)) w.reject(err)
+  }
+  worker.on('error', fail)
+  worker.on('exit', code => { fail(new Error(`simulation thread exited (code ${code})`)) })
+  return {
+    next: async <T>() => await new Promise<T>((resolve, reject) => {
+      if (early.length > 0) resolve(early.shift())
+      else if (failure != null) reject(failure)
+      else waiting.push({ resolve, reject })
+    })
+  }
+}
