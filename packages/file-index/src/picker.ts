@@ -9,7 +9,8 @@ export interface PickerOptions {
   maxDepth: number
   /**
    * A peer's pipeline holds this many milliseconds of its measured throughput, so the link
-   * never idles for a round trip between pieces. @default 1000
+   * never idles for a round trip between pieces; no deeper, or the first peers to answer
+   * take most of the file and the download turns into an endgame early. @default 300
    */
   pipelineMs: number
   /**
@@ -31,7 +32,7 @@ export interface PickerOptions {
 export const PICKER_DEFAULTS: Readonly<PickerOptions> = Object.freeze({
   minDepth: 4,
   maxDepth: 64,
-  pipelineMs: 1000,
+  pipelineMs: 300,
   refillFraction: 0.25,
   rateWindowMs: 2000,
   stallTimeoutMs: 15_000,
@@ -102,8 +103,9 @@ export interface PickerProgress {
  * - a pipeline per peer of `throughput × pipelineMs` bytes (at least `minDepth`, at most
  *   `maxDepth` requests);
  * - endgame: once every missing piece is requested, an idle peer that would deliver a piece
- *   sooner than its holder takes it over — cancelled at the holder when it waits deep in the
- *   holder's queue, duplicated (at most `maxEndgameHolders` copies) when it is at the head;
+ *   sooner than its holder takes it over — cancelled at the holder when it waits in the back
+ *   half of the holder's queue, duplicated (at most `maxEndgameHolders` copies, and only when
+ *   twice as soon) when it is nearer the front, where it may be on its way already;
  *   whichever copy comes first wins and the others are cancelled.
  */
 export class PiecePicker {
@@ -450,8 +452,16 @@ export class PiecePicker {
       }
       if (best == null) return
       const ownEta = ownRate > 0 ? (peer.queue.length + 1) * this.#pieceLength(best.index) / ownRate : Infinity
-      if (!(best.eta === Infinity || ownEta < best.eta * 0.75)) return
-      if (best.position >= 2 && best.eta !== Infinity) {
+      // the front half of a holder's queue may be on its way already (sent, not yet read here):
+      // only a piece behind that is moved; one in front gets a second copy, which costs its
+      // bytes, so only when this peer would clearly be sooner
+      // and pieces are only taken from a holder clearly slower than this peer: when every peer
+      // is about as fast (say this node is the bottleneck), taking over gains nothing, and
+      // whatever was on its way arrives twice
+      const movable = best.eta !== Infinity && best.position >= Math.max(2, Math.ceil(best.holder.queue.length / 2))
+      const slower = best.eta === Infinity || ownRate > 1.5 * this.#rate(best.holder)
+      if (!(best.eta === Infinity || (slower && ownEta < best.eta * (movable ? 0.75 : 0.5)))) return
+      if (movable) {
         // deep in the holder's queue: the holder has not started it, so move it
         this.#dropOutstanding(best.holder, best.index)
         this.#holders.get(best.index)?.delete(best.holder.key)
