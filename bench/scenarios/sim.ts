@@ -48,14 +48,14 @@ export const simScenario: Scenario = {
         const { results, wallMs } = await simulateInChild(['--strategy', strategy, '--nodes', String(nodes), '--degree', '8', '--messages', '20', '--seed', '1'])
         const r = results[0]
         const rss = r.perf?.peakRssMiB ?? Number.NaN
-        log(`${strategy} ${nodes} nodes: ${(wallMs / 1000).toFixed(1)} s, peak RSS ${rss} MiB, ${r.events} events`)
+        log(`${strategy} ${nodes} nodes: ${(wallMs / 1000).toFixed(1)} s on ${r.perf?.threads ?? 1} thread(s), peak RSS ${rss} MiB, ${r.events} events`)
         base ??= { wallMs, rss }
         figures.push(
           { name: `${strategy} ${nodes} nodes wall time`, value: wallMs / 1000, unit: 's', baseline: base.wallMs / 1000, ratio: wallMs / base.wallMs },
           { name: `${strategy} ${nodes} nodes peak RSS`, value: rss, unit: 'MiB', baseline: base.rss, ratio: rss / base.rss }
         )
         scaleRows.push([
-          strategy, nodes, r.events, (wallMs / 1000).toFixed(1), ((r.perf?.runMs ?? 0) / 1000).toFixed(1),
+          strategy, nodes, r.perf?.threads ?? 1, r.events, (wallMs / 1000).toFixed(1), ((r.perf?.runMs ?? 0) / 1000).toFixed(1),
           Math.round((r.perf?.eventsPerSecond ?? 0) / 1000), rss, r.deliveryPct, ms(r.coverage.t90), ms(r.bound.t90)
         ])
         if (nodes === 100_000) {
@@ -91,14 +91,14 @@ export const simScenario: Scenario = {
     }
 
     const scaleTable = markdownTable(
-      ['strategy', 'nodes', 'events', 'wall s', 'sim loop s', 'k events/s', 'peak RSS MiB', 'delivery %', 't90 ms', 'bound t90 ms'],
+      ['strategy', 'nodes', 'threads', 'events', 'wall s', 'sim loop s', 'k events/s', 'peak RSS MiB', 'delivery %', 't90 ms', 'bound t90 ms'],
       scaleRows
     )
     const compareTable = markdownTable(
       ['strategy', 'delivery %', 't50 ms', 't90 ms', 't100 ms', 'bound t50 / t90 / t100 ms', 't90 / bound', 'copies/node/msg', 'spy precision'],
       compareRows
     )
-    const table = `Scale (random 8-regular, 20 messages of 1 KiB, log-normal latency median 50 ms, 10 Mbit/s uplinks; each run one process):\n\n${scaleTable}\n\n` +
+    const table = `Scale (random 8-regular, 20 messages of 1 KiB, log-normal latency median 50 ms, 10 Mbit/s uplinks; each run one process, with the CLI's default threads: one per core from 20 000 nodes):\n\n${scaleTable}\n\n` +
       `All strategies on ${compareNodes} nodes, 10 % spies (first-spy estimator), same network and publishers:\n\n${compareTable}`
     // coverage over time per strategy, and the shortest-path bound (the same network for all)
     const coverage = (times: Array<number | null>, fractions: number[]): Array<[number, number]> =>

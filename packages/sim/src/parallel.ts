@@ -56,10 +56,12 @@ export async function simulateParallel (options: SimulationOptions, workers = de
     let next = ready.map(r => r.next)
     let inboxes: Float64Array[][] = threads.map(() => [])
     let earliest: number[] = threads.map(() => Infinity)
+    let windows = 0
     for (;;) {
       const from = Math.min(...next, ...earliest)
       if (!(from <= end)) break
       const until = from + lookahead
+      windows++
       threads.forEach((thread, i) => {
         thread.postMessage({ type: 'window', inboxes: inboxes[i], until }, inboxes[i].map(b => b.buffer as ArrayBuffer))
       })
@@ -79,7 +81,9 @@ export async function simulateParallel (options: SimulationOptions, workers = de
     const records = await Promise.all(replies.map(async r => (await r.next<{ record: RunRecord }>()).record))
     const t2 = performance.now()
     const role = rolesOf(graph.n, options, rngs.roles)
-    return summarize(merge(records, graph.n), graph, spec, options, role, [t0, t1, t2])
+    const result = summarize(merge(records, graph.n), graph, spec, options, role, [t0, t1, t2])
+    if (result.perf != null) Object.assign(result.perf, { threads: workers, windows })
+    return result
   } finally {
     await Promise.all(threads.map(async thread => await thread.terminate()))
   }

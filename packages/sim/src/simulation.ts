@@ -125,10 +125,16 @@ export interface Perf {
   metricsMs: number
   wallMs: number
   eventsPerSecond: number
-  /** Peak resident set of the process so far, MiB */
+  /** Peak resident set of the process so far (all its threads), MiB */
   peakRssMiB: number
+  /** Heap in use at the end, of the thread that called (not of worker threads), MiB */
   heapUsedMiB: number
+  /** most events waiting at once (summed over threads) */
   peakQueue: number
+  /** threads the run used (see `simulateParallel`) */
+  threads: number
+  /** windows of virtual time the threads ran in step (0 on one thread) */
+  windows: number
 }
 
 // event kinds
@@ -711,7 +717,9 @@ export function summarize (record: RunRecord, graph: Graph, spec: StrategySpec, 
     eventsPerSecond: Math.round(events / Math.max(1e-9, (t2 - t1) / 1000)),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     heapUsedMiB: Math.round(memory.heapUsed / 2 ** 20),
-    peakQueue: record.peakQueue
+    peakQueue: record.peakQueue,
+    threads: 1,
+    windows: 0
   }
   return result
 }
