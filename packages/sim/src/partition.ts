@@ -8,57 +8,90 @@ const ANNOUNCE = 2
 const REQUEST = 3
 
 /**
- * Deliveries to another thread's nodes as one array of numbers (a transferable buffer rather
- * than cloned objects): per delivery `time, tie, to, from, type`, then the message's index (and
- * TTL and hops, NaN when absent) or the count of ids and their indices.
+ * Deliveries to another thread's nodes, as numbers for a transferable buffer rather than cloned
+ * objects: per delivery `time, tie, to, from, type`, then the message's index (and TTL and hops,
+ * NaN when absent) or the count of ids and their indices.
  */
-export function encodeDeliveries (deliveries: CrossDelivery[], indexOf: (id: string) => number): Float64Array {
-  const out: number[] = []
-  for (const { time, tie, to, from, frame } of deliveries) {
+export class DeliveryWriter {
+  #out: number[] = []
+  /** time of the earliest delivery written since the last `take` */
+  earliest = Infinity
+
+  constructor (readonly indexOf: (id: string) => number) {}
+
+  write ({ time, tie, to, from, frame }: CrossDelivery): void {
+    const out = this.#out
+    if (time < this.earliest) this.earliest = time
     out.push(time, tie, to, from)
     switch (frame.type) {
       case 'message':
-        out.push(MESSAGE, indexOf(frame.message.id), frame.ttl ?? Number.NaN, frame.hops ?? Number.NaN)
+        out.push(MESSAGE, this.indexOf(frame.message.id), frame.ttl ?? Number.NaN, frame.hops ?? Number.NaN)
         break
       case 'stem':
-        out.push(STEM, indexOf(frame.message.id))
+        out.push(STEM, this.indexOf(frame.message.id))
         break
       default:
         out.push(frame.type === 'announce' ? ANNOUNCE : REQUEST, frame.ids.length)
-        for (const id of frame.ids) out.push(indexOf(id))
+        for (const id of frame.ids) out.push(this.indexOf(id))
     }
   }
-  return Float64Array.from(out)
+
+  /** What was written, as a buffer to transfer; the writer starts again empty. */
+  take (): Float64Array {
+    const data = Float64Array.from(this.#out)
+    this.#out = []
+    this.earliest = Infinity
+    return data
+  }
 }
 
-/** The inverse of {@link encodeDeliveries}, with this thread's copies of the messages. */
-export function decodeDeliveries (data: Float64Array, messages: GossipMessage[], each: (delivery: CrossDelivery) => void): void {
-  let k = 0
-  while (k < data.length) {
-    const time = data[k]
-    const tie = data[k + 1]
-    const to = data[k + 2]
-    const from = data[k + 3]
-    const type = data[k + 4]
-    k += 5
-    let frame: GossipFrame
-    if (type === MESSAGE) {
-      const ttl = data[k + 1]
-      const hops = data[k + 2]
-      frame = { type: 'message', message: messages[data[k]] }
-      if (!Number.isNaN(ttl)) frame.ttl = ttl
-      if (!Number.isNaN(hops)) frame.hops = hops
-      k += 3
-    } else if (type === STEM) {
-      frame = { type: 'stem', message: messages[data[k]] }
-      k += 1
-    } else {
-      const count = data[k]
-      const ids = Array.from(data.subarray(k + 1, k + 1 + count), m => messages[m].id)
-      frame = { type: type === ANNOUNCE ? 'announce' : 'request', ids }
-      k += 1 + count
+/**
+ * Reads what {@link DeliveryWriter} wrote, with this thread's copies of the messages. A message
+ * frame without TTL is the same object for every delivery of its message (frames are never
+ * changed once sent).
+ */
+export class DeliveryReader {
+  readonly #messages: GossipMessage[]
+  readonly #frames: GossipFrame[]
+
+  constructor (messages: GossipMessage[]) {
+    this.#messages = messages
+    this.#frames = messages.map(message => ({ type: 'message', message }))
+  }
+
+  read (data: Float64Array, each: (delivery: CrossDelivery) => void): void {
+    const messages = this.#messages
+    let k = 0
+    while (k < data.length) {
+      const time = data[k]
+      const tie = data[k + 1]
+      const to = data[k + 2]
+      const from = data[k + 3]
+      const type = data[k + 4]
+      k += 5
+      let frame: GossipFrame
+      if (type === MESSAGE) {
+        const ttl = data[k + 1]
+        const hops = data[k + 2]
+        if (Number.isNaN(ttl) && Number.isNaN(hops)) {
+          frame = this.#frames[data[k]]
+        } else {
+          frame = { type: 'message', message: messages[data[k]] }
+          if (!Number.isNaN(ttl)) frame.ttl = ttl
+          if (!Number.isNaN(hops)) frame.hops = hops
+        }
+        k += 3
+      } else if (type === STEM) {
+        frame = { type: 'stem', message: messages[data[k]] }
+        k += 1
+      } else {
+        const count = data[k]
+        const ids = Array.from(data.subarray(k + 1, k + 1 + count), m => messages[m].id)
+        frame = { type: type === ANNOUNCE ? 'announce' : 'request', ids }
+        k += 1 + count
+      }
+      each({ time, tie, to, from, frame })
     }
-    each({ time, tie, to, from, frame })
   }
 }
 
@@ -77,13 +110,21 @@ export interface WindowDone {
  */
 export class PartitionRun {
   readonly #sim: Simulation
-  readonly #count: number
+  readonly #writers: DeliveryWriter[]
+  readonly #reader: DeliveryReader
 
   constructor (options: SimulationOptions, index: number, count: number) {
     const { spec, rngs, graph, limits } = prepare(options)
-    this.#count = count
-    this.#sim = new Simulation(graph, spec, options, rngs, limits, { index, count })
-    this.#sim.start(options, rngs)
+    const sim = this.#sim = new Simulation(graph, spec, options, rngs, limits, { index, count })
+    const indexOf = (id: string): number => {
+      const m = sim.messageIndex.get(id)
+      if (m == null) throw new Error(`message ${id} is not one of the run's`)
+      return m
+    }
+    this.#writers = Array.from({ length: count }, () => new DeliveryWriter(indexOf))
+    this.#reader = new DeliveryReader(sim.messages)
+    sim.cross = delivery => { this.#writers[delivery.to % count].write(delivery) }
+    sim.start(options, rngs)
   }
 
   /** Due time of this partition's next event. */
@@ -94,21 +135,10 @@ export class PartitionRun {
   /** Take deliveries from other partitions, then run every event due before `until`. */
   window (inboxes: Float64Array[], until: number): WindowDone {
     const sim = this.#sim
-    for (const inbox of inboxes) decodeDeliveries(inbox, sim.messages, delivery => { sim.receiveCross(delivery) })
+    for (const inbox of inboxes) this.#reader.read(inbox, delivery => { sim.receiveCross(delivery) })
     sim.runUntil(until)
-    const byPart: CrossDelivery[][] = Array.from({ length: this.#count }, () => [])
-    for (const delivery of sim.outbox) byPart[delivery.to % this.#count].push(delivery)
-    sim.outbox = []
-    const indexOf = (id: string): number => {
-      const m = sim.messageIndex.get(id)
-      if (m == null) throw new Error(`message ${id} is not one of the run's`)
-      return m
-    }
-    return {
-      outboxes: byPart.map(list => encodeDeliveries(list, indexOf)),
-      earliest: byPart.map(list => list.reduce((min, d) => Math.min(min, d.time), Infinity)),
-      next: sim.queue.peekTime()
-    }
+    const earliest = this.#writers.map(w => w.earliest)
+    return { outboxes: this.#writers.map(w => w.take()), earliest, next: sim.queue.peekTime() }
   }
 
   /** The partition's record, once every window has run. */

@@ -273,8 +273,8 @@ export class Simulation {
   readonly part: Partition
   /** per node (and one more for global events): events each has scheduled, for tie-breaking */
   readonly #scheduled: Float64Array
-  /** deliveries to other partitions' nodes, in the order sent */
-  outbox: CrossDelivery[] = []
+  /** where deliveries to other partitions' nodes go */
+  cross: (delivery: CrossDelivery) => void = () => { throw new Error('no other partition') }
   /** time of the first spy observation of each message (see `firstSpyFrom`), and its tie key */
   readonly firstSpyAt: Float64Array
   readonly firstSpyTie: Float64Array
@@ -385,7 +385,7 @@ export class Simulation {
     }
     const tie = this.tie(i)
     if (this.owns(j)) this.queue.push(start + latency[e], DELIVER, j, i, frame, tie)
-    else this.outbox.push({ time: start + latency[e], tie, to: j, from: i, frame })
+    else this.cross({ time: start + latency[e], tie, to: j, from: i, frame })
   }
 
   validate (node: number, message: GossipMessage, from: PeerKey): ValidationResult {
