@@ -5,7 +5,7 @@ import { decodeManifest, type FileManifest } from './manifest.ts'
 import { equal, type LocalFileState } from './local.ts'
 import { pieceHasher } from './hasher.ts'
 import { PiecePicker, type PickerAction, type PickerOptions } from './picker.ts'
-import { decodeFrame, encodeFrame, frameDecoder, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
+import { decodeFrame, decodePieceFrame, encodeFrame, frameDecoder, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
 import type { FileStore } from './store.ts'
 import type { GetOptions, GetResult } from './types.ts'
 import type { InfractionName, Rng } from '@hearsay/interface'
@@ -201,6 +201,19 @@ export class Download {
           return
         }
         for (const bytes of frames) {
+          // pieces, nearly all the bytes, are read without copying their data
+          const piece = decodePieceFrame(bytes, this.#ctx.wire)
+          if (piece != null) {
+            try {
+              this.#onPiece(session, piece.index, piece.offset, piece.data)
+            } catch (err: any) {
+              this.#ctx.log.error('handling a piece frame from %p failed: %e', session.peer, err)
+              this.#close(session)
+              this.#drop(session, 10_000)
+            }
+            if (session.closed) return
+            continue
+          }
           const decoded = decodeFrame(bytes, this.#ctx.wire)
           if (!decoded.ok) {
             this.#misbehaved(session, decoded.infraction, decoded.detail)
@@ -363,7 +376,7 @@ export class Download {
     this.#pump()
   }
 
-  #onPiece (session: FetchSession, index: number, offset: number, data: Uint8Array): void {
+  #onPiece (session: FetchSession, index: number, offset: number, data: Uint8Array | Uint8ArrayList): void {
     const file = this.#file
     const picker = this.#picker
     if (file == null || picker == null || !session.joined) {
@@ -382,27 +395,27 @@ export class Download {
       return
     }
     if (offset !== 0 || data.byteLength !== file.pieceLength(index)) {
-      this.#checked(session, index, data, false)
+      this.#checked(session, index, data.byteLength, undefined)
       return
     }
     // the piece has left the peer's queue: refill it while the piece is hashed off the loop
     this.#pump()
     const hash = file.manifest.pieces[index]
-    const check = pieceHasher.sha256(data).then(digest => {
+    const check = pieceHasher.hash(data).then(({ digest, bytes }) => {
       this.#checks.delete(check)
-      this.#checked(session, index, data, equal(digest, hash))
+      this.#checked(session, index, bytes.byteLength, equal(digest, hash) ? bytes : undefined)
     })
     this.#checks.add(check)
   }
 
-  /** A piece from `session` was verified (`ok`) or found bad: store it, or report its sender. */
-  #checked (session: FetchSession, index: number, data: Uint8Array, ok: boolean): void {
+  /** A piece from `session` was verified (its bytes) or found bad (none): store it, or report its sender. */
+  #checked (session: FetchSession, index: number, length: number, data: Uint8Array | undefined): void {
     const file = this.#file
     const picker = this.#picker
     if (this.#finished || file == null || picker == null) return
-    const actions = picker.verified(session.key, index, ok)
-    if (!ok) {
-      this.#ctx.counted('bad', data.byteLength)
+    const actions = picker.verified(session.key, index, data != null)
+    if (data == null) {
+      this.#ctx.counted('bad', length)
       this.#options.onProgress?.(new CustomProgressEvent('files:get:bad-piece', { id: this.#id, peer: session.key, index }))
       this.#misbehaved(session, 'bad-piece', `piece ${index} of ${this.#id} does not match its hash`)
       this.#pump()

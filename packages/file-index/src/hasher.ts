@@ -1,43 +1,59 @@
 import { Worker } from 'node:worker_threads'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { sha256 } from './manifest.ts'
 
 /**
  * From this size on a piece is hashed on a worker thread: SHA-256 of 256 KiB takes about a
  * fifth of a millisecond, as long as the rest of receiving it, and on a machine with a spare
- * core the event loop goes on decrypting the next piece meanwhile. Handing a piece over (a
- * copy, a message each way) costs a fraction of that; below this size it costs more.
+ * core the event loop goes on decrypting the next piece meanwhile. Below it handing a piece
+ * over costs more than it saves.
  */
 const OFF_THREAD_BYTES = 64 * 1024
 
+// the worker joins the chunks a piece arrived in (the one copy of its bytes, off the loop),
+// hashes them, and hands the joined bytes back without a copy
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
-parentPort.on('message', ({ id, data }) => {
-  parentPort.postMessage({ id, digest: createHash('sha256').update(data).digest() })
+parentPort.on('message', ({ id, chunks }) => {
+  let length = 0
+  for (const chunk of chunks) length += chunk.byteLength
+  const bytes = new Uint8Array(length)
+  let at = 0
+  for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.byteLength }
+  const digest = new Uint8Array(createHash('sha256').update(bytes).digest())
+  parentPort.postMessage({ id, digest, bytes }, [bytes.buffer])
 })
 `
 
+/** A piece's bytes, contiguous, and their SHA-256. */
+export interface HashedPiece {
+  digest: Uint8Array
+  bytes: Uint8Array
+}
+
 /**
  * SHA-256 of pieces, large ones on one worker thread shared by every download of the process
- * (started on first use; it keeps no process alive while idle). Should the worker fail, the
- * pieces in hand are hashed here instead and the next ones go to a new worker.
+ * (started on first use; it keeps no process alive while idle). A piece may be given as the
+ * chunks it arrived in: it comes back joined. Should the worker fail, the pieces in hand are
+ * hashed here instead and the next ones go to a new worker.
  */
 export class PieceHasher {
   #worker: Worker | undefined
-  readonly #pending = new Map<number, { data: Uint8Array, resolve: (digest: Uint8Array) => void }>()
+  readonly #pending = new Map<number, { chunks: Uint8Array[], resolve: (piece: HashedPiece) => void }>()
   #next = 0
 
-  /** SHA-256 of `data` (which must not change until this resolves). */
-  async sha256 (data: Uint8Array): Promise<Uint8Array> {
-    if (data.byteLength < OFF_THREAD_BYTES) return sha256(data)
-    const worker = this.#start()
-    if (worker == null) return sha256(data)
+  /** The bytes of `data`, contiguous, and their SHA-256; `data` must not change until this resolves. */
+  async hash (data: Uint8Array | Uint8ArrayList): Promise<HashedPiece> {
+    const worker = data.byteLength < OFF_THREAD_BYTES ? undefined : this.#start()
+    if (worker == null) return here(data instanceof Uint8Array ? [data] : [...data])
+    const chunks = data instanceof Uint8Array ? [data] : [...data]
     const id = this.#next++
     return await new Promise(resolve => {
-      this.#pending.set(id, { data, resolve })
+      this.#pending.set(id, { chunks, resolve })
       if (this.#pending.size === 1) worker.ref()
-      // a structured clone: the piece stays ours, and the worker's copy is its own
-      worker.postMessage({ id, data })
+      // a structured clone: the chunks stay ours, the worker's copy is its own
+      worker.postMessage({ id, chunks })
     })
   }
 
@@ -50,18 +66,18 @@ export class PieceHasher {
       return undefined
     }
     worker.unref()
-    worker.on('message', ({ id, digest }: { id: number, digest: Uint8Array }) => {
+    worker.on('message', ({ id, digest, bytes }: { id: number, digest: Uint8Array, bytes: Uint8Array }) => {
       const job = this.#pending.get(id)
       if (job == null) return
       this.#pending.delete(id)
       if (this.#pending.size === 0) worker.unref()
-      job.resolve(new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength))
+      job.resolve({ digest, bytes })
     })
     const fail = (): void => {
       if (this.#worker !== worker) return
       this.#worker = undefined
       // what the worker had not answered is hashed here
-      for (const job of this.#pending.values()) job.resolve(sha256(job.data))
+      for (const job of this.#pending.values()) job.resolve(here(job.chunks))
       this.#pending.clear()
     }
     worker.on('error', fail)
@@ -69,6 +85,11 @@ export class PieceHasher {
     this.#worker = worker
     return worker
   }
+}
+
+function here (chunks: Uint8Array[]): HashedPiece {
+  const bytes = chunks.length === 1 ? chunks[0] : new Uint8ArrayList(...chunks).subarray()
+  return { digest: sha256(bytes), bytes }
 }
 
 /** The hasher every download of this process shares. */

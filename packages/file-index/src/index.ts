@@ -28,7 +28,7 @@ export {
 export type { FileManifest } from './manifest.ts'
 export { PiecePicker, PICKER_DEFAULTS } from './picker.ts'
 export type { PickerOptions, PickerAction, PickerProgress, Received } from './picker.ts'
-export { PIECES_PROTOCOL, PIECE_WIRE_DEFAULTS, encodeFrame, decodeFrame, frameDecoder, FrameDecoder, maxResponseFrameBytes } from './wire.ts'
+export { PIECES_PROTOCOL, PIECE_WIRE_DEFAULTS, encodeFrame, decodeFrame, decodePieceFrame, frameDecoder, FrameDecoder, maxResponseFrameBytes } from './wire.ts'
 export type { PieceMessage, PieceRange, PieceWireLimits, RejectReason } from './wire.ts'
 export { Throttle } from './throttle.ts'
 export { PieceHasher } from './hasher.ts'

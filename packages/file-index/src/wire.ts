@@ -204,6 +204,37 @@ export function decodeFrame (bytes: Uint8Array | Uint8ArrayList, limits: PieceWi
   }
 }
 
+/**
+ * A piece frame as {@link encodeFrame} lays it out (index, offset, data, each once, in that
+ * order), read without copying its data: the data stays the chunks it arrived in. Undefined
+ * for any other frame or layout, which {@link decodeFrame} then reads (and judges).
+ */
+export function decodePieceFrame (bytes: Uint8ArrayList, limits: PieceWireLimits = PIECE_WIRE_DEFAULTS): { index: number, offset: number, data: Uint8ArrayList } | undefined {
+  if (bytes.byteLength === 0 || bytes.get(0) !== 0x3a) return undefined
+  let at = 1
+  const varint = (): number | undefined => {
+    let value = 0
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (at >= bytes.byteLength) return undefined
+      const byte = bytes.get(at++)
+      value += (byte & 0x7f) * 2 ** shift
+      if (byte < 0x80) return value
+    }
+    return undefined
+  }
+  const inner = varint()
+  if (inner == null || at + inner !== bytes.byteLength) return undefined
+  let index = 0
+  let offset = 0
+  let tag = varint()
+  if (tag === 0x08) { index = varint() ?? -1; tag = varint() }
+  if (tag === 0x10) { offset = varint() ?? -1; tag = varint() }
+  if (tag !== 0x1a || index < 0 || offset < 0 || index > 0xffffffff || offset > 0xffffffff) return undefined
+  const length = varint()
+  if (length == null || length === 0 || length > limits.maxRequestBytes || at + length !== bytes.byteLength) return undefined
+  return { index, offset, data: bytes.sublist(at) }
+}
+
 function lengthPrefixed (bytes: Uint8Array): Uint8Array {
   const prefix: number[] = []
   pushVarint(prefix, bytes.byteLength)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { PIECE_WIRE_DEFAULTS, decodeFrame, encodeFrame, frameDecoder, type PieceMessage } from '@hearsay/file-index'
+import { PIECE_WIRE_DEFAULTS, decodeFrame, decodePieceFrame, encodeFrame, frameDecoder, type PieceMessage } from '@hearsay/file-index'
 import { Uint8ArrayList } from 'uint8arraylist'
 
 function roundTrip (message: PieceMessage): PieceMessage {
@@ -83,5 +83,31 @@ describe('piece wire', () => {
     const decoded = decodeFrame(two)
     assert.ok(!decoded.ok)
     assert.equal(decoded.infraction, 'malformed-frame')
+  })
+
+  it('reads a piece frame without copying its data, as decodeFrame reads it, and leaves other layouts to decodeFrame', () => {
+    const data = Uint8Array.from({ length: 300_000 }, (_, i) => i % 251)
+    for (const [index, offset] of [[0, 0], [7, 0], [0, 5], [123_456, 65_536]]) {
+      const encoded = encodeFrame({ type: 'piece', index, offset, data })
+      // cut into chunks as a stream delivers it
+      const stream = new Uint8ArrayList(encoded).subarray()
+      const decoder = frameDecoder(8 * 2 ** 20)
+      const frames = [...decoder.decode(stream.subarray(0, 70_000)), ...decoder.decode(stream.subarray(70_000))]
+      assert.equal(frames.length, 1)
+      const fast = decodePieceFrame(frames[0])
+      assert.ok(fast != null)
+      assert.equal(fast.index, index)
+      assert.equal(fast.offset, offset)
+      assert.deepEqual(fast.data.subarray(), data)
+      const slow = decodeFrame(frames[0])
+      assert.ok(slow.ok && slow.frame.type === 'piece')
+      assert.deepEqual(slow.frame.data, data)
+    }
+    // not a piece, or a piece longer than allowed, or cut short: not for the fast path
+    assert.equal(decodePieceFrame(new Uint8ArrayList((encodeFrame({ type: 'have', index: 1 }) as Uint8Array).subarray(1))), undefined)
+    const big = [...frameDecoder(8 * 2 ** 20).decode(encodeFrame({ type: 'piece', index: 1, offset: 0, data }))][0]
+    assert.equal(decodePieceFrame(big, { ...PIECE_WIRE_DEFAULTS, maxRequestBytes: 1000 }), undefined)
+    assert.equal(decodePieceFrame(big.sublist(0, big.byteLength - 1)), undefined)
+    assert.equal(decodePieceFrame(new Uint8ArrayList(Uint8Array.from([0x3a, 0x02, 0x1a, 0x00]))), undefined)
   })
 })
