@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { prepare, rolesOf, simulate, summarize, type RunRecord, type SimulationOptions, type SimulationResult } from './simulation.ts'
-import type { WindowDone } from './partition.ts'
+import type { WorkerInit } from './worker.ts'
 
 /** Fewer nodes than this run on one thread by default: below it, threads cost more than they save. */
 const PARALLEL_FROM_NODES = 20_000
@@ -29,7 +29,7 @@ export function defaultWorkers (options: SimulationOptions): number {
  * {@link simulate} on several threads: the nodes are split between worker threads, which run in
  * windows of virtual time as long as the shortest link latency — nothing a node does in a window
  * can reach another node before the window ends — and exchange the frames that cross between
- * them after each window. Same options, same result, down to the JSON (only `perf` differs):
+ * them after each window, directly, thread to thread. Same options, same result, down to the JSON (only `perf` differs):
  * events at one virtual time run in an order that does not depend on the split.
  *
  * Falls back to {@link simulate} on this thread with one worker, or when {@link notParallel}
@@ -45,40 +45,27 @@ export async function simulateParallel (options: SimulationOptions, workers = de
   if (!(lookahead > 0)) return simulate(options)
 
   const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url)
+  // one channel per pair of threads: they exchange frames and agree on windows without us
+  const ports: Array<Array<MessagePort | null>> = Array.from({ length: workers }, () => new Array(workers).fill(null))
+  for (let a = 0; a < workers; a++) {
+    for (let b = a + 1; b < workers; b++) {
+      const channel = new MessageChannel()
+      ports[a][b] = channel.port1
+      ports[b][a] = channel.port2
+    }
+  }
   // the network goes to every thread as built here, not rebuilt from the seed in each
   const shared: SimulationOptions = { ...options, graph }
-  const threads = Array.from({ length: workers }, (_, index) => new Worker(url, { workerData: { options: shared, index, count: workers } }))
+  const threads = Array.from({ length: workers }, (_, index) => {
+    const init: WorkerInit = { options: shared, index, count: workers, lookahead, ports: ports[index] }
+    return new Worker(url, { workerData: init, transferList: ports[index].filter(p => p != null) })
+  })
   try {
     const replies = threads.map(thread => replyQueue(thread))
-    const ready = await Promise.all(replies.map(async r => await r.next<{ next: number, end: number }>()))
     const t1 = performance.now()
-    const end = ready[0].end
-    let next = ready.map(r => r.next)
-    let inboxes: Float64Array[][] = threads.map(() => [])
-    let earliest: number[] = threads.map(() => Infinity)
-    let windows = 0
-    for (;;) {
-      const from = Math.min(...next, ...earliest)
-      if (!(from <= end)) break
-      const until = from + lookahead
-      windows++
-      threads.forEach((thread, i) => {
-        thread.postMessage({ type: 'window', inboxes: inboxes[i], until }, inboxes[i].map(b => b.buffer as ArrayBuffer))
-      })
-      const done = await Promise.all(replies.map(async r => await r.next<WindowDone>()))
-      inboxes = threads.map(() => [])
-      earliest = threads.map(() => Infinity)
-      done.forEach(d => {
-        d.outboxes.forEach((outbox, to) => {
-          if (outbox.length === 0) return
-          inboxes[to].push(outbox)
-          earliest[to] = Math.min(earliest[to], d.earliest[to])
-        })
-      })
-      next = done.map(d => d.next)
-    }
-    for (const thread of threads) thread.postMessage({ type: 'finish' })
-    const records = await Promise.all(replies.map(async r => (await r.next<{ record: RunRecord }>()).record))
+    const done = await Promise.all(replies.map(async r => await r.next<{ record: RunRecord, windows: number }>()))
+    const records = done.map(d => d.record)
+    const windows = done[0].windows
     const t2 = performance.now()
     const role = rolesOf(graph.n, options, rngs.roles)
     const result = summarize(merge(records, graph.n), graph, spec, options, role, [t0, t1, t2])

@@ -1,26 +1,79 @@
 /**
- * A thread of {@link simulateParallel}: runs one partition's windows on the main thread's word.
+ * A thread of {@link simulateParallel}. The threads talk to each other directly, over one
+ * message port per pair: after each window each sends every other thread the frames that cross
+ * to it, its next event time and the earliest frame it sent anywhere. From those every thread
+ * computes the same next window, so the main thread only starts them and collects the records.
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { PartitionRun } from './partition.ts'
 import type { SimulationOptions } from './simulation.ts'
 
-/** A message from the main thread. */
-export type ToWorker =
-  | { type: 'window', inboxes: Float64Array[], until: number }
-  | { type: 'finish' }
+/** What one thread sends another after a window. */
+interface Exchange {
+  /** frames to the receiving thread's nodes */
+  data: Float64Array
+  /** the sender's next event */
+  next: number
+  /** the earliest frame the sender sent to any thread in this window */
+  earliest: number
+}
 
-const port = parentPort
-if (port == null) throw new Error('worker.ts runs as a worker thread')
-const { options, index, count } = workerData as { options: SimulationOptions, index: number, count: number }
+/** The setup of a thread. */
+export interface WorkerInit {
+  options: SimulationOptions
+  index: number
+  count: number
+  /** virtual time a window spans: the shortest link latency */
+  lookahead: number
+  /** by thread index; `null` for this thread */
+  ports: Array<MessagePort | null>
+}
+
+const main = parentPort
+if (main == null) throw new Error('worker.ts runs as a worker thread')
+const { options, index, count, lookahead, ports } = workerData as WorkerInit
 const run = new PartitionRun(options, index, count)
-port.postMessage({ type: 'ready', next: run.next, end: run.end })
-port.on('message', (message: ToWorker) => {
-  if (message.type === 'window') {
-    const done = run.window(message.inboxes, message.until)
-    port.postMessage({ type: 'window', ...done }, done.outboxes.map(o => o.buffer as ArrayBuffer))
-    return
+
+/** Messages from each peer, in order. */
+const received: Exchange[][] = ports.map(() => [])
+let wake: (() => void) | undefined
+ports.forEach((port, peer) => {
+  port?.on('message', (exchange: Exchange) => {
+    received[peer].push(exchange)
+    wake?.()
+  })
+})
+
+async function roundFromPeers (): Promise<Exchange[]> {
+  const peers = ports.flatMap((port, peer) => port == null ? [] : [peer])
+  while (peers.some(peer => received[peer].length === 0)) await new Promise<void>(resolve => { wake = resolve })
+  wake = undefined
+  return peers.map(peer => received[peer].shift() as Exchange)
+}
+
+async function loop (): Promise<void> {
+  let outboxes: Float64Array[] = ports.map(() => new Float64Array(0))
+  let earliest = Infinity
+  let windows = 0
+  for (;;) {
+    const next = run.next
+    ports.forEach((port, peer) => {
+      const data = outboxes[peer]
+      port?.postMessage({ data, next, earliest } satisfies Exchange, [data.buffer as ArrayBuffer])
+    })
+    const exchanges = await roundFromPeers()
+    // the same minimum on every thread: every next event and every frame in flight
+    const from = Math.min(next, earliest, ...exchanges.map(e => Math.min(e.next, e.earliest)))
+    if (!(from <= run.end)) break
+    windows++
+    const done = run.window(exchanges.map(e => e.data), from + lookahead)
+    outboxes = done.outboxes
+    earliest = Math.min(...done.earliest)
   }
   const record = run.record()
-  port.postMessage({ type: 'record', record }, [record.deliveredAt.buffer as ArrayBuffer])
-})
+  main?.postMessage({ record, windows }, [record.deliveredAt.buffer as ArrayBuffer])
+  for (const port of ports) port?.close()
+}
+
+// a failure is the worker's error event in the main thread
+await loop()
