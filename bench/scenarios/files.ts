@@ -50,14 +50,14 @@ export const filesScenario: Scenario = {
       // Every sender runs in a child process of its own and the receiver (the downloader) in
       // this one, so each end has a core as real peers do.
       // 1 and 2. the raw ceiling (one stream, bytes pushed as fast as it drains) and one seeder
-      // → one downloader, between the same two hosts; both warmed up on a quarter of the size
-      // (the ceiling, not the JIT), then three rounds of a raw run and a download, each figure
-      // the best of its three: the load of the machine changes over a run, and both see the same
+      // → one downloader, between the same two hosts; both warmed up by a run of the full size
+      // each (the ceiling, not the JIT: a quarter left the download still warming up over the
+      // rounds), then three rounds of a raw run and a download, each figure the best of its
+      // three: the load of the machine changes over a run, and both see the same
       const [seeder, downloader] = [await peer(), await host()]
-      const warmUp = await prepare([seeder], downloader, 'warm-up', size / 4)
       const file = await prepare([seeder], downloader, 'single', size)
-      await rawThroughput(seeder, downloader, size / 4)
-      await fetchFile(downloader, warmUp, size / 4)
+      await rawThroughput(seeder, downloader, size)
+      await fetchFile(downloader, file, size)
       let rawMBps = 0
       let single = { MBps: 0, duplicatePct: 0 }
       for (let round = 0; round < 3; round++) {
@@ -132,7 +132,7 @@ export const filesScenario: Scenario = {
         charts,
         baseline: 'raw single-stream libp2p throughput (TCP + Noise + Yamux) between two hosts in two processes, and one throttled seeder, in the same run',
         figures,
-        table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower); each seeder and the raw sender in a child process of its own, the downloader and the raw receiver in the bench's; raw stream and single seeder between the same two hosts, warmed up, then three interleaved rounds, best of each; every download timed from get() to its end, once the hosts' connection bring-up is over; memory stores; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,
+        table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower); each seeder and the raw sender in a child process of its own, the downloader and the raw receiver in the bench's; raw stream and single seeder between the same two hosts, each warmed up by a full-size run, then three interleaved rounds, best of each; every download timed from get() to its end, once the hosts' connection bring-up is over; memory stores; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,
         goals
       }
     } finally {
