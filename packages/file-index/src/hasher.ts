@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { Uint8ArrayList } from 'uint8arraylist'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { sha256 } from './manifest.ts'
 
 /**
@@ -10,19 +10,12 @@ import { sha256 } from './manifest.ts'
  */
 const OFF_THREAD_BYTES = 64 * 1024
 
-// the worker joins the chunks a piece arrived in (the one copy of its bytes, off the loop),
-// hashes them, and hands the joined bytes back without a copy
+// the worker hashes a piece in memory it shares with the event loop: no copy, no serializing
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
-parentPort.on('message', ({ id, chunks }) => {
-  let length = 0
-  for (const chunk of chunks) length += chunk.byteLength
-  const bytes = new Uint8Array(length)
-  let at = 0
-  for (const chunk of chunks) { bytes.set(chunk, at); at += chunk.byteLength }
-  const digest = new Uint8Array(createHash('sha256').update(bytes).digest())
-  parentPort.postMessage({ id, digest, bytes }, [bytes.buffer])
+parentPort.on('message', ({ id, bytes }) => {
+  parentPort.postMessage({ id, digest: new Uint8Array(createHash('sha256').update(bytes).digest()) })
 })
 `
 
@@ -40,20 +33,31 @@ export interface HashedPiece {
  */
 export class PieceHasher {
   #worker: Worker | undefined
-  readonly #pending = new Map<number, { chunks: Uint8Array[], resolve: (piece: HashedPiece) => void }>()
+  readonly #pending = new Map<number, { bytes: Uint8Array, resolve: (piece: HashedPiece) => void }>()
   #next = 0
 
-  /** The bytes of `data`, contiguous, and their SHA-256; `data` must not change until this resolves. */
+  /**
+   * The bytes of `data`, contiguous, and their SHA-256. A large piece is joined (the one copy
+   * of its bytes) into memory shared with the worker, which is what comes back: its bytes may
+   * live in a `SharedArrayBuffer`.
+   */
   async hash (data: Uint8Array | Uint8ArrayList): Promise<HashedPiece> {
     const worker = data.byteLength < OFF_THREAD_BYTES ? undefined : this.#start()
-    if (worker == null) return here(data instanceof Uint8Array ? [data] : [...data])
-    const chunks = data instanceof Uint8Array ? [data] : [...data]
+    if (worker == null) return here(data instanceof Uint8Array ? data : data.subarray())
+    const bytes = new Uint8Array(new SharedArrayBuffer(data.byteLength))
+    if (data instanceof Uint8Array) bytes.set(data)
+    else {
+      let at = 0
+      for (const chunk of data) {
+        bytes.set(chunk, at)
+        at += chunk.byteLength
+      }
+    }
     const id = this.#next++
     return await new Promise(resolve => {
-      this.#pending.set(id, { chunks, resolve })
+      this.#pending.set(id, { bytes, resolve })
       if (this.#pending.size === 1) worker.ref()
-      // a structured clone: the chunks stay ours, the worker's copy is its own
-      worker.postMessage({ id, chunks })
+      worker.postMessage({ id, bytes })
     })
   }
 
@@ -66,18 +70,18 @@ export class PieceHasher {
       return undefined
     }
     worker.unref()
-    worker.on('message', ({ id, digest, bytes }: { id: number, digest: Uint8Array, bytes: Uint8Array }) => {
+    worker.on('message', ({ id, digest }: { id: number, digest: Uint8Array }) => {
       const job = this.#pending.get(id)
       if (job == null) return
       this.#pending.delete(id)
       if (this.#pending.size === 0) worker.unref()
-      job.resolve({ digest, bytes })
+      job.resolve({ digest, bytes: job.bytes })
     })
     const fail = (): void => {
       if (this.#worker !== worker) return
       this.#worker = undefined
       // what the worker had not answered is hashed here
-      for (const job of this.#pending.values()) job.resolve(here(job.chunks))
+      for (const job of this.#pending.values()) job.resolve(here(job.bytes))
       this.#pending.clear()
     }
     worker.on('error', fail)
@@ -87,8 +91,7 @@ export class PieceHasher {
   }
 }
 
-function here (chunks: Uint8Array[]): HashedPiece {
-  const bytes = chunks.length === 1 ? chunks[0] : new Uint8ArrayList(...chunks).subarray()
+function here (bytes: Uint8Array): HashedPiece {
   return { digest: sha256(bytes), bytes }
 }
 
