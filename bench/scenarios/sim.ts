@@ -98,7 +98,7 @@ export const simScenario: Scenario = {
       ['strategy', 'delivery %', 't50 ms', 't90 ms', 't100 ms', 'bound t50 / t90 / t100 ms', 't90 / bound', 'copies/node/msg', 'spy precision'],
       compareRows
     )
-    const table = `Scale (random 8-regular, 20 messages of 1 KiB, log-normal latency median 50 ms, 10 Mbit/s uplinks; each run one process, with the CLI's default threads: one per core from 20 000 nodes):\n\n${scaleTable}\n\n` +
+    const table = `Scale (random 8-regular, 20 messages of 1 KiB, log-normal latency median 50 ms, 10 Mbit/s uplinks; each run one process, with the CLI's default threads: one per core, at most 8, from 20 000 nodes):\n\n${scaleTable}\n\n` +
       `All strategies on ${compareNodes} nodes, 10 % spies (first-spy estimator), same network and publishers:\n\n${compareTable}`
     // coverage over time per strategy, and the shortest-path bound (the same network for all)
     const coverage = (times: Array<number | null>, fractions: number[]): Array<[number, number]> =>

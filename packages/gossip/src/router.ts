@@ -18,7 +18,7 @@ export interface RouterEffects<Timer = unknown> {
   deliver(message: GossipMessage, from: PeerKey): void
   /**
    * Validate `message` from `from`: return the result when it is known at once, or return
-   * `undefined` and call {@link TopicRouter.validated} later (never from inside this call).
+   * `undefined` and call {@link TopicRouter.validated} (now or later).
    * Until then the id counts as seen, so copies from other peers are duplicates. `phase` says
    * whether it came in a public `message` frame or a private Dandelion `stem` frame.
    */
@@ -158,6 +158,9 @@ export class TopicRouter<Timer = unknown> {
   readonly #maxMessageBytes: number
   readonly #maxPending: number
   readonly #maxPendingPerPeer: number
+  /** the id being handed to RouterEffects.validate, and an answer given through `validated` meanwhile */
+  #validating: MessageId | undefined
+  #answered: ValidationResult | undefined
 
   /**
    * What the strategy sees of its router. A class with methods on its prototype rather than an
@@ -291,11 +294,17 @@ export class TopicRouter<Timer = unknown> {
 
   /** The validator's later answer for a message {@link RouterEffects.validate} returned `undefined` for. */
   validated (id: MessageId, result: ValidationResult): void {
+    if (id === this.#validating) {
+      // answered from inside RouterEffects.validate: taken as if it had been returned
+      this.#answered = result
+      return
+    }
     const pending = this.#pending.get(id)
     if (pending == null) return
     this.#pending.delete(id)
     this.#release(pending.from)
-    this.#conclude(pending, result)
+    // the id may have left the seen set while the validator ran (age, or many newer ids)
+    this.#conclude(pending, result, false)
   }
 
   /** A timer scheduled through {@link RouterEffects.schedule} fired. */
@@ -360,18 +369,27 @@ export class TopicRouter<Timer = unknown> {
       this.#dropped++
       return
     }
-    this.#seen.add(pending.message.id)
-    const result = this.#effects.validate(pending.message, pending.from, pending.type === 'stem' ? 'stem' : 'fluff')
+    const id = pending.message.id
+    this.#seen.add(id)
+    this.#validating = id
+    this.#answered = undefined
+    let result: ValidationResult | undefined
+    try {
+      result = this.#effects.validate(pending.message, pending.from, pending.type === 'stem' ? 'stem' : 'fluff') ?? this.#answered
+    } finally {
+      this.#validating = undefined
+    }
     if (result !== undefined) {
       // answered at once (no validator, or a synchronous one): no bookkeeping of the wait
-      this.#conclude(pending, result)
+      this.#conclude(pending, result, true)
       return
     }
     this.#pending.set(pending.message.id, pending)
     this.#pendingPerPeer.set(pending.from, perPeer + 1)
   }
 
-  #conclude (pending: Pending, result: ValidationResult): void {
+  /** Act on a validator's answer; `seen`: the id is surely still in the seen set. */
+  #conclude (pending: Pending, result: ValidationResult, seen: boolean): void {
     const id = pending.message.id
     if (result === 'reject') {
       this.#rejected++
@@ -387,8 +405,8 @@ export class TopicRouter<Timer = unknown> {
       this.#strategy.onStem?.(pending.message, pending.from)
       return
     }
-    // seen since validation began
-    this.#publicNow(pending.message, pending.from)
+    if (seen) this.#publicNow(pending.message, pending.from)
+    else this.#makePublic(pending.message, pending.from)
     this.#strategy.onMessage(pending.message, pending.from, pending.hop)
   }
 

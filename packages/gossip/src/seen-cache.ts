@@ -31,9 +31,13 @@ export class SeenCache<K> {
 
   /** Remember `key`; returns false when it was already there. */
   add (key: K): boolean {
-    // after the sweep every key still here is live
     this.#expire()
-    if (this.#entries.has(key)) return false
+    const known = this.#entries.get(key)
+    if (known !== undefined) {
+      if (known > this.#clock.now()) return false
+      // expired but not swept (the clock stepped back): it must not keep its old place in the age order
+      this.#entries.delete(key)
+    }
     const expires = this.#clock.now() + this.#ttlMs
     this.#entries.set(key, expires)
     if (expires < this.#nextExpiry) this.#nextExpiry = expires

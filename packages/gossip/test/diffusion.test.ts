@@ -1,6 +1,47 @@
 import assert from 'node:assert/strict'
-import { diffusion } from '@hearsay/gossip/strategies'
-import { createHarness, randomGraph, star } from './harness.ts'
+import { seededRng } from '@hearsay/sansio'
+import { diffusion, type DiffusionOptions, type DiffusionTimer } from '@hearsay/gossip/strategies'
+import type { Direction, GossipFrame, GossipStrategy, PeerKey } from '@hearsay/interface'
+import { createHarness, messageOf, randomGraph, star } from './harness.ts'
+
+/** One diffusion core driven by hand: a settable clock, timers fired when the test says. */
+function alone (options: DiffusionOptions, peers: PeerKey[]): {
+  strategy: GossipStrategy<DiffusionTimer>
+  clock: { now: () => number, at: number }
+  peers: Map<PeerKey, Direction>
+  sent: Array<{ to: PeerKey, frame: GossipFrame }>
+  timers: Array<{ at: number, timer: DiffusionTimer }>
+  /** fire the earliest timer at its time */
+  fire: () => boolean
+} {
+  const clock = { at: 0, now: () => clock.at }
+  const map = new Map<PeerKey, Direction>()
+  const sent: Array<{ to: PeerKey, frame: GossipFrame }> = []
+  const timers: Array<{ at: number, timer: DiffusionTimer }> = []
+  const strategy = diffusion(options).create({
+    clock,
+    rng: seededRng(5),
+    peers: () => map,
+    send: (to, frame) => { sent.push({ to, frame }) },
+    schedule: (delayMs, timer) => { timers.push({ at: clock.at + delayMs, timer }) },
+    has: () => false,
+    fluff: () => {},
+    report: () => {}
+  })
+  for (const peer of peers) {
+    map.set(peer, 'outbound')
+    strategy.addPeer(peer, 'outbound')
+  }
+  const fire = (): boolean => {
+    timers.sort((a, b) => a.at - b.at)
+    const next = timers.shift()
+    if (next == null) return false
+    clock.at = Math.max(clock.at, next.at)
+    strategy.timer(next.timer)
+    return true
+  }
+  return { strategy, clock, peers: map, sent, timers, fire }
+}
 
 describe('diffusion()', () => {
   it('delays each peer independently with exponential delays of the configured mean', () => {
@@ -66,5 +107,65 @@ describe('diffusion()', () => {
     for (let m = 0; m < 20; m++) h.publish(m, `m${m}`)
     h.settle()
     h.nodes.forEach((node, i) => { assert.equal(node.delivered.length, i < 20 ? 19 : 20) })
+  })
+
+  it('keeps one timer per message, not one per peer', () => {
+    const d = alone({ meanDelayMs: 1000 }, ['a', 'b', 'c', 'd'])
+    d.strategy.publish(messageOf('t', 'one'))
+    assert.equal(d.timers.length, 1)
+    let fired = 0
+    while (d.fire()) fired++
+    assert.deepEqual(d.sent.map(s => s.to).sort(), ['a', 'b', 'c', 'd'])
+    assert.ok(fired <= 4)
+  })
+
+  it('sends what a timer was set for even when the clock stepped back meanwhile', () => {
+    const d = alone({ meanDelayMs: 1000 }, ['a', 'b'])
+    d.strategy.publish(messageOf('t', 'step'))
+    const [{ at, timer }] = d.timers.splice(0)
+    d.clock.at = at - 5000 // e.g. NTP stepped the wall clock back
+    d.strategy.timer(timer)
+    assert.equal(d.sent.length, 1, 'the peer the timer was for is sent to at once')
+    assert.equal(d.timers.length, 1, 'and the other waits for its own delay')
+  })
+
+  it('sends nothing meant for a removed peer to the peer that takes its place', () => {
+    const d = alone({ meanDelayMs: 1000 }, ['a', 'b', 'c'])
+    d.strategy.publish(messageOf('t', 'slots'))
+    d.strategy.removePeer('b')
+    d.peers.delete('b')
+    d.peers.set('x', 'outbound')
+    d.strategy.addPeer('x', 'outbound')
+    while (d.fire());
+    assert.deepEqual(d.sent.map(s => s.to).sort(), ['a', 'c'])
+  })
+
+  it('skips the peer a copy came from, and a duplicate from another peer', () => {
+    const d = alone({ meanDelayMs: 1000 }, ['a', 'b', 'c'])
+    const message = messageOf('t', 'dup')
+    d.strategy.onMessage(message, 'a', {})
+    d.strategy.onDuplicate?.(message.id, 'c', 'message')
+    while (d.fire());
+    assert.deepEqual(d.sent.map(s => s.to), ['b'])
+  })
+
+  it('sends the oldest message to everyone still waiting at once when maxQueued is reached', () => {
+    const d = alone({ meanDelayMs: 1000, maxQueued: 1 }, ['a', 'b'])
+    const first = messageOf('t', 'first')
+    d.strategy.publish(first)
+    d.strategy.publish(messageOf('t', 'second'))
+    const firstSends = d.sent.filter(s => s.frame.type === 'message' && s.frame.message.id === first.id)
+    assert.deepEqual(firstSends.map(s => s.to).sort(), ['a', 'b'])
+    while (d.fire());
+    assert.equal(d.sent.length, 4, 'each message once to each peer')
+  })
+
+  it('diffusing an id again replaces the earlier wait: each peer gets it once', () => {
+    const d = alone({ meanDelayMs: 1000 }, ['a', 'b'])
+    const message = messageOf('t', 'again')
+    d.strategy.publish(message)
+    d.strategy.publish(message)
+    while (d.fire());
+    assert.deepEqual(d.sent.map(s => s.to).sort(), ['a', 'b'])
   })
 })

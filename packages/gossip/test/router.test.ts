@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import { flood } from '@hearsay/gossip/strategies'
+import { flood, TopicRouter } from '@hearsay/gossip/strategies'
+import { seededRng } from '@hearsay/sansio'
+import type { GossipMessage } from '@hearsay/interface'
 import { createHarness, line, messageOf } from './harness.ts'
 
 describe('TopicRouter', () => {
@@ -91,5 +93,54 @@ describe('TopicRouter', () => {
     const limit = router.limits.maxPendingPerPeer
     for (let i = 0; i < limit + 10; i++) router.receive('n0', { type: 'message', message: messageOf('t', `p${i}`) })
     assert.equal(router.stats().dropped, 10)
+  })
+
+  it('remembers an id answered later even if it left the seen set while the validator ran', () => {
+    const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
+    const router = new TopicRouter({
+      topic: 't', spec: flood(), clock: h.clock, rng: seededRng(1), limits: { seenMax: 2 },
+      effects: { send: () => {}, schedule: () => {}, deliver: () => {}, validate: () => undefined, report: () => {} }
+    })
+    const [x, y, z] = ['x', 'y', 'z'].map(text => messageOf('t', text))
+    for (const m of [x, y, z]) router.receive('n0', { type: 'message', message: m })
+    router.validated(x.id, 'accept')
+    assert.equal(router.has(x.id), true)
+    router.receive('n0', { type: 'message', message: x })
+    assert.equal(router.stats().duplicates, 1)
+  })
+
+  it('takes an answer given through validated() from inside validate', () => {
+    const delivered: GossipMessage[] = []
+    const router: TopicRouter = new TopicRouter({
+      topic: 't', spec: flood(), clock: { now: () => 0 }, rng: seededRng(1),
+      effects: {
+        send: () => {},
+        schedule: () => {},
+        deliver: message => { delivered.push(message) },
+        validate: message => { router.validated(message.id, 'accept'); return undefined },
+        report: () => {}
+      }
+    })
+    router.receive('n0', { type: 'message', message: messageOf('t', 'inside') })
+    assert.equal(delivered.length, 1)
+    assert.equal(router.stats().delivered, 1)
+  })
+
+  it('keeps duplicates out when the clock steps back', () => {
+    const clock = { at: 1000, now: () => clock.at }
+    const delivered: GossipMessage[] = []
+    const router = new TopicRouter({
+      topic: 't', spec: flood(), clock, rng: seededRng(1), limits: { seenTtlMs: 100 },
+      effects: { send: () => {}, schedule: () => {}, deliver: message => { delivered.push(message) }, validate: () => 'accept', report: () => {} }
+    })
+    const [a, b] = ['a', 'b'].map(text => messageOf('t', text))
+    router.receive('n0', { type: 'message', message: a }) // seen until 1100
+    clock.at = 0 // stepped back
+    router.receive('n0', { type: 'message', message: b }) // seen until 100, behind a in age order
+    clock.at = 150 // b expired, a not: b is delivered again, and must then be seen again
+    router.receive('n0', { type: 'message', message: b })
+    router.receive('n0', { type: 'message', message: b })
+    assert.equal(delivered.filter(m => m.id === b.id).length, 2)
+    assert.equal(router.has(b.id), true)
   })
 })

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
 import { prepare, rolesOf, simulate, summarize, type RunRecord, type SimulationOptions, type SimulationResult } from './simulation.ts'
-import type { WorkerInit } from './worker.ts'
+import type { WorkerDone, WorkerInit } from './worker.ts'
 
 /** Fewer nodes than this run on one thread by default: below it, threads cost more than they save. */
 const PARALLEL_FROM_NODES = 20_000
@@ -56,23 +56,35 @@ export async function simulateParallel (options: SimulationOptions, workers = de
   }
   // the network goes to every thread as built here, not rebuilt from the seed in each
   const shared: SimulationOptions = { ...options, graph }
-  const threads = Array.from({ length: workers }, (_, index) => {
-    const init: WorkerInit = { options: shared, index, count: workers, lookahead, ports: ports[index] }
-    return new Worker(url, { workerData: init, transferList: ports[index].filter(p => p != null) })
-  })
+  const threads: Worker[] = []
   try {
+    for (let index = 0; index < workers; index++) {
+      const init: WorkerInit = { options: shared, index, count: workers, lookahead, ports: ports[index] }
+      threads.push(new Worker(url, { workerData: init, transferList: ports[index].filter(p => p != null) }))
+    }
     const replies = threads.map(thread => replyQueue(thread))
     const t1 = performance.now()
-    const done = await Promise.all(replies.map(async r => await r.next<{ record: RunRecord, windows: number }>()))
+    const done = await Promise.all(replies.map(async r => await r.next<WorkerDone>()))
     const records = done.map(d => d.record)
-    const windows = done[0].windows
     const t2 = performance.now()
     const role = rolesOf(graph.n, options, rngs.roles)
     const result = summarize(merge(records, graph.n), graph, spec, options, role, [t0, t1, t2])
-    if (result.perf != null) Object.assign(result.perf, { threads: workers, windows })
+    if (result.perf != null) {
+      // the threads' own setup and loop: the slowest of each, so the figures compare with one thread's
+      const setupMs = (t1 - t0) + Math.max(...done.map(d => d.setupMs))
+      const runMs = Math.max(...done.map(d => d.runMs))
+      Object.assign(result.perf, {
+        setupMs: Math.round(setupMs),
+        runMs: Math.round(runMs),
+        eventsPerSecond: Math.round(result.events / Math.max(1e-9, runMs / 1000)),
+        threads: workers,
+        windows: done[0].windows
+      })
+    }
     return result
   } finally {
     await Promise.all(threads.map(async thread => await thread.terminate()))
+    for (const row of ports) for (const port of row) port?.close()
   }
 }
 

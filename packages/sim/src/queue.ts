@@ -6,9 +6,9 @@
 const PAD = 3
 
 /**
- * The simulator's event queue: a 4-ary min-heap on (time, sequence number). The sequence
- * number is the order of `push`, so events due at the same virtual time run in the order they
- * were scheduled, and a run is a pure function of its seed.
+ * The simulator's event queue: a 4-ary min-heap on (time, tie). The tie is the order of `push`
+ * unless the caller gives one (the simulator does: see `Simulation.tie`), so events due at the
+ * same virtual time run in a fixed order, and a run is a pure function of its seed.
  *
  * Laid out for memory latency, which is what a run of tens of millions of events on a heap of
  * hundreds of thousands waits on:

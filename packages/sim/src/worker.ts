@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { PartitionRun } from './partition.ts'
-import type { SimulationOptions } from './simulation.ts'
+import type { RunRecord, SimulationOptions } from './simulation.ts'
 
 /** What one thread sends another after a window. */
 interface Exchange {
@@ -29,10 +29,22 @@ export interface WorkerInit {
   ports: Array<MessagePort | null>
 }
 
+/** What a thread reports at the end. */
+export interface WorkerDone {
+  record: RunRecord
+  windows: number
+  /** building this thread's nodes, ms */
+  setupMs: number
+  /** its windows, waits for other threads included, ms */
+  runMs: number
+}
+
 const main = parentPort
 if (main == null) throw new Error('worker.ts runs as a worker thread')
 const { options, index, count, lookahead, ports } = workerData as WorkerInit
+const started = performance.now()
 const run = new PartitionRun(options, index, count)
+const setupMs = performance.now() - started
 
 /** Messages from each peer, in order. */
 const received: Exchange[][] = ports.map(() => [])
@@ -71,7 +83,8 @@ async function loop (): Promise<void> {
     earliest = Math.min(...done.earliest)
   }
   const record = run.record()
-  main?.postMessage({ record, windows }, [record.deliveredAt.buffer as ArrayBuffer])
+  const done: WorkerDone = { record, windows, setupMs, runMs: performance.now() - started - setupMs }
+  main?.postMessage(done, [record.deliveredAt.buffer as ArrayBuffer])
   for (const port of ports) port?.close()
 }
 

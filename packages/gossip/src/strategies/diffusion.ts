@@ -38,6 +38,8 @@ interface Queued extends DiffusionTimer {
   next: number
   /** peers still waiting; 0 once the entry is gone, so its pending timer does nothing */
   waiting: number
+  /** the due time the pending timer was set for: due when it fires, whatever the clock says */
+  armed: number
 }
 
 // a timer may fire a hair before its due time after rounding (now + (due - now) !== due)
@@ -145,16 +147,29 @@ class Diffusion implements GossipStrategy<DiffusionTimer> {
   /** Send to every peer now due, then wait for the next one still waiting. */
   #advance (entry: Queued): void {
     const context = this.#context
-    const now = context.clock.now() + EPSILON_MS
+    // the timer fired, so what it was set for is due even if the clock stepped back meanwhile
+    const due = Math.max(entry.armed, context.clock.now()) + EPSILON_MS
     const queue = entry.queue
-    for (; entry.next < queue.length; entry.next += 2) {
-      const slot = queue[entry.next + 1]
-      if (slot === -1) continue
-      if (queue[entry.next] > now) break
-      this.#skip(entry, entry.next)
-      context.send(this.#peerAt[slot], entry.frame)
+    try {
+      for (; entry.next < queue.length; entry.next += 2) {
+        const slot = queue[entry.next + 1]
+        if (slot === -1) continue
+        if (queue[entry.next] > due) break
+        this.#skip(entry, entry.next)
+        context.send(this.#peerAt[slot], entry.frame)
+      }
+    } finally {
+      // a send that throws must not leave the peers after it without a timer
+      if (entry.waiting > 0) this.#arm(entry)
     }
-    if (entry.waiting > 0) context.schedule(queue[entry.next] - context.clock.now(), entry)
+  }
+
+  /** Set the entry's one timer for its next peer still waiting. */
+  #arm (entry: Queued): void {
+    const queue = entry.queue
+    while (queue[entry.next + 1] === -1) entry.next += 2
+    entry.armed = queue[entry.next]
+    this.#context.schedule(Math.max(0, entry.armed - this.#context.clock.now()), entry)
   }
 
   #diffuse (message: GossipMessage, except?: PeerKey): void {
@@ -182,7 +197,7 @@ class Diffusion implements GossipStrategy<DiffusionTimer> {
       queue[k + 1] = slot
     }
     if (queue.length === 0) return
-    const entry: Queued = { id: message.id, message, frame, queue, next: 0, waiting: queue.length / 2 }
+    const entry: Queued = { id: message.id, message, frame, queue, next: 0, waiting: queue.length / 2, armed: queue[0] }
     const previous = this.#queued.get(message.id)
     if (previous != null) this.#forget(previous)
     this.#queued.set(message.id, entry)
