@@ -303,8 +303,7 @@ export class TopicRouter<Timer = unknown> {
     if (pending == null) return
     this.#pending.delete(id)
     this.#release(pending.from)
-    // the id may have left the seen set while the validator ran (age, or many newer ids)
-    this.#conclude(pending, result, false)
+    this.#conclude(pending, result)
   }
 
   /** A timer scheduled through {@link RouterEffects.schedule} fired. */
@@ -381,15 +380,15 @@ export class TopicRouter<Timer = unknown> {
     }
     if (result !== undefined) {
       // answered at once (no validator, or a synchronous one): no bookkeeping of the wait
-      this.#conclude(pending, result, true)
+      this.#conclude(pending, result)
       return
     }
     this.#pending.set(pending.message.id, pending)
     this.#pendingPerPeer.set(pending.from, perPeer + 1)
   }
 
-  /** Act on a validator's answer; `seen`: the id is surely still in the seen set. */
-  #conclude (pending: Pending, result: ValidationResult, seen: boolean): void {
+  /** Act on a validator's answer. */
+  #conclude (pending: Pending, result: ValidationResult): void {
     const id = pending.message.id
     if (result === 'reject') {
       this.#rejected++
@@ -405,8 +404,7 @@ export class TopicRouter<Timer = unknown> {
       this.#strategy.onStem?.(pending.message, pending.from)
       return
     }
-    if (seen) this.#publicNow(pending.message, pending.from)
-    else this.#makePublic(pending.message, pending.from)
+    this.#makePublic(pending.message, pending.from)
     this.#strategy.onMessage(pending.message, pending.from, pending.hop)
   }
 
@@ -417,12 +415,8 @@ export class TopicRouter<Timer = unknown> {
   }
 
   #makePublic (message: GossipMessage, from: PeerKey, own = false): void {
+    // the id may have left the seen set while a validator ran (age, or many newer ids)
     this.#seen.add(message.id)
-    this.#publicNow(message, from, own)
-  }
-
-  /** {@link TopicRouter.#makePublic} of a message already in the seen set. */
-  #publicNow (message: GossipMessage, from: PeerKey, own = false): void {
     this.#cache.put(message)
     if (own) return
     this.#delivered++

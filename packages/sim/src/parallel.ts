@@ -42,7 +42,7 @@ export async function simulateParallel (options: SimulationOptions, workers = de
   const { spec, rngs, graph } = prepare(options)
   let lookahead = Infinity
   for (const latency of graph.latency) if (latency < lookahead) lookahead = latency
-  if (!(lookahead > 0)) return simulate(options)
+  if (!(lookahead > 0)) return simulate({ ...options, graph })
 
   const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url)
   // one channel per pair of threads: they exchange frames and agree on windows without us
@@ -62,9 +62,8 @@ export async function simulateParallel (options: SimulationOptions, workers = de
       const init: WorkerInit = { options: shared, index, count: workers, lookahead, ports: ports[index] }
       threads.push(new Worker(url, { workerData: init, transferList: ports[index].filter(p => p != null) }))
     }
-    const replies = threads.map(thread => replyQueue(thread))
     const t1 = performance.now()
-    const done = await Promise.all(replies.map(async r => await r.next<WorkerDone>()))
+    const done = await Promise.all(threads.map(async thread => await reply(thread)))
     const records = done.map(d => d.record)
     const t2 = performance.now()
     const role = rolesOf(graph.n, options, rngs.roles)
@@ -84,6 +83,7 @@ export async function simulateParallel (options: SimulationOptions, workers = de
     return result
   } finally {
     await Promise.all(threads.map(async thread => await thread.terminate()))
+    // ports not handed to a thread (one failed to start) are closed here
     for (const row of ports) for (const port of row) port?.close()
   }
 }
@@ -131,27 +131,11 @@ function merge (records: RunRecord[], n: number): RunRecord {
   }
 }
 
-/** The replies of a worker, in order; an error or early exit of the worker fails the waiting call. */
-function replyQueue (worker: Worker): { next: <T>() => Promise<T> } {
-  const waiting: Array<{ resolve: (value: any) => void, reject: (err: Error) => void }> = []
-  const early: any[] = []
-  let failure: Error | undefined
-  worker.on('message', message => {
-    const w = waiting.shift()
-    if (w != null) w.resolve(message)
-    else early.push(message)
+/** A thread's one message, its record; its error or exit before that fails the wait. */
+async function reply (worker: Worker): Promise<WorkerDone> {
+  return await new Promise((resolve, reject) => {
+    worker.once('message', resolve)
+    worker.once('error', reject)
+    worker.once('exit', code => { reject(new Error(`simulation thread exited (code ${code})`)) })
   })
-  const fail = (err: Error): void => {
-    failure = err
-    for (const w of waiting.splice(0)) w.reject(err)
-  }
-  worker.on('error', fail)
-  worker.on('exit', code => { fail(new Error(`simulation thread exited (code ${code})`)) })
-  return {
-    next: async <T>() => await new Promise<T>((resolve, reject) => {
-      if (early.length > 0) resolve(early.shift())
-      else if (failure != null) reject(failure)
-      else waiting.push({ resolve, reject })
-    })
-  }
 }
