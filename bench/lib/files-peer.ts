@@ -21,6 +21,16 @@ const host = await createHost<{ files: FileIndex }>({
   services: { files: fileIndex(args.uploadBytesPerSecond != null ? { uploadBytesPerSecond: args.uploadBytesPerSecond } : {}) }
 })
 
+/** Bytes per `send()` of the raw stream: a piece's worth, as the seeder sends. */
+const RAW_CHUNK_BYTES = 256 * 1024
+let raw: { key: string, bytes: Uint8Array } | undefined
+/** The raw stream's bytes, made once per seed and size. */
+function rawBytes (seed: string, size: number): Uint8Array {
+  const key = `${seed}:${size}`
+  if (raw?.key !== key) raw = { key, bytes: benchData(seed, size) }
+  return raw.bytes
+}
+
 let stopping: Promise<void> | undefined
 const stop = async (): Promise<void> => {
   stopping ??= (async () => {
@@ -40,12 +50,15 @@ async function run (command: FilesPeerCommand): Promise<Record<string, unknown>>
       return { fileId }
     }
     case 'raw': {
-      // the raw ceiling: one stream, bytes pushed as fast as it drains (the receiver times it)
+      // the raw ceiling: one stream, bytes pushed as fast as it drains (the receiver times it).
+      // The bytes are as many distinct ones as the file's, held in memory as a seeder holds its
+      // pieces: one small chunk sent over and over would be read from the CPU's cache, which no
+      // transfer of a 128 MiB file is. Made before the dial, so not timed.
+      const bytes = rawBytes(command.seed, command.bytes)
       // the addresses end in /p2p/<peer id>: an open connection to that peer is reused
       const stream = await host.dialProtocol(command.addrs.map(a => multiaddr(a)), RAW_PROTOCOL)
-      const chunk = benchData(command.seed, 256 * 1024)
-      for (let sent = 0; sent < command.bytes; sent += chunk.byteLength) {
-        if (!stream.send(chunk)) await stream.onDrain()
+      for (let sent = 0; sent < bytes.byteLength; sent += RAW_CHUNK_BYTES) {
+        if (!stream.send(bytes.subarray(sent, sent + RAW_CHUNK_BYTES))) await stream.onDrain()
       }
       await stream.close()
       return {}

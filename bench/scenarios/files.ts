@@ -51,26 +51,34 @@ export const filesScenario: Scenario = {
     try {
       // Every sender runs in a child process of its own and the receiver (the downloader) in
       // this one, so each end has a core as real peers do.
-      // 1 and 2. the raw ceiling (one stream, bytes pushed as fast as it drains) and one seeder
-      // → one downloader, between the same two hosts; both warmed up by a run of the full size
-      // each (the ceiling, not the JIT: a quarter left the download still warming up over the
-      // rounds), then three rounds of a raw run and a download, each figure the best of its
-      // three: the load of the machine changes over a run, and both see the same
+      // 1 and 2. the raw ceiling (one stream, the file's worth of bytes pushed as fast as it
+      // drains) and one seeder → one downloader, between the same two hosts. Both are warmed up
+      // by two full-size runs each (the JIT: the download's longer code path was still speeding
+      // up after one), then run in five interleaved rounds, so that each pair meets the same
+      // load of this shared machine; the figures are medians, and the ratio is the median of the
+      // rounds' ratios: a best-of-N picks the luckiest round of each, which on a machine that
+      // swings ±20 % measures the luck, not the protocol
       const [seeder, downloader] = [await peer(), await host()]
       const file = await prepare([seeder], downloader, 'single', size)
-      await rawThroughput(seeder, downloader, size)
-      await fetchFile(downloader, file, size)
-      let rawMBps = 0
-      let single = { MBps: 0, duplicatePct: 0 }
-      for (let round = 0; round < 3; round++) {
+      for (let warm = 0; warm < 2; warm++) {
+        await rawThroughput(seeder, downloader, size)
+        await fetchFile(downloader, file, size)
+      }
+      const rounds: Array<{ raw: number, MBps: number, duplicatePct: number }> = []
+      for (let round = 0; round < 5; round++) {
         const raw = await rawThroughput(seeder, downloader, size)
         const run = await fetchFile(downloader, file, size)
-        log(`  round ${round + 1}: raw ${raw.toFixed(0)} MB/s, 1 seeder ${run.MBps.toFixed(0)} MB/s`)
-        rawMBps = Math.max(rawMBps, raw)
-        if (run.MBps > single.MBps) single = run
+        log(`  round ${round + 1}: raw ${raw.toFixed(0)} MB/s, 1 seeder ${run.MBps.toFixed(0)} MB/s (${(run.MBps / raw).toFixed(2)}×)`)
+        rounds.push({ raw, ...run })
+      }
+      const rawMBps = quantile(rounds.map(r => r.raw), 0.5)
+      const single = {
+        MBps: quantile(rounds.map(r => r.MBps), 0.5),
+        ratio: quantile(rounds.map(r => r.MBps / r.raw), 0.5),
+        duplicatePct: Math.max(...rounds.map(r => r.duplicatePct))
       }
       log(`raw single stream: ${rawMBps.toFixed(0)} MB/s`)
-      log(`1 seeder: ${single.MBps.toFixed(0)} MB/s, ${single.duplicatePct.toFixed(2)} % duplicate`)
+      log(`1 seeder: ${single.MBps.toFixed(0)} MB/s (${single.ratio.toFixed(2)}× raw), ${single.duplicatePct.toFixed(2)} % duplicate`)
       // the downloader must take in four seeders at once on a 2-core machine: four together
       // stay well under the ceiling, or the comparison measures the CPU, not the protocol
       const throttle = Math.min(20 * MB, Math.floor(rawMBps * MB / 8))
@@ -97,7 +105,7 @@ export const filesScenario: Scenario = {
 
       const figures: Figure[] = [
         { name: 'raw single-stream throughput', value: rawMBps, unit: 'MB/s' },
-        { name: '1 seeder download throughput', value: single.MBps, unit: 'MB/s', baseline: rawMBps, ratio: single.MBps / rawMBps },
+        { name: '1 seeder download throughput', value: single.MBps, unit: 'MB/s', baseline: rawMBps, ratio: single.ratio },
         { name: '1 seeder duplicate piece bytes', value: single.duplicatePct, unit: '%' },
         { name: '1 throttled seeder download throughput', value: oneThrottled.MBps, unit: 'MB/s', baseline: throttle / MB },
         { name: '2 throttled seeders download throughput', value: twoThrottled.MBps, unit: 'MB/s', baseline: oneThrottled.MBps, ratio: twoThrottled.MBps / oneThrottled.MBps },
@@ -115,7 +123,7 @@ export const filesScenario: Scenario = {
         f.name, f.value, f.unit, f.baseline ?? '', f.ratio ?? ''
       ]))
       const goals = [
-        { goal: 'single seeder ≥ 0.85× the raw stream ceiling', met: single.MBps >= 0.85 * rawMBps, detail: `${single.MBps.toFixed(0)} vs ${rawMBps.toFixed(0)} MB/s (${(single.MBps / rawMBps).toFixed(2)}×)` },
+        { goal: 'single seeder ≥ 0.85× the raw stream ceiling', met: single.ratio >= 0.85, detail: `${single.MBps.toFixed(0)} vs ${rawMBps.toFixed(0)} MB/s (median of rounds ${rounds.map(r => (r.MBps / r.raw).toFixed(2)).join(', ')}: ${single.ratio.toFixed(2)}×)` },
         { goal: '4 throttled seeders ≥ 3.6× one throttled seeder', met: fourThrottled.MBps >= 3.6 * oneThrottled.MBps, detail: `${fourThrottled.MBps.toFixed(1)} vs ${oneThrottled.MBps.toFixed(1)} MB/s (${(fourThrottled.MBps / oneThrottled.MBps).toFixed(2)}×)` },
         { goal: 'duplicate piece bytes ≤ 2 %', met: Math.max(single.duplicatePct, fourThrottled.duplicatePct) <= 2, detail: `1 seeder ${single.duplicatePct.toFixed(2)} %, 4 seeders ${fourThrottled.duplicatePct.toFixed(2)} %` }
       ]
@@ -134,7 +142,7 @@ export const filesScenario: Scenario = {
         charts,
         baseline: 'raw single-stream libp2p throughput (TCP + Noise + Yamux) between two hosts in two processes, and one throttled seeder, in the same run',
         figures,
-        table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower); each seeder and the raw sender in a child process of its own, the downloader and the raw receiver in the bench's; raw stream and single seeder between the same two hosts, each warmed up by a full-size run, then three interleaved rounds, best of each; every download timed from get() to its end, once the hosts' connection bring-up is over; memory stores; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,
+        table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower); each seeder and the raw sender in a child process of its own, the downloader and the raw receiver in the bench's; raw stream (the file's worth of distinct bytes, held in memory as the seeder holds its pieces) and single seeder between the same two hosts, each warmed up by two full-size runs, then five interleaved rounds: medians, and the median of the rounds' ratios; every download timed from get() to its end, once the hosts' connection bring-up is over; memory stores; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,
         goals
       }
     } finally {

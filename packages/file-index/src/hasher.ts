@@ -10,12 +10,22 @@ import { sha256 } from './manifest.ts'
  */
 const OFF_THREAD_BYTES = 64 * 1024
 
-// the worker hashes a piece in memory it shares with the event loop: no copy, no serializing
+/** Spare buffers the worker keeps ready for the event loop, at most. */
+const MAX_SPARES = 8
+
+// The worker hashes a piece it is handed, then hands it back: the joined bytes move between the
+// threads (transferred, not copied or shared). With it, when asked, comes a spare buffer of the
+// same size with every page already touched: a kept piece needs fresh memory, and faulting in
+// 256 KiB of new pages cost the event loop about as much as hashing them (a shared buffer cost
+// more still: zeroed fresh pages, and a slower post).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
-parentPort.on('message', ({ id, bytes }) => {
-  parentPort.postMessage({ id, digest: new Uint8Array(createHash('sha256').update(bytes).digest()) })
+parentPort.on('message', ({ id, bytes, spare }) => {
+  const digest = new Uint8Array(createHash('sha256').update(bytes).digest())
+  if (!spare) return parentPort.postMessage({ id, digest, bytes }, [bytes.buffer])
+  const fresh = Buffer.allocUnsafeSlow(bytes.byteLength).fill(0)
+  parentPort.postMessage({ id, digest, bytes, spare: fresh }, [bytes.buffer, fresh.buffer])
 })
 `
 
@@ -33,18 +43,27 @@ export interface HashedPiece {
  */
 export class PieceHasher {
   #worker: Worker | undefined
-  readonly #pending = new Map<number, { bytes: Uint8Array, resolve: (piece: HashedPiece) => void }>()
+  /** pieces with the worker, and the chunks they were joined from, for when it fails */
+  readonly #pending = new Map<number, { data: Uint8Array | Uint8ArrayList, resolve: (piece: HashedPiece) => void }>()
+  /** pre-faulted buffers from the worker, all of one size (a file's piece size) */
+  #spares: Array<Uint8Array<ArrayBuffer>> = []
+  #asked = 0
   #next = 0
 
   /**
    * The bytes of `data`, contiguous, and their SHA-256. A large piece is joined (the one copy
-   * of its bytes) into memory shared with the worker, which is what comes back: its bytes may
-   * live in a `SharedArrayBuffer`.
+   * of its bytes) into a buffer of its own, which travels to the worker and back: what comes
+   * back is that buffer, and `data` is left as it was.
    */
   async hash (data: Uint8Array | Uint8ArrayList): Promise<HashedPiece> {
     const worker = data.byteLength < OFF_THREAD_BYTES ? undefined : this.#start()
     if (worker == null) return here(data instanceof Uint8Array ? data : data.subarray())
-    const bytes = new Uint8Array(new SharedArrayBuffer(data.byteLength))
+    // a buffer of its own (not a slice of a pool, or transferring it would take its
+    // neighbours), not zeroed: every byte is written next
+    if (this.#spares.length > 0 && this.#spares[0].byteLength !== data.byteLength) this.#spares = []
+    const bytes = this.#spares.pop() ?? Buffer.allocUnsafeSlow(data.byteLength)
+    const spare = this.#spares.length + this.#asked < MAX_SPARES
+    if (spare) this.#asked++
     if (data instanceof Uint8Array) bytes.set(data)
     else {
       let at = 0
@@ -55,9 +74,9 @@ export class PieceHasher {
     }
     const id = this.#next++
     return await new Promise(resolve => {
-      this.#pending.set(id, { bytes, resolve })
+      this.#pending.set(id, { data, resolve })
       if (this.#pending.size === 1) worker.ref()
-      worker.postMessage({ id, bytes })
+      worker.postMessage({ id, bytes, spare }, [bytes.buffer])
     })
   }
 
@@ -70,18 +89,23 @@ export class PieceHasher {
       return undefined
     }
     worker.unref()
-    worker.on('message', ({ id, digest }: { id: number, digest: Uint8Array }) => {
+    worker.on('message', ({ id, digest, bytes, spare }: { id: number, digest: Uint8Array, bytes: Uint8Array, spare?: Uint8Array<ArrayBuffer> }) => {
+      if (spare != null) {
+        this.#asked--
+        if (spare.byteLength === bytes.byteLength) this.#spares.push(spare)
+      }
       const job = this.#pending.get(id)
       if (job == null) return
       this.#pending.delete(id)
       if (this.#pending.size === 0) worker.unref()
-      job.resolve({ digest, bytes: job.bytes })
+      job.resolve({ digest, bytes })
     })
     const fail = (): void => {
       if (this.#worker !== worker) return
       this.#worker = undefined
-      // what the worker had not answered is hashed here
-      for (const job of this.#pending.values()) job.resolve(here(job.bytes))
+      this.#asked = 0
+      // what the worker had not answered is joined again and hashed here (the joined copy went)
+      for (const job of this.#pending.values()) job.resolve(here(job.data instanceof Uint8Array ? job.data : job.data.subarray()))
       this.#pending.clear()
     }
     worker.on('error', fail)

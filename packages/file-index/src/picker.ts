@@ -59,6 +59,41 @@ interface Outstanding {
   at: number
 }
 
+/**
+ * (time, bytes) of the pieces from one peer within the rate window, with their running sum: a
+ * fast peer has a thousand samples in the window, and the rate is asked at every pump.
+ */
+class RateWindow {
+  readonly #at: number[] = []
+  readonly #bytes: number[] = []
+  #head = 0
+  #total = 0
+
+  add (at: number, bytes: number): void {
+    this.#at.push(at)
+    this.#bytes.push(bytes)
+    this.#total += bytes
+  }
+
+  /** Bytes per second over the samples of the last `windowMs` (0 with fewer than two). */
+  rate (now: number, windowMs: number): number {
+    const at = this.#at
+    while (this.#head < at.length && at[this.#head] < now - windowMs) this.#total -= this.#bytes[this.#head++]
+    if (this.#head > 1024 && this.#head * 2 > at.length) {
+      at.splice(0, this.#head)
+      this.#bytes.splice(0, this.#head)
+      this.#head = 0
+    }
+    if (at.length - this.#head < 2) return 0
+    // the first sample's bytes arrived before the window's start: they are not counted
+    const bytes = this.#total - this.#bytes[this.#head]
+    // never trust a burst: measure over at least a quarter of the window, so a pipeline grows
+    // like TCP's slow start (about 4× per quarter window) instead of jumping to the maximum
+    const elapsed = Math.max(now - at[this.#head], windowMs / 4)
+    return bytes * 1000 / elapsed
+  }
+}
+
 interface PeerState {
   key: PeerKey
   have: Bitfield
@@ -72,8 +107,8 @@ interface PeerState {
   cancelled: Map<number, number>
   /** pieces this peer must not be asked for again (rejected, or sent bad) */
   excluded: Set<number>
-  /** (time, bytes) of recent pieces, for the throughput estimate */
-  samples: Array<{ at: number, bytes: number }>
+  /** recent pieces, for the throughput estimate */
+  samples: RateWindow
   lastData: number
   busyUntil: number
   piecesReceived: number
@@ -214,7 +249,7 @@ export class PiecePicker {
       queue: [],
       cancelled: new Map(),
       excluded: new Set(),
-      samples: [],
+      samples: new RateWindow(),
       lastData: this.#clock.now(),
       busyUntil: 0,
       piecesReceived: 0,
@@ -272,7 +307,7 @@ export class PiecePicker {
     const requested = !cancelled && this.#dropOutstanding(peer, index)
     if (!requested && !cancelled) return 'unrequested'
     peer.lastData = now
-    peer.samples.push({ at: now, bytes })
+    peer.samples.add(now, bytes)
     peer.bytesReceived += bytes
     if (requested) this.#holders.get(index)?.delete(key)
     if (this.#done.get(index) || this.#verifying.has(index)) {
@@ -375,17 +410,7 @@ export class PiecePicker {
 
   /** Bytes per second over the rate window; 0 until two pieces have arrived. */
   #rate (peer: PeerState): number {
-    const now = this.#clock.now()
-    const window = this.#options.rateWindowMs
-    while (peer.samples.length > 0 && peer.samples[0].at < now - window) peer.samples.shift()
-    if (peer.samples.length < 2) return 0
-    const first = peer.samples[0]
-    let bytes = 0
-    for (let i = 1; i < peer.samples.length; i++) bytes += peer.samples[i].bytes
-    // never trust a burst: measure over at least a quarter of the window, so a pipeline grows
-    // like TCP's slow start (about 4× per quarter window) instead of jumping to the maximum
-    const elapsed = Math.max(now - first.at, window / 4)
-    return bytes * 1000 / elapsed
+    return peer.samples.rate(this.#clock.now(), this.#options.rateWindowMs)
   }
 
   #rebuildOrder (): void {

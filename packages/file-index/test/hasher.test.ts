@@ -25,4 +25,18 @@ describe('piece hasher', () => {
     assert.equal(chunks[1].byteLength, 65_000)
     assert.deepEqual(Buffer.concat(chunks), piece)
   })
+
+  it('joins piece after piece into buffers of their own: the spare buffers of the worker are never handed out twice', async () => {
+    const hasher = new PieceHasher()
+    const held: Uint8Array[] = []
+    // one after another, so that spares come back and are used; then a different size
+    for (const size of [...Array.from({ length: 24 }, () => 256 * 1024), 100 * 1024, 100 * 1024]) {
+      const piece = randomBytes(size)
+      const { digest, bytes } = await hasher.hash(new Uint8ArrayList(piece.subarray(0, 70_000), piece.subarray(70_000)))
+      assert.deepEqual(new Uint8Array(digest), sha(piece))
+      assert.deepEqual(new Uint8Array(bytes), new Uint8Array(piece))
+      held.push(bytes)
+    }
+    assert.equal(new Set(held.map(b => b.buffer)).size, held.length)
+  })
 })

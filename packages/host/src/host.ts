@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { guardedYamux } from './guarded-yamux.ts'
+import { hostNoiseCrypto } from './noise-crypto.ts'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, type Identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
@@ -104,7 +105,7 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
       }),
       ...(needsMemoryTransport(listen) ? [memory()] : [])
     ],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: hostNoiseCrypto })],
     streamMuxers: [guardedYamux()],
     peerDiscovery,
     metrics: options.metrics,

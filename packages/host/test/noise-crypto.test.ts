@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { hostNoiseCrypto } from '../dist/noise-crypto.js'
+
+const join = (data: Uint8Array | Uint8ArrayList): Uint8Array => data instanceof Uint8Array ? data : data.subarray()
+
+describe('hostNoiseCrypto', () => {
+  const nonce = new Uint8Array(12)
+  nonce[4] = 7
+  const ad = randomBytes(32)
+
+  for (const size of [0, 100, 1199, 1200, 65_519]) {
+    it(`seals and opens ${size} bytes exactly as Noise's default crypto does, either way round`, () => {
+      const k = randomBytes(32)
+      const text = randomBytes(size)
+      const ours = join(hostNoiseCrypto.chaCha20Poly1305Encrypt(text, nonce, ad, k))
+      const theirs = join(defaultCrypto.chaCha20Poly1305Encrypt(text, nonce, ad, k))
+      assert.deepEqual(new Uint8Array(ours), new Uint8Array(theirs))
+      assert.deepEqual(new Uint8Array(join(hostNoiseCrypto.chaCha20Poly1305Decrypt(theirs, nonce, ad, k))), new Uint8Array(text))
+      assert.deepEqual(new Uint8Array(join(defaultCrypto.chaCha20Poly1305Decrypt(ours, nonce, ad, k))), new Uint8Array(text))
+    })
+  }
+
+  it('takes a message split across chunks, as it arrives from the socket', () => {
+    const k = randomBytes(32)
+    const text = randomBytes(65_519)
+    const sealed = join(hostNoiseCrypto.chaCha20Poly1305Encrypt(new Uint8ArrayList(text.subarray(0, 1000), text.subarray(1000)), nonce, ad, k))
+    assert.deepEqual(new Uint8Array(sealed), new Uint8Array(join(defaultCrypto.chaCha20Poly1305Encrypt(text, nonce, ad, k))))
+    const chunks = new Uint8ArrayList(sealed.subarray(0, 65_530), sealed.subarray(65_530))
+    assert.deepEqual(new Uint8Array(join(hostNoiseCrypto.chaCha20Poly1305Decrypt(chunks, nonce, ad, k))), new Uint8Array(text))
+  })
+
+  it('rejects a damaged message or a wrong nonce', () => {
+    const k = randomBytes(32)
+    const sealed = Uint8Array.from(join(hostNoiseCrypto.chaCha20Poly1305Encrypt(randomBytes(5000), nonce, ad, k)))
+    const other = new Uint8Array(12)
+    assert.throws(() => hostNoiseCrypto.chaCha20Poly1305Decrypt(sealed, other, ad, k))
+    sealed[100] ^= 1
+    assert.throws(() => hostNoiseCrypto.chaCha20Poly1305Decrypt(sealed, nonce, ad, k))
+  })
+
+  it('uses the key in the array now, even when the same array held another key before', () => {
+    const k = randomBytes(32)
+    const text = randomBytes(4000)
+    hostNoiseCrypto.chaCha20Poly1305Encrypt(text, nonce, ad, k)
+    k.set(randomBytes(32))
+    const sealed = join(hostNoiseCrypto.chaCha20Poly1305Encrypt(text, nonce, ad, k))
+    assert.deepEqual(new Uint8Array(sealed), new Uint8Array(join(defaultCrypto.chaCha20Poly1305Encrypt(text, nonce, ad, Uint8Array.from(k)))))
+  })
+})
