@@ -48,6 +48,7 @@ export class PieceHasher {
   /** pre-faulted buffers from the worker, all of one size (a file's piece size) */
   #spares: Array<Uint8Array<ArrayBuffer>> = []
   #asked = 0
+  #online = false
   #next = 0
 
   /**
@@ -57,7 +58,9 @@ export class PieceHasher {
    */
   async hash (data: Uint8Array | Uint8ArrayList): Promise<HashedPiece> {
     const worker = data.byteLength < OFF_THREAD_BYTES ? undefined : this.#start()
-    if (worker == null) return here(data instanceof Uint8Array ? data : data.subarray())
+    // until the worker is up (50 ms or more, more under load), pieces are hashed here: waiting
+    // for it stalled the first download of a process
+    if (worker == null || !this.#online) return here(data instanceof Uint8Array ? data : data.subarray())
     // a buffer of its own (not a slice of a pool, or transferring it would take its
     // neighbours), not zeroed: every byte is written next
     if (this.#spares.length > 0 && this.#spares[0].byteLength !== data.byteLength) this.#spares = []
@@ -88,7 +91,7 @@ export class PieceHasher {
     } catch {
       return undefined
     }
-    worker.unref()
+    worker.once('online', () => { if (this.#worker === worker) this.#online = true })
     worker.on('message', ({ id, digest, bytes, spare }: { id: number, digest: Uint8Array, bytes: Uint8Array, spare?: Uint8Array<ArrayBuffer> }) => {
       if (spare != null) {
         this.#asked--
@@ -103,6 +106,7 @@ export class PieceHasher {
     const fail = (): void => {
       if (this.#worker !== worker) return
       this.#worker = undefined
+      this.#online = false
       this.#asked = 0
       // what the worker had not answered is joined again and hashed here (the joined copy went)
       for (const job of this.#pending.values()) job.resolve(here(job.data instanceof Uint8Array ? job.data : job.data.subarray()))
@@ -110,6 +114,8 @@ export class PieceHasher {
     }
     worker.on('error', fail)
     worker.on('exit', fail)
+    // after the listeners: adding a 'message' listener refs the worker's port again
+    worker.unref()
     this.#worker = worker
     return worker
   }

@@ -453,6 +453,7 @@ export class PiecePicker {
     // only when no piece this peer has is left unrequested
     const ownRate = this.#rate(peer)
     while (room > 0) {
+      const idle = peer.queue.length === 0
       let best: { index: number, holder: PeerState, position: number, eta: number } | undefined
       for (const [index, holders] of this.#holders) {
         if (holders.size === 0 || holders.has(peer.key) || holders.size >= this.#options.maxEndgameHolders) continue
@@ -464,15 +465,21 @@ export class PiecePicker {
         let eta = Infinity
         let holder: PeerState | undefined
         let position = 0
+        let unknown = false
         for (const key of holders) {
           const state = this.#peers.get(key)
           if (state == null) continue
           const at = state.queue.findIndex(o => o.index === index)
           const rate = this.#rate(state)
+          // a holder whose rate is not known yet (it has not sent two pieces) is not slow for
+          // that: its piece is raced by an idle peer, or once it has waited a quarter of the
+          // rate window. Racing it at once duplicated nearly every piece of a small file, whose
+          // endgame begins before any rate is known
+          if (rate === 0 && !idle && at !== -1 && now - state.queue[at].at < this.#options.rateWindowMs / 4) unknown = true
           const e = rate > 0 ? (at + 1) * this.#pieceLength(index) / rate : Infinity
           if (holder == null || e < eta) { eta = e; holder = state; position = at }
         }
-        if (holder == null) continue
+        if (holder == null || (unknown && eta === Infinity)) continue
         if (best == null || eta > best.eta) best = { index, holder, position, eta }
       }
       if (best == null) return

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { PieceHasher } from '@hearsay/file-index'
@@ -38,5 +42,31 @@ describe('piece hasher', () => {
       held.push(bytes)
     }
     assert.equal(new Set(held.map(b => b.buffer)).size, held.length)
+  })
+
+  it('keeps no process alive: one that hashed pieces, here or on the worker, exits by itself', function () {
+    // two child processes: a second or so each, more on a loaded machine
+    this.timeout(30_000)
+    const hasher = new URL('../dist/hasher.js', import.meta.url).href
+    // a script file: node -e and stdin scripts end their process however many handles are open
+    const dir = mkdtempSync(join(tmpdir(), 'hasher-exit-'))
+    try {
+      // before the worker is up (pieces hashed here), and once it is
+      for (const wait of [0, 300]) {
+        const script = join(dir, `wait-${wait}.mjs`)
+        writeFileSync(script, `
+          const { PieceHasher } = await import(${JSON.stringify(hasher)})
+          const h = new PieceHasher()
+          const piece = new Uint8Array(256 * 1024)
+          await h.hash(piece)
+          await new Promise(resolve => setTimeout(resolve, ${wait}))
+          await Promise.all([h.hash(piece), h.hash(piece)])
+        `)
+        const run = spawnSync(process.execPath, [script], { timeout: 10_000 })
+        assert.equal(run.status, 0, `waiting ${wait} ms: exit ${run.status} ${run.signal ?? ''} ${run.stderr?.toString() ?? ''}`)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -164,6 +164,22 @@ describe('piece picker', () => {
     assert.equal(p.received('stuck', stuckPiece, PIECE), 'duplicate')
   })
 
+  it('endgame does not race holders that are merely new: a small file is not asked for twice over before any rate is known', () => {
+    const { p, clock } = picker(16, { minDepth: 4, rateWindowMs: 2000 })
+    for (const peer of ['a', 'b', 'c', 'd']) p.addPeer(peer, Bitfield.full(16))
+    assert.equal(requests(p.pump()).length, 16, 'every piece asked of one peer')
+    // 'a' delivers one piece 100 ms on: it has room, and every other piece is with a peer whose
+    // rate is not known yet
+    clock.advance(100)
+    deliver(p, 'a', p.inFlight('a')[0])
+    assert.deepEqual(requests(p.pump()), [], 'no duplicates while the holders are new')
+    // a holder that has sat on its requests for a quarter of the rate window counts as slow
+    clock.advance(500)
+    const raced = requests(p.pump(), 'a')
+    assert.ok(raced.length > 0, 'raced once the holders had their time')
+    for (const index of raced) assert.ok(['b', 'c', 'd'].some(q => p.inFlight(q).includes(index)), 'a race for a piece another peer holds')
+  })
+
   it('a piece cancelled, asked of the same peer again and then sent twice is no misbehaviour', () => {
     const { p, clock } = picker(40, { minDepth: 4, maxDepth: 8, pipelineMs: 1000, maxEndgameHolders: 2 })
     p.addPeer('slow', Bitfield.full(40))
