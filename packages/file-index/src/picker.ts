@@ -365,7 +365,9 @@ export class PiecePicker {
     // the peers with the most free slots pick first, so pieces spread evenly at the start
     const peers = [...this.#peers.values()].filter(p => p.busyUntil <= now)
     for (const peer of peers) this.#fill(peer, actions, now)
-    if (this.#options.endgame) {
+    // with one peer there is nobody to race (and the endgame scan costs a pass over every
+    // piece in flight, at every pump)
+    if (this.#options.endgame && this.#peers.size > 1) {
       const fresh = new Set<number>()
       for (const action of actions) fresh.add(action.index)
       for (const peer of peers) this.#endgame(peer, actions, now, fresh)
