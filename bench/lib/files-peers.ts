@@ -55,17 +55,25 @@ const script = fileURLToPath(new URL('./files-peer.ts', import.meta.url))
 export async function settle (peers: FilesPeer[], { maxCpu = 0.05, stepMs = 250, timeoutMs = 10_000 } = {}): Promise<number> {
   const started = performance.now()
   while (performance.now() - started < timeoutMs) {
-    const before = await Promise.all(peers.map(async p => (await p.call({ cmd: 'usage' })).cpuMs as number))
-    const own = process.cpuUsage()
-    const t = performance.now()
-    await new Promise(resolve => setTimeout(resolve, stepMs))
-    const after = await Promise.all(peers.map(async p => (await p.call({ cmd: 'usage' })).cpuMs as number))
-    const elapsed = performance.now() - t
-    const used = process.cpuUsage(own)
-    const busiest = Math.max((used.user + used.system) / 1000 / elapsed, ...after.map((ms, i) => (ms - before[i]) / elapsed))
-    if (busiest < maxCpu) break
+    const { result: elapsed, ownMs, peersMs } = await cpuDuring(peers, async () => {
+      const t = performance.now()
+      await new Promise(resolve => setTimeout(resolve, stepMs))
+      return performance.now() - t
+    })
+    if (Math.max(ownMs, ...peersMs) / elapsed < maxCpu) break
   }
   return performance.now() - started
+}
+
+/** The CPU milliseconds (all threads) this process and each of `peers` use while `work` runs. */
+export async function cpuDuring<T> (peers: FilesPeer[], work: () => Promise<T>): Promise<{ result: T, ownMs: number, peersMs: number[] }> {
+  const usage = async (): Promise<number[]> => await Promise.all(peers.map(async p => (await p.call({ cmd: 'usage' })).cpuMs as number))
+  const before = await usage()
+  const own = process.cpuUsage()
+  const result = await work()
+  const used = process.cpuUsage(own)
+  const after = await usage()
+  return { result, ownMs: (used.user + used.system) / 1000, peersMs: after.map((ms, i) => ms - before[i]) }
 }
 
 /** A bench host running in a child process. */

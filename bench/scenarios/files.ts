@@ -5,7 +5,7 @@ import { seededRng } from '@hearsay/sansio'
 import { createHost, type Host } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { fileIndex, parseFileId, type FileIndex, type FileIndexInit } from '@hearsay/file-index'
-import { FilesPeer, RAW_PROTOCOL, settle } from '../lib/files-peers.ts'
+import { cpuDuring, FilesPeer, RAW_PROTOCOL, settle } from '../lib/files-peers.ts'
 import { markdownTable, quantile, type Figure } from '../lib/report.ts'
 import type { Scenario } from '../run.ts'
 
@@ -168,12 +168,8 @@ interface CpuPerMB {
 
 /** Run `work`, which moves `bytes` from `sender` to this process, and measure both ends' CPU. */
 async function withCpu<T> (sender: FilesPeer, bytes: number, work: () => Promise<T>): Promise<{ result: T, cpu: CpuPerMB }> {
-  const before = (await sender.call({ cmd: 'usage' })).cpuMs as number
-  const own = process.cpuUsage()
-  const result = await work()
-  const used = process.cpuUsage(own)
-  const after = (await sender.call({ cmd: 'usage' })).cpuMs as number
-  return { result, cpu: { sender: (after - before) / (bytes / MB), receiver: (used.user + used.system) / 1000 / (bytes / MB) } }
+  const { result, ownMs, peersMs: [senderMs] } = await cpuDuring([sender], work)
+  return { result, cpu: { sender: senderMs / (bytes / MB), receiver: ownMs / (bytes / MB) } }
 }
 
 /** MB/s of `bytes` pushed on one stream from `sender` (a child process) to `receiver` (here). */
