@@ -142,6 +142,11 @@ export class Pinger {
     }
   }
 
+  /** Pings sent so far. */
+  get pings (): number {
+    return this.#summary.pings
+  }
+
   /** Stop and return what was seen. */
   async stop (): Promise<PingSummary> {
     this.#running = false

@@ -1,11 +1,14 @@
 /**
- * A hearsay host with a data directory, run as a child process by the restart-persistence test
- * so that it can be killed with SIGKILL. Prints JSON events; takes JSON commands on stdin.
+ * A hearsay host with a data directory, run as a child process by the restart-persistence and
+ * liveness tests (so that it can be killed with SIGKILL, and so that its event loop is its own).
+ * Prints JSON events; takes JSON commands on stdin.
  *
  * usage: node persistent-node.ts <dataDir> <ip> [bootstrap multiaddr...]
  */
 import { createInterface } from 'node:readline'
 import { createHost } from '@hearsay/host'
+import { flood } from '@hearsay/gossip'
+import { seededBytes } from './hostile-targets.ts'
 
 const [dataDir, ip, ...bootstrap] = process.argv.slice(2)
 const print = (event: string, fields: Record<string, unknown> = {}): void => { process.stdout.write(JSON.stringify({ event, ...fields }) + '\n') }
@@ -34,6 +37,19 @@ print('listening', state())
 createInterface({ input: process.stdin }).on('line', line => {
   const command = JSON.parse(line)
   if (command.cmd === 'state') print('state', state())
+  if (command.cmd === 'add') {
+    host.services.files.add(seededBytes(command.size, command.seed), { name: command.name, provide: false }).then(
+      id => { print('added', { id }) },
+      (err: any) => { print('add-failed', { error: String(err?.message ?? err) }) }
+    )
+  }
+  if (command.cmd === 'subscribe') host.services.gossip.subscribe(command.topic, { strategy: flood() })
+  if (command.cmd === 'publish') {
+    host.services.gossip.publish(command.topic, new TextEncoder().encode(command.text)).then(
+      () => { print('published') },
+      (err: any) => { print('publish-failed', { error: String(err?.message ?? err) }) }
+    )
+  }
   if (command.cmd === 'get') {
     host.services.files.get(command.id, { dht: false }).then(
       result => { print('got', { id: result.id, pieces: result.pieces }) },

@@ -1,11 +1,13 @@
 import { yamux, type YamuxMuxerInit } from '@chainsafe/libp2p-yamux'
-import type { MultiaddrConnection, StreamMuxer, StreamMuxerFactory } from '@libp2p/interface'
+import type { MultiaddrConnection, Stream, StreamMuxer, StreamMuxerFactory } from '@libp2p/interface'
+import { fixStreamIterator } from './stream-iterator.ts'
 
 /** Yamux frame type of a data frame (header byte 1); the others are control frames. */
 const DATA_FRAME = 0
 
 /**
- * `@chainsafe/libp2p-yamux` with one guard. Yamux 8.0.1 sends control frames from places no
+ * `@chainsafe/libp2p-yamux` with two guards. First, its streams' async iterator ends when the remote
+ * closed before a handler began reading ({@link fixStreamIterator}). Second, yamux 8.0.1 sends control frames from places no
  * caller awaits — a new stream's opening window update from a bare `queueMicrotask`, pings from
  * timers. When the connection began closing in between, the write throws `StreamStateError`
  * there, and Node exits with an uncaught exception: a service that opens a stream just as a peer
@@ -20,6 +22,21 @@ export function guardedYamux (init?: YamuxMuxerInit): () => StreamMuxerFactory {
     const createStreamMuxer = factory.createStreamMuxer.bind(factory)
     factory.createStreamMuxer = (maConn: MultiaddrConnection): StreamMuxer => {
       const muxer = createStreamMuxer(maConn)
+      // inbound streams arrive through onRemoteStream, outbound ones through createStream
+      const internals = muxer as StreamMuxer & { onRemoteStream?: (stream: Stream) => void }
+      const onRemoteStream = internals.onRemoteStream?.bind(muxer)
+      if (onRemoteStream != null) {
+        internals.onRemoteStream = stream => {
+          fixStreamIterator(stream)
+          onRemoteStream(stream)
+        }
+      }
+      const createStream = muxer.createStream.bind(muxer)
+      muxer.createStream = async options => {
+        const stream = await createStream(options)
+        fixStreamIterator(stream)
+        return stream
+      }
       // every frame yamux writes goes through the muxer's send (AbstractStreamMuxer)
       const guarded = muxer as StreamMuxer & { send?: (data: Uint8Array | { get(index: number): number }) => boolean }
       const send = guarded.send?.bind(muxer)
