@@ -6,7 +6,9 @@
  *
  * Asserts: the download completes byte-identical, with pieces from more than one seeder; every
  * subscriber life (a stable host, or a child between kills) got every message published after
- * it joined and before it was killed. Set CHURN_SEED to replay a run.
+ * it joined and before it was killed; afterwards every stable host holds no more streams per
+ * protocol than an idle host does, and the heap after a forced GC is within 10 % of what it was
+ * before the run. Set CHURN_SEED to replay a run.
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
@@ -22,6 +24,8 @@ import { sample, seededRng } from '@hearsay/sansio'
 import { JsonProcess } from '../examples/demo/src/process.ts'
 import { Ledger, type Life } from './helpers/churn-ledger.ts'
 import type { ChurnNodeArgs } from './helpers/churn-node.ts'
+import { heapAfterGc } from './helpers/hostile.ts'
+import { idleStreamsPerConnection, waitForIdleStreams } from './helpers/streams.ts'
 import { waitFor } from './helpers/wait.ts'
 
 const nodeScript = fileURLToPath(new URL('./helpers/churn-node.ts', import.meta.url))
@@ -191,6 +195,10 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
       }
     }))
 
+    // what an idle connection keeps open, and the heap, before anything runs
+    const idleStreams = await idleStreamsPerConnection(['127.229.0.1', '127.229.0.2'], TOPIC)
+    const heapBefore = heapAfterGc()
+
     // --- messages: one every 200 ms, bounded in count ---
     const downloadStart = Date.now()
     let publishing = true
@@ -255,6 +263,13 @@ describe('hostile churn: 20 hosts, 30% killed and restarted while a file downloa
     const missed = subscriberLives().map(l => ({ life: l.name, missing: ledger.missing(l) })).filter(m => m.missing.length > 0)
     assert.deepEqual(missed, [], 'every life got every message published between its join and its kill')
     for (const v of victims) assert.equal(v.killedWall.length, v.kills.length, `host ${v.index} was killed as scheduled`)
+
+    // nothing leaked: the stable hosts are back to an idle host's streams, and the heap to where it was
+    await waitForIdleStreams([...stable.values()], idleStreams)
+    const heapAfter = heapAfterGc()
+    const heapChange = (heapAfter - heapBefore) / heapBefore
+    console.log(`      idle streams per connection ${JSON.stringify(idleStreams)}; heap ${(heapBefore / 2 ** 20).toFixed(1)} -> ${(heapAfter / 2 ** 20).toFixed(1)} MiB after GC (${(heapChange * 100).toFixed(1)} %)`)
+    assert.ok(heapChange <= 0.1, `heap after GC within 10 % of before the run: ${(heapChange * 100).toFixed(1)} %`)
 
     const lives = subscriberLives()
     const due = lives.reduce((n, l) => n + ledger.due(l).length, 0)

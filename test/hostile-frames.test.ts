@@ -10,6 +10,7 @@ import { sampleCases, type ProtocolProfile } from './helpers/fuzz.ts'
 import { Pinger, heapAfterGc, silenceGossip, newTally, runCases, watchReports, type FuzzTally, type Reported } from './helpers/hostile.ts'
 import { FUZZ_FILE_NAME, FUZZ_TOPICS, at, fuzzProfiles, startFuzzTarget } from './helpers/hostile-targets.ts'
 import { concat, lengthPrefixed } from './helpers/protobuf.ts'
+import { idleStreamsPerConnection, streamsByProtocol, waitForIdleStreams } from './helpers/streams.ts'
 import { waitFor } from './helpers/wait.ts'
 import { RelayNode, TX_TOPIC } from '../examples/tx-relay/src/relay.ts'
 import { TX_BYTES, encodeTx, publicKeyHex, signTx } from '../examples/tx-relay/src/tx.ts'
@@ -57,6 +58,7 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
   let reports: Reported[]
   let pinger: Pinger
   let heapBefore: number
+  let idleStreams: Record<string, number>
   let profiles: ProtocolProfile[]
   const tallies: FuzzTally[] = []
 
@@ -73,6 +75,7 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
     await attacker.dial(target.getMultiaddrs())
     await waitFor(() => honest.services.gossip.getSubscribers(FUZZ_TOPICS.flood).length === 1, { what: 'honest peer sees the target subscribed' })
     profiles = fuzzProfiles(target, fileId, honest)
+    idleStreams = await idleStreamsPerConnection(['127.0.160.8', '127.0.160.9'], FUZZ_TOPICS.flood)
     heapBefore = heapAfterGc()
     console.log(`      heap after setup ${(heapBefore / 2 ** 20).toFixed(1)} MiB`)
     pinger = new Pinger(honest, target.peerId, { intervalMs: 200 }).start()
@@ -175,13 +178,16 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
       `${heldAtPeak} held by the target at the peak; heap grew ${(grown / 2 ** 20).toFixed(1)} MiB; ${infractions.length} reports ${JSON.stringify(count(infractions))}`)
   })
 
-  it('throughout: every ping from the honest peer answered within a second, and the heap bounded', async () => {
+  it('throughout: every ping from the honest peer answered within a second, the heap bounded, and no stream left behind', async () => {
     const pings = await pinger.stop()
     assert.ok(pings.pings > 10, `${pings.pings} pings`)
     assert.deepEqual(pings.failures, [])
+    await waitForIdleStreams([target, honest], idleStreams)
+    console.log(`      target's streams after the run ${JSON.stringify(streamsByProtocol(target))}; an idle connection keeps ${JSON.stringify(idleStreams)}`)
     const grown = heapAfterGc() - heapBefore
-    console.log(`      ${pings.pings} pings, slowest ${pings.maxMs.toFixed(0)} ms; heap grew ${(grown / 2 ** 20).toFixed(1)} MiB`)
+    console.log(`      ${pings.pings} pings, slowest ${pings.maxMs.toFixed(0)} ms; heap grew ${(grown / 2 ** 20).toFixed(1)} MiB (${(grown / heapBefore * 100).toFixed(1)} %)`)
     assert.ok(grown < 32 * 2 ** 20, `heap grew ${(grown / 2 ** 20).toFixed(1)} MiB`)
+    assert.ok(grown <= 0.1 * heapBefore, `heap after GC within 10 % of before the run: grew ${(grown / heapBefore * 100).toFixed(1)} %`)
   })
 })
 
