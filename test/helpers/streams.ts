@@ -54,6 +54,6 @@ export async function waitForIdleStreams (hosts: Array<Host<any>>, perConnection
     await waitFor(() => hosts.every(h => excess(h).length === 0), { what: 'every host back to an idle host\'s streams', timeoutMs })
   } catch (err) {
     const detail = hosts.map(h => ({ host: h.peerId.toString().slice(-8), excess: excess(h) })).filter(d => d.excess.length > 0)
-    throw new Error(`${(err as Error).message}: ${JSON.stringify(detail)}`)
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(detail)}`, { cause: err })
   }
 }
