@@ -1,12 +1,15 @@
 /**
- * The whole test suite, as CI runs it: build + typecheck, lint, unit tests, then the
- * multi-node integration tests. Stops at the first failing stage and exits non-zero.
+ * The whole test suite, as CI runs it: build + typecheck, lint, the API reference (typedoc,
+ * warnings are errors, so an undocumented export fails here and not only in `pnpm run docs`),
+ * unit tests, then the multi-node integration tests. Stops at the first failing stage and
+ * exits non-zero.
  */
 import { spawnSync } from 'node:child_process'
 
 const stages: Array<[string, string[]]> = [
   ['typecheck and build', ['tsc', '-b']],
   ['lint', ['eslint', '.']],
+  ['API docs', ['typedoc']],
   ['unit tests', ['mocha', '{packages,examples}/*/test/**/*.test.ts']],
   ['integration tests', ['mocha', '--timeout', '120000', 'test/**/*.test.ts']]
 ]

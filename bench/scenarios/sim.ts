@@ -19,7 +19,7 @@ interface Measured {
 async function simulateInChild (args: string[]): Promise<Measured> {
   const started = performance.now()
   // a larger young generation: frames in flight die young instead of being promoted (~10 % faster)
-  const { stdout } = await run(process.execPath, ['--max-semi-space-size=64', cli, ...args, '--json', '-', '--no-charts', '--quiet'], {
+  const { stdout } = await run(process.execPath, ['--max-semi-space-size=64', cli, ...args, '--json', '--no-charts', '--quiet'], {
     maxBuffer: 256 * 1024 * 1024
   })
   const wallMs = performance.now() - started

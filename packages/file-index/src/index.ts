@@ -32,6 +32,7 @@ export { PIECES_PROTOCOL, PIECE_WIRE_DEFAULTS, encodeFrame, decodeFrame, decodeP
 export type { PieceMessage, PieceRange, PieceWireLimits, RejectReason } from './wire.ts'
 export { Throttle } from './throttle.ts'
 export { PieceHasher } from './hasher.ts'
+export type { HashedPiece } from './hasher.ts'
 export type {
   FileIndex, FileIndexInit, FileIndexComponents, FileIndexStats, AddOptions, AddProgressEvents,
   GetOptions, GetProgress, GetProgressEvents, GetResult, LocalFile

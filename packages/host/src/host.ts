@@ -25,14 +25,21 @@ import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 /** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
 export const HEARSAY_DHT_PROTOCOL = '/hearsay/kad/1.0.0'
 
-/** The services every host runs. */
+/**
+ * The services a host runs unless its options leave them out (`gossip: false`, ...); see
+ * {@link HostServices} for those of a given set of options.
+ */
 export interface DefaultServices extends ServiceMap {
   identify: Identify
   ping: Ping
+  /** The Kademlia DHT (`@libp2p/kad-dht`) on `/hearsay/kad/1.0.0`; absent with `dht: false`. */
   dht: KadDHT
-  /** Misbehaviour scores and bans; every hearsay protocol reports into it (`PeerReporter`). */
+  /**
+   * Misbehaviour scores and bans; every hearsay protocol reports into it (`PeerReporter`).
+   * Absent with `scoring: false`.
+   */
   scoring: Scoring
-  /** Publish/subscribe with a relay strategy per topic (`@hearsay/gossip`). */
+  /** Publish/subscribe with a relay strategy per topic (`@hearsay/gossip`); absent with `gossip: false`. */
   gossip: Gossip
   /**
    * Peer exchange and the eclipse-resistant address book (`@hearsay/discovery`); absent when
@@ -47,17 +54,53 @@ export interface DefaultServices extends ServiceMap {
   files: FileIndex
 }
 
-/** A hearsay host: a js-libp2p node with the default services and the caller's own. */
-export type Host<S extends ServiceMap = ServiceMap> = Libp2p<DefaultServices & S>
+/** The names of the {@link DefaultServices}. */
+export type DefaultServiceName = 'identify' | 'ping' | 'dht' | 'scoring' | 'gossip' | 'discovery' | 'files'
+
+/** The names of the default services that options `O` leave out (`<name>: false`). */
+export type LeftOut<O> = {
+  [K in DefaultServiceName]: O extends Record<K, false> ? K : never
+}[DefaultServiceName]
+
+/**
+ * The default services of a host created with options `O`: {@link DefaultServices}, with those
+ * `O` leaves out typed `never`, so that using one does not compile (`node.services.gossip.publish`
+ * after `gossip: false`) while the host still fits where any {@link Host} is expected.
+ */
+export type HostServices<O = unknown> = {
+  [K in DefaultServiceName]: K extends LeftOut<O> ? never : DefaultServices[K]
+}
+
+/**
+ * A hearsay host: a js-libp2p node with the default services (but those its options `O` left
+ * out) and the caller's own `S`.
+ */
+export type Host<S extends ServiceMap = ServiceMap, O = unknown> = Libp2p<HostServices<O> & S>
+
+/** Services that need others: libp2p would only say so at start, without naming an option. */
+const NEEDS: Array<[service: DefaultServiceName, needs: DefaultServiceName]> = [
+  ['dht', 'identify'],
+  ['dht', 'ping'],
+  ['files', 'dht']
+]
 
 /**
  * Create a js-libp2p 3 node with TCP + Noise + Yamux, identify, ping, a Kademlia DHT, scoring,
- * gossip, discovery and the file index, plus the services in `options.services`. It is started unless `options.start` is `false`.
+ * gossip, discovery and the file index (each can be left out: `gossip: false`, ...), plus the
+ * services in `options.services`. It is started unless `options.start` is `false`.
  *
  * @throws {@link InvalidOptionError} naming the option when an address does not parse, the data
- * directory cannot be used, or a listen address cannot be bound
+ * directory cannot be used, a listen address cannot be bound, or a service is left out that
+ * another one needs (the DHT needs `identify` and `ping`; `files` needs the DHT)
  */
-export async function createHost<S extends ServiceMap = ServiceMap> (options: HostOptions<S> = {}): Promise<Host<S>> {
+export async function createHost<S extends ServiceMap = ServiceMap, O extends HostOptions<S> = HostOptions<S>> (hostOptions: O & HostOptions<S> = {} as O): Promise<Host<NoInfer<S>, NoInfer<O>>> {
+  // `O` only types the result; inside, the options are plain HostOptions
+  const options: HostOptions<S> = hostOptions
+  for (const [service, needs] of NEEDS) {
+    if (options[service] !== false && options[needs] === false) {
+      throw new InvalidOptionError(needs, `${service} needs ${needs}: leave both out (${service}: false) or keep ${needs}`)
+    }
+  }
   const listen = parseMultiaddrs('listen', options.listen ?? ['/ip4/127.0.0.1/tcp/0'])
   const bootstrapAddrs = parseBootstrap(options.bootstrap)
 
@@ -88,7 +131,8 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
   }
 
   // one ledger per host: its gater refuses banned peers in both directions
-  const scoringService = scoring(options.scoring)
+  const scoringService = options.scoring === false ? undefined : scoring(options.scoring)
+  const gater = scoringService?.connectionGater
 
   const libp2pOptions: Libp2pOptions<any> = {
     privateKey,
@@ -110,18 +154,22 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     peerDiscovery,
     metrics: options.metrics,
     services: {
-      identify: identify(),
+      ...(options.identify !== false ? { identify: identify(options.identify) } : {}),
       // libp2p's connection monitor pings every connection too; one stream per direction
       // (the default) makes an application's ping fail when it meets the monitor's
-      ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4 }),
-      dht: kadDHT({
-        protocol: HEARSAY_DHT_PROTOCOL,
-        clientMode: false,
-        peerInfoMapper: passthroughMapper,
-        ...options.dht
-      }),
-      scoring: scoringService,
-      gossip: gossip(options.gossip),
+      ...(options.ping !== false ? { ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4, ...options.ping }) } : {}),
+      ...(options.dht !== false
+        ? {
+            dht: kadDHT({
+              protocol: HEARSAY_DHT_PROTOCOL,
+              clientMode: false,
+              peerInfoMapper: passthroughMapper,
+              ...options.dht
+            })
+          }
+        : {}),
+      ...(scoringService != null ? { scoring: scoringService } : {}),
+      ...(options.gossip !== false ? { gossip: gossip(options.gossip) } : {}),
       ...(options.discovery !== false ? { discovery: discovery(options.discovery ?? {}) } : {}),
       ...(options.files !== false
         ? { files: fileIndex({ ...options.files, dataDir: options.files?.dataDir ?? (options.dataDir != null ? join(options.dataDir, 'files') : undefined) }) }
@@ -134,14 +182,14 @@ export async function createHost<S extends ServiceMap = ServiceMap> (options: Ho
     },
     ...options.libp2p,
     connectionGater: options.libp2p?.connectionGater == null
-      ? scoringService.connectionGater
-      : combineGaters(scoringService.connectionGater, options.libp2p.connectionGater),
+      ? gater
+      : gater == null ? options.libp2p.connectionGater : combineGaters(gater, options.libp2p.connectionGater),
     start: false
   }
 
-  let node: Host<S>
+  let node: Host<S, O>
   try {
-    node = await createLibp2p(libp2pOptions) as Host<S>
+    node = await createLibp2p(libp2pOptions) as Host<S, O>
   } catch (err) {
     await datastore?.close()
     throw err

@@ -6,7 +6,7 @@
  * @module @hearsay/host
  */
 export { createHost, HEARSAY_DHT_PROTOCOL } from './host.ts'
-export type { Host, DefaultServices } from './host.ts'
+export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut } from './host.ts'
 export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'
 export { guardedYamux } from './guarded-yamux.ts'

@@ -1,8 +1,13 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
-// the major version Noise uses, whose type its crypto interface names
+// the workspace's major (3). Noise 17 still names major 2 in its types, but reads what we return
+// only as any list is read (byteLength, subarray, iteration), which both majors share
 import { Uint8ArrayList } from 'uint8arraylist'
+
+/** The list type Noise's crypto interface names (major 2's). */
+type NoiseList = Exclude<ReturnType<ICryptoInterface['chaCha20Poly1305Encrypt']>, Uint8Array>
+const noiseList = (parts: Uint8Array[]): NoiseList => new Uint8ArrayList(...parts) as unknown as NoiseList
 
 const CHACHA = 'chacha20-poly1305'
 const TAG_BYTES = 16
@@ -49,7 +54,7 @@ export const hostNoiseCrypto: ICryptoInterface = {
     const final = cipher.final()
     if (final.byteLength > 0) parts.push(final)
     parts.push(cipher.getAuthTag())
-    return new Uint8ArrayList(...parts)
+    return noiseList(parts)
   },
   chaCha20Poly1305Decrypt (ciphertext, nonce, ad, k, dst) {
     if (ciphertext.byteLength < NATIVE_FROM_BYTES) return defaultCrypto.chaCha20Poly1305Decrypt(ciphertext, nonce, ad, k, dst)
@@ -63,6 +68,6 @@ export const hostNoiseCrypto: ICryptoInterface = {
     // final() is what checks the tag: it throws on a forged or damaged message
     const final = decipher.final()
     if (final.byteLength > 0) parts.push(final)
-    return parts.length === 1 ? parts[0] : new Uint8ArrayList(...parts)
+    return parts.length === 1 ? parts[0] : noiseList(parts)
   }
 }

@@ -5,12 +5,18 @@ import type { GossipInit } from '@hearsay/gossip'
 import type { DiscoveryInit } from '@hearsay/discovery'
 import type { FileIndexInit } from '@hearsay/file-index'
 import type { MulticastDNSInit } from '@libp2p/mdns'
+import type { IdentifyInit } from '@libp2p/identify'
+import type { PingInit } from '@libp2p/ping'
 import type { TCPOptions } from '@libp2p/tcp'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
 import type { PrivateKey, ServiceMap } from '@libp2p/interface'
 import { InvalidOptionError } from './errors.ts'
 
-/** Options of {@link createHost}. Every one has a default; see each for it. */
+/**
+ * Options of {@link createHost}. Every one has a default; see each for it. Each service the host
+ * runs by default (`identify`, `ping`, `dht`, `scoring`, `gossip`, `discovery`, `files`) takes its
+ * settings or `false` to leave it out, and `node.services` then has no such member, in its type too.
+ */
 export interface HostOptions<S extends ServiceMap = ServiceMap> {
   /**
    * Multiaddrs to listen on. `/ip4|ip6/.../tcp/...` use TCP; `/memory/<name>` uses the in-memory
@@ -36,28 +42,43 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    */
   dataDir?: string
   /**
-   * Kademlia DHT settings, passed to `@libp2p/kad-dht` over hearsay's defaults:
+   * Kademlia DHT settings, passed to `@libp2p/kad-dht` over hearsay's defaults, or `false` to
+   * leave the DHT out (then `files: false` too, since the file index finds providers through it):
    * protocol `/hearsay/kad/1.0.0` (a network of its own, not the IPFS DHT), server mode
    * (`clientMode: false`, since hearsay networks are often LANs where autodetection would keep
    * every node a client), and all addresses kept (`passthroughMapper`, so loopback and LAN
    * addresses are shared; use `removePrivateAddressesMapper` on the public internet).
    */
-  dht?: KadDHTInit
+  dht?: KadDHTInit | false
+  /**
+   * Identify settings (`@libp2p/identify`), or `false` to leave it out. The DHT needs it.
+   *
+   * @default identify's own defaults
+   */
+  identify?: IdentifyInit | false
+  /**
+   * Ping settings (`@libp2p/ping`), or `false` to leave it out. The DHT needs it.
+   *
+   * @default 4 inbound and 4 outbound streams per connection, so an application's pings never meet libp2p's connection monitor's
+   */
+  ping?: PingInit | false
   /**
    * Scoring settings (`@hearsay/scoring`): threshold, ban duration, decay, your own infraction
-   * weights, allow-list. Scoring always runs, and its connection gater refuses banned peers;
-   * a `connectionGater` passed in `libp2p` replaces that gater.
+   * weights, allow-list; or `false` to leave scoring out (the other services then only log
+   * misbehaviour, and nobody is banned). Its connection gater refuses banned peers; a
+   * `connectionGater` passed in `libp2p` is combined with it (denied if either denies).
    *
    * @default threshold 100, bans of 24 h, points halve every hour
    */
-  scoring?: ScoringInit
+  scoring?: ScoringInit | false
   /**
    * Gossip settings (`@hearsay/gossip`): wire limits, per-peer rate limits, the embedded
-   * gossipsub's options. Topics and their strategies are chosen at `subscribe` time.
+   * gossipsub's options; or `false` to leave gossip out. Topics and their strategies are chosen
+   * at `subscribe` time.
    *
    * @default 1 MiB messages, 2000 frames a second per peer, gossipsub available
    */
-  gossip?: GossipInit
+  gossip?: GossipInit | false
   /**
    * Discovery settings (`@hearsay/discovery`): outbound target, inbound limit, PEX and feeler
    * intervals, netgroup function; or `false` to leave peer exchange and the address book out.
@@ -67,7 +88,8 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
   discovery?: DiscoveryInit | false
   /**
    * File index settings (`@hearsay/file-index`): piece size, upload slots and rate, search
-   * backends; or `false` to leave it out. Its store defaults to `<dataDir>/files`.
+   * backends; or `false` to leave it out (nothing is then written under `<dataDir>/files`).
+   * Its store defaults to `<dataDir>/files`. It needs the DHT.
    *
    * @default 256 KiB pieces, DHT search, stored under the data directory (memory without one)
    */

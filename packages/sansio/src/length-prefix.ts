@@ -8,12 +8,19 @@
 
 /** The bytes a length prefix is read from (a `Uint8ArrayList` or anything shaped like one). */
 export interface PrefixBytes {
+  /** How many bytes are available so far. */
   readonly byteLength: number
+  /** The byte at `index` (0 ≤ index < byteLength). */
   get(index: number): number
 }
 
 /** A length prefix longer than any allowed frame needs; named as lpStream names its own. */
 export class LengthPrefixError extends Error {
+  /**
+   * An error named `InvalidDataLengthLengthError`, as lpStream names its own.
+   *
+   * @param message - what was wrong with the prefix
+   */
   constructor (message: string) {
     super(message)
     this.name = 'InvalidDataLengthLengthError'

@@ -1,38 +1,60 @@
-#!/usr/bin/env node
 /**
  * `hearsay-sim`: run gossip strategies on a simulated network and report coverage, cost and
- * anonymity, as a markdown table, JSON and SVG charts.
+ * anonymity, as a markdown table (or JSON with `--json`) and SVG charts.
+ *
+ * Usage errors (a bad flag or value) print one line naming the flag and exit 2; anything else
+ * that fails prints one line and exits 1.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { logger } from '@libp2p/logger'
 import { buildNetwork, type SimulationOptions, type SimulationResult } from './simulation.ts'
 import { defaultWorkers, simulateParallel } from './parallel.ts'
 import { parseLatency } from './latency.ts'
-import { parseEdgeList, type TopologySpec } from './topology.ts'
+import { parseEdgeList, type EdgeList, type TopologySpec } from './topology.ts'
 import { STRATEGY_NAMES } from './strategies.ts'
 import { coverageChart, latencyChart, resultsTable } from './report.ts'
 
+/** A mistake in the command line: reported as one line naming the flag, exit code 2. */
+class UsageError extends Error {}
+
+const trace = logger('hearsay:sim')
+
+// dist/cli.js and src/cli.ts both sit one directory below the package root
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+
 const number = (min: number, max = Infinity, integer = false) => (value: string): number => {
   const v = Number(value)
-  if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+  if (value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
     throw new InvalidArgumentError(`expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}]`)
   }
   return v
 }
 
+const latency = (value: string): string => {
+  try {
+    parseLatency(value)
+  } catch (err: any) {
+    throw new InvalidArgumentError(err.message)
+  }
+  return value
+}
+
 const program = new Command()
   .name('hearsay-sim')
   .description('Run hearsay gossip strategies (the production cores, unchanged) on a simulated network in virtual time.')
+  .version(version, '-V, --version')
   .option('-s, --strategy <names>', `comma-separated strategies, or "all" (${STRATEGY_NAMES.join(', ')}); gossipsub is not a core and cannot be simulated`, 'flood')
   .option('-n, --nodes <n>', 'nodes of a generated topology', number(2, 10_000_000, true), 1000)
-  .option('-d, --degree <d>', 'links per node of the random regular topology', number(1, 10_000, true), 8)
+  .option('-d, --degree <d>', 'links per node of the random regular topology (less than --nodes)', number(1, 10_000, true), 8)
   .addOption(new Option('--topology <kind>', 'random (d-regular) or bitcoin (8 outbound, up to 117 inbound)').choices(['random', 'bitcoin']).default('random'))
   .option('--edges <file>', 'read the topology from an edge list ("a b" or "a b ms" per line; # comments); overrides --nodes/--topology')
   .option('-m, --messages <n>', 'messages published, each by a random honest node', number(1, 1_000_000, true), 20)
   .option('--interval <ms>', 'virtual time between publications', number(0), 1000)
   .option('--size <bytes>', 'payload size', number(0, 2 ** 30, true), 1024)
-  .option('-l, --latency <dist>', 'link latency: constant:MS, uniform:MIN:MAX or lognormal:MEDIAN[:SIGMA]', 'lognormal:50:0.5')
+  .option('-l, --latency <dist>', 'link latency: constant:MS, uniform:MIN:MAX or lognormal:MEDIAN[:SIGMA]', latency, 'lognormal:50:0.5')
   .option('--bandwidth <mbps>', 'upload bandwidth per node in Mbit/s (0: unlimited)', number(0), 10)
   .option('--loss <p>', 'probability a frame is lost', number(0, 1), 0)
   .option('--spies <fraction>', 'share of nodes that are spies (first-spy source estimator)', number(0, 1), 0)
@@ -43,27 +65,64 @@ const program = new Command()
   .option('--ttl <n>', 'gnutella TTL', number(1, 255, true))
   .option('--seed <seed>', 'seed of the run: same seed, same result', '1')
   .option('--horizon <ms>', 'virtual time simulated after the last publication', number(0), 300_000)
-  .option('--json [file]', 'write the results as JSON (default <out>/results.json; "-" for stdout, the table then goes to stderr)')
-  .option('-o, --out <dir>', 'directory for JSON and SVG charts', './sim-results')
+  .option('--json', 'print the results as JSON ({ results }) on stdout instead of the table')
+  .option('-o, --out <dir>', 'directory for the SVG charts', './sim-results')
   .option('--no-charts', 'do not write SVG charts')
   .option('-w, --workers <n>', 'threads to run on (same results with any number; default: one per core, at most 8, from 20 000 nodes)', number(1, 64, true))
-  .option('-q, --quiet', 'no progress on stderr')
+  .addOption(new Option('-v, --verbose', 'also print the options, each run\'s threads, events per second and memory').conflicts('quiet'))
+  .option('-q, --quiet', 'print only the results (no progress on stderr)')
+  .addHelpText('after', '\nThe table (or JSON) goes to stdout, progress to stderr. DEBUG=hearsay:sim traces each step with timings.\nExit codes: 0 done, 1 failed, 2 usage error.')
+  .showSuggestionAfterError()
+  .configureOutput({
+    // commander's own messages start "error: "; one line, prefixed with the command's name
+    outputError: (text, write) => { write(`hearsay-sim: ${text.replace(/^error: /, '')}`) }
+  })
+  .exitOverride(err => {
+    // --help and --version exit 0; every parse error is a usage error
+    process.exit(err.exitCode === 0 ? 0 : 2)
+  })
 
-program.parse()
+// `pnpm sim -- --flag` hands the `--` on (pnpm 10): with no operands to separate, drop it
+const argv = process.argv.slice(2)
+if (argv[0] === '--') argv.shift()
+program.parse(argv, { from: 'user' })
 const opts = program.opts()
 
-async function main (): Promise<void> {
+/** The checks commander cannot make alone: a value that must agree with another flag or a file. */
+async function checkedOptions (): Promise<{ names: string[], edges: EdgeList | undefined }> {
   const names: string[] = opts.strategy === 'all' ? [...STRATEGY_NAMES] : String(opts.strategy).split(',').map((s: string) => s.trim()).filter(Boolean)
+  if (names.length === 0) throw new UsageError('option \'-s, --strategy <names>\': no strategy named')
   for (const name of names) {
-    if (name === 'gossipsub') throw new InvalidArgumentError('gossipsub() wraps @libp2p/gossipsub and is not a sans-IO core: the simulator cannot run it')
-    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`)
+    if (name === 'gossipsub') throw new UsageError('option \'-s, --strategy <names>\': gossipsub wraps @libp2p/gossipsub and is not a sans-IO core, so it cannot be simulated')
+    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw new UsageError(`option '-s, --strategy <names>': unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')}, all)`)
   }
+  let edges: EdgeList | undefined
+  if (opts.edges != null) {
+    let text: string
+    try {
+      text = await readFile(opts.edges, 'utf8')
+    } catch (err: any) {
+      throw new UsageError(`option '--edges <file>': cannot read "${opts.edges}" (${err.code ?? err.message})`)
+    }
+    try {
+      edges = parseEdgeList(text)
+    } catch (err: any) {
+      throw new UsageError(`option '--edges <file>': ${err.message}`)
+    }
+  } else if (opts.topology === 'random' && opts.degree >= opts.nodes) {
+    throw new UsageError(`option '-d, --degree <d>': ${opts.degree} links per node need more than ${opts.nodes} nodes (--nodes)`)
+  }
+  return { names, edges }
+}
+
+async function main (): Promise<void> {
+  const { names, edges } = await checkedOptions()
   const seed = /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed
   const topology: TopologySpec = opts.topology === 'bitcoin' ? { kind: 'bitcoin' } : { kind: 'random', degree: opts.degree }
   const base: Omit<SimulationOptions, 'strategy'> = {
     nodes: opts.nodes,
     topology,
-    edges: opts.edges == null ? undefined : parseEdgeList(await readFile(opts.edges, 'utf8')),
+    edges,
     latency: parseLatency(opts.latency),
     messages: opts.messages,
     intervalMs: opts.interval,
@@ -79,43 +138,48 @@ async function main (): Promise<void> {
     seed,
     horizonMs: opts.horizon
   }
-  const log = (line: string): void => { if (opts.quiet !== true) process.stderr.write(`${line}\n`) }
+  const progress = (line: string): void => { if (opts.quiet !== true) process.stderr.write(`${line}\n`) }
+  const detail = (line: string): void => { if (opts.verbose === true) process.stderr.write(`${line}\n`) }
+  trace('options %o', { strategies: names, ...base, edges: edges == null ? undefined : `${edges.n} nodes from ${opts.edges}` })
+  detail(`strategies: ${names.join(', ')}; options: ${JSON.stringify({ ...base, edges: edges == null ? undefined : opts.edges, latency: opts.latency })}`)
+
   const t0 = performance.now()
   const graph = buildNetwork(base)
-  log(`network: ${graph.n} nodes, ${graph.targets.length / 2} links (${Math.round(performance.now() - t0)} ms)`)
+  progress(`network: ${graph.n} nodes, ${graph.targets.length / 2} links (${Math.round(performance.now() - t0)} ms)`)
+  trace('network built: %d nodes, %d links in %d ms', graph.n, graph.targets.length / 2, Math.round(performance.now() - t0))
   const results: SimulationResult[] = []
   for (const name of names) {
     const options: SimulationOptions = { ...base, strategy: name as SimulationOptions['strategy'], graph }
-    const result = await simulateParallel(options, opts.workers ?? defaultWorkers(options))
+    const workers: number = opts.workers ?? defaultWorkers(options)
+    trace('%s: start on %d thread(s)', name, workers)
+    const result = await simulateParallel(options, workers)
     results.push(result)
-    log(`${name}: ${result.events} events in ${((result.perf?.wallMs ?? 0) / 1000).toFixed(2)} s, peak RSS ${result.perf?.peakRssMiB} MiB`)
-  }
-  const table = resultsTable(results)
-  const out = resolve(opts.out)
-  const toStdout = opts.json === '-'
-  const summary = `${graph.n} nodes, ${graph.targets.length / 2} links, ${base.messages} messages, latency ${opts.latency}, seed ${opts.seed}`
-  if (toStdout) process.stderr.write(`${summary}\n\n${table}\n`)
-  else console.log(`${summary}\n\n${table}`)
-  if (opts.json != null && opts.json !== false) {
-    const document = JSON.stringify({ results }, null, 2) + '\n'
-    if (toStdout) {
-      process.stdout.write(document)
-    } else {
-      const file = typeof opts.json === 'string' ? resolve(opts.json) : join(out, 'results.json')
-      await mkdir(dirname(file), { recursive: true })
-      await writeFile(file, document)
-      log(`wrote ${file}`)
+    const perf = result.perf
+    progress(`${name}: ${result.events} events in ${((perf?.wallMs ?? 0) / 1000).toFixed(2)} s, peak RSS ${perf?.peakRssMiB} MiB`)
+    if (perf != null) {
+      detail(`${name}: ${perf.threads} thread(s), ${perf.windows} windows, ${perf.eventsPerSecond} events/s, setup ${perf.setupMs} ms, run ${perf.runMs} ms, metrics ${perf.metricsMs} ms, peak queue ${perf.peakQueue}, heap ${perf.heapUsedMiB} MiB`)
     }
+    trace('%s: done %o', name, perf)
+  }
+
+  const summary = `${graph.n} nodes, ${graph.targets.length / 2} links, ${base.messages} messages, latency ${opts.latency}, seed ${opts.seed}`
+  if (opts.json === true) {
+    process.stdout.write(JSON.stringify({ results }, null, 2) + '\n')
+  } else {
+    process.stdout.write(`${summary}\n\n${resultsTable(results)}\n`)
   }
   if (opts.charts !== false) {
+    const out = resolve(opts.out)
     await mkdir(out, { recursive: true })
     await writeFile(join(out, 'coverage.svg'), coverageChart(results))
     await writeFile(join(out, 'latency-cdf.svg'), latencyChart(results))
-    log(`wrote ${join(out, 'coverage.svg')} and ${join(out, 'latency-cdf.svg')}`)
+    progress(`wrote ${join(out, 'coverage.svg')} and ${join(out, 'latency-cdf.svg')}`)
   }
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`hearsay-sim: ${err instanceof Error ? err.message : String(err)}\n`)
-  process.exit(1)
+  const message = err instanceof Error ? err.message : String(err)
+  trace.error('failed: %o', err)
+  process.stderr.write(`hearsay-sim: ${message.split('\n')[0]}\n`)
+  process.exit(err instanceof UsageError ? 2 : 1)
 })
