@@ -8,12 +8,11 @@ import { readFileSync } from 'node:fs'
 import { enable } from '@libp2p/logger'
 import { Command, Option } from 'commander'
 import { DEFAULT_API_PORT, DEFAULT_P2P_PORT, cookieFile, defaultDataDir } from './data-dir.ts'
-import { runDevnet } from './devnet.ts'
-import { runNode } from './node-command.ts'
 import { EXIT, Output, UsageError } from './output.ts'
 import { bootstrapAddr, hostPort, httpUrl, integerIn, ipAddress, listenAddr, publicKeyText, relayName, repeatable, u64 } from './options.ts'
-import { RELAYS } from './strategies.ts'
-import { keygen, send } from './wallet.ts'
+import { RELAYS } from './relay-names.ts'
+
+// the commands load libp2p and the rest only when they run: --help and usage errors stay quick
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 
@@ -65,13 +64,13 @@ outputOptions(program.command('node'))
   .option('--api <host:port>', `HTTP API address; port 0 picks a free one [default: 127.0.0.1:${DEFAULT_API_PORT}]`, hostPort)
   .option('--min-fee <n>', 'lowest fee accepted [default: 1]', u64)
   .addOption(new Option('--peers-file <file>', 'JSON list of the other nodes\' API URLs, for the dashboard (written by devnet)'))
-  .action(async (options) => { await runNode(options, out) })
+  .action(async (options) => { await (await import('./node-command.ts')).runNode(options, out) })
 
 outputOptions(program.command('keygen'))
   .description('make an Ed25519 key file (mode 0600) and print its public key')
   .option('--out <file>', 'where to write the key', 'relay-key.pem')
   .option('--force', 'overwrite an existing file')
-  .action(async (options) => { await keygen(options, out) })
+  .action(async (options) => { await (await import('./wallet.ts')).keygen(options, out) })
 
 outputOptions(program.command('send'))
   .description('sign a transaction and submit it to a node')
@@ -82,14 +81,14 @@ outputOptions(program.command('send'))
   .requiredOption('--amount <n>', 'amount', u64)
   .requiredOption('--fee <n>', 'fee', u64)
   .option('--nonce <n>', 'sender\'s nonce (default: the next one the node knows)', u64)
-  .action(async (options) => { await send(options, out) })
+  .action(async (options) => { await (await import('./wallet.ts')).send(options, out) })
 
 outputOptions(program.command('devnet'))
   .description('start N relay nodes as processes on loopback and print their API URLs; Ctrl-C stops them all')
   .option('--nodes <n>', 'how many nodes, 1 to 100', (value: string) => Number(integerIn(1n, 100n)(value)), 5)
   .option('--relay <strategy>', `relay strategy: ${RELAYS.join(', ')}`, relayName, 'dandelion')
   .option('--data-dir <dir>', `keep the nodes' data here, one directory each (default: a temporary directory, removed at exit)`)
-  .action(async (options) => { await runDevnet(options, out) })
+  .action(async (options) => { await (await import('./devnet.ts')).runDevnet(options, out) })
 
 try {
   await program.parseAsync()

@@ -52,7 +52,8 @@ export async function loadConfig (file: string, required: boolean): Promise<Rela
   if (!parsed.success) {
     const issue = parsed.issues[0]
     const key = v.getDotPath(issue)
-    throw new UsageError(`${file}: ${key != null ? `"${key}": ` : ''}${issue.message}`)
+    const unknown = issue.type === 'strict_object' && issue.expected === 'never'
+    throw new UsageError(`${file}: ${key != null ? `"${key}": ` : ''}${unknown ? `unknown key (known: ${Object.keys(ConfigSchema.entries).join(', ')})` : issue.message}`)
   }
   const raw = parsed.output
   const field = <T>(key: string, parse: () => T): T => {

@@ -6,7 +6,7 @@ import { isIP } from 'node:net'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidArgumentError } from 'commander'
-import { RELAYS, isRelayName, type RelayName } from './strategies.ts'
+import { RELAYS, isRelayName, type RelayName } from './relay-names.ts'
 
 function parseMultiaddr (value: string): Multiaddr {
   try {
