@@ -113,13 +113,15 @@ describe('hearsay-relay CLI conformance (real processes)', function () {
       [['teleport'], /teleport/]
     ]
     await run(['keygen', '--out', keyFile], env)
-    // a few at a time: each is a process of its own
+    // a few at a time: each is a process of its own; --json on every other one (the error
+    // event comes from one of two places: commander's parse errors and the commands' own checks)
     for (let i = 0; i < cases.length; i += 4) {
-      await Promise.all(cases.slice(i, i + 4).map(async ([args, flag]) => {
+      await Promise.all(cases.slice(i, i + 4).map(async ([args, flag], k) => {
         const what = args.join(' ')
         const plain = await run(args, env)
         assert.equal(plain.code, 2, `${what}: exit 2\n${plain.stderr}`)
         assert.match(oneLine(plain, what), flag, what)
+        if ((i + k) % 2 === 1) return
         const json = await run([...args, '--json'], env)
         assert.equal(json.code, 2, `${what} --json: exit 2`)
         const events = json.stdout.trim().split('\n').map(line => JSON.parse(line))

@@ -83,8 +83,7 @@ export class RelayNode {
       try {
         await store.open()
       } catch (err: any) {
-        // LevelDB's lock: the usual cause is a second node on the same directory
-        throw new InvalidOptionError('dataDir', `cannot open the mempool in "${options.dataDir}" (is another node using it?): ${err?.cause?.message ?? err?.message ?? err}`, { cause: err })
+        throw new InvalidOptionError('dataDir', `cannot open the mempool in "${options.dataDir}": ${levelReason(err)}`, { cause: err })
       }
     }
     let host: Host
@@ -236,4 +235,13 @@ export class RelayNode {
     this.#count(reason)
     throw new InvalidTxError(message)
   }
+}
+
+/**
+ * Why LevelDB would not open, in words. datastore-level drops LevelDB's own error (its lock
+ * error among them), and the usual cause is a second node on the same directory.
+ */
+function levelReason (err: any): string {
+  const text = String(err?.message ?? err).replace(/^Error: /, '')
+  return err?.code === 'ERR_OPEN_FAILED' ? `${text}; is another node using this data directory?` : text
 }
