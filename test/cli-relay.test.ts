@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -138,6 +139,24 @@ describe('hearsay-relay CLI conformance (real processes)', function () {
     const r = await run(['send', '--api', 'http://127.0.0.1:1', '--cookie', cookie, '--key', keyFile, '--to', RECIPIENT, '--amount', '1', '--fee', '1'], env)
     assert.equal(r.code, 1)
     assert.match(oneLine(r, 'send to a closed port'), /cannot reach http:\/\/127\.0\.0\.1:1/)
+  })
+
+  it('a port already taken exits 1 with one line naming --listen or --api', async () => {
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    try {
+      const [p2p, api] = await Promise.all([
+        run(['node', '--data-dir', join(base, 'taken-1'), '--api', '127.0.0.1:0', '--listen', `/ip4/127.0.0.1/tcp/${port}`], env),
+        run(['node', '--data-dir', join(base, 'taken-2'), '--api', `127.0.0.1:${port}`, '--listen', '/ip4/127.0.0.1/tcp/0'], env)
+      ])
+      assert.equal(p2p.code, 1)
+      assert.match(oneLine(p2p, 'p2p port taken'), /--listen \/ip4\/127\.0\.0\.1\/tcp\/\d+: cannot listen \(EADDRINUSE\)/)
+      assert.equal(api.code, 1)
+      assert.match(oneLine(api, 'API port taken'), /--api 127\.0\.0\.1:\d+: cannot listen \(EADDRINUSE\)/)
+    } finally {
+      server.close()
+    }
   })
 
   it('keygen --json prints one key event; --quiet prints nothing', async () => {

@@ -53,6 +53,9 @@ export async function runNode (flags: NodeFlags, out: Output): Promise<void> {
   try {
     node = await RelayNode.start({ ...settings, dataDir, registry })
   } catch (err: any) {
+    if (err instanceof InvalidOptionError && err.option === 'listen') {
+      throw new Error(`--listen ${settings.listen.join(' ')}: cannot listen (${errorCodes(err).join(', ') || 'no usable address'})`, { cause: err })
+    }
     if (err instanceof InvalidOptionError) {
       const flag = FLAG_OF_OPTION[err.option] ?? err.option
       throw new Error(`${flag}: ${err.message.replace(/^invalid option "[^"]+": /, '')}`, { cause: err })
@@ -90,4 +93,17 @@ export async function runNode (flags: NodeFlags, out: Output): Promise<void> {
   }
   process.on('SIGINT', () => { void shutdown() })
   process.on('SIGTERM', () => { void shutdown() })
+}
+
+/** The system error codes (EADDRINUSE, …) anywhere in an error and its causes, for one line instead of libp2p's many. */
+function errorCodes (err: any, seen = new Set<unknown>()): string[] {
+  if (err == null || typeof err !== 'object' || seen.has(err)) return []
+  seen.add(err)
+  const own = [
+    ...(typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code) ? [err.code as string] : []),
+    // libp2p folds the transport's errors into its message text
+    ...[...String(err.message ?? '').matchAll(/\blisten (E[A-Z]+)\b/g)].map(m => m[1])
+  ]
+  const nested = [err.cause, ...(Array.isArray(err.errors) ? err.errors : [])].flatMap(e => errorCodes(e, seen))
+  return [...new Set([...own, ...nested])]
 }
