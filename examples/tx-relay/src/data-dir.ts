@@ -21,6 +21,7 @@ export function cookieFile (dataDir: string): string {
   return join(dataDir, '.cookie')
 }
 
-/** Default ports, fixed so a node's peers and tools find it where they last did. */
+/** The default p2p (TCP) port, fixed so a node's peers find it where they last did. */
 export const DEFAULT_P2P_PORT = 7333
+/** The HTTP API's default port (next to the p2p one, as bitcoind's 8332 and 8333). */
 export const DEFAULT_API_PORT = 7332

@@ -32,6 +32,7 @@ export interface DevnetOptions {
   verbose?: boolean
 }
 
+/** Start the devnet's node processes one by one and print their API URLs and cookie files. */
 export async function runDevnet (options: DevnetOptions, out: Output): Promise<void> {
   const count = options.nodes
   const print = out.event.bind(out)

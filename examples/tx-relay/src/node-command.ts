@@ -28,6 +28,11 @@ export interface NodeFlags {
 /** The host option each flag feeds, to name the flag when the host refuses a value. */
 const FLAG_OF_OPTION: Record<string, string> = { listen: '--listen', bootstrap: '--bootstrap', dataDir: '--data-dir', dialFrom: '--dial-from' }
 
+/**
+ * Run a node until SIGINT/SIGTERM: config file under the flags, the node, its API and cookie.
+ *
+ * @throws {@link UsageError} for a flag or config value that cannot be used as given
+ */
 export async function runNode (flags: NodeFlags, out: Output): Promise<void> {
   const dataDir = flags.dataDir ?? defaultDataDir()
   const config = await loadConfig(flags.config ?? configFile(dataDir), flags.config != null)

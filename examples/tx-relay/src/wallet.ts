@@ -5,6 +5,7 @@ import { readCookie } from './cookie.ts'
 import { UsageError, type Output } from './output.ts'
 import { privateKeyFromPem, publicKeyHex, signTx, txToJson } from './tx.ts'
 
+/** Write a new Ed25519 key (refusing to overwrite without `force`) and print its public key. */
 export async function keygen (options: { out: string, force?: boolean }, out: Output): Promise<void> {
   const { privateKey } = generateKeyPairSync('ed25519')
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
@@ -28,6 +29,7 @@ export interface SendOptions {
   nonce?: bigint
 }
 
+/** Sign a transaction with `key` and submit it to the node at `api` with the cookie's token. */
 export async function send (options: SendOptions, out: Output): Promise<void> {
   const privateKey = await readKey(options.key)
   const token = await readCookie(options.cookie).catch((err: any) => {
