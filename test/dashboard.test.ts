@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
 import { JsonProcess } from '../examples/demo/src/process.ts'
@@ -32,6 +33,7 @@ describe('hearsay-relay dashboard in Chromium', function () {
     devnet = new JsonProcess('devnet', cli, ['devnet', '--nodes', '3', '--relay', 'dandelion', '--json'])
     const started = await devnet.waitFor(e => e.event === 'devnet', 60_000)
     const apis = (started.nodes as Array<{ api: string }>).map(n => n.api)
+    const token = (await readFile((started.nodes as Array<{ cookie: string }>)[0].cookie, 'utf8')).trim()
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
     const page = await browser.newPage()
@@ -45,7 +47,7 @@ describe('hearsay-relay dashboard in Chromium', function () {
 
     const { privateKey } = generateKeyPairSync('ed25519')
     const tx = signTx({ from: publicKeyHex(privateKey), to: 'ab'.repeat(32), amount: 3n, fee: 2n, nonce: 0n }, privateKey)
-    const res = await fetch(`${apis[0]}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)) })
+    const res = await fetch(`${apis[0]}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)), headers: { authorization: `Bearer ${token}` } })
     const { id } = await res.json() as { id: string }
     // the new transaction appears in the list and, once every node has it, reads 3/3
     await page.waitForFunction((prefix) => [...document.querySelectorAll('#txs tbody tr')]

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -105,14 +105,15 @@ describe('restart persistence: what a node learned survives kill -9', function (
 
   it('the relay\'s mempool (hearsay-relay node, killed right after the API accepted the transactions)', async () => {
     const dir = await tempDir()
-    const args = ['node', '--json', '--listen', '/ip4/127.176.0.1/tcp/0', '--dial-from', '127.176.0.1', '--data-dir', dir, '--relay', 'flood']
+    const args = ['node', '--json', '--listen', '/ip4/127.176.0.1/tcp/0', '--dial-from', '127.176.0.1', '--data-dir', dir, '--relay', 'flood', '--api', '127.176.0.1:0']
     let relay = child(relayCli, args)
     const first = await relay.waitFor(e => e.event === 'listening', 30_000)
     const key = generateKeyPairSync('ed25519').privateKey
     const ids: string[] = []
+    const token = (await readFile(first.cookie, 'utf8')).trim()
     for (let nonce = 0; nonce < 10; nonce++) {
       const tx = signTx({ from: publicKeyHex(key), to: 'ab'.repeat(32), amount: 3n, fee: 7n, nonce: BigInt(nonce) }, key)
-      const res = await fetch(`${first.api}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)), headers: { 'content-type': 'application/json' } })
+      const res = await fetch(`${first.api}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)), headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } })
       assert.equal(res.status, 202)
       ids.push((await res.json()).id)
     }

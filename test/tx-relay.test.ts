@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +20,8 @@ interface Node {
   peerId: string
   addr: string
   dataDir: string
+  /** The token of the node's API cookie, which writes need. */
+  token: string
 }
 
 async function getJson (url: string): Promise<any> {
@@ -27,15 +29,17 @@ async function getJson (url: string): Promise<any> {
   return await res.json()
 }
 
-async function postTx (api: string, tx: Tx | Record<string, unknown>): Promise<{ status: number, body: any }> {
+async function postTx (node: Node, tx: Tx | Record<string, unknown>): Promise<{ status: number, body: any }> {
   const body = 'signature' in tx && typeof tx.amount === 'bigint' ? txToJson(tx as Tx) : tx
-  const res = await fetch(`${api}/tx`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  const res = await fetch(`${node.api}/tx`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: `Bearer ${node.token}` } })
   return { status: res.status, body: await res.json() }
 }
 
 describe('hearsay-relay end to end (real processes)', function () {
-  this.timeout(180_000)
+  this.timeout(300_000)
   const nodes: Node[] = []
+  /** Every process started, listening or not, so that `after` stops them all even when a start failed. */
+  const procs: JsonProcess[] = []
   const hosts: Host[] = []
   let base: string
 
@@ -43,9 +47,11 @@ describe('hearsay-relay end to end (real processes)', function () {
     const ip = `127.${140 + i}.0.1`
     const dir = dataDir ?? join(base, `node-${i}`)
     const proc = new JsonProcess(`relay #${i}`, cli, ['node', '--json', '--listen', `/ip4/${ip}/tcp/0`, '--dial-from', ip,
-      '--data-dir', dir, '--relay', 'dandelion', ...(bootstrap != null ? ['--bootstrap', bootstrap] : [])])
-    const listening = await proc.waitFor(e => e.event === 'listening', 30_000)
-    return { proc, api: listening.api, peerId: listening.peerId, addr: listening.addrs[0], dataDir: dir }
+      '--data-dir', dir, '--api', `${ip}:0`, '--relay', 'dandelion', ...(bootstrap != null ? ['--bootstrap', bootstrap] : [])])
+    procs.push(proc)
+    const listening = await proc.waitFor(e => e.event === 'listening', 90_000)
+    const token = (await readFile(listening.cookie, 'utf8')).trim()
+    return { proc, api: listening.api, peerId: listening.peerId, addr: listening.addrs[0], dataDir: dir, token }
   }
 
   before(async () => {
@@ -66,7 +72,7 @@ describe('hearsay-relay end to end (real processes)', function () {
 
   after(async () => {
     await Promise.all(hosts.map(async h => { await h.stop() }))
-    await Promise.all(nodes.map(async n => { await n.proc.stop() }))
+    await Promise.all(procs.map(async p => { await p.stop() }))
     await rm(base, { recursive: true, force: true })
   })
 
@@ -78,7 +84,7 @@ describe('hearsay-relay end to end (real processes)', function () {
     const txs = senders.flatMap(key => Array.from({ length: 10 }, (_, nonce) =>
       signTx({ from: publicKeyHex(key), to: recipient, amount: 5n, fee: BigInt(1 + nonce), nonce: BigInt(nonce) }, key)))
     for (let batch = 0; batch < txs.length; batch += 20) {
-      const answers = await Promise.all(txs.slice(batch, batch + 20).map(async (tx, k) => await postTx(nodes[(batch + k * 7) % nodes.length].api, tx)))
+      const answers = await Promise.all(txs.slice(batch, batch + 20).map(async (tx, k) => await postTx(nodes[(batch + k * 7) % nodes.length], tx)))
       for (const answer of answers) {
         assert.equal(answer.status, 202, JSON.stringify(answer.body))
         submitted.push({ id: answer.body.id, at: (batch + 1) % nodes.length })
@@ -93,13 +99,17 @@ describe('hearsay-relay end to end (real processes)', function () {
   it('refuses invalid transactions with 400 and a reason, and never relays them', async () => {
     const key = senders[0]
     const forged = { ...signTx({ from: publicKeyHex(key), to: recipient, amount: 1n, fee: 5n, nonce: 50n }, key), amount: 1000n }
-    const badSignature = await postTx(nodes[2].api, forged)
+    const badSignature = await postTx(nodes[2], forged)
     assert.equal(badSignature.status, 400)
     assert.match(badSignature.body.error, /signature/)
-    const doubleSpend = await postTx(nodes[4].api, signTx({ from: publicKeyHex(key), to: recipient, amount: 9n, fee: 99n, nonce: 0n }, key))
+    const doubleSpend = await postTx(nodes[4], signTx({ from: publicKeyHex(key), to: recipient, amount: 9n, fee: 99n, nonce: 0n }, key))
     assert.equal(doubleSpend.status, 400)
     assert.match(doubleSpend.body.error, /already spent/)
-    assert.equal((await postTx(nodes[1].api, { from: 'x' })).status, 400)
+    assert.equal((await postTx(nodes[1], { from: 'x' })).status, 400)
+    // writes need the node's token: none, or another node's, is refused
+    const unsigned = await fetch(`${nodes[1].api}/tx`, { method: 'POST', body: JSON.stringify(txToJson(forged)) })
+    assert.equal(unsigned.status, 401)
+    assert.equal((await postTx({ ...nodes[1], token: nodes[2].token }, forged)).status, 401)
     await new Promise(resolve => setTimeout(resolve, 1000))
     const counts = await Promise.all(nodes.map(async n => (await getJson(`${n.api}/mempool?limit=1`)).count))
     assert.deepEqual(counts, nodes.map(() => 200))
@@ -143,7 +153,10 @@ describe('hearsay-relay end to end (real processes)', function () {
     }
     await waitFor(() => attacker.getConnections().length === 0, { what: 'the target cut the attacker off' })
     const metrics = await (await fetch(`${target.api}/metrics`)).text()
-    assert.match(metrics, /relay_rejected_total\{reason="bad-signature"\} [5-9]/)
+    assert.match(metrics, /^hearsay_relay_transactions_rejected_total\{reason="bad-signature"\} [5-9]$/m)
+    assert.match(metrics, /^hearsay_relay_gossip_received_bytes_total\{strategy="dandelion"\} [1-9]\d*$/m)
+    assert.match(metrics, /^process_cpu_user_seconds_total [\d.e+-]+$/m, 'prom-client\'s default metrics')
+    assert.match(metrics, /^libp2p_data_transfer_bytes_total\{protocol=/m, 'libp2p\'s own metrics')
     // dialling again: the target's gater refuses it (the dial fails, or the connection is closed at once)
     await attacker.dial(multiaddr(target.addr)).catch(() => {})
     await waitFor(() => attacker.getConnections().length === 0, { what: 'the ban refuses the attacker again', timeoutMs: 2000 })

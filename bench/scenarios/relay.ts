@@ -1,4 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { JsonProcess } from '../../examples/demo/src/process.ts'
 import { publicKeyHex, signTx, txToJson } from '../../examples/tx-relay/src/tx.ts'
@@ -70,6 +71,8 @@ async function measure (strategy: string, options: { nodes: number, rate: number
   try {
     const started = await devnet.waitFor(e => e.event === 'devnet', 120_000)
     const apis = (started.nodes as Array<{ api: string }>).map(n => n.api)
+    // writes need each node's token, from the cookie file in its data directory
+    const tokens = await Promise.all((started.nodes as Array<{ cookie: string }>).map(async n => (await readFile(n.cookie, 'utf8')).trim()))
     // wait for every node to have a peer on the transaction topic, then a little for meshes
     const ready = Date.now() + 30_000
     while (Date.now() < ready) {
@@ -92,7 +95,7 @@ async function measure (strategy: string, options: { nodes: number, rate: number
       const k = i % keys.length
       const tx = signTx({ from: publicKeyHex(keys[k]), to: 'ab'.repeat(32), amount: 1n, fee: 1n + BigInt(i % 7), nonce: nonces[k]++ }, keys[k])
       const at = Date.now()
-      inflight.push(fetch(`${apis[i % apis.length]}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)) })
+      inflight.push(fetch(`${apis[i % apis.length]}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)), headers: { authorization: `Bearer ${tokens[i % apis.length]}` } })
         .then(async res => { const body = await res.json() as { id?: string }; if (body.id != null) sent.set(body.id, at) }, () => {}))
     }
     await Promise.all(inflight)

@@ -136,8 +136,10 @@ async function relayDemo (procs: JsonProcess[]): Promise<number> {
   console.log('\nhearsay-relay devnet: 4 relay nodes (Dandelion++), 5 transactions:')
   const devnet = new JsonProcess('devnet', relayCli, ['devnet', '--nodes', '4', '--relay', 'dandelion', '--json'])
   procs.push(devnet)
-  const { nodes } = await devnet.waitFor(e => e.event === 'devnet', 60_000) as unknown as { nodes: Array<{ api: string }> }
+  const { nodes } = await devnet.waitFor(e => e.event === 'devnet', 60_000) as unknown as { nodes: Array<{ api: string, cookie: string }> }
   const apis = nodes.map(n => n.api)
+  // writes need each node's token, from the cookie file in its data directory
+  const tokens = await Promise.all(nodes.map(async n => (await readFile(n.cookie, 'utf8')).trim()))
   // joining takes a moment: wait until every node has a peer on the transaction topic
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline) {
@@ -152,7 +154,7 @@ async function relayDemo (procs: JsonProcess[]): Promise<number> {
     const target = nonce % apis.length
     const tx = signTx({ from, to: 'ab'.repeat(32), amount: 10n, fee: BigInt(1 + nonce), nonce: BigInt(nonce) }, privateKey)
     const sentAt = Date.now()
-    const res = await fetch(`${apis[target]}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)) })
+    const res = await fetch(`${apis[target]}/tx`, { method: 'POST', body: JSON.stringify(txToJson(tx)), headers: { authorization: `Bearer ${tokens[target]}` } })
     const { id } = await res.json() as { id: string }
     const reached: number[] = apis.map(() => -1)
     while (Date.now() - sentAt < 15_000 && reached.some(t => t < 0)) {

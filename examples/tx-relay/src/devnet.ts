@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { printer } from './output.ts'
+import { UsageError, type Output } from './output.ts'
 import type { RelayName } from './strategies.ts'
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
@@ -20,13 +20,28 @@ interface Started {
   peerId: string
   api: string
   addrs: string[]
+  /** The node's API cookie file: its token authorizes `POST /tx`. */
+  cookie: string
 }
 
-export async function runDevnet (options: { nodes: string, relay: RelayName, dataDir?: string, json?: boolean }): Promise<void> {
-  const count = Number(options.nodes)
-  if (count < 1 || count > 100) throw new Error('--nodes must be between 1 and 100')
-  const print = printer(options.json)
+/** Options of {@link runDevnet}, parsed. */
+export interface DevnetOptions {
+  nodes: number
+  relay: RelayName
+  dataDir?: string
+  verbose?: boolean
+}
+
+/** Start the devnet's node processes one by one and print their API URLs and cookie files. */
+export async function runDevnet (options: DevnetOptions, out: Output): Promise<void> {
+  const count = options.nodes
+  const print = out.event.bind(out)
   const baseDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'hearsay-devnet-'))
+  if (options.dataDir != null) {
+    await mkdir(baseDir, { recursive: true }).catch((err: any) => {
+      throw new UsageError(`--data-dir: cannot create ${baseDir}: ${err?.code ?? err?.message}`)
+    })
+  }
   const peersFile = join(baseDir, 'network.json')
   const started: Started[] = []
   let stopping = false
@@ -45,8 +60,9 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
       const ip = `127.${100 + i}.0.1`
       const dataDir = join(baseDir, `node-${i}`)
       await mkdir(dataDir, { recursive: true })
-      const args = [cli, 'node', '--json', '--listen', `/ip4/${ip}/tcp/0`, '--dial-from', ip, '--data-dir', dataDir,
-        '--relay', options.relay, '--peers-file', peersFile, ...(i > 0 ? ['--bootstrap', started[0].addrs[0]] : [])]
+      const args = [cli, 'node', '--json', '--listen', `/ip4/${ip}/tcp/0`, '--dial-from', ip, '--data-dir', dataDir, '--api', `${ip}:0`,
+        '--relay', options.relay, '--peers-file', peersFile, ...(i > 0 ? ['--bootstrap', started[0].addrs[0]] : []),
+        ...(options.verbose === true ? ['--verbose'] : [])]
       started.push(await startChild(args))
       await writeFile(peersFile, JSON.stringify(started.map(s => ({ peerId: s.peerId, api: s.api }))))
     }
@@ -54,9 +70,9 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
     await stopAll()
     throw err
   }
-  print('devnet', { relay: options.relay, dataDir: baseDir, nodes: started.map(s => ({ peerId: s.peerId, api: s.api, addrs: s.addrs })) },
+  print('devnet', { relay: options.relay, dataDir: baseDir, nodes: started.map(s => ({ peerId: s.peerId, api: s.api, addrs: s.addrs, cookie: s.cookie })) },
     `devnet of ${count} ${options.relay} relay nodes (Ctrl-C stops them all)\n` +
-    started.map((s, i) => `  node ${i}: ${s.api}`).join('\n') + `\n  dashboard: ${started[0].api}/`)
+    started.map((s, i) => `  node ${i}: ${s.api}  (cookie ${s.cookie})`).join('\n') + `\n  dashboard: ${started[0].api}/`)
   // stay up until a signal; children exiting on their own is reported
   for (const [i, s] of started.entries()) {
     s.child.once('exit', code => { if (!stopping) print('node-exited', { node: i, code }, `node ${i} exited with ${code}`) })
@@ -82,7 +98,7 @@ async function startChild (args: string[]): Promise<Started> {
       if (event.event !== 'listening') return
       clearTimeout(timer)
       child.removeAllListeners('exit')
-      resolve({ child, peerId: event.peerId, api: event.api, addrs: event.addrs })
+      resolve({ child, peerId: event.peerId, api: event.api, addrs: event.addrs, cookie: event.cookie })
     })
   })
 }

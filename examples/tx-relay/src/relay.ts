@@ -4,9 +4,12 @@
  */
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import type { Registry } from 'prom-client'
+import { logger } from '@libp2p/logger'
 import { Key } from 'interface-datastore'
 import { systemClock } from '@hearsay/sansio'
-import { createHost, type Host } from '@hearsay/host'
+import { InvalidOptionError, createHost, type Host } from '@hearsay/host'
 import type { ValidatedMessage } from '@hearsay/gossip'
 import { Mempool, type AddResult } from './mempool.ts'
 import { relayStrategy, type RelayName } from './strategies.ts'
@@ -26,13 +29,20 @@ export interface FirstSeen {
 
 /** Options of {@link RelayNode.start}. */
 export interface RelayNodeOptions {
-  listen: string
+  /** TCP multiaddrs to listen on. */
+  listen: string | string[]
   bootstrap: string[]
   dataDir?: string
   dialFrom?: string
   relay: RelayName
   minFee?: bigint
   mempool?: { maxCount?: number, maxBytes?: number }
+  /**
+   * Give libp2p's own metrics (`@libp2p/prometheus-metrics`, with prom-client's default
+   * `process_*` and `nodejs_*`) this registry. One node per process only: that package keeps its
+   * metrics in module-wide state.
+   */
+  registry?: Registry
 }
 
 /** Counters for `/stats` and `/metrics`. */
@@ -42,6 +52,7 @@ export interface RelayCounters {
   rejected: Record<string, number>
 }
 
+const log = logger('hearsay:relay')
 const MAX_TRACES = 20_000
 const MAX_STEM_POOL = 10_000
 
@@ -69,11 +80,21 @@ export class RelayNode {
     let store: LevelDatastore | undefined
     if (options.dataDir != null) {
       store = new LevelDatastore(join(options.dataDir, 'mempool'))
-      await store.open()
+      try {
+        await store.open()
+      } catch (err: any) {
+        throw new InvalidOptionError('dataDir', `cannot open the mempool in "${options.dataDir}": ${levelReason(err)}`, { cause: err })
+      }
     }
     let host: Host
     try {
-      host = await createHost({ listen: [options.listen], bootstrap: options.bootstrap, dataDir: options.dataDir, dialFrom: options.dialFrom })
+      host = await createHost({
+        listen: typeof options.listen === 'string' ? [options.listen] : options.listen,
+        bootstrap: options.bootstrap,
+        dataDir: options.dataDir,
+        dialFrom: options.dialFrom,
+        ...(options.registry != null ? { metrics: prometheusMetrics({ registry: options.registry }) } : {})
+      })
     } catch (err) {
       await store?.close()
       throw err
@@ -168,6 +189,7 @@ export class RelayNode {
     const result = this.mempool.add(tx, id)
     if (!result.ok) return result
     this.counters.accepted++
+    log('accepted %s (fee %s), mempool %d', id, tx.fee, this.mempool.size)
     this.#persist(id, tx, result.evicted)
     return result
   }
@@ -205,6 +227,7 @@ export class RelayNode {
 
   #count (reason: string): void {
     const key = reason.startsWith('malformed') ? 'malformed' : reason
+    log('refused a transaction: %s', reason)
     this.counters.rejected[key] = (this.counters.rejected[key] ?? 0) + 1
   }
 
@@ -212,4 +235,13 @@ export class RelayNode {
     this.#count(reason)
     throw new InvalidTxError(message)
   }
+}
+
+/**
+ * Why LevelDB would not open, in words. datastore-level drops LevelDB's own error (its lock
+ * error among them), and the usual cause is a second node on the same directory.
+ */
+function levelReason (err: any): string {
+  const text = String(err?.message ?? err).replace(/^Error: /, '')
+  return err?.code === 'ERR_OPEN_FAILED' ? `${text}; is another node using this data directory?` : text
 }

@@ -1,8 +1,7 @@
 import { announce, dandelion, diffusion, flood, gnutella, gossipsub, type Strategy } from '@hearsay/gossip'
+import type { RelayName } from './relay-names.ts'
 
-/** The relay strategies a node can run, by the name `--relay` takes. */
-export const RELAYS = ['dandelion', 'diffusion', 'flood', 'gnutella', 'announce', 'gossipsub'] as const
-export type RelayName = typeof RELAYS[number]
+export { RELAYS, isRelayName, type RelayName } from './relay-names.ts'
 
 /**
  * The gossip strategy of each `--relay` name. Delays are shorter than Bitcoin Core's (2 s / 5 s)
@@ -18,8 +17,4 @@ export function relayStrategy (name: RelayName): Strategy {
     case 'announce': return announce()
     case 'gossipsub': return gossipsub()
   }
-}
-
-export function isRelayName (name: string): name is RelayName {
-  return (RELAYS as readonly string[]).includes(name)
 }
