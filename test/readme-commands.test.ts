@@ -180,8 +180,9 @@ function readmes (): string[] {
 /** Lines that change the session rather than run something. */
 const SESSION = /^(cd|export|alias) /
 
-function changedFiles (): Set<string> {
-  const out = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })
+/** Untracked files in the repository (a command's output left behind shows up here). */
+function untrackedFiles (): Set<string> {
+  const out = execFileSync('git', ['ls-files', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
   return new Set(out.split('\n').filter(Boolean))
 }
 
@@ -285,7 +286,7 @@ describe('README commands', function () {
   })
 
   it('runs them, as written or as classified', async () => {
-    const before = changedFiles()
+    const before = untrackedFiles()
     const started = Date.now()
     const tmp = mkdtempSync(join(tmpdir(), 'hearsay-readme-'))
     try {
@@ -300,7 +301,7 @@ describe('README commands', function () {
       rmSync(tmp, { recursive: true, force: true })
     }
     console.log(`      README commands: ${((Date.now() - started) / 1000).toFixed(1)} s in all`)
-    const left = [...changedFiles()].filter(f => !before.has(f))
+    const left = [...untrackedFiles()].filter(f => !before.has(f))
     assert.deepEqual(left, [], 'README commands must not leave files in the repository')
   })
 })
