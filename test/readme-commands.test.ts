@@ -1,0 +1,307 @@
+/**
+ * Every command in a ```sh block of the top README, each package README and each example README
+ * runs as written — or as the table below says, with the reason. Commands are extracted
+ * mechanically, so a new one is covered at once; one that the table does not classify fails
+ * the test, so nothing is skipped silently. Loopback only. The shortened forms keep the whole
+ * run near 3 minutes on a quiet machine; each command's time is printed (a figure, not a
+ * limit: speed goals belong in benchmarks).
+ *
+ * A block runs like a terminal session from the repository root: `cd`, `export` and `alias`
+ * lines change the session; each other line runs with `bash -c`, with the values captured from
+ * earlier output (named groups of `ready`/`capture`) and `$TMP` (a scratch directory) in its
+ * environment. A long-running command starts, must print every `ready` pattern, the block's
+ * next commands (or its own `request`) are its one request, and at the end of the block it gets
+ * SIGINT — as Ctrl-C sends it to the whole process group — and must exit within 20 s with 0
+ * (or 130) and no stack trace.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { randomBytes } from 'node:crypto'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+/** Most a whole run may take before mocha gives up: a hang, not a speed goal. */
+const LIMIT_MS = 600_000
+
+/** How one README command is run. */
+type Plan =
+  | { kind: 'as written', check?: Check }
+  | { kind: 'shortened', why: string, run: string, before?: (tmp: string) => void, capture?: RegExp, check?: Check }
+  | { kind: 'long-running', why?: string, run?: string, before?: (tmp: string) => void, ready: RegExp[], request?: (vars: Vars) => Promise<void> }
+  | { kind: 'not run', why: string, covered?: () => void }
+
+type Vars = Record<string, string>
+type Check = (out: { stdout: string, stderr: string, vars: Vars }) => void
+
+const rootScripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>
+const testStages = readFileSync(join(ROOT, 'scripts', 'test.ts'), 'utf8')
+/** A root script must be `tsc -b && <stage>` for a stage that `pnpm test` runs. */
+const isTestStage = (script: string, stage: string) => (): void => {
+  assert.equal(rootScripts[script], `tsc -b && ${stage}`, `package.json script ${script}`)
+  const args = stage.split(' ').map(a => a.replace(/^'|'$/g, ''))
+  assert.ok(testStages.includes(`[${args.map(a => `'${a}'`).join(', ')}]`), `scripts/test.ts runs ${stage}`)
+}
+
+const PNPM = 'npx --yes pnpm@10.34.9'
+const simRan = (nodes: number): Check => ({ stdout }) => { assert.match(stdout, new RegExp(`^${nodes} nodes, `, 'm')) }
+
+/** Every command found in a README, by its text (comments dropped, whitespace collapsed). */
+const PLANS: Record<string, Plan> = {
+  // README.md
+  [`${PNPM} install && ${PNPM} start`]: { kind: 'not run', why: 'CI runs install and start as its own steps; install would rewrite node_modules under the running suite' },
+  [`${PNPM} test`]: { kind: 'not run', why: 'this test is part of it' },
+  [`${PNPM} build`]: { kind: 'as written' },
+  [`${PNPM} lint`]: { kind: 'not run', why: 'a stage of pnpm test', covered: () => { assert.equal(rootScripts.lint, 'eslint .'); assert.ok(testStages.includes("['eslint', '.']")) } },
+  [`${PNPM} test:unit`]: { kind: 'not run', why: 'a stage of pnpm test', covered: isTestStage('test:unit', "mocha '{packages,examples}/*/test/**/*.test.ts'") },
+  [`${PNPM} test:integration`]: { kind: 'not run', why: 'a stage of pnpm test, which runs this file', covered: isTestStage('test:integration', "mocha --timeout 120000 'test/**/*.test.ts'") },
+  [`${PNPM} bench [scenario...] [--quick] [--json]`]: {
+    kind: 'shortened',
+    why: 'one --quick scenario, results to a scratch directory',
+    run: `${PNPM} -s bench transport --quick --json --out "$TMP/bench"`,
+    check: ({ stdout }) => { assert.equal(JSON.parse(stdout).results[0].scenario ?? 'transport', 'transport') }
+  },
+  [`${PNPM} run docs`]: { kind: 'not run', why: 'the API docs stage of pnpm test', covered: isTestStage('docs', 'typedoc') },
+  [`${PNPM} test:standalone`]: { kind: 'not run', why: 'test/standalone.test.ts runs it in pnpm test', covered: () => { assert.equal(rootScripts['test:standalone'], 'tsc -b && node scripts/standalone.ts'); assert.ok(readdirSync(join(ROOT, 'test')).includes('standalone.test.ts')) } },
+  [`${PNPM} release --dry-run`]: { kind: 'as written', check: ({ stdout }) => { assert.match(stdout, /dry run: nothing versioned, published or tagged/) } },
+
+  // packages/sim/README.md
+  [`${PNPM} sim --strategy flood --nodes 1000`]: {
+    kind: 'shortened', why: 'charts to a scratch directory', run: `${PNPM} sim --strategy flood --nodes 1000 --out "$TMP/sim"`, check: simRan(1000)
+  },
+  [`${PNPM} -s sim --strategy all --nodes 10000 --spies 0.1 --json > results.json`]: {
+    kind: 'shortened',
+    why: 'small --nodes; JSON and charts to a scratch directory',
+    run: `${PNPM} -s sim --strategy all --nodes 300 --spies 0.1 --json --out "$TMP/sim" > "$TMP/results.json"`,
+    check: ({ vars }) => { assert.equal(JSON.parse(readFileSync(join(vars.TMP, 'results.json'), 'utf8')).results.length, 5) }
+  },
+  'node packages/sim/bin/hearsay-sim.js --strategy flood,dandelion --nodes 100000 --out /tmp/run': {
+    kind: 'shortened', why: 'small --nodes', run: 'node packages/sim/bin/hearsay-sim.js --strategy flood,dandelion --nodes 300 --out "$TMP/run"', check: simRan(300)
+  },
+  'node packages/sim/bin/hearsay-sim.js --strategy flood --edges gnutella08.txt --latency uniform:20:200': {
+    kind: 'shortened',
+    why: 'a small edge list in the SNAP format stands in for the Gnutella snapshot, which is not in the repository',
+    before: tmp => {
+      const lines = ['# Directed graph: a ring with chords', '# FromNodeId\tToNodeId']
+      for (let i = 0; i < 200; i++) lines.push(`${i}\t${(i + 1) % 200}`, `${i}\t${(i * 7 + 3) % 200}`)
+      writeFileSync(join(tmp, 'gnutella08.txt'), lines.join('\n') + '\n')
+    },
+    run: 'node packages/sim/bin/hearsay-sim.js --strategy flood --edges "$TMP/gnutella08.txt" --latency uniform:20:200 --out "$TMP/sim"',
+    check: simRan(200)
+  },
+
+  // examples/custom-protocol/README.md
+  'tsc -b': { kind: 'as written' },
+  'node examples/custom-protocol/src/demo.ts': { kind: 'as written', check: ({ stdout }) => { assert.match(stdout, /converged/) } },
+  'npm run generate': {
+    kind: 'as written',
+    check: () => { assert.equal(execFileSync('git', ['status', '--porcelain', 'src/pb'], { cwd: join(ROOT, 'examples', 'custom-protocol'), encoding: 'utf8' }), '', 'generate reproduces the committed src/pb') }
+  },
+  "mocha 'examples/custom-protocol/test/**/*.test.ts'": { kind: 'as written' },
+  'mocha --timeout 120000 test/custom-protocol.test.ts': { kind: 'as written' },
+
+  // examples/demo/README.md
+  [`${PNPM} start`]: { kind: 'not run', why: 'CI runs start as its own step (about a minute of 13 processes)' },
+
+  // examples/file-share/README.md (`hearsay-share` is the README's alias)
+  'hearsay-share seed ./holiday.mp4 --data-dir /tmp/seeder': {
+    kind: 'long-running',
+    why: 'a 3 MiB file of random bytes stands in for the video; data in a scratch directory',
+    before: tmp => { writeFileSync(join(tmp, 'holiday.mp4'), randomBytes(3 * 2 ** 20)) },
+    run: 'hearsay-share seed "$TMP/holiday.mp4" --data-dir "$TMP/seeder"',
+    ready: [/(?<SEED_ADDR>\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+)/, /added (?<FILE_ID>baf\w+)/]
+  },
+  'hearsay-share search holiday --bootstrap /ip4/127.0.0.1/tcp/39211/p2p/12D3KooWAbc… --data-dir /tmp/getter': {
+    kind: 'shortened',
+    why: 'the seeder\'s real address; data in a scratch directory',
+    run: 'hearsay-share search holiday --bootstrap "$SEED_ADDR" --data-dir "$TMP/getter"',
+    check: ({ stdout, vars }) => { assert.ok(stdout.includes(vars.FILE_ID), 'search finds the seeded file') }
+  },
+  'hearsay-share get bafkrei… --out ~/Downloads --bootstrap /ip4/127.0.0.1/tcp/39211/p2p/12D3KooWAbc… --data-dir /tmp/getter': {
+    kind: 'shortened',
+    why: 'the seeded file\'s id and the seeder\'s address; output and data in a scratch directory',
+    before: tmp => { mkdirSync(join(tmp, 'downloads'), { recursive: true }) },
+    run: 'hearsay-share get "$FILE_ID" --out "$TMP/downloads" --bootstrap "$SEED_ADDR" --data-dir "$TMP/getter"',
+    check: ({ vars }) => { assert.deepEqual(readFileSync(join(vars.TMP, 'downloads', 'holiday.mp4')), readFileSync(join(vars.TMP, 'holiday.mp4'))) }
+  },
+
+  // examples/tx-relay/README.md
+  [`${PNPM} hearsay-relay devnet --nodes 8`]: {
+    kind: 'long-running',
+    why: '3 nodes instead of 8: the same code paths at less CPU',
+    run: `${PNPM} hearsay-relay devnet --nodes 3`,
+    ready: [/dashboard: (?<RELAY_API>http:\/\/127\.0\.0\.1:\d+)/]
+  },
+  [`${PNPM} hearsay-relay keygen --out alice.pem`]: {
+    kind: 'shortened', why: 'the key file in a scratch directory', run: `${PNPM} hearsay-relay keygen --out "$TMP/alice.pem"`, capture: /(?<ALICE_PUB>\b[0-9a-f]{64}\b)/
+  },
+  [`${PNPM} hearsay-relay send --api http://127.0.0.1:<port> --key alice.pem --to <recipient public key> --amount 10 --fee 2`]: {
+    kind: 'shortened',
+    why: 'the devnet\'s API and alice\'s own key as the recipient',
+    run: `${PNPM} hearsay-relay send --api "$RELAY_API" --key "$TMP/alice.pem" --to "$ALICE_PUB" --amount 10 --fee 2`,
+    check: ({ stdout }) => { assert.match(stdout, /[0-9a-f]{64}/, 'prints the transaction id') }
+  }
+}
+
+/** One ```sh block's commands, continuation lines joined, comments and blank lines dropped. */
+interface Block { readme: string, line: number, commands: string[] }
+
+export function extractBlocks (readme: string, text: string): Block[] {
+  const blocks: Block[] = []
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^```(sh|bash|shell|console)\s*$/.test(lines[i])) continue
+    const block: Block = { readme, line: i + 1, commands: [] }
+    let pending = ''
+    for (i++; i < lines.length && !lines[i].startsWith('```'); i++) {
+      const line = lines[i].replace(/(^|\s)#.*$/, '').trimEnd()
+      if (line.endsWith('\\')) { pending += line.slice(0, -1) + ' '; continue }
+      const command = (pending + line).replace(/\s+/g, ' ').trim()
+      pending = ''
+      if (command !== '') block.commands.push(command)
+    }
+    blocks.push(block)
+  }
+  return blocks
+}
+
+function readmes (): string[] {
+  const found = ['README.md']
+  for (const parent of ['packages', 'examples']) {
+    for (const name of readdirSync(join(ROOT, parent)).sort()) {
+      if (readdirSync(join(ROOT, parent, name)).includes('README.md')) found.push(`${parent}/${name}/README.md`)
+    }
+  }
+  return found
+}
+
+/** Lines that change the session rather than run something. */
+const SESSION = /^(cd|export|alias) /
+
+/** Untracked files in the repository (a command's output left behind shows up here). */
+function untrackedFiles (): Set<string> {
+  const out = execFileSync('git', ['ls-files', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
+  return new Set(out.split('\n').filter(Boolean))
+}
+
+interface Session { cwd: string, env: NodeJS.ProcessEnv, aliases: Map<string, string>, vars: Vars }
+
+function expandAlias (session: Session, command: string): string {
+  const [word, ...rest] = command.split(' ')
+  const alias = session.aliases.get(word)
+  return alias == null ? command : [alias, ...rest].join(' ')
+}
+
+function applySession (session: Session, command: string): void {
+  const cd = /^cd (.+)$/.exec(command)
+  if (cd != null) { session.cwd = join(session.cwd, cd[1]); return }
+  const alias = /^alias (\S+?)='(.*)'$/.exec(command)
+  if (alias != null) { session.aliases.set(alias[1], alias[2]); return }
+  const exported = /^export (\w+)=(.*)$/.exec(command)
+  assert.ok(exported != null, `a session line this test understands: ${command}`)
+  session.env[exported[1]] = execFileSync('bash', ['-c', `printf %s ${exported[2]}`], { cwd: session.cwd, env: session.env, encoding: 'utf8' })
+}
+
+const noStack = (what: string, stderr: string): void => { assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+\)?\n/, `${what}: no stack trace`) }
+
+/** Signal a process group that may be gone already. */
+function signalGroup (pid: number | undefined, signal: NodeJS.Signals): void {
+  try {
+    if (pid != null) process.kill(-pid, signal)
+  } catch (err: any) {
+    if (err.code !== 'ESRCH') throw err
+  }
+}
+
+async function runBlock (block: Block, tmp: string): Promise<void> {
+  const session: Session = { cwd: ROOT, env: { ...process.env, TMP: tmp }, aliases: new Map(), vars: { TMP: tmp } }
+  delete session.env.DEBUG
+  const running: Array<{ what: string, child: ReturnType<typeof spawn>, output: () => string }> = []
+  try {
+    for (const found of block.commands) {
+      if (SESSION.test(found)) { applySession(session, found); continue }
+      const plan = PLANS[found]
+      const what = `${block.readme}:${block.line}: ${found}`
+      if (plan.kind === 'not run') { plan.covered?.(); continue }
+      if ('before' in plan) plan.before?.(tmp)
+      const command = expandAlias(session, 'run' in plan && plan.run != null ? plan.run : found)
+      const env = { ...session.env, ...session.vars }
+      if (plan.kind === 'long-running') {
+        const child = spawn('bash', ['-c', command], { cwd: session.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+        let out = ''
+        child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+        child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+        running.push({ what, child, output: () => out })
+        const deadline = Date.now() + 60_000
+        for (const pattern of plan.ready) {
+          while (pattern.exec(out) == null) {
+            assert.ok(Date.now() < deadline && child.exitCode == null, `${what}: not ready (${pattern}); output:\n${out}`)
+            await new Promise(resolve => setTimeout(resolve, 100))
+          }
+          Object.assign(session.vars, pattern.exec(out)?.groups)
+        }
+        await plan.request?.(session.vars)
+        continue
+      }
+      const t0 = Date.now()
+      const r = spawnSync('bash', ['-c', command], { cwd: session.cwd, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 2 ** 20 })
+      console.log(`      ${((Date.now() - t0) / 1000).toFixed(1)} s  ${command}`)
+      assert.equal(r.status, 0, `${what}: exit ${r.status ?? r.signal}\n${command}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`)
+      noStack(what, r.stderr)
+      if (plan.kind === 'shortened' && plan.capture != null) {
+        const groups = plan.capture.exec(r.stdout)?.groups
+        assert.ok(groups != null, `${what}: output has ${plan.capture}\n${r.stdout}`)
+        Object.assign(session.vars, groups)
+      }
+      plan.check?.({ stdout: r.stdout, stderr: r.stderr, vars: session.vars })
+    }
+  } finally {
+    for (const { what, child, output } of running.reverse()) {
+      const exited = new Promise<number | null>(resolve => {
+        if (child.exitCode != null) resolve(child.exitCode)
+        else child.once('exit', (code, signal) => { resolve(code ?? (signal === 'SIGINT' ? 130 : null)) })
+      })
+      // Ctrl-C: the terminal signals the whole foreground process group
+      signalGroup(child.pid, 'SIGINT')
+      const code = await Promise.race([exited, new Promise<'hung'>(resolve => setTimeout(() => { resolve('hung') }, 20_000))])
+      if (code === 'hung') signalGroup(child.pid, 'SIGKILL')
+      assert.ok(code === 0 || code === 130, `${what}: after SIGINT exit ${code}; output:\n${output()}`)
+      noStack(what, output())
+    }
+  }
+}
+
+describe('README commands', function () {
+  this.timeout(LIMIT_MS)
+  const blocks = readmes().flatMap(readme => extractBlocks(readme, readFileSync(join(ROOT, readme), 'utf8')))
+
+  it('classifies every command found in a README', () => {
+    const found = new Set(blocks.flatMap(b => b.commands).filter(c => !SESSION.test(c)))
+    const unclassified = [...found].filter(c => PLANS[c] == null)
+    assert.deepEqual(unclassified, [], 'add these to PLANS in test/readme-commands.test.ts')
+    const stale = Object.keys(PLANS).filter(c => !found.has(c))
+    assert.deepEqual(stale, [], 'commands in PLANS that no README shows any more')
+  })
+
+  it('runs them, as written or as classified', async () => {
+    const before = untrackedFiles()
+    const started = Date.now()
+    const tmp = mkdtempSync(join(tmpdir(), 'hearsay-readme-'))
+    try {
+      for (const block of blocks) {
+        if (block.commands.every(c => SESSION.test(c) || PLANS[c]?.kind === 'not run')) {
+          for (const c of block.commands) if (!SESSION.test(c)) (PLANS[c] as { covered?: () => void }).covered?.()
+          continue
+        }
+        await runBlock(block, tmp)
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
+    console.log(`      README commands: ${((Date.now() - started) / 1000).toFixed(1)} s in all`)
+    const left = [...untrackedFiles()].filter(f => !before.has(f))
+    assert.deepEqual(left, [], 'README commands must not leave files in the repository')
+  })
+})
