@@ -3,6 +3,8 @@
  * hearsay-relay: run a transaction relay node, make keys, send transactions, or start a devnet.
  * Every command takes --json for machine-readable output (one JSON object per line).
  */
+// first: a node whose launcher (npx, pnpm, a devnet) died stops instead of running on, orphaned
+import '../../shared/src/stop-with-launcher.ts'
 import { Command, InvalidArgumentError } from 'commander'
 import { runDevnet } from './devnet.ts'
 import { keygen, send } from './wallet.ts'

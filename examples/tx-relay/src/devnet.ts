@@ -4,11 +4,11 @@
  * nodes as distinct networks — and nodes 1..N-1 join through node 0 (bootstrap, then PEX).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { ownedTempDir, type OwnedTempDir } from '../../shared/src/temp-dir.ts'
 import { printer } from './output.ts'
 import type { RelayName } from './strategies.ts'
 
@@ -26,7 +26,9 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
   const count = Number(options.nodes)
   if (count < 1 || count > 100) throw new Error('--nodes must be between 1 and 100')
   const print = printer(options.json)
-  const baseDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'hearsay-devnet-'))
+  // a temporary dir lists the nodes using it, so the next devnet removes it if this one is SIGKILLed
+  const temp = options.dataDir == null ? await ownedTempDir('hearsay-devnet-') : undefined
+  const baseDir = options.dataDir ?? temp!.path
   const peersFile = join(baseDir, 'network.json')
   const started: Started[] = []
   let stopping = false
@@ -34,7 +36,7 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
     if (stopping) return
     stopping = true
     await Promise.all(started.map(async s => { await stopChild(s.child) }))
-    if (options.dataDir == null) await rm(baseDir, { recursive: true, force: true })
+    await temp?.remove()
   }
   process.on('SIGINT', () => { void stopAll().then(() => process.exit(0)) })
   process.on('SIGTERM', () => { void stopAll().then(() => process.exit(0)) })
@@ -47,7 +49,7 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
       await mkdir(dataDir, { recursive: true })
       const args = [cli, 'node', '--json', '--listen', `/ip4/${ip}/tcp/0`, '--dial-from', ip, '--data-dir', dataDir,
         '--relay', options.relay, '--peers-file', peersFile, ...(i > 0 ? ['--bootstrap', started[0].addrs[0]] : [])]
-      started.push(await startChild(args))
+      started.push(await startChild(args, temp))
       await writeFile(peersFile, JSON.stringify(started.map(s => ({ peerId: s.peerId, api: s.api }))))
     }
   } catch (err) {
@@ -64,8 +66,10 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
 }
 
 /** Start one node process and wait for its `listening` line. */
-async function startChild (args: string[]): Promise<Started> {
+async function startChild (args: string[], temp?: OwnedTempDir): Promise<Started> {
+  // each node stops by itself if this process dies (it imports stop-with-launcher)
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  if (child.pid != null) temp?.addProcess(child.pid)
   return await new Promise<Started>((resolve, reject) => {
     const timer = setTimeout(() => { fail(new Error('a node did not start in time')) }, START_TIMEOUT_MS)
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
