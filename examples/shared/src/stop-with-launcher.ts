@@ -30,34 +30,38 @@ interface Proc {
   pgid: number
 }
 
-/** The parent and process group of every process asked for that exists (Linux: /proc; elsewhere: `ps`). */
-async function readProcs (pids: number[]): Promise<Map<number, Proc>> {
-  const procs = new Map<number, Proc>()
-  if (process.platform === 'linux') {
-    for (const pid of pids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-        // the command name (field 2) may hold spaces and ')': the fields after its last ')'
-        // are state, ppid, pgrp, …
-        const [, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-        procs.set(pid, { ppid: Number(ppid), pgid: Number(pgid) })
-      } catch {
-        // gone: left out
-      }
-    }
-    return procs
-  }
-  if (process.platform === 'win32') return procs
+/** A process's parent and process group, or undefined once it is gone. */
+type Lookup = (pid: number) => Proc | undefined
+
+/** Linux: read from /proc on demand. */
+function procfs (pid: number): Proc | undefined {
   try {
-    const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pid=,ppid=,pgid='])
-    for (const line of stdout.split('\n')) {
-      const [pid, ppid, pgid] = line.trim().split(/\s+/).map(Number)
-      if (pids.includes(pid)) procs.set(pid, { ppid, pgid })
-    }
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // the command name (field 2) may hold spaces and ')': the fields after its last ')' are
+    // state, ppid, pgrp, …
+    const [, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { ppid: Number(ppid), pgid: Number(pgid) }
   } catch {
-    // no `ps`: no launcher is known, so none is watched
+    return undefined
   }
-  return procs
+}
+
+/** The process table now (elsewhere: one `ps`; without `ps`, nothing is known and nothing watched). */
+async function processTable (): Promise<Lookup> {
+  if (process.platform === 'linux') return procfs
+  const procs = new Map<number, Proc>()
+  if (process.platform !== 'win32') {
+    try {
+      const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pid=,ppid=,pgid='])
+      for (const line of stdout.split('\n')) {
+        const [pid, ppid, pgid] = line.trim().split(/\s+/).map(Number)
+        procs.set(pid, { ppid, pgid })
+      }
+    } catch {
+      // no `ps`: an empty table
+    }
+  }
+  return pid => procs.get(pid)
 }
 
 /**
@@ -66,13 +70,13 @@ async function readProcs (pids: number[]): Promise<Map<number, Proc>> {
  */
 async function launchers (): Promise<Array<[number, number]>> {
   const chain: Array<[number, number]> = []
-  const self = (await readProcs([process.pid])).get(process.pid)
-  if (self == null) return chain
+  const lookup = await processTable()
+  const group = lookup(process.pid)?.pgid
   let pid = process.ppid
   let child = process.pid
-  while (pid > 0 && chain.length < 64) {
-    const proc = (await readProcs([pid])).get(pid)
-    if (proc?.pgid !== self.pgid) break
+  while (group != null && pid > 0 && chain.length < 64) {
+    const proc = lookup(pid)
+    if (proc?.pgid !== group) break
     chain.push([child, pid])
     child = pid
     pid = proc.ppid
@@ -98,10 +102,10 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
 const chain = await launchers()
 if (chain.length > 0) {
   const timer = setInterval(() => {
-    void readProcs(chain.map(([pid]) => pid)).then(procs => {
+    void processTable().then(lookup => {
       // every launcher still has its parent (a dead one's child was re-parented; our own
       // parent comes from process.ppid, which is always current)
-      const intact = chain.every(([pid, ppid]) => (pid === process.pid ? process.ppid : procs.get(pid)?.ppid) === ppid)
+      const intact = chain.every(([pid, ppid]) => (pid === process.pid ? process.ppid : lookup(pid)?.ppid) === ppid)
       if (intact) return
       clearInterval(timer)
       if (!interrupted) process.kill(process.pid, 'SIGTERM')
