@@ -31,12 +31,16 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
   const baseDir = options.dataDir ?? temp!.path
   const peersFile = join(baseDir, 'network.json')
   const started: Started[] = []
-  let stopping = false
+  // every node process, the one still starting included: a stop must not leave it behind
+  const children: ChildProcess[] = []
+  // one stop, awaited by everyone who asks (a signal, and a start that failed because of it)
+  let stopping: Promise<void> | undefined
   const stopAll = async (): Promise<void> => {
-    if (stopping) return
-    stopping = true
-    await Promise.all(started.map(async s => { await stopChild(s.child) }))
-    await temp?.remove()
+    stopping ??= (async () => {
+      await Promise.all(children.map(async child => { await stopChild(child) }))
+      await temp?.remove()
+    })()
+    await stopping
   }
   process.on('SIGINT', () => { void stopAll().then(() => process.exit(0)) })
   process.on('SIGTERM', () => { void stopAll().then(() => process.exit(0)) })
@@ -49,7 +53,7 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
       await mkdir(dataDir, { recursive: true })
       const args = [cli, 'node', '--json', '--listen', `/ip4/${ip}/tcp/0`, '--dial-from', ip, '--data-dir', dataDir,
         '--relay', options.relay, '--peers-file', peersFile, ...(i > 0 ? ['--bootstrap', started[0].addrs[0]] : [])]
-      started.push(await startChild(args, temp))
+      started.push(await startChild(args, children, temp))
       await writeFile(peersFile, JSON.stringify(started.map(s => ({ peerId: s.peerId, api: s.api }))))
     }
   } catch (err) {
@@ -61,14 +65,15 @@ export async function runDevnet (options: { nodes: string, relay: RelayName, dat
     started.map((s, i) => `  node ${i}: ${s.api}`).join('\n') + `\n  dashboard: ${started[0].api}/`)
   // stay up until a signal; children exiting on their own is reported
   for (const [i, s] of started.entries()) {
-    s.child.once('exit', code => { if (!stopping) print('node-exited', { node: i, code }, `node ${i} exited with ${code}`) })
+    s.child.once('exit', code => { if (stopping == null) print('node-exited', { node: i, code }, `node ${i} exited with ${code}`) })
   }
 }
 
 /** Start one node process and wait for its `listening` line. */
-async function startChild (args: string[], temp?: OwnedTempDir): Promise<Started> {
+async function startChild (args: string[], children: ChildProcess[], temp?: OwnedTempDir): Promise<Started> {
   // each node stops by itself if this process dies (it imports stop-with-launcher)
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.push(child)
   if (child.pid != null) temp?.addProcess(child.pid)
   return await new Promise<Started>((resolve, reject) => {
     const timer = setTimeout(() => { fail(new Error('a node did not start in time')) }, START_TIMEOUT_MS)
