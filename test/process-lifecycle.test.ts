@@ -100,8 +100,9 @@ describe('process lifecycle: nothing outlives the command that started it', func
     await writeFile(file, 'a file to seed\n')
     const dataDir = join(dir, 'data')
     const args = ['seed', file, '--data-dir', dataDir, '--listen', '/ip4/127.0.191.1/tcp/0', '--json']
-    // the command exactly as the README has users type it: npx → sh → pnpm → sh → node shim → node
-    const seeder = new Group('npx', ['--yes', 'pnpm@10.34.9', '-s', 'hearsay-share', ...args])
+    // the command as the README has users type it: npx → sh → pnpm → sh → node shim → node
+    // (--prefer-offline: the pnpm that runs this suite is in npx's cache; no registry needed)
+    const seeder = new Group('npx', ['--yes', '--prefer-offline', 'pnpm@10.34.9', '-s', 'hearsay-share', ...args])
     groups.push(seeder)
     // npx fetching pnpm, then pnpm's `tsc -b`: slow to start on a busy machine
     await seeder.event('seeding', 180_000)
