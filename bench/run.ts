@@ -4,6 +4,8 @@
  * never fail on a number. Each result goes to `<dir>/results/<scenario>.json` (default dir:
  * `bench/`), then `<dir>/RESULTS.md` and `<dir>/charts/*.svg` are regenerated from all of them.
  */
+// a bench whose launcher (npx, pnpm) died stops, and its child peers with it
+import '../examples/shared/src/stop-with-launcher.ts'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -6,6 +6,8 @@
  *
  * @module
  */
+// stops when the bench that started it is gone
+import '../../examples/shared/src/stop-with-launcher.ts'
 import { seededRng } from '@hearsay/sansio'
 import { createTestnet, topologyEdges } from '@hearsay/host/testnet'
 

@@ -8,6 +8,8 @@ import type { Scenario } from '../run.ts'
 
 const run = promisify(execFile)
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'sim', 'dist', 'cli.js')
+// the simulator stops when the bench that started it is gone
+const stopWithLauncher = new URL('../../examples/shared/src/stop-with-launcher.ts', import.meta.url).href
 
 interface Measured {
   results: SimulationResult[]
@@ -19,7 +21,7 @@ interface Measured {
 async function simulateInChild (args: string[]): Promise<Measured> {
   const started = performance.now()
   // a larger young generation: frames in flight die young instead of being promoted (~10 % faster)
-  const { stdout } = await run(process.execPath, ['--max-semi-space-size=64', cli, ...args, '--json', '--no-charts', '--quiet'], {
+  const { stdout } = await run(process.execPath, ['--max-semi-space-size=64', '--import', stopWithLauncher, cli, ...args, '--json', '--no-charts', '--quiet'], {
     maxBuffer: 256 * 1024 * 1024
   })
   const wallMs = performance.now() - started

@@ -9,12 +9,14 @@
  * signed transactions, and hearsay-share downloads a file from 3 seeders at once. It stops every
  * process and exits 0 (1 if anything failed).
  */
+// first: a demo whose launcher (npx, pnpm) died stops, and its hosts with it
+import '../../shared/src/stop-with-launcher.ts'
 import { spawn } from 'node:child_process'
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ownedTempDir } from '../../shared/src/temp-dir.ts'
 import { JsonProcess, type ChildEvent } from './process.ts'
 import { publicKeyHex, signTx, txToJson } from '../../tx-relay/src/tx.ts'
 
@@ -184,7 +186,9 @@ async function relayDemo (procs: JsonProcess[]): Promise<number> {
 async function shareDemo (procs: JsonProcess[]): Promise<boolean> {
   const SIZE = 32 * 1024 * 1024
   console.log(`\nhearsay-share: 3 seeders (5 MB/s upload each) and a downloader, a ${SIZE / 1024 / 1024} MiB file:`)
-  const dir = await mkdtemp(join(tmpdir(), 'hearsay-share-demo-'))
+  // owned: the next demo removes it if this one is SIGKILLed
+  const temp = await ownedTempDir('hearsay-share-demo-')
+  const dir = temp.path
   try {
     const content = randomBytes(SIZE)
     const original = createHash('sha256').update(content).digest('hex')
@@ -217,7 +221,7 @@ async function shareDemo (procs: JsonProcess[]): Promise<boolean> {
     console.log(`\n  hash check: ${written === original ? 'OK' : 'MISMATCH'} — sha256 of the written file ${written === original ? 'equals' : 'differs from'} the seeded file's`)
     return written === original
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    await temp.remove()
   }
 }
 

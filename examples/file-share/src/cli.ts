@@ -4,6 +4,8 @@
  * verified multi-peer piece download. Every command takes --json for one JSON event per line.
  * Exit codes: 0 done, 1 failed (one line on stderr says why), 2 usage error, 130 interrupted.
  */
+// first: a node whose launcher (npx, pnpm, a demo) died stops instead of running on, orphaned
+import '../../shared/src/stop-with-launcher.ts'
 import { Command, Option } from 'commander'
 import { defaultDataDir } from './data-dir.ts'
 import { get } from './get.ts'

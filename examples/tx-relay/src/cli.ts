@@ -4,6 +4,8 @@
  * Every command takes --json (one JSON object per line on stdout), --quiet and --verbose.
  * Exit codes: 0 done, 1 failed, 2 usage error; either way one line on stderr says why.
  */
+// first: a node whose launcher (npx, pnpm, a devnet) died stops instead of running on, orphaned
+import '../../shared/src/stop-with-launcher.ts'
 import { readFileSync } from 'node:fs'
 import { enable } from '@libp2p/logger'
 import { Command, Option } from 'commander'

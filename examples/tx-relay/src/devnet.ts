@@ -4,11 +4,11 @@
  * nodes as distinct networks — and nodes 1..N-1 join through node 0 (bootstrap, then PEX).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { ownedTempDir, type OwnedTempDir } from '../../shared/src/temp-dir.ts'
 import { UsageError, type Output } from './output.ts'
 import type { RelayName } from './strategies.ts'
 
@@ -36,20 +36,26 @@ export interface DevnetOptions {
 export async function runDevnet (options: DevnetOptions, out: Output): Promise<void> {
   const count = options.nodes
   const print = out.event.bind(out)
-  const baseDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'hearsay-devnet-'))
   if (options.dataDir != null) {
-    await mkdir(baseDir, { recursive: true }).catch((err: any) => {
-      throw new UsageError(`--data-dir: cannot create ${baseDir}: ${err?.code ?? err?.message}`)
+    await mkdir(options.dataDir, { recursive: true }).catch((err: any) => {
+      throw new UsageError(`--data-dir: cannot create ${options.dataDir}: ${err?.code ?? err?.message}`)
     })
   }
+  // a temporary dir lists the nodes using it, so the next devnet removes it if this one is SIGKILLed
+  const temp = options.dataDir == null ? await ownedTempDir('hearsay-devnet-') : undefined
+  const baseDir = options.dataDir ?? temp!.path
   const peersFile = join(baseDir, 'network.json')
   const started: Started[] = []
-  let stopping = false
+  // every node process, the one still starting included: a stop must not leave it behind
+  const children: ChildProcess[] = []
+  // one stop, awaited by everyone who asks (a signal, and a start that failed because of it)
+  let stopping: Promise<void> | undefined
   const stopAll = async (): Promise<void> => {
-    if (stopping) return
-    stopping = true
-    await Promise.all(started.map(async s => { await stopChild(s.child) }))
-    if (options.dataDir == null) await rm(baseDir, { recursive: true, force: true })
+    stopping ??= (async () => {
+      await Promise.all(children.map(async child => { await stopChild(child) }))
+      await temp?.remove()
+    })()
+    await stopping
   }
   process.on('SIGINT', () => { void stopAll().then(() => process.exit(0)) })
   process.on('SIGTERM', () => { void stopAll().then(() => process.exit(0)) })
@@ -63,7 +69,7 @@ export async function runDevnet (options: DevnetOptions, out: Output): Promise<v
       const args = [cli, 'node', '--json', '--listen', `/ip4/${ip}/tcp/0`, '--dial-from', ip, '--data-dir', dataDir, '--api', `${ip}:0`,
         '--relay', options.relay, '--peers-file', peersFile, ...(i > 0 ? ['--bootstrap', started[0].addrs[0]] : []),
         ...(options.verbose === true ? ['--verbose'] : [])]
-      started.push(await startChild(args))
+      started.push(await startChild(args, children, temp))
       await writeFile(peersFile, JSON.stringify(started.map(s => ({ peerId: s.peerId, api: s.api }))))
     }
   } catch (err) {
@@ -75,13 +81,16 @@ export async function runDevnet (options: DevnetOptions, out: Output): Promise<v
     started.map((s, i) => `  node ${i}: ${s.api}  (cookie ${s.cookie})`).join('\n') + `\n  dashboard: ${started[0].api}/`)
   // stay up until a signal; children exiting on their own is reported
   for (const [i, s] of started.entries()) {
-    s.child.once('exit', code => { if (!stopping) print('node-exited', { node: i, code }, `node ${i} exited with ${code}`) })
+    s.child.once('exit', code => { if (stopping == null) print('node-exited', { node: i, code }, `node ${i} exited with ${code}`) })
   }
 }
 
 /** Start one node process and wait for its `listening` line. */
-async function startChild (args: string[]): Promise<Started> {
+async function startChild (args: string[], children: ChildProcess[], temp?: OwnedTempDir): Promise<Started> {
+  // each node stops by itself if this process dies (it imports stop-with-launcher)
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.push(child)
+  if (child.pid != null) temp?.addProcess(child.pid)
   return await new Promise<Started>((resolve, reject) => {
     const timer = setTimeout(() => { fail(new Error('a node did not start in time')) }, START_TIMEOUT_MS)
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })

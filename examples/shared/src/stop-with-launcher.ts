@@ -1,0 +1,115 @@
+/**
+ * Importing this module makes the process stop — it sends itself SIGTERM, so its own shutdown
+ * runs — within a second of the processes that launched it being gone.
+ *
+ * Why: the command a user types, `npx pnpm hearsay-share seed f`, reaches node through
+ * npx → `sh -c pnpm` → the `node` shim → pnpm → `sh -c 'tsc -b && node …'` → the shim → node,
+ * where the shim that pnpm writes for the `node` devDependency is a `/bin/sh` script that does not
+ * `exec`. npx and pnpm forward SIGTERM to their child, but every `sh` in the chain just dies of
+ * it and leaves what it started running, orphaned, holding its data dir. A devnet's nodes are
+ * orphaned the same way when the devnet is SIGKILLed. An orphan notices: the process whose
+ * launcher died is re-parented, which this module's poll sees.
+ *
+ * Which launchers: the ancestors in this process's own process group. A shell with job control,
+ * a service manager and Ctrl-C all deal in process groups: a command line gets a group of its
+ * own, so these ancestors are the command the user typed and what it ran on the way here —
+ * never the user's shell (`nohup … &` from a terminal still outlives it) and never anything
+ * when node is itself the command typed.
+ *
+ * @module
+ */
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
+
+/** How often the ancestors are checked: a stop within about a second, for a few file reads. */
+const POLL_MS = 500
+
+interface Proc {
+  ppid: number
+  pgid: number
+}
+
+/** A process's parent and process group, or undefined once it is gone. */
+type Lookup = (pid: number) => Proc | undefined
+
+/** Linux: read from /proc on demand. */
+function procfs (pid: number): Proc | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // the command name (field 2) may hold spaces and ')': the fields after its last ')' are
+    // state, ppid, pgrp, …
+    const [, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { ppid: Number(ppid), pgid: Number(pgid) }
+  } catch {
+    return undefined
+  }
+}
+
+/** The process table now (elsewhere: one `ps`; without `ps`, nothing is known and nothing watched). */
+async function processTable (): Promise<Lookup> {
+  if (process.platform === 'linux') return procfs
+  const procs = new Map<number, Proc>()
+  if (process.platform !== 'win32') {
+    try {
+      const { stdout } = await promisify(execFile)('ps', ['-A', '-o', 'pid=,ppid=,pgid='])
+      for (const line of stdout.split('\n')) {
+        const [pid, ppid, pgid] = line.trim().split(/\s+/).map(Number)
+        procs.set(pid, { ppid, pgid })
+      }
+    } catch {
+      // no `ps`: an empty table
+    }
+  }
+  return pid => procs.get(pid)
+}
+
+/**
+ * This process and its ancestors in its process group, nearest first, each with the parent it
+ * had at the start: [pid, ppid] pairs. Empty when this process leads its group.
+ */
+async function launchers (): Promise<Array<[number, number]>> {
+  const chain: Array<[number, number]> = []
+  const lookup = await processTable()
+  const group = lookup(process.pid)?.pgid
+  let pid = process.ppid
+  let child = process.pid
+  while (group != null && pid > 0 && chain.length < 64) {
+    const proc = lookup(pid)
+    if (proc?.pgid !== group) break
+    chain.push([child, pid])
+    child = pid
+    pid = proc.ppid
+  }
+  return chain
+}
+
+let interrupted = false
+// A SIGINT/SIGTERM that arrived (Ctrl-C reaches every process of the group at once) is the
+// process's to handle: the watch must not add a second one, which some handlers treat as "exit
+// now". Noting it must not change what the signal does, so a listener that finds itself alone
+// steps aside and re-raises the signal, as if it had never listened.
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  const note = (): void => {
+    interrupted = true
+    if (process.listenerCount(name) > 1) return
+    process.removeListener(name, note)
+    process.kill(process.pid, name)
+  }
+  process.on(name, note)
+}
+
+const chain = await launchers()
+if (chain.length > 0) {
+  const timer = setInterval(() => {
+    void processTable().then(lookup => {
+      // every launcher still has its parent (a dead one's child was re-parented; our own
+      // parent comes from process.ppid, which is always current)
+      const intact = chain.every(([pid, ppid]) => (pid === process.pid ? process.ppid : lookup(pid)?.ppid) === ppid)
+      if (intact) return
+      clearInterval(timer)
+      if (!interrupted) process.kill(process.pid, 'SIGTERM')
+    })
+  }, POLL_MS)
+  timer.unref()
+}
