@@ -36,7 +36,7 @@ async function postTx (node: Node, tx: Tx | Record<string, unknown>): Promise<{ 
 }
 
 describe('hearsay-relay end to end (real processes)', function () {
-  this.timeout(300_000)
+  this.timeout(480_000)
   const nodes: Node[] = []
   /** Every process started, listening or not, so that `after` stops them all even when a start failed. */
   const procs: JsonProcess[] = []
@@ -49,7 +49,7 @@ describe('hearsay-relay end to end (real processes)', function () {
     const proc = new JsonProcess(`relay #${i}`, cli, ['node', '--json', '--listen', `/ip4/${ip}/tcp/0`, '--dial-from', ip,
       '--data-dir', dir, '--api', `${ip}:0`, '--relay', 'dandelion', ...(bootstrap != null ? ['--bootstrap', bootstrap] : [])])
     procs.push(proc)
-    const listening = await proc.waitFor(e => e.event === 'listening', 90_000)
+    const listening = await proc.waitFor(e => e.event === 'listening', 180_000)
     const token = (await readFile(listening.cookie, 'utf8')).trim()
     return { proc, api: listening.api, peerId: listening.peerId, addr: listening.addrs[0], dataDir: dir, token }
   }
