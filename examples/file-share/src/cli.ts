@@ -9,18 +9,15 @@ import { readFileSync } from 'node:fs'
 import { enable } from '@libp2p/logger'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { defaultDataDir } from './data-dir.ts'
-import { get } from './get.ts'
-import { runIndex } from './index-node.ts'
-import { list } from './list.ts'
 import { EXIT, Output, UsageError, type Verbosity } from './output.ts'
-import { search } from './search.ts'
-import { seed } from './seed.ts'
 import { byteRate, ipAddress, listenAddr, peerAddr, positiveInteger, seconds } from './options.ts'
 import { interruptedBy } from './signals.ts'
 import type { ShareNodeOptions } from './share-node.ts'
 
 const VIAS = ['dht', 'flood', 'central'] as const
 const COMMANDS = 'seed, get, search, index or list'
+// each command's module (and libp2p with it) is loaded when that command runs: --help,
+// --version and usage errors answer at once
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 
 // `pnpm hearsay-share` runs this in the repository root: resolve the user's paths from where
@@ -96,6 +93,7 @@ common(program.command('seed'), { network: true, serves: true, index: true })
   .description('add files (directories recursively) and serve them until Ctrl-C')
   .argument('<path...>', 'files or directories to share')
   .action(async (paths: string[], o: CommonOptions) => {
+    const { seed } = await import('./seed.ts')
     await seed(paths, nodeOptions(o), out)
   })
 
@@ -107,6 +105,7 @@ common(program.command('get'), { network: true, serves: true })
   .option('--timeout <seconds>', 'give up when the file is not found in this time, or no piece arrives for this long', seconds, 60)
   .option('--keep-seeding', 'serve the file after the download until Ctrl-C')
   .action(async (id: string, o: CommonOptions & { out?: string, force?: boolean, timeout: number, keepSeeding?: boolean }) => {
+    const { get } = await import('./get.ts')
     await get(id, { out: o.out, force: o.force, timeout: o.timeout, keepSeeding: o.keepSeeding }, nodeOptions(o), out)
   })
 
@@ -117,18 +116,21 @@ common(program.command('search'), { network: true, index: true })
   .option('--timeout <seconds>', 'how long to collect answers [default: dht 10, flood 3, central 5]', seconds)
   .option('--limit <n>', 'most results', positiveInteger, 100)
   .action(async (words: string[], o: CommonOptions & { via: typeof VIAS[number], timeout?: number, limit: number }) => {
+    const { search } = await import('./search.ts')
     await search(words, { via: o.via, timeout: o.timeout, limit: o.limit }, nodeOptions(o), out)
   })
 
 common(program.command('index'), { network: true })
   .description('run a central index node (for search --via central) until Ctrl-C')
   .action(async (o: CommonOptions) => {
+    const { runIndex } = await import('./index-node.ts')
     await runIndex(nodeOptions(o), out)
   })
 
 common(program.command('list'))
   .description('list the files in the store, complete and partial')
   .action(async (o: CommonOptions) => {
+    const { list } = await import('./list.ts')
     await list(nodeOptions(o), out)
   })
 

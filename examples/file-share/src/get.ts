@@ -32,7 +32,6 @@ export async function get (id: string, options: GetCommandOptions, nodeOptions: 
   const force = options.force === true
   if (target.file != null) await checkOverwrite(target.file, force)
 
-  const started = performance.now()
   const timeoutMs = options.timeout * 1000
   const interrupt = interruptSignal()
   // aborts the download when the manifest names a file that is already there
@@ -41,6 +40,8 @@ export async function get (id: string, options: GetCommandOptions, nodeOptions: 
   const signal = AbortSignal.any([interrupt, refuse.signal])
 
   const node = await startShareNode(nodeOptions)
+  // the clock of --timeout starts once the node is up: starting it is no part of finding the file
+  const started = performance.now()
   const files = node.services.files
   const view = progressView(out)
   try {
@@ -82,7 +83,7 @@ export async function get (id: string, options: GetCommandOptions, nodeOptions: 
     try {
       result = await files.get(id, {
         signal,
-        // starting and joining used part of the budget for finding the file
+        // joining used part of the budget for finding the file
         manifestTimeoutMs: Math.max(timeoutMs - (performance.now() - started), 0),
         idleTimeoutMs: timeoutMs,
         onProgress

@@ -18,7 +18,7 @@ const JSON_EVERY_MS = 250
 const LINE_EVERY_MS = 2_000
 
 export function progressView (out: Output, tty: boolean = process.stderr.isTTY === true): ProgressView {
-  if (out.json) return throttled(JSON_EVERY_MS, p => { out.event('progress', { ...p }) })
+  if (out.json) return throttled(JSON_EVERY_MS, p => { out.event('progress', { ...p, rate: Math.round(p.rate) }) })
   if (out.verbosity === 'quiet') return { update () {}, stop () {} }
   if (!tty) {
     return throttled(LINE_EVERY_MS, p => {
