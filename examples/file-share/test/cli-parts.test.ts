@@ -6,7 +6,9 @@ import { InvalidArgumentError } from 'commander'
 import { defaultDataDir } from '../src/data-dir.ts'
 import { checkOverwrite, filesToSeed, outputTarget, safeFileName, sha256File, targetPath } from '../src/files-on-disk.ts'
 import { byteRate, ipAddress, listenAddr, MAX_SECONDS, peerAddr, positiveInteger, seconds } from '../src/options.ts'
-import { count, formatBytes, shortPeer, UsageError } from '../src/output.ts'
+import { count, formatBytes, Output, shortPeer, UsageError } from '../src/output.ts'
+import { progressView } from '../src/progress.ts'
+import type { GetProgress } from '@hearsay/file-index'
 
 describe('hearsay-share: option values', () => {
   it('peers to dial are TCP addresses naming a valid peer id; repeats accumulate', () => {
@@ -122,5 +124,45 @@ describe('hearsay-share: output and data dir', () => {
     assert.equal(defaultDataDir({ HEARSAY_SHARE_HOME: '/srv/share' }), '/srv/share')
     assert.match(defaultDataDir({}), /[\\/]hearsay-share([\\/]Data)?$/)
     if (process.platform === 'linux' && process.env.XDG_DATA_HOME == null) assert.equal(defaultDataDir({}), join(homedir(), '.local', 'share', 'hearsay-share'))
+  })
+})
+
+describe('hearsay-share: progress lines', () => {
+  /** What `run` wrote on stdout. */
+  function stdoutOf (run: () => void): string[] {
+    const lines: string[] = []
+    const write = process.stdout.write
+    process.stdout.write = ((chunk: string) => { lines.push(...chunk.split('\n').filter(l => l !== '')); return true }) as typeof process.stdout.write
+    try {
+      run()
+    } finally {
+      process.stdout.write = write
+    }
+    return lines
+  }
+  const at = (piecesDone: number): GetProgress => ({ id: 'f', piecesDone, pieces: 4, bytesDone: piecesDone * 1000, bytes: 4000, rate: 307.6923076923077, peers: 1 })
+
+  it('off a terminal: throttled, rounded, singular; the complete state and the last state once', () => {
+    const lines = stdoutOf(() => {
+      const view = progressView(new Output(false), false)
+      view.update(at(1))
+      view.update(at(2)) // within the throttle: held back
+      view.stop()
+      view.stop()
+    })
+    assert.deepEqual(lines, ['25.0%  1 kB of 4 kB  308 B/s  1 peer', '50.0%  2 kB of 4 kB  308 B/s  1 peer'])
+    const done = stdoutOf(() => {
+      const view = progressView(new Output(false), false)
+      view.update(at(4))
+      view.update(at(4)) // a download may report completion twice
+      view.stop()
+    })
+    assert.deepEqual(done, ['100.0%  4 kB of 4 kB  308 B/s  1 peer'])
+  })
+
+  it('--quiet shows no progress; --json rounds the rate', () => {
+    assert.deepEqual(stdoutOf(() => { const v = progressView(new Output(false, 'quiet'), false); v.update(at(4)); v.stop() }), [])
+    const [line] = stdoutOf(() => { const v = progressView(new Output(true), false); v.update(at(4)); v.stop() })
+    assert.equal(JSON.parse(line).rate, 308)
   })
 })
