@@ -131,12 +131,15 @@ describe('hearsay-share: progress lines', () => {
   /** What `run` wrote on stdout. */
   function stdoutOf (run: () => void): string[] {
     const lines: string[] = []
-    const write = process.stdout.write
-    process.stdout.write = ((chunk: string) => { lines.push(...chunk.split('\n').filter(l => l !== '')); return true }) as typeof process.stdout.write
+    // an own property over the stream's prototype method, deleted afterwards
+    Object.defineProperty(process.stdout, 'write', {
+      configurable: true,
+      value: (chunk: string) => { lines.push(...chunk.split('\n').filter(l => l !== '')); return true }
+    })
     try {
       run()
     } finally {
-      process.stdout.write = write
+      Reflect.deleteProperty(process.stdout, 'write')
     }
     return lines
   }
