@@ -1,7 +1,7 @@
 /** `hearsay-share search <words...>`: find files by words of their names, over one of three designs. */
 import { SearchError, type SearchResult, type SearchVia } from '@hearsay/file-index'
 import { count, formatBytes, UsageError, type Output } from './output.ts'
-import { FLOOD_PROTOCOL, HEARSAY_DHT_PROTOCOL, joinNetwork, startShareNode, type ShareNodeOptions } from './share-node.ts'
+import { dialFailure, FLOOD_PROTOCOL, HEARSAY_DHT_PROTOCOL, joinNetwork, startShareNode, type ShareNodeOptions } from './share-node.ts'
 import { interruptSignal } from './signals.ts'
 import { table } from './table.ts'
 
@@ -41,7 +41,7 @@ export async function search (words: string[], options: SearchCommandOptions, no
       results = await node.services.files.search(words.join(' '), { via: options.via, limit: options.limit, signal, ...(timeoutMs != null ? { timeoutMs } : {}) })
     } catch (err: any) {
       if (err instanceof SearchError) throw new UsageError(err.message)
-      if (options.via === 'central') throw new Error(`--index ${nodeOptions.index}: ${err?.message ?? err}`, { cause: err })
+      if (options.via === 'central') throw new Error(`cannot reach --index ${nodeOptions.index}: ${dialFailure(err)}`, { cause: err })
       throw err
     }
     const seconds = (performance.now() - started) / 1000

@@ -105,7 +105,7 @@ export async function joinNetwork (node: Host, bootstrap: string[], protocol: st
     try {
       await node.dial(multiaddr(addr), { signal: dialSignal })
     } catch (err: any) {
-      failures.set(addr, dialFailure(err, dialSignal))
+      failures.set(addr, dialSignal.aborted ? 'no answer in time' : dialFailure(err))
     }
   })
   const joined = await waitForProtocolPeer(node, protocol, timeoutMs, signal)
@@ -116,8 +116,7 @@ export async function joinNetwork (node: Host, bootstrap: string[], protocol: st
 }
 
 /** A dial error in a few words: libp2p nests the socket's errno inside aggregate errors. */
-function dialFailure (err: any, signal: AbortSignal): string {
-  if (signal.aborted) return 'no answer in time'
+export function dialFailure (err: any): string {
   const codes = new Set<string>()
   const visit = (e: any, depth: number): void => {
     if (e == null || depth > 4) return
