@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { JsonProcess, type ChildEvent } from '../examples/demo/src/process.ts'
 
 const cli = fileURLToPath(new URL('../examples/file-share/src/cli.ts', import.meta.url))
-const { version } = JSON.parse(await readFile(new URL('../examples/file-share/package.json', import.meta.url), 'utf8')) as { version: string }
+const { version } = JSON.parse(readFileSync(new URL('../examples/file-share/package.json', import.meta.url), 'utf8')) as { version: string }
 const STEP_MS = 45_000
 /** 256 KiB pieces: the files are whole pieces */
 const PIECE = 256 * 1024
@@ -123,77 +124,94 @@ describe('hearsay-share conformance (processes on loopback)', function () {
     }
   })
 
-  it('every usage error exits 2 with one line naming what was wrong, and one error event with --json', async () => {
-    const file = join(dir, 'a-file')
-    await writeFile(file, 'precious')
-    const locked = join(dir, 'locked')
-    await mkdir(locked)
-    await chmod(locked, 0)
-    const cases: Array<[string[], RegExp]> = [
-      [['frobnicate'], /unknown command 'frobnicate'/],
-      [['get'], /missing required argument 'id'/],
-      [['get', 'not-an-id'], /not a hearsay file id/],
-      [['get', SOME_ID, '--forc'], /unknown option '--forc'/],
-      [['get', SOME_ID, 'extra'], /too many arguments/],
-      [['get', SOME_ID, '--timeout', 'soon'], /--timeout/],
-      [['get', SOME_ID, '--timeout', '0'], /--timeout/],
-      [['get', SOME_ID, '--timeout', '99999999'], /--timeout.*at most/],
-      [['get', SOME_ID, '--bootstrap', '/ip4/127.0.0/tcp'], /--bootstrap.*not a multiaddr/],
-      [['get', SOME_ID, '--bootstrap', '/ip4/127.0.0.1/tcp/1'], /--bootstrap.*\/p2p\//],
-      [['get', SOME_ID, '--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/xyz'], /--bootstrap.*not a peer id/],
-      [['get', SOME_ID, '--bootstrap', `/ip4/127.0.0.1/udp/1/p2p/${PEER}`], /--bootstrap.*TCP/],
-      [['get', SOME_ID, '--listen', '/ip4/127.0.0.1/udp/0'], /--listen.*TCP/],
-      [['get', SOME_ID, '--listen', '/ip4/127.0.0.1/tcp/70000'], /--listen.*not a multiaddr/],
-      // binding to a documentation address (TEST-NET-1) fails locally: nothing is sent
-      [['get', SOME_ID, '--listen', '/ip4/192.0.2.1/tcp/0'], /--listen.*not an address of this machine/],
-      [['get', SOME_ID, '--dial-from', '999.1.1.1'], /--dial-from/],
-      [['get', SOME_ID, '--dial-from', '192.0.2.1'], /--dial-from.*not an address of this machine/],
-      [['get', SOME_ID, '--max-upload', 'fast'], /--max-upload/],
-      [['get', SOME_ID, '--out', join(dir, 'missing', 'x.bin')], /--out: no such directory/],
-      [['get', SOME_ID, '--out', `${file}/`], /--out.*not a directory/],
-      [['get', SOME_ID, '--out', file], /exists: add --force/],
-      [['get', SOME_ID, '--data-dir', ''], /--data-dir/],
-      [['get', SOME_ID, '--data-dir', file], /--data-dir.*not a directory/],
-      [['get', SOME_ID, '--quiet', '--verbose'], /--quiet.*--verbose/],
-      [['search'], /missing required argument 'words'/],
-      [['search', 'x', '--via', 'carrier-pigeon'], /--via/],
-      [['search', 'x', '--via', 'central'], /--index/],
-      [['search', '!!'], /at least one word/],
-      [['search', 'x', '--limit', '0'], /--limit/],
-      [['search', 'x', '--index', '/ip4/127.0.0.1/tcp/1'], /--index.*\/p2p\//],
-      [['seed'], /missing required argument 'path'/],
-      [['seed', join(dir, 'no-such-file')], /cannot read .*no-such-file: no such file or directory/],
-      ...(process.getuid?.() === 0 ? [] : [[['seed', locked], /cannot read .*locked: permission denied/]] as Array<[string[], RegExp]>),
-      [['seed', file, '--max-upload', '0'], /--max-upload/],
-      [['index', '--max-upload', '1MB'], /unknown option '--max-upload'/],
-      [['list', '--listen', '/ip4/127.0.0.1/tcp/0'], /unknown option '--listen'/],
-      [['list', 'extra'], /too many arguments/]
-    ]
-    try {
-      const runs = await pool(cases.map(([args]) => async () => await run([...args, '--json'], home)), 4)
-      for (const [i, [args, message]] of cases.entries()) {
-        const { code, stdout, stderr } = runs[i]
-        const context = args.join(' ')
-        assert.equal(code, 2, `${context}: exit ${code}, ${stderr}`)
-        assertOneLine(stderr, context)
-        assert.match(stderr, /^hearsay-share: /, context)
-        assert.match(stderr, message, context)
-        const events = jsonLines(stdout)
-        assert.equal(events.length, 1, `${context}: ${stdout}`)
-        assert.equal(events[0].event, 'error')
-        assert.equal(events[0].code, 2)
-        assert.equal(`hearsay-share: ${String(events[0].message)}`, stderr.trim())
-      }
-      // and without --json: the same line, nothing on stdout
-      const bare = await run([], home)
-      assert.equal(bare.code, 2)
-      assertOneLine(bare.stderr, '(no command)')
-      assert.match(bare.stderr, /missing command/)
-      assert.equal(bare.stdout, '')
-      assert.equal((await readFile(file, 'utf8')), 'precious', 'the file --out named is untouched')
-    } finally {
-      await chmod(locked, 0o700)
+  /** Usage errors by what they are about, each as arguments and what the one line must say. */
+  function usageErrors (file: string, locked: string): Record<string, Array<[string[], RegExp]>> {
+    return {
+      'commands, arguments and options': [
+        [['frobnicate'], /unknown command 'frobnicate'/],
+        [['get'], /missing required argument 'id'/],
+        [['get', 'not-an-id'], /not a hearsay file id/],
+        [['get', SOME_ID, '--forc'], /unknown option '--forc'/],
+        [['get', SOME_ID, 'extra'], /too many arguments/],
+        [['get', SOME_ID, '--quiet', '--verbose'], /--quiet.*--verbose/],
+        [['search'], /missing required argument 'words'/],
+        [['search', '!!'], /at least one word/],
+        [['search', 'x', '--via', 'carrier-pigeon'], /--via/],
+        [['search', 'x', '--via', 'central'], /--index/],
+        [['seed'], /missing required argument 'path'/],
+        [['index', '--max-upload', '1MB'], /unknown option '--max-upload'/],
+        [['list', '--listen', '/ip4/127.0.0.1/tcp/0'], /unknown option '--listen'/],
+        [['list', 'extra'], /too many arguments/]
+      ],
+      'numbers and rates': [
+        [['get', SOME_ID, '--timeout', 'soon'], /--timeout/],
+        [['get', SOME_ID, '--timeout', '0'], /--timeout/],
+        [['get', SOME_ID, '--timeout', '99999999'], /--timeout.*at most/],
+        [['get', SOME_ID, '--max-upload', 'fast'], /--max-upload/],
+        [['seed', file, '--max-upload', '0'], /--max-upload/],
+        [['search', 'x', '--limit', '0'], /--limit/]
+      ],
+      'addresses': [
+        [['get', SOME_ID, '--bootstrap', '/ip4/127.0.0/tcp'], /--bootstrap.*not a multiaddr/],
+        [['get', SOME_ID, '--bootstrap', '/ip4/127.0.0.1/tcp/1'], /--bootstrap.*\/p2p\//],
+        [['get', SOME_ID, '--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/xyz'], /--bootstrap.*not a peer id/],
+        [['get', SOME_ID, '--bootstrap', `/ip4/127.0.0.1/udp/1/p2p/${PEER}`], /--bootstrap.*TCP/],
+        [['search', 'x', '--index', '/ip4/127.0.0.1/tcp/1'], /--index.*\/p2p\//],
+        [['get', SOME_ID, '--listen', '/ip4/127.0.0.1/udp/0'], /--listen.*TCP/],
+        [['get', SOME_ID, '--listen', '/ip4/127.0.0.1/tcp/70000'], /--listen.*not a multiaddr/],
+        // binding to a documentation address (TEST-NET-1) fails locally: nothing is sent
+        [['get', SOME_ID, '--listen', '/ip4/192.0.2.1/tcp/0'], /--listen.*not an address of this machine/],
+        [['get', SOME_ID, '--dial-from', '999.1.1.1'], /--dial-from/],
+        [['get', SOME_ID, '--dial-from', '192.0.2.1'], /--dial-from.*not an address of this machine/]
+      ],
+      'paths': [
+        [['get', SOME_ID, '--out', join(dir, 'missing', 'x.bin')], /--out: no such directory/],
+        [['get', SOME_ID, '--out', `${file}/`], /--out.*not a directory/],
+        [['get', SOME_ID, '--out', file], /exists: add --force/],
+        [['get', SOME_ID, '--data-dir', ''], /--data-dir/],
+        [['get', SOME_ID, '--data-dir', file], /--data-dir.*not a directory/],
+        [['seed', join(dir, 'no-such-file')], /cannot read .*no-such-file: no such file or directory/],
+        ...(process.getuid?.() === 0 ? [] : [[['seed', locked], /cannot read .*locked: permission denied/]] as Array<[string[], RegExp]>)
+      ]
     }
+  }
+
+  for (const group of ['commands, arguments and options', 'numbers and rates', 'addresses', 'paths']) {
+    it(`usage errors (${group}) exit 2 with one line naming what was wrong, and one error event with --json`, async () => {
+      const file = join(dir, 'a-file')
+      await writeFile(file, 'precious')
+      const locked = join(dir, 'locked')
+      await mkdir(locked, { recursive: true })
+      await chmod(locked, 0)
+      const cases = usageErrors(file, locked)[group]
+      try {
+        const runs = await pool(cases.map(([args]) => async () => await run([...args, '--json'], home)), 4)
+        for (const [i, [args, message]] of cases.entries()) {
+          const { code, stdout, stderr } = runs[i]
+          const context = args.join(' ')
+          assert.equal(code, 2, `${context}: exit ${code}, ${stderr}`)
+          assertOneLine(stderr, context)
+          assert.match(stderr, /^hearsay-share: /, context)
+          assert.match(stderr, message, context)
+          const events = jsonLines(stdout)
+          assert.equal(events.length, 1, `${context}: ${stdout}`)
+          assert.equal(events[0].event, 'error')
+          assert.equal(events[0].code, 2)
+          assert.equal(`hearsay-share: ${String(events[0].message)}`, stderr.trim())
+        }
+        assert.equal((await readFile(file, 'utf8')), 'precious', 'the file --out named is untouched')
+      } finally {
+        await chmod(locked, 0o700)
+      }
+    })
+  }
+
+  it('no command: one line and exit 2, nothing on stdout', async () => {
+    const bare = await run([], home)
+    assert.equal(bare.code, 2)
+    assertOneLine(bare.stderr, '(no command)')
+    assert.match(bare.stderr, /missing command/)
+    assert.equal(bare.stdout, '')
   })
 
   describe('with a seeder', () => {
