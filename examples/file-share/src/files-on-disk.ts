@@ -1,16 +1,17 @@
 /** The local side of seeding and downloading: which files a path names, safe output names, hashes. */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { access, constants, readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { access, constants, lstat, readdir, stat } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { UsageError } from './output.ts'
 
 /** Most files one `seed` walks, so a mistaken `seed /` ends with an error instead of never. */
 export const MAX_SEED_FILES = 100_000
 
 /**
  * The regular files `paths` name, directories walked recursively (symbolic links to directories
- * are not followed, so a link loop cannot trap the walk). Rejects with one clear message for a
- * path that does not exist or cannot be read.
+ * are not followed, so a link loop cannot trap the walk). Rejects with a {@link UsageError} (one
+ * clear line) for a path that does not exist or cannot be read.
  */
 export async function filesToSeed (paths: string[]): Promise<string[]> {
   const out: string[] = []
@@ -20,17 +21,17 @@ export async function filesToSeed (paths: string[]): Promise<string[]> {
       info = await stat(path)
       if (info.isFile()) await access(path, constants.R_OK)
     } catch (err: any) {
-      throw new Error(`cannot read ${path}: ${err.code ?? err.message}`, { cause: err })
+      throw new UsageError(`cannot read ${path}: ${errnoWords(err)}`, { cause: err })
     }
     if (info.isFile()) {
-      if (out.length >= MAX_SEED_FILES) throw new Error(`more than ${MAX_SEED_FILES} files under the given paths`)
+      if (out.length >= MAX_SEED_FILES) throw new UsageError(`more than ${MAX_SEED_FILES} files under the given paths`)
       out.push(path)
     } else if (info.isDirectory()) {
       let entries
       try {
         entries = await readdir(path, { withFileTypes: true })
       } catch (err: any) {
-        throw new Error(`cannot read ${path}: ${err.code ?? err.message}`, { cause: err })
+        throw new UsageError(`cannot read ${path}: ${errnoWords(err)}`, { cause: err })
       }
       entries.sort((a, b) => a.name.localeCompare(b.name))
       for (const entry of entries) {
@@ -38,11 +39,24 @@ export async function filesToSeed (paths: string[]): Promise<string[]> {
         if (entry.isFile() || entry.isDirectory() || entry.isSymbolicLink()) await visit(join(path, entry.name), false)
       }
     } else if (top) {
-      throw new Error(`cannot seed ${path}: not a regular file or directory`)
+      throw new UsageError(`cannot seed ${path}: not a regular file or directory`)
     }
   }
   for (const path of paths) await visit(path, true)
   return out
+}
+
+/** An fs error in words: `ENOENT` → `no such file or directory`. */
+export function errnoWords (err: any): string {
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a part of the path is not a directory',
+    ELOOP: 'too many symbolic links',
+    ENAMETOOLONG: 'name too long'
+  }
+  return words[err?.code] ?? err?.code ?? String(err?.message ?? err)
 }
 
 /**
@@ -58,12 +72,61 @@ export function safeFileName (name: string, fallback: string): string {
   return base
 }
 
-/** Where `get` writes: `out` itself, or `out/<name>` when `out` is a directory; `./<name>` without `out`. */
-export async function outputPath (out: string | undefined, name: string, id: string): Promise<string> {
-  const file = safeFileName(name, id)
-  if (out == null) return join(process.cwd(), file)
-  const info = await stat(out).catch(() => undefined)
-  return info?.isDirectory() === true ? join(out, file) : out
+/** Where `get` writes, as far as it is known before the manifest names the file. */
+export interface OutputTarget {
+  /** The directory the file goes in (created if missing: `--out` ended with a slash). */
+  dir: string
+  /** The file itself, when `--out` named one; else `<dir>/<name from the manifest>`. */
+  file?: string
+}
+
+/**
+ * Read `--out`: a directory when it exists as one or ends with a slash (`downloads/` is a
+ * directory to create, never a file named `downloads`), else a file in an existing directory;
+ * the current directory without it. Throws a {@link UsageError} naming `--out` for a path that
+ * cannot be written.
+ */
+export async function outputTarget (out: string | undefined, cwd: string = process.cwd()): Promise<OutputTarget> {
+  if (out == null) {
+    await checkDirectory(cwd, cwd)
+    return { dir: cwd }
+  }
+  const path = resolve(cwd, out)
+  const info = await stat(path).catch(() => undefined)
+  if (info?.isDirectory() === true || /[\\/]$/.test(out)) {
+    if (info != null && !info.isDirectory()) throw new UsageError(`--out: ${out} is not a directory`)
+    // the nearest existing ancestor is where the missing directories will be made
+    let existing = path
+    while ((await stat(existing).catch(() => undefined)) == null && dirname(existing) !== existing) existing = dirname(existing)
+    await checkDirectory(existing, out)
+    return { dir: path }
+  }
+  const parent = dirname(path)
+  if ((await stat(parent).catch(() => undefined)) == null) throw new UsageError(`--out: no such directory: ${parent} (end --out with / to write into a new directory)`)
+  await checkDirectory(parent, out)
+  return { dir: parent, file: path }
+}
+
+async function checkDirectory (dir: string, out: string): Promise<void> {
+  if ((await stat(dir).catch(() => undefined))?.isDirectory() !== true) throw new UsageError(`--out: ${dir} is not a directory`)
+  try {
+    await access(dir, constants.W_OK)
+  } catch {
+    throw new UsageError(`--out: cannot write in ${dir} (${out}): permission denied`)
+  }
+}
+
+/** The path `get` writes for a file called `name` (from the network, so made safe). */
+export function targetPath (target: OutputTarget, name: string, id: string): string {
+  return target.file ?? join(target.dir, safeFileName(name, id))
+}
+
+/** `get` never destroys data: an existing file is replaced only with `--force`, a directory never. */
+export async function checkOverwrite (path: string, force: boolean): Promise<void> {
+  const info = await lstat(path).catch(() => undefined)
+  if (info == null) return
+  if (info.isDirectory()) throw new UsageError(`${path} is a directory: choose another --out`)
+  if (!force) throw new UsageError(`${path} exists: add --force to overwrite it, or choose another --out`)
 }
 
 /** SHA-256 of a file on disk, hex. */

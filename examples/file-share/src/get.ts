@@ -1,17 +1,21 @@
 /** `hearsay-share get <id>`: download a file from the network, verify it, write it atomically. */
-import { stat } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { mkdir } from 'node:fs/promises'
 import { NotFoundError, parseFileId, type GetProgressEvents } from '@hearsay/file-index'
-import { outputPath, sha256File } from './files-on-disk.ts'
-import { formatBytes, shortPeer, UsageError, type Output } from './output.ts'
+import { checkOverwrite, outputTarget, sha256File, targetPath } from './files-on-disk.ts'
+import { count, formatBytes, shortPeer, UsageError, type Output } from './output.ts'
 import { progressView } from './progress.ts'
-import { HEARSAY_DHT_PROTOCOL, startShareNode, waitForProtocolPeer, type ShareNodeOptions } from './share-node.ts'
+import { HEARSAY_DHT_PROTOCOL, joinNetwork, startShareNode, type Joined, type ShareNodeOptions } from './share-node.ts'
 import { aborted, interruptSignal, interruptedBy } from './signals.ts'
 
 export interface GetCommandOptions {
-  /** A file path, or a directory to write `<name>` in. @default `./<name>` */
+  /** A file path, or a directory (existing, or ending in a slash) to write `<name>` in. @default `./<name>` */
   out?: string
-  /** Seconds to wait for some peer to send the file's manifest. */
+  /** Replace a file that already exists at the output path. */
+  force?: boolean
+  /**
+   * Seconds: bounds finding the file (joining through the bootstrap peers and getting its
+   * manifest, together) and then every stretch in which no piece arrives.
+   */
   timeout: number
   /** Keep serving the file (and the rest of the store) after the download, until interrupted. */
   keepSeeding?: boolean
@@ -23,12 +27,21 @@ export async function get (id: string, options: GetCommandOptions, nodeOptions: 
   } catch {
     throw new UsageError(`not a hearsay file id: "${id}" (ids are printed by "hearsay-share seed" and "search")`)
   }
-  if (options.out != null) {
-    const parent = (await stat(options.out).catch(() => undefined))?.isDirectory() === true ? options.out : dirname(options.out)
-    if ((await stat(parent).catch(() => undefined))?.isDirectory() !== true) throw new Error(`--out: no such directory: ${parent}`)
-  }
-  const signal = interruptSignal()
+  // everything the user can get wrong about the output is found before any networking
+  const target = await outputTarget(options.out)
+  const force = options.force === true
+  if (target.file != null) await checkOverwrite(target.file, force)
+
+  const timeoutMs = options.timeout * 1000
+  const interrupt = interruptSignal()
+  // aborts the download when the manifest names a file that is already there
+  const refuse = new AbortController()
+  let refusal: Error | undefined
+  const signal = AbortSignal.any([interrupt, refuse.signal])
+
   const node = await startShareNode(nodeOptions)
+  // the clock of --timeout starts once the node is up: starting it is no part of finding the file
+  const started = performance.now()
   const files = node.services.files
   const view = progressView(out)
   try {
@@ -36,19 +49,29 @@ export async function get (id: string, options: GetCommandOptions, nodeOptions: 
     const local = files.list().find(f => f.id === id)
     if (local != null && local.piecesHave > 0) {
       out.event('resume', { id, piecesHave: local.piecesHave, pieces: local.pieces },
-        local.complete ? `${local.name} is complete in ${nodeOptions.dataDir}` : `resuming ${local.name}: ${local.piecesHave} of ${local.pieces} pieces already verified`)
+        local.complete ? `${local.name} is complete in ${nodeOptions.dataDir}` : `resuming ${local.name}: ${local.piecesHave} of ${count(local.pieces, 'piece')} already verified`)
     } else {
       out.info(`looking for ${id}…`)
     }
-    if (nodeOptions.bootstrap.length > 0) await waitForProtocolPeer(node, HEARSAY_DHT_PROTOCOL, 15_000, signal)
+    let joined: Joined = { joined: true, unreachable: [] }
+    if (nodeOptions.bootstrap.length > 0 && local?.complete !== true) {
+      // an unreachable bootstrap peer is named in the error if the file is not found
+      joined = await joinNetwork(node, nodeOptions.bootstrap, HEARSAY_DHT_PROTOCOL, timeoutMs - (performance.now() - started), interrupt)
+    }
 
-    const started = performance.now()
+    const downloadStarted = performance.now()
     const onProgress = (event: GetProgressEvents): void => {
       if (event.type === 'files:get:manifest') {
         const d = event.detail
-        out.event('manifest', { ...d }, `${d.name}  ${formatBytes(d.size)} in ${d.pieces} pieces (manifest from ${shortPeer(d.from)})`)
+        out.event('manifest', { ...d }, `${d.name}  ${formatBytes(d.size)} in ${count(d.pieces, 'piece')} (manifest from ${shortPeer(d.from)})`)
+        // the manifest names the file: refuse now, not after the whole download
+        checkOverwrite(targetPath(target, d.name, id), force).catch((err: Error) => {
+          refusal = err
+          refuse.abort(err)
+        })
       } else if (event.type === 'files:get:peer') {
-        out.event('peer', { ...event.detail })
+        out.event('peer', { ...event.detail }, undefined)
+        out.detail(`peer ${shortPeer(event.detail.peer)} joined with ${count(event.detail.pieces, 'piece')}`)
       } else if (event.type === 'files:get:progress') {
         view.update(event.detail)
       } else if (event.type === 'files:get:bad-piece') {
@@ -58,27 +81,37 @@ export async function get (id: string, options: GetCommandOptions, nodeOptions: 
     }
     let result
     try {
-      result = await files.get(id, { signal, manifestTimeoutMs: options.timeout * 1000, onProgress })
+      result = await files.get(id, {
+        signal,
+        // joining used part of the budget for finding the file
+        manifestTimeoutMs: Math.max(timeoutMs - (performance.now() - started), 0),
+        idleTimeoutMs: timeoutMs,
+        onProgress
+      })
     } catch (err: any) {
-      if (signal.aborted) {
-        view.stop()
+      view.stop()
+      if (refusal != null) throw refusal
+      if (interrupt.aborted) {
         const kept = files.list().find(f => f.id === id)
         out.event('interrupted', { id, piecesHave: kept?.piecesHave ?? 0, pieces: kept?.pieces },
-          `\ninterrupted: ${kept?.piecesHave ?? 0} of ${kept?.pieces ?? '?'} pieces kept; run the same command again to resume`)
+          `interrupted: ${kept?.piecesHave ?? 0} of ${kept?.pieces ?? '?'} pieces kept; run the same command again to resume`)
       }
-      if (err instanceof NotFoundError) throw new Error(`${err.message} (is a seeder running and reachable through --bootstrap?)`, { cause: err })
+      if (err instanceof NotFoundError) throw notFound(id, options.timeout, joined, files.list().find(f => f.id === id), err)
       throw err
     }
     view.stop()
-    const seconds = (performance.now() - started) / 1000
+    const seconds = (performance.now() - downloadStarted) / 1000
     // the download is in the store now; this second call writes it out (temporary file, every
     // piece re-verified, fsync, rename), under the name the manifest gave it
-    const path = resolve(await outputPath(options.out, result.name, id))
-    await files.get(id, { out: path, signal, dht: false })
+    const path = targetPath(target, result.name, id)
+    await checkOverwrite(path, force)
+    await mkdir(target.dir, { recursive: true })
+    await files.get(id, { out: path, signal: interrupt, dht: false })
     const sha256 = await sha256File(path)
     const fetchedBytes = Object.values(result.fromPeers).reduce((a, b) => a + b, 0)
     const rate = seconds > 0 ? fetchedBytes / seconds : 0
-    out.event('done', {
+    const peers = Object.keys(result.fromPeers).length
+    out.result('done', {
       id,
       name: result.name,
       size: result.size,
@@ -90,22 +123,35 @@ export async function get (id: string, options: GetCommandOptions, nodeOptions: 
       duplicateBytes: result.duplicateBytes,
       seconds: Number(seconds.toFixed(3)),
       rate: Math.round(rate)
-    }, [
-      `saved ${path}`,
-      `  sha256 ${sha256}`,
-      result.piecesFetched === 0
-        ? '  (already complete here; nothing fetched)'
-        : `  ${result.piecesFetched} of ${result.pieces} pieces in ${seconds.toFixed(1)} s (${formatBytes(rate)}/s) from ${Object.keys(result.fromPeers).length} peers:`,
-      ...Object.entries(result.fromPeers).map(([peer, bytes]) => `    ${shortPeer(peer)}  ${formatBytes(bytes)} (${fetchedBytes > 0 ? Math.round(100 * bytes / fetchedBytes) : 0}%)`)
-    ].join('\n'))
+    }, out.verbosity === 'quiet'
+      ? path
+      : [
+          `saved ${path}`,
+          `  sha256 ${sha256}`,
+          result.piecesFetched === 0
+            ? '  (already complete here; nothing fetched)'
+            : `  ${result.piecesFetched} of ${count(result.pieces, 'piece')} in ${seconds.toFixed(1)} s (${formatBytes(rate)}/s) from ${count(peers, 'peer')}:`,
+          ...Object.entries(result.fromPeers).map(([peer, bytes]) => `    ${shortPeer(peer)}  ${formatBytes(bytes)} (${fetchedBytes > 0 ? Math.round(100 * bytes / fetchedBytes) : 0}%)`)
+        ].join('\n'))
 
     if (options.keepSeeding === true) {
       out.event('seeding', { files: files.list().filter(f => f.complete).length }, 'seeding; Ctrl-C to stop')
-      await aborted(signal)
+      await aborted(interrupt)
       out.event('stopped', { signal: interruptedBy() }, 'stopped')
     }
   } finally {
     view.stop()
     await node.stop()
   }
+}
+
+/** Why nobody sent the file, in one line: the timeout, and the bootstrap peers nobody answered at. */
+function notFound (id: string, timeout: number, joined: Joined, kept: { piecesHave: number, pieces: number } | undefined, cause: Error): Error {
+  if (kept != null && kept.pieces > 0) {
+    return new Error(`no piece of ${id} arrived for ${timeout} s (--timeout); ${kept.piecesHave} of ${count(kept.pieces, 'piece')} kept: run the same command again to resume`, { cause })
+  }
+  const why = joined.unreachable.length > 0
+    ? `cannot reach --bootstrap ${joined.unreachable.join('; ')}`
+    : 'is a seeder running and reachable through --bootstrap?'
+  return new Error(`no peer sent ${id} within ${timeout} s (--timeout): ${why}`, { cause })
 }

@@ -8,7 +8,7 @@ export async function runIndex (nodeOptions: ShareNodeOptions, out: Output): Pro
   const node = await startShareNode({ ...nodeOptions, indexServer: true })
   try {
     const addrs = node.getMultiaddrs().map(String)
-    out.event('listening', { peerId: node.peerId.toString(), addrs, dataDir: nodeOptions.dataDir, index: true }, [
+    out.result('listening', { peerId: node.peerId.toString(), addrs, dataDir: nodeOptions.dataDir, index: true }, out.verbosity === 'quiet' ? addrs[0] : [
       `central index ${node.peerId.toString()}`,
       'listening on:',
       ...addrs.map(a => `  ${a}`),

@@ -1,29 +1,71 @@
-/** Parsers of option values: each throws commander's InvalidArgumentError, which exits 2. */
-import { multiaddr } from '@multiformats/multiaddr'
+/**
+ * Parsers of option values: each throws commander's InvalidArgumentError, which commander turns
+ * into one line naming the flag (`option '--timeout <seconds>' argument 'soon' is invalid. …`),
+ * exit 2.
+ */
+import { isIP } from 'node:net'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidArgumentError } from 'commander'
 
-/** A repeatable multiaddr option; `needsPeerId` for peers to dial (`/p2p/<id>` at the end). */
-export const multiaddrOption = (needsPeerId: boolean) => (value: string, previous?: string[]): string[] => {
+/** Longest wait a timer can hold (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
+
+function parse (value: string): Multiaddr {
   try {
-    multiaddr(value)
+    return multiaddr(value)
   } catch (err: any) {
     throw new InvalidArgumentError(`not a multiaddr (${err.message})`)
   }
-  if (needsPeerId && !/\/p2p\/[^/]+\/?$/.test(value)) throw new InvalidArgumentError('must end in /p2p/<peer id>')
+}
+
+/** An address to listen on: `/ip4/<address>/tcp/<port>` or `/ip6/…/tcp/<port>` (repeatable). */
+export const listenAddr = (value: string, previous?: string[]): string[] => {
+  const names = parse(value).getComponents().map(c => c.name)
+  if (names.length !== 2 || !['ip4', 'ip6'].includes(names[0]) || names[1] !== 'tcp') {
+    throw new InvalidArgumentError('expected /ip4/<address>/tcp/<port> or /ip6/<address>/tcp/<port> (hearsay-share speaks TCP only)')
+  }
   return [...(previous ?? []), value]
 }
 
-/** A number > 0 (seconds, say). */
-export const positiveNumber = (value: string): number => {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number')
+/**
+ * A peer to dial (repeatable): a TCP address ending in `/p2p/<peer id>`, e.g.
+ * `/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…`, or a DNS seed `/dnsaddr/<domain>/p2p/<peer id>`.
+ */
+export const peerAddr = (value: string, previous?: string[]): string[] => {
+  const components = parse(value).getComponents()
+  const last = components.at(-1)
+  if (last?.name !== 'p2p' || last.value == null) throw new InvalidArgumentError('must end in /p2p/<peer id>')
+  try {
+    peerIdFromString(last.value)
+  } catch {
+    throw new InvalidArgumentError(`"${last.value}" is not a peer id`)
+  }
+  if (components[0].name !== 'dnsaddr' && !components.some(c => c.name === 'tcp')) {
+    throw new InvalidArgumentError('expected a TCP address such as /ip4/<address>/tcp/<port>/p2p/<peer id> (hearsay-share speaks TCP only)')
+  }
+  return [...(previous ?? []), value]
+}
+
+/** An IPv4 or IPv6 address (whether this machine has it is checked when the node starts). */
+export const ipAddress = (value: string): string => {
+  if (isIP(value) === 0) throw new InvalidArgumentError('expected an IP address of this machine, such as 127.0.0.2')
+  return value
+}
+
+/** Seconds: a decimal number > 0 that a timer can hold. */
+export const seconds = (value: string): number => {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN
+  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number of seconds')
+  if (n > MAX_SECONDS) throw new InvalidArgumentError(`at most ${MAX_SECONDS} seconds`)
   return n
 }
 
 /** An integer > 0. */
 export const positiveInteger = (value: string): number => {
-  if (!/^\d+$/.test(value) || Number(value) === 0) throw new InvalidArgumentError('expected a positive integer')
-  return Number(value)
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN
+  if (!(n > 0) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a positive integer')
+  return n
 }
 
 /** `4MB`, `500kB`, `1.5MiB` or plain bytes → bytes (per second, for --max-upload). */
@@ -31,6 +73,6 @@ export const byteRate = (value: string): number => {
   const match = /^(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)?$/.exec(value.trim())
   const units: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3 }
   const bytes = match == null ? NaN : Number(match[1]) * units[match[2] ?? 'B']
-  if (!Number.isFinite(bytes) || bytes < 1) throw new InvalidArgumentError('expected a rate such as 500kB, 4MB or 1MiB (per second)')
+  if (!Number.isSafeInteger(Math.floor(bytes)) || bytes < 1) throw new InvalidArgumentError('expected a rate such as 500kB, 4MB or 1MiB (per second)')
   return Math.floor(bytes)
 }

@@ -1,10 +1,12 @@
 /** `hearsay-share seed <path...>`: add files and serve them (and everything else in the store) until interrupted. */
 import { basename } from 'node:path'
 import { filesToSeed } from './files-on-disk.ts'
-import { formatBytes, type Output } from './output.ts'
-import { HEARSAY_DHT_PROTOCOL, startShareNode, waitForProtocolPeer, type ShareNodeOptions } from './share-node.ts'
+import { count, formatBytes, type Output } from './output.ts'
+import { HEARSAY_DHT_PROTOCOL, joinNetwork, startShareNode, type ShareNodeOptions } from './share-node.ts'
 import { aborted, interruptSignal, interruptedBy } from './signals.ts'
 
+/** Longest wait to join through the bootstrap peers before adding files. */
+const JOIN_TIMEOUT_MS = 15_000
 /** How often a seeder reports what it uploaded (when it changed). */
 const UPLOAD_REPORT_MS = 2_000
 
@@ -15,12 +17,15 @@ export async function seed (paths: string[], options: ShareNodeOptions, out: Out
   const node = await startShareNode(options)
   try {
     const addrs = node.getMultiaddrs().map(String)
-    out.event('listening', { peerId: node.peerId.toString(), addrs, dataDir: options.dataDir },
-      `hearsay-share ${node.peerId.toString()}\nlistening on:\n${addrs.map(a => `  ${a}`).join('\n')}`)
+    // the addresses are what other peers need (--bootstrap): shown even with --quiet
+    out.result('listening', { peerId: node.peerId.toString(), addrs, dataDir: options.dataDir }, out.verbosity === 'quiet'
+      ? addrs.join('\n')
+      : `hearsay-share ${node.peerId.toString()}\nlistening on:\n${addrs.map(a => `  ${a}`).join('\n')}`)
 
     // a provide made before we know any DHT peer reaches no one: join first (bounded)
-    if (options.bootstrap.length > 0 && !await waitForProtocolPeer(node, HEARSAY_DHT_PROTOCOL, 15_000, signal)) {
-      out.warn('no bootstrap peer answered within 15 s; seeding anyway (peers that reach us can still download)')
+    if (options.bootstrap.length > 0) {
+      const joined = await joinNetwork(node, options.bootstrap, HEARSAY_DHT_PROTOCOL, JOIN_TIMEOUT_MS, signal)
+      for (const line of joined.unreachable) out.warn(`cannot reach --bootstrap ${line}; seeding anyway (peers that reach this node can still download)`)
     }
 
     for (const path of files) {
@@ -32,13 +37,13 @@ export async function seed (paths: string[], options: ShareNodeOptions, out: Out
         onProgress: event => {
           if (event.type !== 'files:add:done') return
           const { id, name, size, pieces } = event.detail
-          out.event('added', { id, name, size, pieces, path }, `added ${id}  ${name}  (${formatBytes(size)}, ${pieces} pieces)`)
+          out.result('added', { id, name, size, pieces, path }, out.verbosity === 'quiet' ? `${id}  ${name}` : `added ${id}  ${name}  (${formatBytes(size)}, ${count(pieces, 'piece')})`)
         }
       })
     }
     const complete = node.services.files.list().filter(f => f.complete)
     out.event('seeding', { files: complete.length, added: files.length },
-      `seeding ${complete.length} file${complete.length === 1 ? '' : 's'} (${files.length} added now); Ctrl-C to stop`)
+      `seeding ${count(complete.length, 'file')} (${files.length} added now); Ctrl-C to stop`)
 
     let reported = 0
     const timer = setInterval(() => {
@@ -46,7 +51,7 @@ export async function seed (paths: string[], options: ShareNodeOptions, out: Out
       if (stats.uploadedBytes === reported) return
       reported = stats.uploadedBytes
       out.event('upload', { uploadedBytes: stats.uploadedBytes, uploadedPieces: stats.uploadedPieces, activeUploads: stats.activeUploads },
-        `uploaded ${formatBytes(stats.uploadedBytes)} (${stats.uploadedPieces} pieces), ${stats.activeUploads} active`)
+        `uploaded ${formatBytes(stats.uploadedBytes)} (${count(stats.uploadedPieces, 'piece')}), ${stats.activeUploads} active`)
     }, UPLOAD_REPORT_MS)
     timer.unref()
     await aborted(signal)

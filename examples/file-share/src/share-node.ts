@@ -1,7 +1,9 @@
 /** The libp2p host every hearsay-share command runs: `@hearsay/host` with the file index. */
+import { createServer } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import { createHost, HEARSAY_DHT_PROTOCOL, InvalidOptionError, type Host } from '@hearsay/host'
 import { FLOOD_PROTOCOL } from '@hearsay/file-index'
+import { multiaddr } from '@multiformats/multiaddr'
 import { UsageError } from './output.ts'
 
 /** Options every command shares. */
@@ -21,6 +23,7 @@ export interface ShareNodeOptions {
 
 /** Start the host, turning option errors into messages that name the flag. */
 export async function startShareNode (options: ShareNodeOptions): Promise<Host> {
+  if (options.dialFrom != null) await checkLocalAddress(options.dialFrom)
   try {
     return await createHost({
       listen: options.listen,
@@ -48,6 +51,8 @@ function explain (err: any, options: ShareNodeOptions): Error {
   switch (err.option) {
     case 'listen':
       if (/EADDRINUSE|in use/i.test(detail)) return new Error(`cannot listen on ${options.listen.join(', ')}: address already in use`, { cause: err })
+      if (/EADDRNOTAVAIL/.test(detail)) return new UsageError(`--listen: ${options.listen.join(', ')}: not an address of this machine`, { cause: err })
+      if (/EACCES/.test(detail)) return new Error(`cannot listen on ${options.listen.join(', ')}: permission denied (ports below 1024 need privileges)`, { cause: err })
       return new UsageError(`--listen: ${detail}`, { cause: err })
     case 'bootstrap':
       return new UsageError(`--bootstrap: ${detail}`, { cause: err })
@@ -55,10 +60,82 @@ function explain (err: any, options: ShareNodeOptions): Error {
       // LevelDB allows one process per directory; datastore-level reports that as a bare
       // "failed to open", which is nearly always the lock
       if (/failed to open/i.test(detail)) return new Error(`cannot open data dir ${options.dataDir}: is another hearsay-share using it? (give each process its own --data-dir)`, { cause: err })
-      return new Error(`--data-dir: ${detail}`, { cause: err })
+      if (/EACCES|EPERM|EROFS/.test(detail)) return new Error(`--data-dir: cannot write in ${options.dataDir}: permission denied`, { cause: err })
+      if (/ENOTDIR|EEXIST/.test(detail)) return new UsageError(`--data-dir: ${options.dataDir} is not a directory`, { cause: err })
+      return new UsageError(`--data-dir: ${detail}`, { cause: err })
     default:
       return new Error(`--${err.option}: ${detail}`, { cause: err })
   }
+}
+
+/** `--dial-from` must be an address this machine can send from: binding to it says so at once. */
+async function checkLocalAddress (ip: string): Promise<void> {
+  const server = createServer()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, ip, resolve)
+    })
+  } catch (err: any) {
+    if (err?.code === 'EADDRNOTAVAIL') throw new UsageError(`--dial-from: ${ip} is not an address of this machine`)
+    throw new Error(`--dial-from: cannot use ${ip}: ${err?.code ?? err?.message}`, { cause: err })
+  } finally {
+    server.close()
+  }
+}
+
+/** How joining the network through `--bootstrap` went. */
+export interface Joined {
+  /** A peer speaking the protocol is connected. */
+  joined: boolean
+  /** `<bootstrap address>: <reason>` for every bootstrap peer that could not be reached in time. */
+  unreachable: string[]
+}
+
+/**
+ * Join through the bootstrap peers: wait (at most `timeoutMs`) for a peer speaking `protocol`,
+ * and dial each bootstrap address ourselves so that one nobody answers at can be named, with
+ * the reason, in the error a user sees.
+ */
+export async function joinNetwork (node: Host, bootstrap: string[], protocol: string, timeoutMs: number, signal?: AbortSignal): Promise<Joined> {
+  const failures = new Map<string, string>()
+  timeoutMs = Math.max(Math.round(timeoutMs), 1)
+  const dialSignal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal != null ? [signal] : [])])
+  const dials = bootstrap.map(async addr => {
+    try {
+      await node.dial(multiaddr(addr), { signal: dialSignal })
+    } catch (err: any) {
+      failures.set(addr, dialSignal.aborted ? 'no answer in time' : dialFailure(err))
+    }
+  })
+  const joined = await waitForProtocolPeer(node, protocol, timeoutMs, signal)
+  // a dial still going when the wait ended (without a peer) is about to fail with the timeout
+  if (!joined) await Promise.all(dials)
+  const unreachable = joined ? [] : bootstrap.map(addr => `${addr}: ${failures.get(addr) ?? 'connected, but it does not speak the protocol'}`)
+  return { joined, unreachable }
+}
+
+/** A dial error in a few words: libp2p nests the socket's errno inside aggregate errors. */
+export function dialFailure (err: any): string {
+  const codes = new Set<string>()
+  const visit = (e: any, depth: number): void => {
+    if (e == null || depth > 4) return
+    if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) codes.add(e.code)
+    for (const inner of e.errors ?? []) visit(inner, depth + 1)
+    visit(e.cause, depth + 1)
+  }
+  visit(err, 0)
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (nothing listens there)',
+    ETIMEDOUT: 'no answer in time',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    ECONNRESET: 'connection reset',
+    EADDRNOTAVAIL: 'cannot dial it from --dial-from\'s address'
+  }
+  const code = [...codes][0]
+  if (code != null) return words[code] ?? code
+  return String(err?.message ?? err).split('\n')[0]
 }
 
 /**
