@@ -197,16 +197,19 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
   }
 
   onStem (message: GossipMessage, from: PeerKey): void {
-    const relay = this.#shouldFluff() ? undefined : this.#routeFrom(from)
-    if (relay == null) {
-      // a diffuser, or a stem with nowhere to go but back to its sender (this node's only
-      // peer): it ends here. Waiting would only end it at an embargo, 30 s later and maybe at
-      // the publisher.
+    if (this.#shouldFluff()) {
       this.#fluffNow(message)
       return
     }
     this.#hold(message)
-    this.#context.send(relay, { type: 'stem', message })
+    const relay = this.#routeFrom(from)
+    if (relay != null) {
+      this.#context.send(relay, { type: 'stem', message })
+    } else {
+      // nowhere to go but back to its sender, this node's only peer: the stem ends here.
+      // Waiting would only end it at an embargo, 30 s later and maybe at the publisher.
+      this.#fluffNow(message)
+    }
   }
 
   onMessage (message: GossipMessage, from: PeerKey, hop: HopInfo): void {
