@@ -215,6 +215,7 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
   onMessage (message: GossipMessage, from: PeerKey, hop: HopInfo): void {
     // a public copy: the stem ended somewhere, the embargo is no longer needed
     this.#held.delete(message.id)
+    this.#unsent.delete(message.id)
     this.#inner.onMessage(message, from, hop)
   }
 
