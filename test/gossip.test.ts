@@ -123,6 +123,27 @@ describe('gossip on real hosts', function () {
     assert.equal(await delivered, 'still here')
   })
 
+  it('dandelion: a stem whose sender is the only stem relay goes on, and one published before any peer goes when one comes: no embargo fires', async () => {
+    // n1 dials n0 and n2 dials n1: n0 has no outbound peer, so it stems to n1; n1's only
+    // outbound peer, its only relay, is n0; n2's only peer is n1. No node ever fluffs by chance
+    // (q = 0) and the embargo is a minute: delivery within 20 s means every stem went on.
+    const nodes = await network(3, 44, [[1, 0], [2, 1]])
+    const strategy = dandelion({ fluffProbability: 0, embargoMs: 60_000, fluff: diffusion({ meanDelayMs: 20 }) })
+    const received = nodes.map(() => new Set<string>())
+    nodes.forEach((node, i) => {
+      node.services.gossip.addEventListener('message', event => { received[i].add(text(event.detail.data)) })
+    })
+    // n0 publishes before anyone else subscribed: its message waits for a peer, not for its embargo
+    nodes[0].services.gossip.subscribe('stems', { strategy })
+    await nodes[0].services.gossip.publish('stems', new TextEncoder().encode('early'))
+    for (const node of nodes.slice(1)) node.services.gossip.subscribe('stems', { strategy })
+    await waitFor(() => nodes.every((node, i) => node.services.gossip.getSubscribers('stems').length === (i === 1 ? 2 : 1)),
+      { what: 'subscriptions' })
+    await nodes[0].services.gossip.publish('stems', new TextEncoder().encode('along'))
+    await waitFor(() => received[1].size === 2 && received[2].size === 2, { what: 'both messages at n1 and n2', timeoutMs: 20_000 })
+    assert.deepEqual(nodes.map(node => node.services.gossip.stats('stems')?.embargoes), [0, 0, 0])
+  })
+
   it('keeps gossiping over a second connection when the one carrying its stream closes', async () => {
     const [a, b] = await network(2, 43, [[0, 1]])
     await a.dial(b.getMultiaddrs(), { force: true })

@@ -89,7 +89,7 @@ export class GossipsubTopics {
     if (options.messageId != null) throw new GossipError('gossipsub() topics use SHA-256 message ids; messageId is not supported')
     const counters: Counters = {
       published: 0, received: 0, duplicates: 0, delivered: 0, rejected: 0, ignored: 0, dropped: 0,
-      sent: 0, bytesIn: 0, bytesOut: 0, announcedIn: 0, announcedOut: 0, requestedIn: 0, requestedOut: 0, served: 0
+      sent: 0, bytesIn: 0, bytesOut: 0, announcedIn: 0, announcedOut: 0, requestedIn: 0, requestedOut: 0, served: 0, embargoes: 0
     }
     this.#topics.set(topic, { validate: options.validate, counters })
     const validate = options.validate

@@ -95,6 +95,11 @@ export interface TopicStats {
   requestedOut: number
   /** Requested messages answered from the cache. */
   served: number
+  /**
+   * Stem-phase messages this node made public because their embargo timer fired before a public
+   * copy arrived (Dandelion): each a stem that died on its way. Among honest nodes, 0.
+   */
+  embargoes: number
 }
 
 interface Pending {
@@ -317,7 +322,8 @@ export class TopicRouter<Timer = unknown> {
       strategy: this.#spec.name,
       peers: this.#peers.size,
       published: this.#published, received: this.#received, duplicates: this.#duplicates, delivered: this.#delivered, rejected: this.#rejected, ignored: this.#ignored, dropped: this.#dropped,
-      sent: this.#sent, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut, announcedIn: this.#announcedIn, announcedOut: this.#announcedOut, requestedIn: this.#requestedIn, requestedOut: this.#requestedOut, served: this.#served
+      sent: this.#sent, bytesIn: this.#bytesIn, bytesOut: this.#bytesOut, announcedIn: this.#announcedIn, announcedOut: this.#announcedOut, requestedIn: this.#requestedIn, requestedOut: this.#requestedOut, served: this.#served,
+      embargoes: this.#strategy.embargoes?.() ?? 0
     }
   }
 

@@ -52,7 +52,7 @@ describe('dandelion()', () => {
     assert.equal(dandelion().stems, true)
   })
 
-  it('with q = 0 stems one hop per latency along a line and nobody delivers before the embargo', () => {
+  it('with q = 0 stems one hop per latency along a line to its end, which fluffs it (a stem never goes back)', () => {
     const h = createHarness({
       spec: dandelion({ fluffProbability: 0, embargoMs: EMBARGO, embargoJitterMs: 0, fluff: flood() }),
       nodes: 5,
@@ -60,18 +60,19 @@ describe('dandelion()', () => {
       latencyMs: LATENCY
     })
     const message = h.publish(0, 'along the stem')
-    h.clock.advance(EMBARGO - 1)
-    // n4 is a dead end (its only peer sent it the stem), so the stem stops there
+    h.clock.advance(4 * LATENCY - 1)
     assert.deepEqual(stems(h, message.id).map(s => [s.at, s.from, s.to]), [
       [0, 'n0', 'n1'], [10, 'n1', 'n2'], [20, 'n2', 'n3'], [30, 'n3', 'n4']
     ])
     assert.deepEqual(publicCopies(h, message.id), [])
     for (const node of h.nodes) assert.deepEqual(node.delivered, [])
     h.settle()
-    // the publisher's embargo fires first, at exactly EMBARGO, and the message fluffs from there
-    assert.equal(publicCopies(h, message.id)[0].at, EMBARGO)
-    assert.deepEqual(h.nodes.slice(1).map(n => n.delivered.map(d => d.at)), [[1010], [1020], [1030], [1040]])
+    // n4's only peer sent it the stem: the stem ends there, at once, and floods back
+    assert.deepEqual([publicCopies(h, message.id)[0].from, publicCopies(h, message.id)[0].at], ['n4', 40])
+    assert.deepEqual(h.nodes.slice(1).map(n => n.delivered.map(d => d.at)), [[70], [60], [50], [40]])
     assert.equal(h.nodes[0].delivered.length, 0, 'a publisher is not delivered its own message')
+    assert.equal(stems(h, message.id).length, 4)
+    assert.deepEqual(h.nodes.map(n => n.router.stats().embargoes), [0, 0, 0, 0, 0])
   })
 
   it('with q = 1 the first relay fluffs and every node delivers', () => {
@@ -159,6 +160,82 @@ describe('dandelion()', () => {
     h.nodes[0].router.addPeer('o1', 'outbound')
     assert.equal(relayOf(h, messageOf('t', 'now outbound'), 'i1'), 'o1')
     assert.equal(relayOf(h, messageOf('t', 'own, outbound')), 'o1')
+  })
+
+  it("sends a stem from the epoch's only relay on to one spare peer, never back", () => {
+    // o1 is this node's only outbound peer, so its only relay; o1 itself sends it stems when
+    // it has no outbound peers of its own (coin-flip link directions at degree 4: 1 node in 16)
+    const h = lone(dandelion({ fluffProbability: 0, embargoMs: 10 * 60_000, epochMs: 60_000, fluff: flood() }), ['o1'], ['i1', 'i2', 'i3'])
+    const spares = new Set<string>()
+    for (let epoch = 0; epoch < 6; epoch++) {
+      const spare = relayOf(h, messageOf('t', `from o1 ${epoch}`), 'o1')
+      assert.ok(spare != null && ['i1', 'i2', 'i3'].includes(spare), `a stem from o1 goes on to an inbound peer, got ${spare}`)
+      spares.add(spare)
+      for (let k = 0; k < 5; k++) assert.equal(relayOf(h, messageOf('t', `from o1 ${epoch} ${k}`), 'o1'), spare, 'one spare per epoch')
+      // the others' stems and own messages still go to the epoch's relay
+      assert.equal(relayOf(h, messageOf('t', `from i1 ${epoch}`), 'i1'), 'o1')
+      assert.equal(relayOf(h, messageOf('t', `own ${epoch}`)), 'o1')
+      h.clock.advance(60_000)
+    }
+    assert.ok(spares.size > 1, 'the spare is redrawn each epoch')
+    // a spare that leaves is replaced
+    const before = relayOf(h, messageOf('t', 'before leaving'), 'o1')
+    assert.ok(before != null)
+    h.nodes[0].router.removePeer(before)
+    const after = relayOf(h, messageOf('t', 'after leaving'), 'o1')
+    assert.ok(after != null && after !== before && after !== 'o1')
+    assert.equal(h.nodes[0].router.stats().embargoes, 0)
+  })
+
+  it('ends a stem at once whose sender is its only peer: fluffs it instead of waiting for the embargo', () => {
+    const h = lone(dandelion({ fluffProbability: 0, embargoMs: EMBARGO, embargoJitterMs: 0, fluff: flood() }), ['o1'], [])
+    const message = messageOf('t', 'dead end')
+    h.nodes[0].router.receive('o1', { type: 'stem', message })
+    assert.deepEqual(stems(h, message.id), [], 'no stem back to its sender')
+    assert.deepEqual(h.nodes[0].delivered.map(d => [d.at, d.message.id]), [[0, message.id]])
+    h.settle()
+    assert.equal(h.nodes[0].router.stats().embargoes, 0)
+  })
+
+  it('stems own messages published before any peer subscribed as soon as one does', () => {
+    const h = lone(dandelion({ fluffProbability: 0, embargoMs: EMBARGO, embargoJitterMs: 0, fluff: flood() }), [], [])
+    const early = [h.publish(0, 'early 1'), h.publish(0, 'early 2')]
+    h.clock.advance(EMBARGO / 2)
+    assert.equal(h.sent.length, 0)
+    h.nodes[0].router.addPeer('i1', 'inbound')
+    assert.deepEqual(h.sent.map(s => [s.at, s.to, s.frame.type]), [[EMBARGO / 2, 'i1', 'stem'], [EMBARGO / 2, 'i1', 'stem']])
+    assert.deepEqual(h.sent.map(s => s.frame.type === 'stem' ? s.frame.message.id : ''), early.map(m => m.id))
+    // once sent they are not sent again when more peers come
+    h.nodes[0].router.addPeer('o1', 'outbound')
+    assert.equal(h.sent.length, 2)
+  })
+
+  it('fires no embargo in networks of honest nodes with few outbound peers: every stem reaches its fluff point', () => {
+    let fires = 0
+    for (let seed = 1; seed <= 8; seed++) {
+      const n = 40
+      // about 4 links per node, directions at random: many nodes have at most one outbound peer
+      const h = createHarness({
+        spec: dandelion({ embargoMs: 60_000, fluff: diffusion({ meanDelayMs: 50 }) }),
+        nodes: n,
+        edges: randomGraph(n, n, seed),
+        latencyMs: LATENCY,
+        seed
+      })
+      const messages = Array.from({ length: 30 }, (_, i) => {
+        const message = h.publish((i * 13 + seed) % n, `seed ${seed} tx ${i}`)
+        h.clock.advance(25)
+        return message
+      })
+      h.settle()
+      for (const message of messages) assert.equal(deliveredBy(h, message.id).length, n - 1)
+      // a stem that died shows as a public copy no earlier than an embargo
+      const late = messages.filter(m => (publicCopies(h, m.id)[0]?.at ?? Infinity) >= 60_000)
+      const seedFires = h.nodes.reduce((sum, node) => sum + node.router.stats().embargoes, 0)
+      assert.ok(seedFires >= late.length)
+      fires += seedFires
+    }
+    assert.equal(fires, 0, 'embargo fires over all seeds')
   })
 
   it('replaces a relay that disconnects', () => {
@@ -252,6 +329,7 @@ describe('dandelion()', () => {
     assert.ok(hole != null)
     for (const node of h.nodes) assert.deepEqual(node.delivered, [])
     h.settle()
+    assert.equal(h.nodes[0].router.stats().embargoes, 1, "the publisher's embargo fired")
     // (the hole's own embargo may fire too, but whatever it sends is swallowed)
     const copies = publicCopies(h, message.id).filter(s => s.from !== hole)
     assert.equal(copies[0].from, 'n0', 'the only honest holder fluffed it')

@@ -83,6 +83,12 @@ export interface GossipStrategy<Timer = unknown> {
   onAnnounce?(from: PeerKey, ids: MessageId[]): void
   /** A timer the strategy scheduled fired. */
   timer(timer: Timer): void
+  /**
+   * Stem-phase messages this node made public because their embargo timer fired, i.e. no public
+   * copy came back in time: a stem lost on its way (a black hole, a lost frame). Strategies
+   * without stems leave it out.
+   */
+  embargoes?(): number
 }
 
 /**

@@ -110,7 +110,7 @@ function merge (records: RunRecord[], n: number): RunRecord {
       }
     }
   }
-  const sum = (key: 'copies' | 'bytesOut' | 'payloadBytesOut' | 'framesLost' | 'reports' | 'churnLeaves' | 'churnJoins' | 'events' | 'peakQueue'): number =>
+  const sum = (key: 'copies' | 'bytesOut' | 'payloadBytesOut' | 'framesLost' | 'reports' | 'embargoes' | 'churnLeaves' | 'churnJoins' | 'events' | 'peakQueue'): number =>
     records.reduce((total, r) => total + r[key], 0)
   return {
     sources: first.sources,
@@ -123,6 +123,7 @@ function merge (records: RunRecord[], n: number): RunRecord {
     payloadBytesOut: sum('payloadBytesOut'),
     framesLost: sum('framesLost'),
     reports: sum('reports'),
+    embargoes: sum('embargoes'),
     churnLeaves: sum('churnLeaves'),
     churnJoins: sum('churnJoins'),
     events: sum('events'),

@@ -6,7 +6,7 @@ const fmt = (v: number | null | undefined, digits = 0): string => v == null ? '�
 /** A markdown table comparing results: coverage times beside the bound, delivery, cost, spies. */
 export function resultsTable (results: SimulationResult[]): string {
   const spies = results.some(r => r.spy != null)
-  const header = ['strategy', 'delivery %', 't50 ms', 't90 ms', 't99 ms', 't100 ms', 'bound t50/t90/t100 ms', 't90 / bound', 'copies/node/msg', 'KiB out/node']
+  const header = ['strategy', 'delivery %', 't50 ms', 't90 ms', 't99 ms', 't100 ms', 'bound t50/t90/t100 ms', 't90 / bound', 'copies/node/msg', 'KiB out/node', 'embargo fires']
   if (spies) header.push('spy precision', 'spy recall')
   header.push('wall s')
   const rows = results.map(r => {
@@ -20,7 +20,8 @@ export function resultsTable (results: SimulationResult[]): string {
       `${fmt(r.bound.t50)} / ${fmt(r.bound.t90)} / ${fmt(r.bound.t100)}`,
       r.coverage.t90 == null || r.bound.t90 == null || r.bound.t90 === 0 ? '—' : (r.coverage.t90 / r.bound.t90).toFixed(2),
       fmt(r.copiesPerNodePerMessage, 2),
-      fmt(r.bytesOutPerNode / 1024, 1)
+      fmt(r.bytesOutPerNode / 1024, 1),
+      String(r.embargoes)
     ]
     if (spies) row.push(r.spy == null ? '—' : r.spy.precision.toFixed(3), r.spy == null ? '—' : r.spy.recall.toFixed(3))
     row.push(r.perf == null ? '—' : (r.perf.wallMs / 1000).toFixed(2))

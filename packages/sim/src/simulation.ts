@@ -100,6 +100,8 @@ export interface SimulationResult {
   churnEvents: { leaves: number, joins: number }
   /** Infractions the routers reported */
   reports: number
+  /** Embargo timers that fired (Dandelion): stems that died on their way. 0 among honest nodes on a lossless network. */
+  embargoes: number
   /** Frames lost to `loss`, churn or droppers */
   framesLost: number
   /** Events run */
@@ -576,6 +578,7 @@ export interface RunRecord {
   payloadBytesOut: number
   framesLost: number
   reports: number
+  embargoes: number
   churnLeaves: number
   churnJoins: number
   events: number
@@ -597,6 +600,7 @@ export function recordOf (sim: Simulation): RunRecord {
     payloadBytesOut: sim.payloadBytesOut,
     framesLost: sim.framesLost,
     reports: sim.reports,
+    embargoes: sim.routers.reduce((sum, router) => sum + router.stats().embargoes, 0),
     churnLeaves: sim.churnLeaves,
     churnJoins: sim.churnJoins,
     events: sim.events,
@@ -696,6 +700,7 @@ export function summarize (record: RunRecord, graph: Graph, spec: StrategySpec, 
     spy: spies > 0 ? { spies, ...attribution(guesses, sources) } : undefined,
     churnEvents: { leaves: record.churnLeaves, joins: record.churnJoins },
     reports: record.reports,
+    embargoes: record.embargoes,
     framesLost: record.framesLost,
     events,
     virtualMs: round(record.now) as number,

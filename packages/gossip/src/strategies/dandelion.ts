@@ -87,10 +87,15 @@ interface Held {
  *
  * Per epoch each node picks up to `stemRelays` (2) relays at random among its outbound peers
  * (all peers when it has none), sends all of its own messages to one of them, and maps each
- * predecessor to one of them for the whole epoch (one-to-one forwarding). Each message in the
- * stem phase gets a random embargo timer; if no public copy arrived when it fires, the node
- * fluffs the message itself, so a peer that swallows stems delays messages but cannot stop them.
- * A stem that loops back to a node still holding it is fluffed there (as Grin does).
+ * predecessor to one of them for the whole epoch (one-to-one forwarding). A stem never goes back
+ * to its sender: when the sender is the only relay (a node with one outbound peer, fed by it),
+ * the stem goes to the epoch's spare, a peer outside the relays; when the sender is the only
+ * peer, the stem ends there and fluffs. Own messages published before any peer subscribed go
+ * when the first one does. Each message in the stem phase gets a random embargo timer; if no
+ * public copy arrived when it fires, the node fluffs the message itself, so a peer that swallows
+ * stems delays messages but cannot stop them — among honest nodes no embargo fires (`embargoes`
+ * in the topic's stats counts them). A stem that loops back to a node still holding it is
+ * fluffed there (as Grin does).
  */
 export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}): StrategySpec<DandelionTimer<F>> {
   const q = options.fluffProbability ?? 0.1
@@ -146,12 +151,21 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
   #diffuser = false
   #relays: PeerKey[] = []
   #ownRelay: PeerKey | undefined
+  /**
+   * Where stems go whose sender is this epoch's only relay (a node with one outbound peer, fed
+   * by that peer): a peer outside the relays, drawn once per epoch when first needed
+   */
+  #spare: PeerKey | undefined
   /** predecessor → its relay this epoch; only subscribed peers, so bounded by them */
   readonly #routes = new Map<PeerKey, PeerKey>()
 
   /** stem-phase messages with a running embargo, oldest first */
   readonly #held = new Map<MessageId, Held>()
   #seq = 0
+  /** own messages published with no peer to stem them to: they go as soon as one subscribes */
+  readonly #unsent = new Set<MessageId>()
+  /** embargo timers that fired with their message still in the stem phase */
+  #embargoes = 0
 
   constructor (context: StrategyContext<DandelionTimer<F>>, config: DandelionConfig<F>) {
     this.#context = context
@@ -162,6 +176,7 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
 
   addPeer (peer: PeerKey, direction: Direction): void {
     this.#inner.addPeer(peer, direction)
+    if (this.#unsent.size > 0) this.#sendUnsent()
   }
 
   removePeer (peer: PeerKey): void {
@@ -169,13 +184,16 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
     for (const [from, relay] of this.#routes) if (relay === peer) this.#routes.delete(from)
     this.#relays = this.#relays.filter(relay => relay !== peer)
     if (this.#ownRelay === peer) this.#ownRelay = undefined
+    if (this.#spare === peer) this.#spare = undefined
     this.#inner.removePeer(peer)
   }
 
   publish (message: GossipMessage): void {
     // own messages always stem (a publisher that fluffed would be its own first spreader)
     this.#hold(message)
-    this.#stem(message, this.#routeOwn())
+    const relay = this.#routeOwn()
+    if (relay != null) this.#context.send(relay, { type: 'stem', message })
+    else this.#unsent.add(message.id)
   }
 
   onStem (message: GossipMessage, from: PeerKey): void {
@@ -184,12 +202,20 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
       return
     }
     this.#hold(message)
-    this.#stem(message, this.#routeFrom(from))
+    const relay = this.#routeFrom(from)
+    if (relay != null) {
+      this.#context.send(relay, { type: 'stem', message })
+    } else {
+      // nowhere to go but back to its sender, this node's only peer: the stem ends here.
+      // Waiting would only end it at an embargo, 30 s later and maybe at the publisher.
+      this.#fluffNow(message)
+    }
   }
 
   onMessage (message: GossipMessage, from: PeerKey, hop: HopInfo): void {
     // a public copy: the stem ended somewhere, the embargo is no longer needed
     this.#held.delete(message.id)
+    this.#unsent.delete(message.id)
     this.#inner.onMessage(message, from, hop)
   }
 
@@ -206,12 +232,18 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
   timer (timer: DandelionTimer<F>): void {
     if (timer instanceof EmbargoTimer) {
       const entry = this.#held.get(timer.embargo)
-      if (entry?.seq === timer.seq) this.#fluffNow(entry.message)
+      if (entry?.seq !== timer.seq) return
+      this.#embargoes++
+      this.#fluffNow(entry.message)
     } else if (timer instanceof EpochTimer) {
       if (timer.epoch === this.#epoch && this.#inEpoch) this.#endEpoch()
     } else {
       this.#inner.timer(timer as F)
     }
+  }
+
+  embargoes (): number {
+    return this.#embargoes
   }
 
   /** Relay candidates: the outbound peers (not chosen by an attacker who dials us), else all. */
@@ -233,6 +265,7 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
     this.#diffuser = rng.next() < this.#config.q
     this.#relays = sample(rng, this.#candidates(), this.#config.stemRelays)
     this.#ownRelay = undefined
+    this.#spare = undefined
     this.#routes.clear()
     this.#context.schedule(this.#config.epochMs, new EpochTimer(this.#epoch))
   }
@@ -241,6 +274,7 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
     this.#inEpoch = false
     this.#relays = []
     this.#ownRelay = undefined
+    this.#spare = undefined
     this.#routes.clear()
   }
 
@@ -267,14 +301,45 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
     return this.#ownRelay
   }
 
-  /** The relay of `from`'s stems this epoch; never `from` itself (undefined if it is the only one). */
+  /**
+   * The relay of `from`'s stems this epoch; never `from` itself. When `from` is the only relay,
+   * the epoch's spare; undefined only when `from` is this node's only peer.
+   */
   #routeFrom (from: PeerKey): PeerKey | undefined {
     const current = this.#currentRelays()
     const mapped = this.#routes.get(from)
-    if (mapped != null && mapped !== from && current.includes(mapped)) return mapped
-    const relay = pick(this.#context.rng, current.filter(peer => peer !== from))
+    if (mapped != null && (current.includes(mapped) || mapped === this.#spare)) return mapped
+    const relay = pick(this.#context.rng, current.filter(peer => peer !== from)) ?? this.#currentSpare(current)
     if (relay != null && this.#context.peers().has(from)) this.#routes.set(from, relay)
     return relay
+  }
+
+  /**
+   * The epoch's spare relay: a peer that is not one of `relays`, outbound if there is one. Only
+   * called when every relay is the stem's sender, so the spare never sends a stem back.
+   */
+  #currentSpare (relays: PeerKey[]): PeerKey | undefined {
+    if (this.#spare != null && !relays.includes(this.#spare)) return this.#spare
+    const others: PeerKey[] = []
+    const outbound: PeerKey[] = []
+    for (const [peer, direction] of this.#context.peers()) {
+      if (relays.includes(peer)) continue
+      others.push(peer)
+      if (direction === 'outbound') outbound.push(peer)
+    }
+    this.#spare = pick(this.#context.rng, outbound.length > 0 ? outbound : others)
+    return this.#spare
+  }
+
+  /** Stem the own messages held for want of peers, now that there is one. */
+  #sendUnsent (): void {
+    const relay = this.#routeOwn()
+    if (relay == null) return
+    for (const id of this.#unsent) {
+      const entry = this.#held.get(id)
+      if (entry != null) this.#context.send(relay, { type: 'stem', message: entry.message })
+    }
+    this.#unsent.clear()
   }
 
   #shouldFluff (): boolean {
@@ -285,6 +350,7 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
 
   #fluffNow (message: GossipMessage): void {
     this.#held.delete(message.id)
+    this.#unsent.delete(message.id)
     this.#context.fluff(message)
     this.#inner.publish(message)
   }
@@ -301,10 +367,5 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
     held.set(message.id, entry)
     const { embargoMs, jitterMs } = this.#config
     this.#context.schedule(embargoMs + exponential(this.#context.rng, jitterMs), new EmbargoTimer(message.id, entry.seq))
-  }
-
-  /** Send on the stem; with nowhere to send (no peer but the sender) it waits for its embargo. */
-  #stem (message: GossipMessage, relay: PeerKey | undefined): void {
-    if (relay != null) this.#context.send(relay, { type: 'stem', message })
   }
 }
