@@ -26,7 +26,8 @@ const GOSSIP_COUNTERS: Record<Exclude<keyof TopicStats, 'strategy' | 'peers'>, [
   announcedOut: ['announced_ids_sent_total', 'Transaction ids this node announced to peers (announce relay).'],
   requestedIn: ['requested_ids_received_total', 'Transaction ids peers asked this node for (announce relay).'],
   requestedOut: ['requested_ids_sent_total', 'Transaction ids this node asked peers for (announce relay).'],
-  served: ['served_messages_total', 'Requested transactions this node sent from its cache (announce relay).']
+  served: ['served_messages_total', 'Requested transactions this node sent from its cache (announce relay).'],
+  embargoes: ['embargo_fires_total', 'Dandelion++ stems this node fluffed because their embargo timer ran out (a stem lost on its way).']
 }
 
 /** A counter whose value is read from the node at each scrape (prom-client counters only add, so it is reset first). */
