@@ -45,7 +45,7 @@ export class PieceHasher {
   #worker: Worker | undefined
   /** pieces with the worker, and the chunks they were joined from, for when it fails */
   readonly #pending = new Map<number, { data: Uint8Array | Uint8ArrayList, resolve: (piece: HashedPiece) => void }>()
-  /** pre-faulted buffers from the worker, all of one size (a file's piece size) */
+  /** pre-faulted buffers from the worker, each the size of the piece it was asked with */
   #spares: Array<Uint8Array<ArrayBuffer>> = []
   #asked = 0
   #online = false
@@ -63,8 +63,7 @@ export class PieceHasher {
     if (worker == null || !this.#online) return here(data instanceof Uint8Array ? data : data.subarray())
     // a buffer of its own (not a slice of a pool, or transferring it would take its
     // neighbours), not zeroed: every byte is written next
-    if (this.#spares.length > 0 && this.#spares[0].byteLength !== data.byteLength) this.#spares = []
-    const bytes = this.#spares.pop() ?? Buffer.allocUnsafeSlow(data.byteLength)
+    const bytes = this.#spare(data.byteLength) ?? Buffer.allocUnsafeSlow(data.byteLength)
     const spare = this.#spares.length + this.#asked < MAX_SPARES
     if (spare) this.#asked++
     if (data instanceof Uint8Array) bytes.set(data)
@@ -81,6 +80,21 @@ export class PieceHasher {
       if (this.#pending.size === 1) worker.ref()
       worker.postMessage({ id, bytes, spare }, [bytes.buffer])
     })
+  }
+
+  /**
+   * A spare buffer of exactly `size` bytes, if one came back. Spares take the size of the piece
+   * they were asked with, so a file's short last piece (or another file's pieces: downloads share
+   * the hasher) brings back one of another size; when none fits, the others go, so that spares of
+   * the size now in use are asked for again.
+   */
+  #spare (size: number): Uint8Array<ArrayBuffer> | undefined {
+    const at = this.#spares.findIndex(spare => spare.byteLength === size)
+    if (at === -1) {
+      this.#spares = []
+      return undefined
+    }
+    return this.#spares.splice(at, 1)[0]
   }
 
   #start (): Worker | undefined {

@@ -44,6 +44,28 @@ describe('piece hasher', () => {
     assert.equal(new Set(held.map(b => b.buffer)).size, held.length)
   })
 
+  it('a short last piece brings back a spare of its size, and the next full piece never gets it (it threw "offset is out of bounds")', async () => {
+    const hasher = new PieceHasher()
+    const full = 256 * 1024
+    // a file of 3 000 000 bytes in 256 KiB pieces ends in a 134 144-byte piece, still hashed on
+    // the worker; a download hashes pieces concurrently, so the last piece's spare comes back
+    // behind full-size ones, and the next full piece (another file, a resumed download) followed
+    const short = 3_000_000 - 11 * full
+    const check = async (size: number): Promise<void> => {
+      const piece = randomBytes(size)
+      const { digest, bytes } = await hasher.hash(piece)
+      assert.equal(bytes.byteLength, size)
+      assert.deepEqual(new Uint8Array(digest), sha(piece))
+    }
+    await check(full)
+    // the worker starts on first use; until it is online pieces are hashed here, with no spares
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    for (let round = 0; round < 6; round++) {
+      await Promise.all([check(full), check(full), check(short)])
+      await check(full)
+    }
+  })
+
   it('keeps no process alive: one that hashed pieces, here or on the worker, exits by itself', function () {
     // two child processes: a second or so each, more on a loaded machine
     this.timeout(30_000)
