@@ -227,13 +227,21 @@ class LabImpl implements Lab {
   }
 }
 
-/** nftables for a home router: NAT out of `wan`, and only replies (or the LAN's own flows) forwarded in. */
+/**
+ * nftables for a home router: NAT out of `wan`, only replies (or the LAN's own flows) forwarded in,
+ * and unsolicited connections from the internet silently dropped (as home routers do: a reset
+ * would abort a hole punch whose first SYN arrives before the other side's has left).
+ */
 function routerRules (router: PlannedRouter): string {
   const masquerade = router.nat === 'symmetric' ? 'masquerade fully-random' : 'masquerade'
   return `table ip hearsay_lab {
   chain lab_postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     oifname "wan" ip saddr ${router.lan} ${masquerade}
+  }
+  chain lab_input {
+    type filter hook input priority filter; policy accept;
+    iifname "wan" ct state new drop
   }
   chain lab_forward {
     type filter hook forward priority filter; policy drop;

@@ -5,6 +5,7 @@
  * - `ask <host:port>...`: from ONE UDP socket, ask each server what it saw; prints
  *   `{"event":"mapped","server":...,"seen":...}` per answer, then `{"event":"done"}`.
  * - `connect <host:port>`: one TCP connection; prints what the server saw, or an error.
+ * - `punch <local port> <host:port>`: a TCP dial from a fixed local port (simultaneous open).
  * Bounded: every wait ends after 3 s.
  */
 import { createSocket } from 'node:dgram'
@@ -53,6 +54,13 @@ if (command === 'serve') {
   let seen = ''
   socket.on('data', chunk => { seen += chunk.toString() })
   socket.on('end', () => { print({ event: 'connected', seen }) })
+  socket.on('timeout', () => { print({ event: 'error', error: 'timeout' }); socket.destroy() })
+  socket.on('error', err => { print({ event: 'error', error: (err as NodeJS.ErrnoException).code ?? err.message }) })
+} else if (command === 'punch') {
+  // TCP simultaneous open: dial from a fixed local port while the other side dials us the same way
+  const [host, port] = hostPort(args[1])
+  const socket = connect({ host, port, localPort: Number(args[0]), timeout: 5_000 })
+  socket.on('connect', () => { print({ event: 'connected', local: `${socket.localAddress}:${socket.localPort}` }); socket.end() })
   socket.on('timeout', () => { print({ event: 'error', error: 'timeout' }); socket.destroy() })
   socket.on('error', err => { print({ event: 'error', error: (err as NodeJS.ErrnoException).code ?? err.message }) })
 } else {
