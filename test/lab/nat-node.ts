@@ -3,7 +3,8 @@
  * Prints one JSON event per line: `started` (peer id, addresses), `addrs` whenever its announced
  * addresses change, `open`/`close` per connection (remote address, relayed or direct). Reads JSON
  * commands on stdin: `{"cmd":"dial","addr":...}` (prints `dialed` or `dial-error`),
- * `{"cmd":"ping","peer":...}` (prints `pinged` or `ping-error`, over the current connection).
+ * `{"cmd":"ping","peer":...}` (prints `pinged` or `ping-error`, over the current connection),
+ * `{"cmd":"status","peer":...}` (prints `status` with the connections to that peer).
  */
 import { createInterface } from 'node:readline'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -39,11 +40,14 @@ createInterface({ input: process.stdin }).on('line', line => {
       } catch (err: any) {
         print({ event: 'dial-error', error: err?.message ?? String(err) })
       }
+    } else if (command.cmd === 'status') {
+      const conns = node.getConnections().filter(c => c.remotePeer.toString() === command.peer)
+      print({ event: 'status', peer: command.peer, connections: conns.map(c => ({ remoteAddr: c.remoteAddr.toString(), limited: c.limits != null })) })
     } else if (command.cmd === 'ping') {
       try {
         const peer = node.getConnections().find(c => c.remotePeer.toString() === command.peer)?.remotePeer
         if (peer == null) throw new Error('not connected')
-        const rtt = await node.services.ping.ping(peer, { signal: AbortSignal.timeout(10_000), runOnLimitedConnection: true } as any)
+        const rtt = await node.services.ping.ping(peer, { signal: AbortSignal.timeout(10_000), runOnLimitedConnection: true })
         print({ event: 'pinged', rtt })
       } catch (err: any) {
         print({ event: 'ping-error', error: err?.message ?? String(err) })

@@ -24,6 +24,7 @@ if (process.env.npm_lifecycle_event === 'hearsay-share' && process.env.INIT_CWD 
 
 interface CommonOptions {
   listen?: string[]
+  announce?: string[]
   bootstrap: string[]
   dataDir?: string
   dialFrom?: string
@@ -36,6 +37,7 @@ interface CommonOptions {
 function common (command: Command, { index = false, serves = false } = {}): Command {
   command
     .option('--listen <multiaddr>', 'listen address (repeatable); use /ip4/0.0.0.0/tcp/<port> to share beyond this machine [default: /ip4/127.0.0.1/tcp/0]', multiaddrOption(false))
+    .option('--announce <multiaddr>', 'a public address of this node to give peers as it is, e.g. /ip4/<public ip>/tcp/4001 on a server (repeatable; makes it a relay for peers behind NATs)', multiaddrOption(false))
     .option('--bootstrap <multiaddr>', 'a peer to join the network through, ending in /p2p/<id> (repeatable)', multiaddrOption(true), [])
     .option('--data-dir <dir>', `identity, peer store and file store [default: ${defaultDataDir()}]`)
     .addOption(new Option('--dial-from <ip>', 'source address of outgoing connections (many nodes on one machine)'))
@@ -49,6 +51,7 @@ function nodeOptions (o: CommonOptions): ShareNodeOptions {
   return {
     listen: o.listen ?? ['/ip4/127.0.0.1/tcp/0'],
     bootstrap: o.bootstrap,
+    ...(o.announce != null ? { announce: o.announce } : {}),
     dataDir: o.dataDir ?? defaultDataDir(),
     ...(o.dialFrom != null ? { dialFrom: o.dialFrom } : {}),
     ...(o.index != null ? { index: o.index[o.index.length - 1] } : {}),

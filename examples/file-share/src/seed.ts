@@ -14,9 +14,14 @@ export async function seed (paths: string[], options: ShareNodeOptions, out: Out
   const files = await filesToSeed(paths)
   const node = await startShareNode(options)
   try {
+    // what others can bootstrap from: addresses announced with --announce, and those confirmed
+    // (a public address only once AutoNAT or peers' observations confirmed it)
     const addrs = node.getMultiaddrs().map(String)
-    out.event('listening', { peerId: node.peerId.toString(), addrs, dataDir: options.dataDir },
-      `hearsay-share ${node.peerId.toString()}\nlistening on:\n${addrs.map(a => `  ${a}`).join('\n')}`)
+    const hint = options.listen.some(a => !/\/ip[46]\/(127\.|::1\/)/.test(a)) && options.announce == null
+      ? '\n(a public address appears here once peers confirm it; on a server, pass --announce /ip4/<public ip>/tcp/<port>)'
+      : ''
+    out.event('listening', { peerId: node.peerId.toString(), addrs, announced: options.announce ?? [], dataDir: options.dataDir },
+      `hearsay-share ${node.peerId.toString()}\nlistening on:\n${addrs.map(a => `  ${a}`).join('\n')}${hint}`)
 
     // a provide made before we know any DHT peer reaches no one: join first (bounded)
     if (options.bootstrap.length > 0 && !await waitForProtocolPeer(node, HEARSAY_DHT_PROTOCOL, 15_000, signal)) {

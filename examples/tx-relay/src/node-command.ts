@@ -7,6 +7,7 @@ import type { RelayName } from './strategies.ts'
 export interface NodeCommandOptions {
   listen: string
   bootstrap: string[]
+  announce?: string[]
   dataDir?: string
   dialFrom?: string
   relay: RelayName
@@ -23,6 +24,7 @@ export async function runNode (options: NodeCommandOptions): Promise<void> {
   const node = await RelayNode.start({
     listen: options.listen,
     bootstrap: options.bootstrap,
+    announce: options.announce,
     dataDir: options.dataDir,
     dialFrom: options.dialFrom,
     relay: options.relay,

@@ -28,6 +28,8 @@ export interface FirstSeen {
 export interface RelayNodeOptions {
   listen: string
   bootstrap: string[]
+  /** Public addresses announced as they are (a server's). */
+  announce?: string[]
   dataDir?: string
   dialFrom?: string
   relay: RelayName
@@ -73,7 +75,7 @@ export class RelayNode {
     }
     let host: Host
     try {
-      host = await createHost({ listen: [options.listen], bootstrap: options.bootstrap, dataDir: options.dataDir, dialFrom: options.dialFrom })
+      host = await createHost({ listen: [options.listen], bootstrap: options.bootstrap, announce: options.announce, dataDir: options.dataDir, dialFrom: options.dialFrom })
     } catch (err) {
       await store?.close()
       throw err

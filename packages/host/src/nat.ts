@@ -83,10 +83,17 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
   return (components) => {
     const transport = factory(components)
     const dial = transport.dial.bind(transport)
-    transport.dial = async (ma: Multiaddr, options: any) => {
+    transport.dial = (ma: Multiaddr, options: any): Promise<unknown> => {
       const remote = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-      if (remote == null || !isPunch(components, remote, options)) return dial(ma, options)
-      return dial(ma, { ...options, initiator: components.peerId.toString() < remote })
+      if (remote == null) return dial(ma, options)
+      // decided when the upgrade starts, once the socket is connected: a dial queued before the
+      // relayed connection existed (which a punch dial then joins) is a punch too by then
+      const opts = { ...options }
+      Object.defineProperty(opts, 'initiator', {
+        enumerable: true,
+        get: () => isPunch(components, remote, options) ? components.peerId.toString() < remote : options?.initiator
+      })
+      return dial(ma, opts)
     }
     return transport
   }
