@@ -89,6 +89,9 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
       // decided when the upgrade starts, once the socket is connected: a dial queued before the
       // relayed connection existed (which a punch dial then joins) is a punch too by then
       const opts = { ...options }
+      // one fixed dial port can hold only one connection to a given address: a second dial there
+      // (DCUtR's unilateral upgrade to a peer we already reach, a redial) leaves from an ephemeral port
+      if (holdsConnectionTo(components, ma)) opts.localPort = undefined
       Object.defineProperty(opts, 'initiator', {
         enumerable: true,
         get: () => isPunch(components, remote, options) ? components.peerId.toString() < remote : options?.initiator
@@ -97,6 +100,14 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
     }
     return transport
   }
+}
+
+/** Whether some connection already goes to `ma`'s IP address and TCP port. */
+function holdsConnectionTo (components: any, ma: Multiaddr): boolean {
+  const key = (addr: Multiaddr): string => addr.getComponents().filter(c => c.name === 'ip4' || c.name === 'ip6' || c.name === 'tcp').map(c => c.value).join(':')
+  const target = key(ma)
+  const connections: Array<{ remoteAddr: Multiaddr }> = components.connectionManager?.getConnections?.() ?? []
+  return connections.some(c => !c.remoteAddr.getComponents().some(x => x.name === 'p2p-circuit') && key(c.remoteAddr) === target)
 }
 
 function isPunch (components: any, remote: string, options: any): boolean {
