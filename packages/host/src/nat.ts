@@ -86,16 +86,11 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
     transport.dial = (ma: Multiaddr, options: any): Promise<unknown> => {
       const remote = ma.getComponents().findLast(c => c.name === 'p2p')?.value
       if (remote == null) return dial(ma, options)
-      // decided when the upgrade starts, once the socket is connected: a dial queued before the
-      // relayed connection existed (which a punch dial then joins) is a punch too by then
       const opts = { ...options }
       // one fixed dial port can hold only one connection to a given address: a second dial there
       // (DCUtR's unilateral upgrade to a peer we already reach, a redial) leaves from an ephemeral port
       if (holdsConnectionTo(components, ma)) opts.localPort = undefined
-      Object.defineProperty(opts, 'initiator', {
-        enumerable: true,
-        get: () => isPunch(components, remote, options) ? components.peerId.toString() < remote : options?.initiator
-      })
+      if (isPunch(components, remote, options)) opts.initiator = components.peerId.toString() < remote
       return dial(ma, opts)
     }
     return transport
