@@ -19,6 +19,7 @@ import { relayScenario } from './scenarios/relay.ts'
 import { hostileScenario } from './scenarios/hostile.ts'
 import { transportScenario } from './scenarios/transport.ts'
 import { scaleScenario } from './scenarios/scale.ts'
+import { labScenario } from './scenarios/lab.ts'
 
 /** A scenario: a name and a function that measures. */
 export interface Scenario {
@@ -27,7 +28,7 @@ export interface Scenario {
   run(options: { quick: boolean, log: (line: string) => void }): Promise<ScenarioResult>
 }
 
-const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario, transportScenario, scaleScenario, hostileScenario]
+const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario, transportScenario, scaleScenario, hostileScenario, labScenario]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

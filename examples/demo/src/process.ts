@@ -21,9 +21,14 @@ export class JsonProcess {
   #stderr = ''
   readonly #exit: Promise<number | null>
 
-  constructor (name: string, script: string, args: string[]) {
+  /**
+   * @param launcher - a command that runs Node in its place, e.g. `['ip', 'netns', 'exec', ns]`
+   * to start it inside a network namespace (that command must exec Node, keeping the pid)
+   */
+  constructor (name: string, script: string, args: string[], launcher: string[] = []) {
     this.name = name
-    this.#child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const argv = [...launcher, process.execPath, script, ...args]
+    this.#child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] })
     createInterface({ input: this.#child.stdout! }).on('line', line => {
       try {
         this.events.push(JSON.parse(line))

@@ -9,6 +9,8 @@ import { UsageError } from './output.ts'
 /** Options every command shares. */
 export interface ShareNodeOptions {
   listen: string[]
+  /** Public addresses announced as they are (a server's), without waiting for confirmation. */
+  announce?: string[]
   bootstrap: string[]
   dataDir: string
   /** Source address of outgoing connections (for many nodes on one machine). */
@@ -27,6 +29,7 @@ export async function startShareNode (options: ShareNodeOptions): Promise<Host> 
   try {
     return await createHost({
       listen: options.listen,
+      ...(options.announce != null ? { announce: options.announce } : {}),
       bootstrap: options.bootstrap,
       dataDir: options.dataDir,
       dialFrom: options.dialFrom,

@@ -561,6 +561,9 @@ export class AddressBook {
     for (const addr of addrs) {
       if (out.length >= this.#o.maxAddrsPerPeer) break
       if (typeof addr !== 'string' || !addr.startsWith('/') || addr.length > this.#o.maxAddrLength) continue
+      // a relayed address is the relay's, not the peer's: it would put every peer behind one relay
+      // in the relay's netgroup, and it lives only as long as a reservation
+      if (addr.includes('/p2p-circuit')) continue
       if (!out.includes(addr)) out.push(addr)
     }
     return out

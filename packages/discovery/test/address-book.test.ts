@@ -38,6 +38,16 @@ function fillOutbound (b: AddressBook, clock: ManualClock, target: number): stri
 }
 
 describe('AddressBook', () => {
+  it('never stores relayed (/p2p-circuit) addresses: they are the relay\'s, not the peer\'s netgroup', () => {
+    const { book: b } = book('circuit')
+    const relay = '/ip4/11.0.0.1/tcp/4001/p2p/12D3KooWJzQ5w3bUhQPxXhZZKBKTjLFFwC5yK46p65HgyFSpG4if/p2p-circuit'
+    assert.equal(b.add('natted', [relay], { addr: '/ip4/23.0.0.1/tcp/4001' }), false)
+    assert.equal(b.has('natted'), false)
+    b.add('both', [relay, '/ip4/41.0.0.1/tcp/4001'], { addr: '/ip4/23.0.0.1/tcp/4001' })
+    assert.deepEqual(b.get('both')?.addrs, ['/ip4/41.0.0.1/tcp/4001'])
+    assert.equal(b.get('both')?.group, 'ip4:41.0')
+  })
+
   it('rejects unusable options', () => {
     assert.throws(() => book('x', { bucketSize: 0 }), AddressBookOptionError)
     assert.throws(() => book('x', { newBucketCount: 8, newBucketsPerSourceGroup: 9 }), /newBucketsPerSourceGroup/)

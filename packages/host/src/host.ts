@@ -19,6 +19,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { combineGaters } from './gaters.ts'
 import { loadOrCreateIdentity } from './identity.ts'
+import { natByDefault, natParts, punchableTcp } from './nat.ts'
 import { needsMemoryTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 
@@ -130,6 +131,12 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     peerDiscovery.push(mdns(options.mdns === true ? {} : options.mdns))
   }
 
+  // NAT traversal (./nat.ts): relay, AutoNAT, DCUtR and the fixed TCP dial port, merged in below
+  const announce = parseMultiaddrs('announce', options.announce)
+  const nat = options.nat === false || (options.nat == null && !natByDefault(listen))
+    ? undefined
+    : await natParts(options.nat ?? {}, announce.length > 0)
+
   // one ledger per host: its gater refuses banned peers in both directions
   const scoringService = options.scoring === false ? undefined : scoring(options.scoring)
   const gater = scoringService?.connectionGater
@@ -137,17 +144,23 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
   const libp2pOptions: Libp2pOptions<any> = {
     privateKey,
     datastore,
-    addresses: { listen: listen.map(a => a.toString()) },
+    addresses: {
+      listen: [...listen.map(a => a.toString()), ...(nat?.listen ?? [])],
+      ...(announce.length > 0 ? { appendAnnounce: announce.map(a => a.toString()) } : {})
+    },
     transports: [
-      tcp({
+      // ./nat.ts: hole-punched TCP connections need a settled handshake role
+      (nat != null ? punchableTcp : (t: ReturnType<typeof tcp>) => t)(tcp({
         ...options.tcp,
         // @libp2p/tcp hands dialOpts to net.connect, so localAddress reaches the socket
         dialOpts: {
+          ...nat?.tcpDialOpts,
           ...options.tcp?.dialOpts,
           ...(options.dialFrom != null ? { localAddress: options.dialFrom } : {})
         }
-      }),
-      ...(needsMemoryTransport(listen) ? [memory()] : [])
+      })),
+      ...(needsMemoryTransport(listen) ? [memory()] : []),
+      ...(nat?.transports ?? [])
     ],
     connectionEncrypters: [noise({ crypto: hostNoiseCrypto })],
     streamMuxers: [guardedYamux()],
@@ -178,6 +191,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...(bootstrapAddrs.some(a => p2pComponent(a) != null)
         ? { bootstrapRedial: bootstrapRedial({ list: bootstrapAddrs.filter(a => p2pComponent(a) != null) }) }
         : {}),
+      ...nat?.services,
       ...options.services
     },
     ...options.libp2p,

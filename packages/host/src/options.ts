@@ -11,6 +11,7 @@ import type { TCPOptions } from '@libp2p/tcp'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
 import type { PrivateKey, ServiceMap } from '@libp2p/interface'
 import { InvalidOptionError } from './errors.ts'
+import type { NatInit } from './nat.ts'
 
 /**
  * Options of {@link createHost}. Every one has a default; see each for it. Each service the host
@@ -101,6 +102,21 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    * @default false
    */
   mdns?: boolean | MulticastDNSInit
+  /**
+   * NAT traversal: AutoNAT, circuit relay v2 (reservations on relays; a relay server on hosts with
+   * `announce` addresses), DCUtR hole punching, a fixed TCP dial port, optional UPnP; or `false`.
+   * See the README's "Behind a NAT".
+   *
+   * @default on when a listen address is a non-loopback IP, off otherwise
+   */
+  nat?: NatInit | false
+  /**
+   * Addresses to announce as they are, without waiting for AutoNAT to confirm them: a server's
+   * public address (`/ip4/<public ip>/tcp/4001`), or a name (`/dns4/example.org/tcp/4001`).
+   *
+   * @default [] — announce what AutoNAT and peers' observations confirmed
+   */
+  announce?: string[]
   /** Extra services to run on the host, keyed by name (`node.services.<name>`). */
   services?: ServiceFactoryMap<S>
   /** A libp2p metrics implementation, e.g. `prometheusMetrics()` from `@libp2p/prometheus-metrics`. */

@@ -1,0 +1,75 @@
+/**
+ * `pnpm bench lab`: hole punching in the network lab (Linux namespaces, nftables NAT routers; needs
+ * root). Per NAT kind, trials of: two hosts behind two NATs reserve on a public relay, connect
+ * through it, and DCUtR upgrades the connection to a direct one. Reports the success rate and the
+ * time from the relayed connection to the direct one (p50/p90). TCP is the only transport the
+ * host punches with (see the host README's "Behind a NAT").
+ */
+import { markdownTable, quantile, type Figure } from '../lib/report.ts'
+import type { Scenario } from '../run.ts'
+import { labSupport } from '../../test/lab/system.ts'
+import { punchTrial, startNatScenario, type PunchTrial } from '../../test/lab/nat-scenario.ts'
+import type { NatKind } from '../../test/lab/topology.ts'
+
+/** Pairs of home hosts per lab: each trial needs a fresh pair (see `startNatScenario`). */
+const BATCH = 4
+const DIRECT_MS = 20_000
+
+async function trialsBehind (nat: NatKind, count: number, log: (line: string) => void): Promise<PunchTrial[]> {
+  const out: PunchTrial[] = []
+  while (out.length < count) {
+    const size = Math.min(BATCH, count - out.length)
+    const scenario = await startNatScenario(nat, size)
+    try {
+      for (let i = 0; i < size; i++) {
+        const t = await punchTrial(scenario, i, DIRECT_MS)
+        out.push(t)
+        log(`${nat} trial ${out.length}/${count}: ${t.direct ? `direct after ${(t.msToDirect! / 1000).toFixed(2)} s` : t.relayed ? 'relayed only' : 'no connection'}`)
+      }
+    } finally {
+      await scenario.lab.destroy()
+    }
+  }
+  return out
+}
+
+export const labScenario: Scenario = {
+  name: 'lab',
+  description: 'hole punching through NATs in a network namespace lab (root): success rate, time to direct',
+  async run ({ quick, log }) {
+    const support = labSupport()
+    if (!support.ok) {
+      return {
+        scenario: 'lab',
+        baseline: 'none',
+        figures: [],
+        table: `not run: ${support.reason}`,
+        goals: [{ goal: 'hole punching: 100 % of 20 trials through endpoint-independent NATs, p50 ≤ 3 s', met: false, detail: `not run: ${support.reason}` }]
+      }
+    }
+    const count = quick ? 3 : 20
+    const eim = await trialsBehind('endpoint-independent', count, log)
+    const sym = await trialsBehind('symmetric', quick ? 1 : 4, log)
+    const times = eim.filter(t => t.direct).map(t => t.msToDirect! / 1000)
+    const rate = (ts: PunchTrial[]): number => 100 * ts.filter(t => t.direct).length / ts.length
+    const figures: Figure[] = [
+      { name: 'TCP punch success, endpoint-independent NATs', value: rate(eim), unit: '%' },
+      { name: 'TCP time to direct p50', value: quantile(times, 0.5), unit: 's' },
+      { name: 'TCP time to direct p90', value: quantile(times, 0.9), unit: 's' },
+      { name: 'TCP punch success, symmetric NAT', value: rate(sym), unit: '%' },
+      { name: 'relayed connection working, symmetric NAT', value: 100 * sym.filter(t => t.relayed).length / sym.length, unit: '%' }
+    ]
+    const table = markdownTable(['figure', 'value', 'unit'], figures.map(f => [f.name, f.value, f.unit]))
+    return {
+      scenario: 'lab',
+      baseline: 'none (absolute figures)',
+      figures,
+      table: `${eim.length} trials through two endpoint-independent NATs (nftables masquerade), ${sym.length} with one symmetric NAT (masquerade fully-random); each trial a fresh pair of hosts; time to direct from the relayed connection's dial; direct connection awaited ${DIRECT_MS / 1000} s\n\n${table}`,
+      goals: [{
+        goal: 'hole punching through endpoint-independent NATs: 100 % of 20 trials on at least one default transport, time to direct p50 ≤ 3 s',
+        met: eim.length >= 20 && rate(eim) === 100 && quantile(times, 0.5) <= 3,
+        detail: `TCP ${rate(eim).toFixed(0)} % of ${eim.length}, p50 ${quantile(times, 0.5).toFixed(2)} s, p90 ${quantile(times, 0.9).toFixed(2)} s`
+      }]
+    }
+  }
+}

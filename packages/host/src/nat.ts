@@ -1,0 +1,170 @@
+/**
+ * NAT traversal for a host: AutoNAT to learn reachability, circuit relay v2 (client reservations,
+ * and a server on public hosts), DCUtR to upgrade a relayed connection to a direct one, optional
+ * UPnP, and the two things js-libp2p lacks for DCUtR over TCP: a fixed TCP dial port (so an
+ * endpoint-independent NAT maps every dial to one outside port) and trust in the address peers
+ * observe once several netgroups agree ({@link ObservedAddresses}).
+ */
+import { createServer } from 'node:net'
+import { autoNAT, type AutoNATServiceInit } from '@libp2p/autonat'
+import { circuitRelayServer, circuitRelayTransport, type CircuitRelayServerInit } from '@libp2p/circuit-relay-v2'
+import { dcutr, type DCUtRServiceInit } from '@libp2p/dcutr'
+import { uPnPNAT, type UPnPNATInit } from '@libp2p/upnp-nat'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Libp2pOptions } from 'libp2p'
+import { observedAddresses, type ObservedAddressesInit } from './observed-addresses.ts'
+
+/** Options of the host's `nat` option; every part can be turned off or tuned. */
+export interface NatInit {
+  /**
+   * AutoNAT (`@libp2p/autonat`): ask peers to dial our addresses back, so a public address is
+   * confirmed (and announced) and answer others' requests.
+   *
+   * @default true
+   */
+  autonat?: boolean | AutoNATServiceInit
+  /**
+   * Reserve a slot on relays among our peers (listen on `/p2p-circuit`), so peers can reach us
+   * through them while we are behind a NAT. Relayed connections are limited in time and bytes.
+   *
+   * @default true
+   */
+  relayClient?: boolean
+  /**
+   * Relay for others (`@libp2p/circuit-relay-v2` server, with its reservation and per-connection
+   * data and time limits). Only useful on a publicly reachable host.
+   *
+   * @default true when the host has `announce` addresses, false otherwise
+   */
+  relayServer?: boolean | CircuitRelayServerInit
+  /**
+   * DCUtR (`@libp2p/dcutr`): upgrade a relayed connection to a direct one by simultaneous dials.
+   *
+   * @default true
+   */
+  dcutr?: boolean | DCUtRServiceInit
+  /**
+   * Ask the home router for a port mapping with UPnP (`@libp2p/upnp-nat`). Off by default: it
+   * opens a port on the router, which some users do not want.
+   *
+   * @default false
+   */
+  upnp?: boolean | UPnPNATInit
+  /**
+   * Local port every outgoing TCP connection leaves from. Node cannot dial from the listening port
+   * (no `SO_REUSEPORT` on outgoing sockets), but dialling from one fixed port makes an
+   * endpoint-independent NAT map all our dials to one outside port, which peers then observe and
+   * DCUtR can punch. `0` picks a free port at creation; `false` dials from ephemeral ports (no TCP
+   * hole punching).
+   *
+   * @default 0
+   */
+  tcpDialPort?: number | false
+  /** When an address peers observe is trusted and announced. */
+  observedAddresses?: ObservedAddressesInit
+}
+
+/** The dial priority `@libp2p/dcutr` gives its hole-punching dials (and nothing else uses). */
+const DCUTR_DIAL_PRIORITY = 100
+
+type TransportFactory = (components: any) => any
+
+/**
+ * Settle who leads the handshake on a hole-punched TCP connection. Both peers dial at once and the
+ * SYNs cross (TCP simultaneous open), so both sockets are "outbound"; DCUtR asks one side to act
+ * as the responder (`initiator: false`), but libp2p 3.3's dial queue drops that option before it
+ * reaches the transport (and a punch dial that joins another dial already queued for the peer
+ * runs with that dial's options), so both sides start Noise as initiator and the handshake fails
+ * ("handshake stage 1 validation fail"). Here, a TCP dial is taken for a punch when it is DCUtR's
+ * (its priority gets through) or when the peer is reachable only through a relay right now; then
+ * the peer with the smaller id leads and the other responds, a choice both sides make alike.
+ */
+export function punchableTcp (factory: TransportFactory): TransportFactory {
+  return (components) => {
+    const transport = factory(components)
+    const dial = transport.dial.bind(transport)
+    transport.dial = (ma: Multiaddr, options: any): Promise<unknown> => {
+      const remote = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+      if (remote == null) return dial(ma, options)
+      const opts = { ...options }
+      // one fixed dial port can hold only one connection to a given address: a second dial there
+      // (DCUtR's unilateral upgrade to a peer we already reach, a redial) leaves from an ephemeral port
+      if (holdsConnectionTo(components, ma)) opts.localPort = undefined
+      if (isPunch(components, remote, options)) opts.initiator = components.peerId.toString() < remote
+      return dial(ma, opts)
+    }
+    return transport
+  }
+}
+
+/** Whether some connection already goes to `ma`'s IP address and TCP port. */
+function holdsConnectionTo (components: any, ma: Multiaddr): boolean {
+  const key = (addr: Multiaddr): string => addr.getComponents().filter(c => c.name === 'ip4' || c.name === 'ip6' || c.name === 'tcp').map(c => c.value).join(':')
+  const target = key(ma)
+  const connections: Array<{ remoteAddr: Multiaddr }> = components.connectionManager?.getConnections?.() ?? []
+  return connections.some(c => !c.remoteAddr.getComponents().some(x => x.name === 'p2p-circuit') && key(c.remoteAddr) === target)
+}
+
+function isPunch (components: any, remote: string, options: any): boolean {
+  if (options?.priority === DCUTR_DIAL_PRIORITY) return true
+  const connections: Array<{ remotePeer: { toString: () => string }, limits?: unknown }> = components.connectionManager?.getConnections?.() ?? []
+  const toPeer = connections.filter(c => c.remotePeer.toString() === remote)
+  return toPeer.length > 0 && toPeer.every(c => c.limits != null)
+}
+
+/** What the host adds to its libp2p options for NAT traversal. */
+export interface NatParts {
+  transports: NonNullable<Libp2pOptions['transports']>
+  services: Record<string, (components: any) => unknown>
+  /** Extra listen addresses (`/p2p-circuit` for relay reservations). */
+  listen: string[]
+  /** Extra TCP dial options (the fixed local port). */
+  tcpDialOpts: { localPort?: number }
+}
+
+/**
+ * Whether NAT traversal is on when the user did not say: on for a host listening on a non-loopback
+ * IP address (one other machines may reach, perhaps through a NAT), off for loopback and in-memory
+ * hosts (tests and single-machine setups), where it would only add traffic.
+ */
+export function natByDefault (listen: readonly Multiaddr[]): boolean {
+  return listen.some(addr => {
+    const ip = addr.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')?.value
+    return ip != null && !ip.startsWith('127.') && ip !== '::1'
+  })
+}
+
+/** A TCP port free right now on every interface. */
+async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, () => {
+      const address = server.address()
+      server.close(() => { resolve(typeof address === 'object' && address != null ? address.port : 0) })
+    })
+  })
+}
+
+const on = <T extends object>(value: boolean | T | undefined, byDefault: boolean): T | undefined =>
+  value === false || (value == null && !byDefault) ? undefined : (value === true || value == null ? {} as T : value)
+
+/** The transports, services, listen addresses and dial options for `nat`. */
+export async function natParts (init: NatInit, hasAnnounce: boolean): Promise<NatParts> {
+  const parts: NatParts = { transports: [], services: {}, listen: [], tcpDialOpts: {} }
+  const relayClient = init.relayClient !== false
+  const relayServer = on(init.relayServer, hasAnnounce)
+  // the relay transport dials and accepts relayed connections; a relay server needs it too
+  if (relayClient || relayServer != null) parts.transports.push(circuitRelayTransport())
+  if (relayClient) parts.listen.push('/p2p-circuit')
+  if (relayServer != null) parts.services.relay = circuitRelayServer(relayServer)
+  const autonat = on(init.autonat, true)
+  if (autonat != null) parts.services.autonat = autoNAT(autonat)
+  const dcutrInit = on(init.dcutr, true)
+  if (dcutrInit != null) parts.services.dcutr = dcutr(dcutrInit)
+  const upnp = on(init.upnp, false)
+  if (upnp != null) parts.services.upnp = uPnPNAT(upnp)
+  parts.services.observedAddresses = observedAddresses(init.observedAddresses)
+  if (init.tcpDialPort !== false) parts.tcpDialOpts.localPort = init.tcpDialPort == null || init.tcpDialPort === 0 ? await freePort() : init.tcpDialPort
+  return parts
+}

@@ -1,0 +1,118 @@
+import type { ComponentLogger, IdentifyResult, Libp2pEvents, Logger, Startable, TypedEventTarget } from '@libp2p/interface'
+import { isPrivate } from '@libp2p/utils'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { multiaddr } from '@multiformats/multiaddr'
+
+/** Options of {@link observedAddresses}. */
+export interface ObservedAddressesInit {
+  /**
+   * How many peers, each in a different netgroup, must report the same address before it is
+   * trusted and announced. One peer could lie; several in different networks rarely agree on a lie.
+   *
+   * @default 3
+   */
+  confirmations?: number
+  /**
+   * How long a confirmation stays valid before the address must be confirmed again (a NAT's
+   * mapping changes when its router restarts).
+   *
+   * @default 600_000 (10 minutes)
+   */
+  ttlMs?: number
+}
+
+/** The part of libp2p's address manager this service uses. */
+interface AddressConfirmer {
+  confirmObservedAddr(addr: Multiaddr, options?: { type?: 'observed', ttl?: number }): void
+}
+
+interface Components {
+  events: TypedEventTarget<Libp2pEvents>
+  addressManager: AddressConfirmer
+  logger: ComponentLogger
+}
+
+/** At most this many candidate addresses are tracked; the oldest is dropped first. */
+const MAX_CANDIDATES = 32
+
+/** A peer's netgroup: the first octet of an IPv4 address, the first 32 bits of an IPv6 one. */
+function netgroupOf (addr: Multiaddr): string | undefined {
+  const ip = addr.getComponents().find(c => c.name === 'ip4' || c.name === 'ip6')
+  if (ip?.value == null) return undefined
+  return ip.name === 'ip4' ? `4:${ip.value.split('.')[0]}` : `6:${ip.value.split(':').slice(0, 2).join(':')}`
+}
+
+/**
+ * Trusts the address peers observe us at, once enough of them in different netgroups agree, and
+ * announces it. identify alone never does this for TCP (it drops every observed TCP address, since
+ * a socket dialled from an ephemeral port is observed on a different port each time), and AutoNAT
+ * can never confirm a NATed address (its dial-back is filtered by the NAT). With the host's fixed
+ * TCP dial port (`nat.tcpDialPort`) an endpoint-independent NAT maps every dial to the same outside
+ * port, which is then the address DCUtR must give the other side to punch.
+ */
+export class ObservedAddresses implements Startable {
+  readonly #components: Components
+  readonly #log: Logger
+  readonly #confirmations: number
+  readonly #ttlMs: number
+  /** Candidate address → the netgroups that reported it. */
+  readonly #candidates = new Map<string, Set<string>>()
+  readonly #confirmed = new Set<string>()
+
+  constructor (components: Components, init: ObservedAddressesInit = {}) {
+    this.#components = components
+    this.#log = components.logger.forComponent('hearsay:observed-addresses')
+    this.#confirmations = init.confirmations ?? 3
+    this.#ttlMs = init.ttlMs ?? 600_000
+  }
+
+  readonly [Symbol.toStringTag] = '@hearsay/observed-addresses'
+
+  start (): void {
+    this.#components.events.addEventListener('peer:identify', this.#onIdentify)
+  }
+
+  stop (): void {
+    this.#components.events.removeEventListener('peer:identify', this.#onIdentify)
+  }
+
+  /** The addresses confirmed so far. */
+  confirmed (): Multiaddr[] {
+    return [...this.#confirmed].map(a => multiaddr(a))
+  }
+
+  readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    const { observedAddr, connection } = event.detail
+    // a relay sees the relay's own connection, not ours; a private address is no use to anyone else
+    if (observedAddr == null || connection.limits != null || connection.remoteAddr.getComponents().some(c => c.name === 'p2p-circuit')) return
+    if (isPrivate(observedAddr) || observedAddr.getComponents().some(c => c.name === 'p2p-circuit')) return
+    const reporter = netgroupOf(connection.remoteAddr)
+    if (reporter == null) return
+    this.report(observedAddr, reporter)
+  }
+
+  /** Count one report of `addr` from a peer in netgroup `reporter`; confirm it once enough agree. */
+  report (addr: Multiaddr, reporter: string): void {
+    const key = addr.toString()
+    let groups = this.#candidates.get(key)
+    if (groups == null) {
+      if (this.#candidates.size >= MAX_CANDIDATES) {
+        const oldest = this.#candidates.keys().next().value
+        if (oldest != null) this.#candidates.delete(oldest)
+      }
+      groups = new Set()
+      this.#candidates.set(key, groups)
+    }
+    groups.add(reporter)
+    if (groups.size < this.#confirmations) return
+    // confirm again on later reports too: that refreshes the TTL while peers keep agreeing
+    if (!this.#confirmed.has(key)) this.#log('%s confirmed by %d netgroups', key, groups.size)
+    this.#confirmed.add(key)
+    this.#components.addressManager.confirmObservedAddr(addr, { type: 'observed', ttl: this.#ttlMs })
+  }
+}
+
+/** The service factory: `services: { observedAddresses: observedAddresses() }`. */
+export function observedAddresses (init: ObservedAddressesInit = {}): (components: Components) => ObservedAddresses {
+  return (components) => new ObservedAddresses(components, init)
+}

@@ -1,0 +1,59 @@
+/**
+ * A hearsay host for lab tests, run inside a lab namespace: `nat-node.ts '<HostOptions JSON>'`.
+ * Prints one JSON event per line: `started` (peer id, addresses), `addrs` whenever its announced
+ * addresses change, `open`/`close` per connection (remote address, relayed or direct). Reads JSON
+ * commands on stdin: `{"cmd":"dial","addr":...}` (prints `dialed` or `dial-error`),
+ * `{"cmd":"ping","peer":...}` (prints `pinged` or `ping-error`, over the current connection),
+ * `{"cmd":"status","peer":...}` (prints `status` with the connections to that peer).
+ */
+import { createInterface } from 'node:readline'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createHost, type HostOptions } from '@hearsay/host'
+
+const print = (event: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(event) + '\n') }
+const options = JSON.parse(process.argv[2] ?? '{}') as HostOptions
+const node = await createHost(options)
+const addrs = (): string[] => node.getMultiaddrs().map(String)
+print({ event: 'started', peerId: node.peerId.toString(), addrs: addrs() })
+
+let last = JSON.stringify(addrs())
+node.addEventListener('self:peer:update', () => {
+  const now = JSON.stringify(addrs())
+  if (now === last) return
+  last = now
+  print({ event: 'addrs', addrs: addrs() })
+})
+node.addEventListener('connection:open', ({ detail: c }) => {
+  print({ event: 'open', peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), direction: c.direction, limited: c.limits != null })
+})
+node.addEventListener('connection:close', ({ detail: c }) => {
+  print({ event: 'close', peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), limited: c.limits != null })
+})
+
+createInterface({ input: process.stdin }).on('line', line => {
+  void (async () => {
+    const command = JSON.parse(line)
+    if (command.cmd === 'dial') {
+      try {
+        const c = await node.dial(multiaddr(command.addr), { signal: AbortSignal.timeout(15_000) })
+        print({ event: 'dialed', peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), limited: c.limits != null })
+      } catch (err: any) {
+        print({ event: 'dial-error', error: err?.message ?? String(err) })
+      }
+    } else if (command.cmd === 'status') {
+      const conns = node.getConnections().filter(c => c.remotePeer.toString() === command.peer)
+      print({ event: 'status', peer: command.peer, connections: conns.map(c => ({ remoteAddr: c.remoteAddr.toString(), limited: c.limits != null })) })
+    } else if (command.cmd === 'ping') {
+      try {
+        const peer = node.getConnections().find(c => c.remotePeer.toString() === command.peer)?.remotePeer
+        if (peer == null) throw new Error('not connected')
+        const rtt = await node.services.ping.ping(peer, { signal: AbortSignal.timeout(10_000), runOnLimitedConnection: true })
+        print({ event: 'pinged', rtt })
+      } catch (err: any) {
+        print({ event: 'ping-error', error: err?.message ?? String(err) })
+      }
+    }
+  })()
+}).on('close', () => { void Promise.resolve(node.stop()).then(() => process.exit(0)) })
+
+process.on('SIGTERM', () => { void Promise.resolve(node.stop()).then(() => process.exit(0)) })

@@ -1,0 +1,118 @@
+/**
+ * The lab's NAT traversal scenario, shared by the integration test and `pnpm bench lab`: public
+ * hosts (a relay and bootstrap node, and two more peers, each in its own netgroup, so observed
+ * addresses get confirmed) and two homes behind NATs of the given kinds, each with one host.
+ */
+import { fileURLToPath } from 'node:url'
+import type { JsonProcess } from '../../examples/demo/src/process.ts'
+import { createLab, type Lab, type NatKind } from './lab.ts'
+
+const nodeScript = fileURLToPath(new URL('./nat-node.ts', import.meta.url))
+const PUBLIC = ['relay', 'p1', 'p2']
+const START_MS = 120_000
+
+interface HomeNode {
+  proc: JsonProcess
+  peerId: string
+}
+
+/** A running NAT scenario. */
+export interface NatScenario {
+  lab: Lab
+  /** `multiaddr` of the relay/bootstrap node and the other public nodes. */
+  publicAddrs: string[]
+  /** Host `a<i>` behind NAT A and `b<i>` behind NAT B, one pair per trial. */
+  pairs: Array<[HomeNode, HomeNode]>
+}
+
+/** One hole-punch trial's outcome. */
+export interface PunchTrial {
+  /** The relayed connection came up (and a ping over it answered). */
+  relayed: boolean
+  /** A direct connection replaced it. */
+  direct: boolean
+  /** From the relayed connection to the direct one, when there was one. */
+  msToDirect?: number
+  /** The direct connection's remote address (the other NAT's outside address). */
+  directAddr?: string
+  /** The address each home host announced (its NAT mapping, once confirmed, and its relay address). */
+  announced: { a: string[], b: string[] }
+}
+
+/**
+ * Build the lab and start its nodes: one pair of home hosts per trial, since a direct connection's
+ * closing leaves its 4-tuple in TIME_WAIT and the same two dial ports could not punch again for a
+ * minute.
+ */
+export async function startNatScenario (natB: NatKind, trials: number): Promise<NatScenario> {
+  const names = (p: string): string[] => Array.from({ length: trials }, (_, i) => `${p}${i + 1}`)
+  const lab = await createLab({
+    public: PUBLIC,
+    homes: [{ name: 'homea', hosts: names('a') }, { name: 'homeb', nat: natB, hosts: names('b') }]
+  })
+  try {
+    const publicAddrs: string[] = []
+    for (const name of PUBLIC) {
+      const ip = lab.host(name).ip
+      // every public node announces its address (so it relays too), and joins through the first
+      const proc = lab.spawn(name, name, nodeScript, [JSON.stringify({
+        listen: ['/ip4/0.0.0.0/tcp/4001'], announce: [`/ip4/${ip}/tcp/4001`], bootstrap: publicAddrs.slice(0, 1)
+      })])
+      const started = await proc.waitFor(e => e.event === 'started', START_MS)
+      publicAddrs.push(`/ip4/${ip}/tcp/4001/p2p/${started.peerId}`)
+    }
+    const scenario: NatScenario = { lab, publicAddrs, pairs: [] }
+    const started = await Promise.all([...names('a'), ...names('b')].map(async name => await startHome(scenario, name)))
+    scenario.pairs = started.slice(0, trials).map((a, i) => [a, started[trials + i]])
+    return scenario
+  } catch (err) {
+    await lab.destroy()
+    throw err
+  }
+}
+
+async function startHome (scenario: Pick<NatScenario, 'lab' | 'publicAddrs'>, name: string): Promise<HomeNode> {
+  const proc = scenario.lab.spawn(name, name, nodeScript, [JSON.stringify({ listen: ['/ip4/0.0.0.0/tcp/4001'], bootstrap: scenario.publicAddrs })])
+  const started = await proc.waitFor(e => e.event === 'started', START_MS)
+  return { proc, peerId: started.peerId }
+}
+
+const lastAddrs = (p: JsonProcess): string[] => p.events.filter(e => e.event === 'addrs').at(-1)?.addrs ?? []
+
+/**
+ * Trial `i`: wait for b<i>'s relay reservation and a<i>'s confirmed NAT mapping, a<i> dials
+ * b<i>'s relay address, then wait up to `directMs` for DCUtR's direct connection.
+ */
+export async function punchTrial (scenario: NatScenario, i: number, directMs: number): Promise<PunchTrial> {
+  const [a, b] = scenario.pairs[i]
+  try {
+    const wanA = scenario.lab.router('homea').wanIp
+    // a reservation on a relay, and our own NAT mapping confirmed (never, behind a symmetric NAT)
+    await b.proc.waitFor(e => e.event === 'addrs' && e.addrs.some((x: string) => x.includes('/p2p-circuit') && !x.startsWith('/ip4/127.')), START_MS)
+    await a.proc.waitFor(e => e.event === 'addrs' && e.addrs.some((x: string) => x.startsWith(`/ip4/${wanA}/tcp/`)), START_MS)
+    const circuit = lastAddrs(b.proc).find(x => x.includes('/p2p-circuit') && !x.startsWith('/ip4/127.'))!
+    const from = a.proc.events.length
+    a.proc.send({ cmd: 'dial', addr: circuit })
+    const dialed = await a.proc.waitFor(e => e.event === 'dialed' || e.event === 'dial-error', 30_000, from)
+    const relayedAt = performance.now()
+    if (dialed.event !== 'dialed' || dialed.limited !== true) {
+      return { relayed: false, direct: false, announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) } }
+    }
+    const direct = await a.proc.waitFor(e => e.event === 'open' && e.peer === b.peerId && e.limited === false, directMs, from)
+      .catch(() => undefined)
+    const msToDirect = direct != null ? performance.now() - relayedAt : undefined
+    // whichever connection there is now must carry traffic
+    const pingFrom = a.proc.events.length
+    a.proc.send({ cmd: 'ping', peer: b.peerId })
+    const ping = await a.proc.waitFor(e => e.event === 'pinged' || e.event === 'ping-error', 15_000, pingFrom)
+    return {
+      relayed: ping.event === 'pinged' || direct != null,
+      direct: direct != null,
+      msToDirect,
+      directAddr: direct?.remoteAddr,
+      announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) }
+    }
+  } finally {
+    await Promise.all([a.proc.stop(3_000), b.proc.stop(3_000)])
+  }
+}
