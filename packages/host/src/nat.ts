@@ -91,10 +91,22 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
       // (DCUtR's unilateral upgrade to a peer we already reach, a redial) leaves from an ephemeral port
       if (holdsConnectionTo(components, ma)) opts.localPort = undefined
       if (isPunch(components, remote, options)) opts.initiator = components.peerId.toString() < remote
-      return dial(ma, opts)
+      if (opts.localPort == null) return dial(ma, opts)
+      // the fixed port's last connection to that address may still sit in TIME_WAIT (a minute
+      // after a close): such a dial, and only it, goes again from an ephemeral port
+      return dial(ma, opts).catch((err: any) => {
+        if (!portTaken(err)) throw err
+        return dial(ma, { ...opts, localPort: undefined })
+      })
     }
     return transport
   }
+}
+
+/** Whether a dial failed because its local address and port could not be used for that remote. */
+function portTaken (err: any): boolean {
+  const codes = [err?.code, err?.cause?.code, ...(Array.isArray(err?.errors) ? err.errors.map((e: any) => e?.code) : [])]
+  return codes.some(code => code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') || /EADDRINUSE|EADDRNOTAVAIL/.test(String(err?.message))
 }
 
 /** Whether some connection already goes to `ma`'s IP address and TCP port. */
