@@ -7,7 +7,7 @@ const DATA_FRAME = 0
 
 /**
  * `@chainsafe/libp2p-yamux` with two guards. First, its streams' async iterator ends when the remote
- * closed before a handler began reading ({@link fixStreamIterator}). Second, yamux 8.0.1 sends control frames from places no
+ * closed before a handler began reading (`stream-iterator.ts`). Second, yamux 8.0.1 sends control frames from places no
  * caller awaits — a new stream's opening window update from a bare `queueMicrotask`, pings from
  * timers. When the connection began closing in between, the write throws `StreamStateError`
  * there, and Node exits with an uncaught exception: a service that opens a stream just as a peer

@@ -3,7 +3,7 @@ import { isPrivate } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { multiaddr } from '@multiformats/multiaddr'
 
-/** Options of {@link observedAddresses}. */
+/** Options of `observedAddresses()`. */
 export interface ObservedAddressesInit {
   /**
    * How many peers, each in a different netgroup, must report the same address before it is
@@ -22,11 +22,14 @@ export interface ObservedAddressesInit {
 }
 
 /** The part of libp2p's address manager this service uses. */
-interface AddressConfirmer {
+/** The part of libp2p's address manager that {@link ObservedAddresses} uses. */
+export interface AddressConfirmer {
+  /** Add `addr` to the node's announced addresses, as confirmed. */
   confirmObservedAddr(addr: Multiaddr, options?: { type?: 'observed', ttl?: number }): void
 }
 
-interface Components {
+/** The libp2p components {@link ObservedAddresses} needs. */
+export interface ObservedAddressesComponents {
   events: TypedEventTarget<Libp2pEvents>
   addressManager: AddressConfirmer
   logger: ComponentLogger
@@ -51,7 +54,7 @@ function netgroupOf (addr: Multiaddr): string | undefined {
  * port, which is then the address DCUtR must give the other side to punch.
  */
 export class ObservedAddresses implements Startable {
-  readonly #components: Components
+  readonly #components: ObservedAddressesComponents
   readonly #log: Logger
   readonly #confirmations: number
   readonly #ttlMs: number
@@ -59,7 +62,13 @@ export class ObservedAddresses implements Startable {
   readonly #candidates = new Map<string, Set<string>>()
   readonly #confirmed = new Set<string>()
 
-  constructor (components: Components, init: ObservedAddressesInit = {}) {
+  /**
+   * Watch identify's observations; see `observedAddresses()` for the service factory.
+   *
+   * @param components - libp2p's events (identify results), address manager and logger
+   * @param init - how many netgroups must agree, and how long a confirmation lasts
+   */
+  constructor (components: ObservedAddressesComponents, init: ObservedAddressesInit = {}) {
     this.#components = components
     this.#log = components.logger.forComponent('hearsay:observed-addresses')
     this.#confirmations = init.confirmations ?? 3
@@ -113,6 +122,6 @@ export class ObservedAddresses implements Startable {
 }
 
 /** The service factory: `services: { observedAddresses: observedAddresses() }`. */
-export function observedAddresses (init: ObservedAddressesInit = {}): (components: Components) => ObservedAddresses {
+export function observedAddresses (init: ObservedAddressesInit = {}): (components: ObservedAddressesComponents) => ObservedAddresses {
   return (components) => new ObservedAddresses(components, init)
 }
