@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { launcherEnv } from '../../shared/src/launcher-env.ts'
 
 /** One newline-delimited JSON event from a child process. */
 export interface ChildEvent {
@@ -28,7 +29,7 @@ export class JsonProcess {
   constructor (name: string, script: string, args: string[], launcher: string[] = []) {
     this.name = name
     const argv = [...launcher, process.execPath, script, ...args]
-    this.#child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] })
+    this.#child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: launcherEnv() })
     createInterface({ input: this.#child.stdout! }).on('line', line => {
       try {
         this.events.push(JSON.parse(line))

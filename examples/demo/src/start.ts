@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url'
 import { ownedTempDir } from '../../shared/src/temp-dir.ts'
 import { JsonProcess, type ChildEvent } from './process.ts'
 import { publicKeyHex, signTx, txToJson } from '../../tx-relay/src/tx.ts'
+import { launcherEnv } from '../../shared/src/launcher-env.ts'
 
 const NODES = 5
 const STEP_TIMEOUT_MS = 30_000
@@ -209,7 +210,7 @@ async function shareDemo (procs: JsonProcess[]): Promise<boolean> {
     const out = join(dir, 'downloaded.bin')
     const args = ['get', id, '--out', out, ...on(3), ...bootstrap, '--data-dir', join(dir, 'downloader')]
     console.log(`  downloader: hearsay-share ${args.map(a => a.startsWith(dir) ? a.replace(dir, '$TMP') : a).join(' ')}\n`)
-    const child = spawn(process.execPath, [shareCli, ...args], { stdio: ['ignore', 'inherit', 'inherit'] })
+    const child = spawn(process.execPath, [shareCli, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: launcherEnv() })
     const timer = setTimeout(() => { child.kill('SIGKILL') }, 90_000)
     const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
     clearTimeout(timer)

@@ -14,13 +14,19 @@
  * a service manager and Ctrl-C all deal in process groups: a command line gets a group of its
  * own, so these ancestors are the command the user typed and what it ran on the way here —
  * never the user's shell (`nohup … &` from a terminal still outlives it) and never anything
- * when node is itself the command typed.
+ * when node is itself the command typed. A script without job control keeps its background jobs
+ * in its own group, so `nohup hearsay-share seed f &` in a script (cron, ssh 'cmd &') stops when
+ * the script ends: detach with `setsid nohup … &`, which gives the job a group of its own.
+ *
+ * A process it cannot look up (out of file descriptors, `ps` failing) counts as alive: nothing
+ * is concluded from a failed look-up.
  *
  * @module
  */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
+import { LAUNCHER_ENV } from './launcher-env.ts'
 
 /** How often the ancestors are checked: a stop within about a second, for a few file reads. */
 const POLL_MS = 500
@@ -30,19 +36,23 @@ interface Proc {
   pgid: number
 }
 
-/** A process's parent and process group, or undefined once it is gone. */
-type Lookup = (pid: number) => Proc | undefined
+/**
+ * A process's parent and process group; undefined once it is gone; null when it cannot be told
+ * now (out of file descriptors, `ps` failed): then nothing is concluded, since stopping a node
+ * because a peer used up its descriptors would hand attackers an off switch.
+ */
+type Lookup = (pid: number) => Proc | undefined | null
 
 /** Linux: read from /proc on demand. */
-function procfs (pid: number): Proc | undefined {
+function procfs (pid: number): Proc | undefined | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // the command name (field 2) may hold spaces and ')': the fields after its last ')' are
     // state, ppid, pgrp, …
     const [, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return { ppid: Number(ppid), pgid: Number(pgid) }
-  } catch {
-    return undefined
+  } catch (err: any) {
+    return err?.code === 'ENOENT' || err?.code === 'ESRCH' ? undefined : null
   }
 }
 
@@ -58,7 +68,8 @@ async function processTable (): Promise<Lookup> {
         procs.set(pid, { ppid, pgid })
       }
     } catch {
-      // no `ps`: an empty table
+      // no `ps`, or it failed: nothing can be told
+      return () => null
     }
   }
   return pid => procs.get(pid)
@@ -76,7 +87,7 @@ async function launchers (): Promise<Array<[number, number]>> {
   let child = process.pid
   while (group != null && pid > 0 && chain.length < 64) {
     const proc = lookup(pid)
-    if (proc?.pgid !== group) break
+    if (proc == null || proc.pgid !== group) break
     chain.push([child, pid])
     child = pid
     pid = proc.ppid
@@ -99,13 +110,23 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
   process.on(name, note)
 }
 
+// A parent that spawns hearsay processes (a devnet, the demo) names itself in LAUNCHER_ENV: a
+// child whose parent died while it was still loading (ES modules are all loaded before any is
+// evaluated, seconds on a busy machine) finds itself re-parented already, before any watch began.
+const named = Number(process.env[LAUNCHER_ENV])
+// meant for this process alone: a child of its own, spawned plainly, must not inherit it
+delete process.env[LAUNCHER_ENV]
+if (named > 0 && process.ppid !== named) process.kill(process.pid, 'SIGTERM')
+
 const chain = await launchers()
 if (chain.length > 0) {
   const timer = setInterval(() => {
     void processTable().then(lookup => {
       // every launcher still has its parent (a dead one's child was re-parented; our own
-      // parent comes from process.ppid, which is always current)
-      const intact = chain.every(([pid, ppid]) => (pid === process.pid ? process.ppid : lookup(pid)?.ppid) === ppid)
+      // parent comes from process.ppid, which is always current); unknown: ask again next time
+      const procs = chain.map(([pid]) => pid === process.pid ? { ppid: process.ppid } : lookup(pid))
+      if (procs.includes(null)) return
+      const intact = chain.every(([, ppid], i) => procs[i]?.ppid === ppid)
       if (intact) return
       clearInterval(timer)
       if (!interrupted) process.kill(process.pid, 'SIGTERM')

@@ -39,7 +39,8 @@ async function sweep (prefix: string): Promise<void> {
     const dir = join(tmpdir(), name)
     // no pids file: not one of these, or one being made right now
     const pids = await readFile(join(dir, PIDS), 'utf8').catch(() => undefined)
-    if (pids == null) continue
+    // empty: being made right now (writeFile truncates before it writes)
+    if (pids == null || pids.trim() === '') continue
     if (pids.split('\n').some(line => line !== '' && alive(Number(line)))) continue
     await rm(dir, { recursive: true, force: true }).catch(() => {})
   }

@@ -55,6 +55,31 @@ describe('stop-with-launcher', function () {
     await until(() => out.text().includes('SIGTERM') && !alive(pid), 5_000, 'the program to get SIGTERM and exit')
   })
 
+  it('a program whose named launcher is no longer its parent when it starts (the launcher died while it loaded) stops at once', async () => {
+    // HEARSAY_LAUNCHER_PID names pid 1, which is not this program's parent: as if the devnet that
+    // spawned it had been SIGKILLed and the program re-parented before its watch began
+    const child = spawn(process.execPath, [fixture], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HEARSAY_LAUNCHER_PID: '1' } })
+    leftovers.push(child.pid!)
+    const out = collect(child)
+    const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+    // its own SIGTERM handler ran (a clean stop), with no launcher ever dying after it started
+    assert.match(out.text(), /SIGTERM/)
+    assert.equal(code, 0)
+  })
+
+  it('a program named by its live parent runs on, and does not pass the name to its own children', async () => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      process.env.HEARSAY_LAUNCHER_PID = String(process.ppid)
+      await import(${JSON.stringify(fixture)})
+      process.stdout.write('inherited ' + (process.env.HEARSAY_LAUNCHER_PID ?? 'none') + '\\n')
+    `], { stdio: ['ignore', 'pipe', 'inherit'] })
+    leftovers.push(child.pid!)
+    const out = collect(child)
+    await until(() => out.text().includes('inherited'), 20_000, 'the program to start')
+    assert.match(out.text(), /inherited none/)
+    assert.equal(alive(child.pid!), true)
+  })
+
   it('a program that leads its own process group outlives its parent, as `nohup … &` from a terminal does', async () => {
     // the parent starts the program in a group of its own and exits at once
     const parent = spawn(process.execPath, ['-e', `

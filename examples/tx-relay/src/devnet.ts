@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { ownedTempDir, type OwnedTempDir } from '../../shared/src/temp-dir.ts'
+import { launcherEnv } from '../../shared/src/launcher-env.ts'
 import { UsageError, type Output } from './output.ts'
 import type { RelayName } from './strategies.ts'
 
@@ -88,7 +89,7 @@ export async function runDevnet (options: DevnetOptions, out: Output): Promise<v
 /** Start one node process and wait for its `listening` line. */
 async function startChild (args: string[], children: ChildProcess[], temp?: OwnedTempDir): Promise<Started> {
   // each node stops by itself if this process dies (it imports stop-with-launcher)
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: launcherEnv() })
   children.push(child)
   if (child.pid != null) temp?.addProcess(child.pid)
   return await new Promise<Started>((resolve, reject) => {
