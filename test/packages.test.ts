@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -13,7 +13,8 @@ const REPO = 'https://github.com/hearsay-p2p/hearsay'
 const LICENCES = ['LICENSE', 'LICENSE-MIT', 'LICENSE-APACHE']
 
 const readJson = (file: string): any => JSON.parse(readFileSync(file, 'utf8'))
-const workspaceDirs = (parent: string): string[] => readdirSync(join(ROOT, parent)).map(name => `${parent}/${name}`)
+/** The workspace packages under `parent` (a folder without package.json, like examples/shared, is none). */
+const workspaceDirs = (parent: string): string[] => readdirSync(join(ROOT, parent)).map(name => `${parent}/${name}`).filter(dir => existsSync(join(ROOT, dir, 'package.json')))
 const published = workspaceDirs('packages')
 
 /** The files `npm pack` would put in each package's tarball (one npm run for all: npm starts slowly). */

@@ -48,6 +48,11 @@ const isTestStage = (script: string, stage: string) => (): void => {
 const PNPM = 'npx --yes pnpm@10.34.9'
 const simRan = (nodes: number): Check => ({ stdout }) => { assert.match(stdout, new RegExp(`^${nodes} nodes, `, 'm')) }
 
+/** A check that test/cli-relay.test.ts still has the test that covers a command not run here. */
+const relayTestCovers = (title: string) => (): void => {
+  assert.ok(readFileSync(join(ROOT, 'test', 'cli-relay.test.ts'), 'utf8').includes(title), `test/cli-relay.test.ts still has "${title}"`)
+}
+
 /** Every command found in a README, by its text (comments dropped, whitespace collapsed). */
 const PLANS: Record<string, Plan> = {
   // README.md
@@ -106,42 +111,66 @@ const PLANS: Record<string, Plan> = {
   [`${PNPM} start`]: { kind: 'not run', why: 'CI runs start as its own step (about a minute of 13 processes)' },
 
   // examples/file-share/README.md (`hearsay-share` is the README's alias)
-  'hearsay-share seed ./holiday.mp4 --data-dir /tmp/seeder': {
+  'head -c 20000000 /dev/urandom > /tmp/holiday.mp4': {
+    kind: 'shortened', why: '3 MB instead of 20, in a scratch directory', run: 'head -c 3000000 /dev/urandom > "$TMP/holiday.mp4"'
+  },
+  'hearsay-share seed /tmp/holiday.mp4 --data-dir /tmp/seeder | tee /tmp/seeder.txt': {
     kind: 'long-running',
-    why: 'a 3 MiB file of random bytes stands in for the video; data in a scratch directory',
-    before: tmp => { writeFileSync(join(tmp, 'holiday.mp4'), randomBytes(3 * 2 ** 20)) },
-    run: 'hearsay-share seed "$TMP/holiday.mp4" --data-dir "$TMP/seeder"',
-    ready: [/(?<SEED_ADDR>\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+)/, /added (?<FILE_ID>baf\w+)/]
+    why: 'file, data and output in a scratch directory',
+    run: 'hearsay-share seed "$TMP/holiday.mp4" --data-dir "$TMP/seeder" | tee "$TMP/seeder.txt"',
+    ready: [/\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\w+/, /added baf\w+/]
   },
-  'hearsay-share search holiday --bootstrap /ip4/127.0.0.1/tcp/39211/p2p/12D3KooWAbc… --data-dir /tmp/getter': {
-    kind: 'shortened',
-    why: 'the seeder\'s real address; data in a scratch directory',
-    run: 'hearsay-share search holiday --bootstrap "$SEED_ADDR" --data-dir "$TMP/getter"',
-    check: ({ stdout, vars }) => { assert.ok(stdout.includes(vars.FILE_ID), 'search finds the seeded file') }
+  "BOOT=$(grep -o '/ip4/[^ ]*/p2p/[^ ]*' /tmp/seeder.txt | head -1)": {
+    kind: 'shortened', why: 'the seeder\'s output in the scratch directory; the value is kept for the next lines', run: `grep -o '/ip4/[^ ]*/p2p/[^ ]*' "$TMP/seeder.txt" | head -1`, capture: /(?<BOOT>\/ip4\/\S+)/
   },
-  'hearsay-share get bafkrei… --out ~/Downloads --bootstrap /ip4/127.0.0.1/tcp/39211/p2p/12D3KooWAbc… --data-dir /tmp/getter': {
+  "ID=$(grep -o 'bafk[a-z0-9]*' /tmp/seeder.txt | head -1)": {
+    kind: 'shortened', why: 'the seeder\'s output in the scratch directory; the value is kept for the next lines', run: `grep -o 'bafk[a-z0-9]*' "$TMP/seeder.txt" | head -1`, capture: /(?<ID>bafk[a-z0-9]+)/
+  },
+  'hearsay-share search holiday --bootstrap "$BOOT" --data-dir /tmp/getter': {
     kind: 'shortened',
-    why: 'the seeded file\'s id and the seeder\'s address; output and data in a scratch directory',
-    before: tmp => { mkdirSync(join(tmp, 'downloads'), { recursive: true }) },
-    run: 'hearsay-share get "$FILE_ID" --out "$TMP/downloads" --bootstrap "$SEED_ADDR" --data-dir "$TMP/getter"',
+    why: 'data in a scratch directory',
+    run: 'hearsay-share search holiday --bootstrap "$BOOT" --data-dir "$TMP/getter"',
+    check: ({ stdout, vars }) => { assert.ok(stdout.includes(vars.ID), 'search finds the seeded file') }
+  },
+  'hearsay-share get "$ID" --out /tmp/downloads/ --bootstrap "$BOOT" --data-dir /tmp/getter': {
+    kind: 'shortened',
+    why: 'output and data in a scratch directory',
+    run: 'hearsay-share get "$ID" --out "$TMP/downloads/" --bootstrap "$BOOT" --data-dir "$TMP/getter"',
     check: ({ vars }) => { assert.deepEqual(readFileSync(join(vars.TMP, 'downloads', 'holiday.mp4')), readFileSync(join(vars.TMP, 'holiday.mp4'))) }
   },
 
   // examples/tx-relay/README.md
-  [`${PNPM} hearsay-relay devnet --nodes 8`]: {
+  [`${PNPM} -s hearsay-relay devnet --nodes 8`]: {
     kind: 'long-running',
     why: '3 nodes instead of 8: the same code paths at less CPU',
-    run: `${PNPM} hearsay-relay devnet --nodes 3`,
-    ready: [/dashboard: (?<RELAY_API>http:\/\/127\.0\.0\.1:\d+)/]
+    run: `${PNPM} -s hearsay-relay devnet --nodes 3`,
+    ready: [/node 0: (?<RELAY_API>http:\/\/127\.0\.0\.1:\d+) +\(cookie (?<RELAY_COOKIE>[^)]+)\)/, /dashboard: http:\/\/127\.0\.0\.1:\d+/]
   },
-  [`${PNPM} hearsay-relay keygen --out alice.pem`]: {
-    kind: 'shortened', why: 'the key file in a scratch directory', run: `${PNPM} hearsay-relay keygen --out "$TMP/alice.pem"`, capture: /(?<ALICE_PUB>\b[0-9a-f]{64}\b)/
+  [`${PNPM} -s hearsay-relay keygen --out alice.pem`]: {
+    kind: 'shortened', why: 'the key file in a scratch directory', run: `${PNPM} -s hearsay-relay keygen --out "$TMP/alice.pem"`, capture: /(?<ALICE_PUB>\b[0-9a-f]{64}\b)/
   },
-  [`${PNPM} hearsay-relay send --api http://127.0.0.1:<port> --key alice.pem --to <recipient public key> --amount 10 --fee 2`]: {
+  [`${PNPM} -s hearsay-relay send --api <a node's API URL> --cookie <its cookie file> --key alice.pem --to <recipient public key> --amount 10 --fee 2`]: {
     kind: 'shortened',
-    why: 'the devnet\'s API and alice\'s own key as the recipient',
-    run: `${PNPM} hearsay-relay send --api "$RELAY_API" --key "$TMP/alice.pem" --to "$ALICE_PUB" --amount 10 --fee 2`,
+    why: 'the devnet\'s first node and its cookie, and alice\'s own key as the recipient',
+    run: `${PNPM} -s hearsay-relay send --api "$RELAY_API" --cookie "$RELAY_COOKIE" --key "$TMP/alice.pem" --to "$ALICE_PUB" --amount 10 --fee 2`,
     check: ({ stdout }) => { assert.match(stdout, /[0-9a-f]{64}/, 'prints the transaction id') }
+  },
+  [`${PNPM} -s hearsay-relay node`]: {
+    kind: 'not run',
+    why: 'on the defaults it writes to the user\'s own data directory; test/cli-relay.test.ts runs exactly this with XDG_DATA_HOME in a scratch directory, on ports 7333/7332',
+    covered: relayTestCovers('a node on the defaults (data directory, ports 7333/7332)')
+  },
+  [`${PNPM} -s hearsay-relay node --listen /ip4/0.0.0.0/tcp/7333 --bootstrap <a known node's /ip4/.../tcp/7333/p2p/<id>>`]: {
+    kind: 'not run', why: 'a template (<a known node\'s …>) that listens on every interface: tests listen on loopback only; --listen and --bootstrap are exercised by test/cli-relay.test.ts and test/tx-relay.test.ts', covered: relayTestCovers('every usage error exits 2')
+  },
+  "curl -s 'http://127.0.0.1:7332/mempool?limit=10'": {
+    kind: 'not run', why: 'needs the node above on the default ports: test/cli-relay.test.ts makes these requests to it', covered: relayTestCovers('get no CORS headers; reads are open to any origin')
+  },
+  "curl -s -d '{}' http://127.0.0.1:7332/tx": {
+    kind: 'not run', why: 'needs the node above on the default ports: test/cli-relay.test.ts checks the 401 without a token', covered: relayTestCovers('get no CORS headers; reads are open to any origin')
+  },
+  'curl -s -H "Authorization: Bearer $(cat ~/.local/share/hearsay-relay/.cookie)" -d \'{}\' http://127.0.0.1:7332/tx': {
+    kind: 'not run', why: 'needs the node above on the default ports: test/cli-relay.test.ts checks the 400 for a malformed body with the token', covered: relayTestCovers('answers 405 with Allow, HEAD without a body, and 400')
   }
 }
 
