@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,16 @@ export interface OwnedTempDir {
 const PIDS = 'pids'
 
 function alive (pid: number): boolean {
+  // a zombie (exited, not yet reaped: an orphan whose new parent is slow to wait for it) holds
+  // nothing, though signal 0 still reaches it
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+    } catch (err: any) {
+      if (err?.code === 'ENOENT') return false
+    }
+  }
   try {
     process.kill(pid, 0)
     return true
