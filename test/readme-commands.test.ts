@@ -9,10 +9,10 @@
  * A block runs like a terminal session from the repository root: `cd`, `export` and `alias`
  * lines change the session; each other line runs with `bash -c`, with the values captured from
  * earlier output (named groups of `ready`/`capture`) and `$TMP` (a scratch directory) in its
- * environment. A long-running command starts, must print every `ready` pattern, the block's
- * next commands (or its own `request`) are its one request, and at the end of the block it gets
- * SIGINT — as Ctrl-C sends it to the whole process group — and must exit within 20 s with 0
- * (or 130) and no stack trace.
+ * environment. A long-running command starts, must print every `ready` pattern, the next
+ * commands of its README (or its own `request`) are its one request — a README's blocks are often
+ * terminals side by side — and after the README's last block it gets SIGINT, as Ctrl-C sends it
+ * to the whole process group, and must exit within 20 s with 0 (or 130) and no stack trace.
  */
 import assert from 'node:assert/strict'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
@@ -143,7 +143,7 @@ const PLANS: Record<string, Plan> = {
     kind: 'long-running',
     why: '3 nodes instead of 8: the same code paths at less CPU',
     run: `${PNPM} -s hearsay-relay devnet --nodes 3`,
-    ready: [/node 0: (?<RELAY_API>http:\/\/127\.0\.0\.1:\d+) +\(cookie (?<RELAY_COOKIE>[^)]+)\)/, /dashboard: http:\/\/127\.0\.0\.1:\d+/]
+    ready: [/node 0: (?<RELAY_API>http:\/\/127(\.\d+){3}:\d+) +\(cookie (?<RELAY_COOKIE>[^)]+)\)/, /dashboard: http:\/\/127(\.\d+){3}:\d+/]
   },
   [`${PNPM} -s hearsay-relay keygen --out alice.pem`]: {
     kind: 'shortened', why: 'the key file in a scratch directory', run: `${PNPM} -s hearsay-relay keygen --out "$TMP/alice.pem"`, capture: /(?<ALICE_PUB>\b[0-9a-f]{64}\b)/
@@ -243,61 +243,68 @@ function signalGroup (pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-async function runBlock (block: Block, tmp: string): Promise<void> {
+/** A long-running command started by a block: it runs on until its README's last block is done. */
+interface Running { what: string, child: ReturnType<typeof spawn>, output: () => string }
+
+/**
+ * Run one block as a terminal session; the long-running commands it starts join `running`
+ * (a README's blocks are often terminals side by side: the seeder in one, the getter in another).
+ */
+async function runBlock (block: Block, tmp: string, running: Running[]): Promise<void> {
   const session: Session = { cwd: ROOT, env: { ...process.env, TMP: tmp }, aliases: new Map(), vars: { TMP: tmp } }
   delete session.env.DEBUG
-  const running: Array<{ what: string, child: ReturnType<typeof spawn>, output: () => string }> = []
-  try {
-    for (const found of block.commands) {
-      if (SESSION.test(found)) { applySession(session, found); continue }
-      const plan = PLANS[found]
-      const what = `${block.readme}:${block.line}: ${found}`
-      if (plan.kind === 'not run') { plan.covered?.(); continue }
-      if ('before' in plan) plan.before?.(tmp)
-      const command = expandAlias(session, 'run' in plan && plan.run != null ? plan.run : found)
-      const env = { ...session.env, ...session.vars }
-      if (plan.kind === 'long-running') {
-        const child = spawn('bash', ['-c', command], { cwd: session.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-        let out = ''
-        child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-        child.stderr.on('data', (d: Buffer) => { out += d.toString() })
-        running.push({ what, child, output: () => out })
-        const deadline = Date.now() + 60_000
-        for (const pattern of plan.ready) {
-          while (pattern.exec(out) == null) {
-            assert.ok(Date.now() < deadline && child.exitCode == null, `${what}: not ready (${pattern}); output:\n${out}`)
-            await new Promise(resolve => setTimeout(resolve, 100))
-          }
-          Object.assign(session.vars, pattern.exec(out)?.groups)
+  for (const found of block.commands) {
+    if (SESSION.test(found)) { applySession(session, found); continue }
+    const plan = PLANS[found]
+    const what = `${block.readme}:${block.line}: ${found}`
+    if (plan.kind === 'not run') { plan.covered?.(); continue }
+    if ('before' in plan) plan.before?.(tmp)
+    const command = expandAlias(session, 'run' in plan && plan.run != null ? plan.run : found)
+    const env = { ...session.env, ...session.vars }
+    if (plan.kind === 'long-running') {
+      const child = spawn('bash', ['-c', command], { cwd: session.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+      child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+      running.push({ what, child, output: () => out })
+      const deadline = Date.now() + 60_000
+      for (const pattern of plan.ready) {
+        while (pattern.exec(out) == null) {
+          assert.ok(Date.now() < deadline && child.exitCode == null, `${what}: not ready (${pattern}); output:\n${out}`)
+          await new Promise(resolve => setTimeout(resolve, 100))
         }
-        await plan.request?.(session.vars)
-        continue
+        Object.assign(session.vars, pattern.exec(out)?.groups)
       }
-      const t0 = Date.now()
-      const r = spawnSync('bash', ['-c', command], { cwd: session.cwd, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 2 ** 20 })
-      console.log(`      ${((Date.now() - t0) / 1000).toFixed(1)} s  ${command}`)
-      assert.equal(r.status, 0, `${what}: exit ${r.status ?? r.signal}\n${command}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`)
-      noStack(what, r.stderr)
-      if (plan.kind === 'shortened' && plan.capture != null) {
-        const groups = plan.capture.exec(r.stdout)?.groups
-        assert.ok(groups != null, `${what}: output has ${plan.capture}\n${r.stdout}`)
-        Object.assign(session.vars, groups)
-      }
-      plan.check?.({ stdout: r.stdout, stderr: r.stderr, vars: session.vars })
+      await plan.request?.(session.vars)
+      continue
     }
-  } finally {
-    for (const { what, child, output } of running.reverse()) {
-      const exited = new Promise<number | null>(resolve => {
-        if (child.exitCode != null) resolve(child.exitCode)
-        else child.once('exit', (code, signal) => { resolve(code ?? (signal === 'SIGINT' ? 130 : null)) })
-      })
-      // Ctrl-C: the terminal signals the whole foreground process group
-      signalGroup(child.pid, 'SIGINT')
-      const code = await Promise.race([exited, new Promise<'hung'>(resolve => setTimeout(() => { resolve('hung') }, 20_000))])
-      if (code === 'hung') signalGroup(child.pid, 'SIGKILL')
-      assert.ok(code === 0 || code === 130, `${what}: after SIGINT exit ${code}; output:\n${output()}`)
-      noStack(what, output())
+    const t0 = Date.now()
+    const r = spawnSync('bash', ['-c', command], { cwd: session.cwd, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 2 ** 20 })
+    console.log(`      ${((Date.now() - t0) / 1000).toFixed(1)} s  ${command}`)
+    assert.equal(r.status, 0, `${what}: exit ${r.status ?? r.signal}\n${command}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`)
+    noStack(what, r.stderr)
+    if (plan.kind === 'shortened' && plan.capture != null) {
+      const groups = plan.capture.exec(r.stdout)?.groups
+      assert.ok(groups != null, `${what}: output has ${plan.capture}\n${r.stdout}`)
+      Object.assign(session.vars, groups)
     }
+    plan.check?.({ stdout: r.stdout, stderr: r.stderr, vars: session.vars })
+  }
+}
+
+/** Ctrl-C each long-running command, last started first: each must exit with 0 or 130 and no stack trace. */
+async function stopRunning (running: Running[]): Promise<void> {
+  for (const { what, child, output } of running.splice(0).reverse()) {
+    const exited = new Promise<number | null>(resolve => {
+      if (child.exitCode != null) resolve(child.exitCode)
+      else child.once('exit', (code, signal) => { resolve(code ?? (signal === 'SIGINT' ? 130 : null)) })
+    })
+    // Ctrl-C: the terminal signals the whole foreground process group
+    signalGroup(child.pid, 'SIGINT')
+    const code = await Promise.race([exited, new Promise<'hung'>(resolve => setTimeout(() => { resolve('hung') }, 20_000))])
+    if (code === 'hung') signalGroup(child.pid, 'SIGKILL')
+    assert.ok(code === 0 || code === 130, `${what}: after SIGINT exit ${code}; output:\n${output()}`)
+    noStack(what, output())
   }
 }
 
@@ -318,12 +325,19 @@ describe('README commands', function () {
     const started = Date.now()
     const tmp = mkdtempSync(join(tmpdir(), 'hearsay-readme-'))
     try {
-      for (const block of blocks) {
-        if (block.commands.every(c => SESSION.test(c) || PLANS[c]?.kind === 'not run')) {
-          for (const c of block.commands) if (!SESSION.test(c)) (PLANS[c] as { covered?: () => void }).covered?.()
-          continue
+      for (const readme of new Set(blocks.map(b => b.readme))) {
+        const running: Running[] = []
+        try {
+          for (const block of blocks.filter(b => b.readme === readme)) {
+            if (block.commands.every(c => SESSION.test(c) || PLANS[c]?.kind === 'not run')) {
+              for (const c of block.commands) if (!SESSION.test(c)) (PLANS[c] as { covered?: () => void }).covered?.()
+              continue
+            }
+            await runBlock(block, tmp, running)
+          }
+        } finally {
+          await stopRunning(running)
         }
-        await runBlock(block, tmp)
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true })
