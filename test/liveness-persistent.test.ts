@@ -9,7 +9,7 @@ import { flood } from '@hearsay/gossip'
 import { multiaddr } from '@multiformats/multiaddr'
 import { JsonProcess } from '../examples/demo/src/process.ts'
 import type { FuzzCase } from './helpers/fuzz.ts'
-import { Pinger } from './helpers/hostile.ts'
+import { Pinger, writeCase } from './helpers/hostile.ts'
 import { at, seededBytes } from './helpers/hostile-targets.ts'
 import { waitFor } from './helpers/wait.ts'
 
@@ -87,7 +87,7 @@ describe('liveness: a persistent node in its own process keeps serving honest pe
     for (let round = 0; round < 3; round++) {
       for (const protocol of protocols) {
         for (const c of junkCases()) {
-          const real = await sendToNode(junk, nodeId, protocol, c)
+          const real = await writeCase(junk, nodeId, protocol, c, 50)
           outcomes[real] = (outcomes[real] ?? 0) + 1
         }
       }
@@ -121,30 +121,3 @@ describe('liveness: a persistent node in its own process keeps serving honest pe
     await waitFor(() => (openStreams(honest, nodeId)['/ipfs/ping/1.0.0'] ?? 0) === 0, { what: 'no ping stream left open', timeoutMs: 5000 })
   })
 })
-
-/**
- * Write one junk case on a new stream from `junk` to the node, close or abort it as the case says,
- * and say how the node ended it. Once the node has banned `junk`, streams are refused.
- */
-async function sendToNode (junk: Host, nodeId: Host['peerId'], protocol: string, c: FuzzCase): Promise<string> {
-  let stream
-  try {
-    stream = await junk.dialProtocol(nodeId, protocol, { signal: AbortSignal.timeout(3000) })
-  } catch {
-    return 'refused'
-  }
-  const ended = new Promise<void>(resolve => { stream.addEventListener('close', () => { resolve() }, { once: true }) })
-  try {
-    for (const chunk of c.chunks) {
-      if (stream.status !== 'open') break
-      if (!stream.send(chunk)) await stream.onDrain({ signal: AbortSignal.timeout(3000) })
-    }
-    if (c.closeWrite && stream.status === 'open') await stream.close({ signal: AbortSignal.timeout(2000) })
-  } catch {
-    // the node reset the stream while we wrote
-  }
-  await Promise.race([ended, new Promise(resolve => setTimeout(resolve, 50))])
-  const status = stream.status
-  if (status !== 'closed') stream.abort(new Error('junk case done'))
-  return status === 'open' ? 'left-open' : status
-}

@@ -45,9 +45,20 @@ export async function sendCase (attacker: Host<any>, target: Host<any>, protocol
     await sendCase(attacker, target, protocol, { kind: c.kind, chunks: [frame], closeWrite: true, mustReport: false, label: 'before' }, settleMs)
   }
   const baseline = inboundStreams(attacker, target, protocol)
+  const outcome = await writeCase(attacker, target.peerId, protocol, c, settleMs)
+  if (outcome !== 'refused') await released(attacker, target, protocol, baseline)
+  return outcome
+}
+
+/**
+ * Open a stream from `attacker` to the peer `to` (which may live in another process) on
+ * `protocol`, write the case's chunks, close our side if the case says so, wait up to `settleMs`
+ * for the peer to end the stream, then abort it; say how it ended.
+ */
+export async function writeCase (attacker: Host<any>, to: PeerId, protocol: string, c: FuzzCase, settleMs = 40): Promise<CaseOutcome> {
   let stream
   try {
-    stream = await attacker.dialProtocol(target.peerId, protocol, { signal: AbortSignal.timeout(5000) })
+    stream = await attacker.dialProtocol(to, protocol, { signal: AbortSignal.timeout(5000) })
   } catch {
     return 'refused'
   }
@@ -67,7 +78,6 @@ export async function sendCase (attacker: Host<any>, target: Host<any>, protocol
   const status = stream.status
   const outcome: CaseOutcome = status === 'reset' || status === 'aborted' ? 'reset' : status === 'closed' ? 'closed' : 'left-open'
   stream.abort(new Error('fuzz case done'))
-  await released(attacker, target, protocol, baseline)
   return outcome
 }
 
