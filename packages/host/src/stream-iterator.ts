@@ -20,8 +20,9 @@ const replaced = new WeakSet<object>()
  * The replacement reads the stream's documented state — `readableEnded` and the `end` event,
  * which fire once the remote closed and the read buffer is empty — so it ends whether the close
  * came before or after the loop started, after delivering every buffered byte. It patches the
- * class found on the given stream (once per class), so it holds whichever copy of
- * `@libp2p/utils` a muxer was built with.
+ * class in the stream's prototype chain that defines the iterator (`AbstractMessageStream`), so
+ * it holds whichever copy of `@libp2p/utils` a muxer was built with — and, from then on, for
+ * every stream class of the process that inherits from that one.
  */
 export function fixStreamIterator (stream: object): void {
   let proto: object | null = Object.getPrototypeOf(stream)
