@@ -1,20 +1,27 @@
 /**
  * A hearsay host for lab tests, run inside a lab namespace: `nat-node.ts '<HostOptions JSON>'`.
  * Prints one JSON event per line: `started` (peer id, addresses), `addrs` whenever its announced
- * addresses change, `open`/`close` per connection (remote address, relayed or direct). Reads JSON
+ * addresses change, `trusted` whenever the NAT mappings it trusts (and offers DCUtR) change, `open`/`close` per connection (remote address, relayed or direct). Reads JSON
  * commands on stdin: `{"cmd":"dial","addr":...}` (prints `dialed` or `dial-error`),
  * `{"cmd":"ping","peer":...}` (prints `pinged` or `ping-error`, over the current connection),
  * `{"cmd":"status","peer":...}` (prints `status` with the connections to that peer).
  */
+import { createWriteStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createHost, type HostOptions } from '@hearsay/host'
+
+// LAB_LOG_DIR: keep the whole stderr (e.g. DEBUG=libp2p:dcutr* logs) in <dir>/<pid>.log, for investigating a lab run
+if (process.env.LAB_LOG_DIR != null) {
+  const log = createWriteStream(`${process.env.LAB_LOG_DIR}/${process.pid}.log`)
+  process.stderr.write = log.write.bind(log) as typeof process.stderr.write
+}
 
 const print = (event: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(event) + '\n') }
 const options = JSON.parse(process.argv[2] ?? '{}') as HostOptions
 const node = await createHost(options)
 const addrs = (): string[] => node.getMultiaddrs().map(String)
-print({ event: 'started', peerId: node.peerId.toString(), addrs: addrs() })
+print({ event: 'started', peerId: node.peerId.toString(), pid: process.pid, addrs: addrs() })
 
 let last = JSON.stringify(addrs())
 node.addEventListener('self:peer:update', () => {
@@ -23,6 +30,15 @@ node.addEventListener('self:peer:update', () => {
   last = now
   print({ event: 'addrs', addrs: addrs() })
 })
+// trusted mappings change without an event: look twice a second
+const services = node.services as { observedAddresses?: { trusted: () => unknown[] } }
+let lastTrusted = '[]'
+setInterval(() => {
+  const trusted = (services.observedAddresses?.trusted() ?? []).map(String)
+  if (JSON.stringify(trusted) === lastTrusted) return
+  lastTrusted = JSON.stringify(trusted)
+  print({ event: 'trusted', addrs: trusted })
+}, 500).unref()
 node.addEventListener('connection:open', ({ detail: c }) => {
   print({ event: 'open', peer: c.remotePeer.toString(), remoteAddr: c.remoteAddr.toString(), direction: c.direction, limited: c.limits != null })
 })

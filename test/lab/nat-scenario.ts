@@ -35,8 +35,10 @@ export interface PunchTrial {
   msToDirect?: number
   /** The direct connection's remote address (the other NAT's outside address). */
   directAddr?: string
-  /** The address each home host announced (its NAT mapping, once confirmed, and its relay address). */
+  /** The addresses each home host announced (its relay address; its NAT mapping only once AutoNAT could dial it back). */
   announced: { a: string[], b: string[] }
+  /** The NAT mappings each home host trusted (reported alike by peers in 3 netgroups) and offered DCUtR. */
+  trusted: { a: string[], b: string[] }
 }
 
 /**
@@ -78,25 +80,26 @@ async function startHome (scenario: Pick<NatScenario, 'lab' | 'publicAddrs'>, na
 }
 
 const lastAddrs = (p: JsonProcess): string[] => p.events.filter(e => e.event === 'addrs').at(-1)?.addrs ?? []
+const lastTrusted = (p: JsonProcess): string[] => p.events.filter(e => e.event === 'trusted').at(-1)?.addrs ?? []
 
 /**
- * Trial `i`: wait for b<i>'s relay reservation and a<i>'s confirmed NAT mapping, a<i> dials
+ * Trial `i`: wait for b<i>'s relay reservation and a<i>'s trusted NAT mapping, a<i> dials
  * b<i>'s relay address, then wait up to `directMs` for DCUtR's direct connection.
  */
 export async function punchTrial (scenario: NatScenario, i: number, directMs: number): Promise<PunchTrial> {
   const [a, b] = scenario.pairs[i]
   try {
     const wanA = scenario.lab.router('homea').wanIp
-    // a reservation on a relay, and our own NAT mapping confirmed (never, behind a symmetric NAT)
+    // a reservation on a relay, and our own NAT mapping trusted (never, behind a symmetric NAT)
     await b.proc.waitFor(e => e.event === 'addrs' && e.addrs.some((x: string) => x.includes('/p2p-circuit') && !x.startsWith('/ip4/127.')), START_MS)
-    await a.proc.waitFor(e => e.event === 'addrs' && e.addrs.some((x: string) => x.startsWith(`/ip4/${wanA}/tcp/`)), START_MS)
+    await a.proc.waitFor(e => e.event === 'trusted' && e.addrs.some((x: string) => x.startsWith(`/ip4/${wanA}/tcp/`)), START_MS)
     const circuit = lastAddrs(b.proc).find(x => x.includes('/p2p-circuit') && !x.startsWith('/ip4/127.'))!
     const from = a.proc.events.length
     a.proc.send({ cmd: 'dial', addr: circuit })
     const dialed = await a.proc.waitFor(e => e.event === 'dialed' || e.event === 'dial-error', 30_000, from)
     const relayedAt = performance.now()
     if (dialed.event !== 'dialed' || dialed.limited !== true) {
-      return { relayed: false, direct: false, announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) } }
+      return { relayed: false, direct: false, announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) }, trusted: { a: lastTrusted(a.proc), b: lastTrusted(b.proc) } }
     }
     const direct = await a.proc.waitFor(e => e.event === 'open' && e.peer === b.peerId && e.limited === false, directMs, from)
       .catch(() => undefined)
@@ -110,7 +113,8 @@ export async function punchTrial (scenario: NatScenario, i: number, directMs: nu
       direct: direct != null,
       msToDirect,
       directAddr: direct?.remoteAddr,
-      announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) }
+      announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) },
+      trusted: { a: lastTrusted(a.proc), b: lastTrusted(b.proc) }
     }
   } finally {
     await Promise.all([a.proc.stop(3_000), b.proc.stop(3_000)])

@@ -12,7 +12,7 @@ import { dcutr, type DCUtRServiceInit } from '@libp2p/dcutr'
 import { uPnPNAT, type UPnPNATInit } from '@libp2p/upnp-nat'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2pOptions } from 'libp2p'
-import { observedAddresses, type ObservedAddressesInit } from './observed-addresses.ts'
+import { ObservedAddresses, type ObservedAddressesInit } from './observed-addresses.ts'
 
 /** Options of the host's `nat` option; every part can be turned off or tuned. */
 export interface NatInit {
@@ -124,6 +124,68 @@ function isPunch (components: any, remote: string, options: any): boolean {
   return toPeer.length > 0 && toPeer.every(c => c.limits != null)
 }
 
+/**
+ * DCUtR adapted in two ways (`@libp2p/dcutr` 3.0 reads both from the components it is given):
+ *
+ * - its CONNECT message offers, besides the announced addresses, the NAT mappings peers agree on
+ *   ({@link ObservedAddresses.trusted}): they are the addresses to punch, and are not announced to
+ *   everyone (a plain dial to one fails and spoils a later punch; see `ObservedAddresses`);
+ * - its punching dials go straight to the transport. Through libp2p's dial queue, a punch that
+ *   finds a dial to the same peer already queued (the one that is opening the relayed connection,
+ *   say) joins it and gets back that dial's connection — the relayed one — which DCUtR then takes
+ *   for the direct connection and closes.
+ */
+function adaptedDcutr (factory: ServiceFactory, trusted: () => Multiaddr[]): ServiceFactory {
+  return replacing(factory, {
+    addressManager: (own, components) => overriding(own, 'getAddresses', (): Multiaddr[] => {
+      const announced: Multiaddr[] = own.getAddresses()
+      const known = new Set(announced.map(String))
+      const self = components.peerId.toString()
+      const mappings = trusted().map(a => a.getComponents().some(c => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${self}`))
+      return [...announced, ...mappings.filter(a => !known.has(a.toString()))]
+    }),
+    connectionManager: (own, components) => overriding(own, 'openConnection', async (target: Multiaddr | Multiaddr[], options: any = {}) => {
+      if (options.priority !== DCUTR_DIAL_PRIORITY || !Array.isArray(target)) return await own.openConnection(target, options)
+      return await Promise.any(target.map(async ma => await components.transportManager.dial(ma, options)))
+    })
+  })
+}
+
+/**
+ * AutoNAT whose dial-backs open a connection of their own. `@libp2p/autonat` 3.0 dials a peer's
+ * address back without `force`, so when we already hold a connection to that address (we dialled
+ * the peer: a relay, a bootstrap node) it is handed the existing connection, reports the address
+ * reachable without dialling anything, and then *closes* it — dropping our relay reservation and
+ * every relayed connection through it. Forcing the dial makes the check real and closes only the
+ * connection it opened.
+ */
+function forcingDialBack (factory: ServiceFactory): ServiceFactory {
+  return replacing(factory, {
+    connectionManager: own => overriding(own, 'openConnection', async (target: unknown, options: Record<string, unknown> = {}) =>
+      await own.openConnection(target, { ...options, force: true }))
+  })
+}
+
+type ServiceFactory = (components: any) => unknown
+
+/** `factory` given the libp2p components with some of them replaced. */
+function replacing (factory: ServiceFactory, replace: Record<string, (own: any, components: any) => unknown>): ServiceFactory {
+  return (components) => {
+    const replaced = new Map(Object.entries(replace).map(([name, make]) => [name, make(components[name], components)]))
+    return factory(new Proxy(components, { get: (c, p) => typeof p === 'string' && replaced.has(p) ? replaced.get(p) : bound(c, p) }))
+  }
+}
+
+/** `target` with one method replaced (the others bound to it, so a proxy never stands in as their `this`). */
+function overriding (target: any, method: string, replacement: (...args: any[]) => unknown): unknown {
+  return new Proxy(target, { get: (t, p) => p === method ? replacement : bound(t, p) })
+}
+
+function bound (target: any, prop: string | symbol): unknown {
+  const value = Reflect.get(target, prop)
+  return typeof value === 'function' ? value.bind(target) : value
+}
+
 /** What the host adds to its libp2p options for NAT traversal. */
 export interface NatParts {
   transports: NonNullable<Libp2pOptions['transports']>
@@ -171,12 +233,13 @@ export async function natParts (init: NatInit, hasAnnounce: boolean): Promise<Na
   if (relayClient) parts.listen.push('/p2p-circuit')
   if (relayServer != null) parts.services.relay = circuitRelayServer(relayServer)
   const autonat = on(init.autonat, true)
-  if (autonat != null) parts.services.autonat = autoNAT(autonat)
+  if (autonat != null) parts.services.autonat = forcingDialBack(autoNAT(autonat))
+  let observed: ObservedAddresses | undefined
+  parts.services.observedAddresses = (components: any) => (observed = new ObservedAddresses(components, init.observedAddresses))
   const dcutrInit = on(init.dcutr, true)
-  if (dcutrInit != null) parts.services.dcutr = dcutr(dcutrInit)
+  if (dcutrInit != null) parts.services.dcutr = adaptedDcutr(dcutr(dcutrInit), () => observed?.trusted() ?? [])
   const upnp = on(init.upnp, false)
   if (upnp != null) parts.services.upnp = uPnPNAT(upnp)
-  parts.services.observedAddresses = observedAddresses(init.observedAddresses)
   if (init.tcpDialPort !== false) parts.tcpDialOpts.localPort = init.tcpDialPort == null || init.tcpDialPort === 0 ? await freePort() : init.tcpDialPort
   return parts
 }

@@ -13,19 +13,18 @@ export interface ObservedAddressesInit {
    */
   confirmations?: number
   /**
-   * How long a confirmation stays valid before the address must be confirmed again (a NAT's
-   * mapping changes when its router restarts).
+   * How long a trusted address stays trusted before peers must report it again (a NAT's mapping
+   * changes when its router restarts).
    *
    * @default 600_000 (10 minutes)
    */
   ttlMs?: number
 }
 
-/** The part of libp2p's address manager this service uses. */
 /** The part of libp2p's address manager that {@link ObservedAddresses} uses. */
 export interface AddressConfirmer {
-  /** Add `addr` to the node's announced addresses, as confirmed. */
-  confirmObservedAddr(addr: Multiaddr, options?: { type?: 'observed', ttl?: number }): void
+  /** Add `addr` as a candidate address, which AutoNAT then tests by dial-back before it is announced. */
+  addObservedAddr(addr: Multiaddr): void
 }
 
 /** The libp2p components {@link ObservedAddresses} needs. */
@@ -46,12 +45,17 @@ function netgroupOf (addr: Multiaddr): string | undefined {
 }
 
 /**
- * Trusts the address peers observe us at, once enough of them in different netgroups agree, and
- * announces it. identify alone never does this for TCP (it drops every observed TCP address, since
- * a socket dialled from an ephemeral port is observed on a different port each time), and AutoNAT
- * can never confirm a NATed address (its dial-back is filtered by the NAT). With the host's fixed
+ * Trusts the address peers observe us at, once enough of them in different netgroups agree.
+ * identify alone never does this for TCP (it drops every observed TCP address, since a socket
+ * dialled from an ephemeral port is observed on a different port each time). With the host's fixed
  * TCP dial port (`nat.tcpDialPort`) an endpoint-independent NAT maps every dial to the same outside
- * port, which is then the address DCUtR must give the other side to punch.
+ * port: the address DCUtR must give the other side to punch ({@link ObservedAddresses.trusted}).
+ *
+ * A trusted address is not announced: behind a NAT it is reachable only by a simultaneous dial, and
+ * every plain dial to it would time out — and worse, leave a half-open entry in the dialler's own
+ * NAT for exactly the pair of ports a later punch uses, so the peer's punching SYN would be let in
+ * to a socket that no longer exists and answered with a reset. It is handed to AutoNAT as a
+ * candidate instead, which announces it once peers can dial it back (a public host, a full-cone NAT).
  */
 export class ObservedAddresses implements Startable {
   readonly #components: ObservedAddressesComponents
@@ -60,7 +64,8 @@ export class ObservedAddresses implements Startable {
   readonly #ttlMs: number
   /** Candidate address → the netgroups that reported it. */
   readonly #candidates = new Map<string, Set<string>>()
-  readonly #confirmed = new Set<string>()
+  /** Trusted address → when its trust expires (ms since the epoch). */
+  readonly #trusted = new Map<string, number>()
 
   /**
    * Watch identify's observations; see `observedAddresses()` for the service factory.
@@ -85,9 +90,11 @@ export class ObservedAddresses implements Startable {
     this.#components.events.removeEventListener('peer:identify', this.#onIdentify)
   }
 
-  /** The addresses confirmed so far. */
-  confirmed (): Multiaddr[] {
-    return [...this.#confirmed].map(a => multiaddr(a))
+  /** The addresses peers in enough netgroups agree on, whose trust has not expired. */
+  trusted (): Multiaddr[] {
+    const now = Date.now()
+    for (const [addr, expires] of this.#trusted) if (expires <= now) this.#trusted.delete(addr)
+    return [...this.#trusted.keys()].map(a => multiaddr(a))
   }
 
   readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
@@ -100,7 +107,7 @@ export class ObservedAddresses implements Startable {
     this.report(observedAddr, reporter)
   }
 
-  /** Count one report of `addr` from a peer in netgroup `reporter`; confirm it once enough agree. */
+  /** Count one report of `addr` from a peer in netgroup `reporter`; trust it once enough agree. */
   report (addr: Multiaddr, reporter: string): void {
     const key = addr.toString()
     let groups = this.#candidates.get(key)
@@ -114,10 +121,9 @@ export class ObservedAddresses implements Startable {
     }
     groups.add(reporter)
     if (groups.size < this.#confirmations) return
-    // confirm again on later reports too: that refreshes the TTL while peers keep agreeing
-    if (!this.#confirmed.has(key)) this.#log('%s confirmed by %d netgroups', key, groups.size)
-    this.#confirmed.add(key)
-    this.#components.addressManager.confirmObservedAddr(addr, { type: 'observed', ttl: this.#ttlMs })
+    // later reports refresh the trust while peers keep agreeing
+    if (!this.#trusted.has(key)) this.#log('%s trusted: reported by %d netgroups', key, groups.size)
+    this.#trusted.set(key, Date.now() + this.#ttlMs)
   }
 }
 
