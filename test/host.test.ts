@@ -2,12 +2,14 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { flood, type ReceivedMessage } from '@hearsay/gossip'
 import { createHost, type Host } from '@hearsay/host'
 import { createTestnet } from '@hearsay/host/testnet'
 import { onLoopback } from './helpers/loopback.ts'
 import { waitFor } from './helpers/wait.ts'
 
-describe('hosts over TCP on loopback', function () {
+describe('hosts over TCP and QUIC on loopback', function () {
   this.timeout(120_000)
   const hosts: Host[] = []
   afterEach(async () => { await Promise.all(hosts.splice(0).map(async h => { await h.stop() })) })
@@ -24,6 +26,33 @@ describe('hosts over TCP on loopback', function () {
     assert.match(conn.remoteAddr.toString(), /^\/ip4\/127\.0\.0\.1\/tcp\//)
     const rtt = await b.services.ping.ping(a.peerId)
     assert.ok(rtt >= 0 && rtt < 1000, `rtt ${rtt}`)
+  })
+
+  it('two hosts listening on QUIC connect over it, and ping, gossip and a verified download run on the connection', async () => {
+    const a = await createHost({ listen: ['/ip4/127.0.0.1/udp/0/quic-v1'] })
+    hosts.push(a)
+    const quicAddr = a.getMultiaddrs().find(ma => ma.toString().includes('/quic-v1'))
+    assert.ok(quicAddr != null, `a listens on QUIC: ${a.getMultiaddrs().join(' ')}`)
+    const b = await createHost({ listen: ['/ip4/127.0.0.1/udp/0/quic-v1'], bootstrap: [quicAddr.toString()] })
+    hosts.push(b)
+    await waitFor(() => b.getConnections(a.peerId).length > 0, { what: 'b connected to a' })
+    const conn = b.getConnections(a.peerId)[0]
+    assert.match(conn.remoteAddr.toString(), /\/udp\/\d+\/quic-v1/, 'the connection runs over QUIC')
+    assert.ok((await b.services.ping.ping(a.peerId)) >= 0)
+
+    const got: ReceivedMessage[] = []
+    for (const h of [a, b]) h.services.gossip.subscribe('q', { strategy: flood() })
+    b.services.gossip.addEventListener('message', e => { got.push(e.detail) })
+    await waitFor(() => a.services.gossip.getSubscribers('q').length === 1, { what: 'a sees b subscribed' })
+    await a.services.gossip.publish('q', new TextEncoder().encode('over quic'))
+    await waitFor(() => got.length === 1, { what: 'b receives the message' })
+    assert.equal(new TextDecoder().decode(got[0].data), 'over quic')
+
+    const data = randomBytes(3 * 256 * 1024 + 1000)
+    const id = await a.services.files.add(data, { name: 'q.bin' })
+    await b.services.files.get(id)
+    assert.deepEqual(await b.services.files.cat(id), new Uint8Array(data))
+    assert.ok(b.getConnections(a.peerId).every(c => c.remoteAddr.toString().includes('/quic-v1')), 'no other transport was used')
   })
 
   it('ten hosts joined through one bootstrap host find each other through the DHT and ping', async () => {

@@ -16,6 +16,8 @@ const TCP_SERVER = '127.0.200.1'
 const TCP_CLIENT = '127.0.200.2'
 const P2P_SERVER = '127.0.201.1'
 const P2P_CLIENT = '127.0.201.2'
+const QUIC_SERVER = '127.0.202.1'
+const QUIC_CLIENT = '127.0.202.2'
 
 /** The three figures measured for each side. */
 interface Measured {
@@ -39,29 +41,31 @@ interface Link {
 
 /**
  * `transport`: what libp2p's stack costs on loopback. Baseline: raw `node:net` TCP. Measured:
- * one libp2p stream over TCP + Noise + Yamux between two bare hosts (no services, so nothing
- * else shares the connection). Same three figures: bulk MB/s, connect time, 64-byte round trip.
+ * one libp2p stream over TCP + Noise + Yamux, and one over QUIC (`@chainsafe/libp2p-quic`: TLS
+ * 1.3 and QUIC's own streams), each between two bare hosts (no services, so nothing else shares
+ * the connection). Same three figures: bulk MB/s, connect time, 64-byte round trip.
  */
 export const transportScenario: Scenario = {
   name: 'transport',
-  description: 'raw TCP loopback vs one libp2p TCP+Noise+Yamux stream: MB/s, dial time, 64-byte round trip',
+  description: 'raw TCP loopback vs one libp2p stream over TCP+Noise+Yamux and over QUIC: MB/s, dial time, 64-byte round trip',
   async run ({ quick, log }) {
     const bytes = quick ? 32 * MiB : 256 * MiB
     const rounds = quick ? 500 : 5000
     const dials = quick ? 10 : 50
     const tcp = await tcpLink()
-    let p2p: Link | undefined
+    const links: Array<[string, Link]> = [['raw TCP', tcp]]
     try {
-      p2p = await libp2pLink()
-      // warm both up (JIT, socket buffers), then alternate the two so that a noisy neighbour
-      // hurts both alike; throughput is the better of two runs: a ceiling, not the scheduler
-      for (const link of [tcp, p2p]) {
+      links.push(['libp2p TCP', await libp2pLink('tcp')])
+      links.push(['libp2p QUIC', await libp2pLink('quic')])
+      // warm all up (JIT, socket buffers), then take turns so that a noisy neighbour hurts all
+      // alike; throughput is the better of two runs: a ceiling, not the scheduler
+      for (const [, link] of links) {
         await link.throughput(bytes / 8)
         await link.roundTrips(50)
         await link.connectTimes(2)
       }
       const measured: Measured[] = []
-      for (const [name, link] of [['raw TCP', tcp], ['libp2p', p2p]] as const) {
+      for (const [name, link] of links) {
         const MBps = Math.max(await link.throughput(bytes), await link.throughput(bytes))
         const connects = await link.connectTimes(dials)
         const rtts = await link.roundTrips(rounds)
@@ -69,26 +73,29 @@ export const transportScenario: Scenario = {
         log(`${name}: ${m.MBps.toFixed(0)} MB/s, connect p50 ${m.connectP50.toFixed(2)} ms, round trip p50 ${(m.rttP50 * 1000).toFixed(0)} µs`)
         measured.push(m)
       }
-      const [raw, lp] = measured
-      const figures: Figure[] = [
-        figure('bulk throughput, one stream', lp.MBps, 'MB/s', raw.MBps),
-        figure('connect time p50', lp.connectP50, 'ms', raw.connectP50),
-        figure('connect time p90', lp.connectP90, 'ms', raw.connectP90),
-        figure('64-byte round trip p50', lp.rttP50 * 1000, 'µs', raw.rttP50 * 1000),
-        figure('64-byte round trip p99', lp.rttP99 * 1000, 'µs', raw.rttP99 * 1000)
+      const [raw, lp, quic] = measured
+      const rows: Array<[string, (m: Measured) => number, string]> = [
+        ['bulk throughput, one stream', m => m.MBps, 'MB/s'],
+        ['connect time p50', m => m.connectP50, 'ms'],
+        ['connect time p90', m => m.connectP90, 'ms'],
+        ['64-byte round trip p50', m => m.rttP50 * 1000, 'µs'],
+        ['64-byte round trip p99', m => m.rttP99 * 1000, 'µs']
       ]
-      const table = markdownTable(['figure', 'raw TCP', 'libp2p TCP+Noise+Yamux', 'unit', 'libp2p / raw'],
-        figures.map(f => [f.name, f.baseline ?? '', f.value, f.unit, f.ratio ?? '']))
+      const figures: Figure[] = rows.flatMap(([name, of, unit]) => [
+        figure(name, of(lp), unit, of(raw)),
+        figure(`${name}, QUIC`, of(quic), unit, of(raw))
+      ])
+      const table = markdownTable(['figure', 'raw TCP', 'libp2p TCP+Noise+Yamux', 'libp2p QUIC', 'unit', 'TCP / raw', 'QUIC / raw', 'QUIC / TCP'],
+        rows.map(([name, of, unit]) => [name, of(raw), of(lp), of(quic), unit, of(lp) / of(raw), of(quic) / of(raw), of(quic) / of(lp)]))
       return {
         scenario: 'transport',
         baseline: 'raw node:net TCP on loopback in the same run',
         figures,
-        table: `${bytes / MiB} MiB pushed in ${CHUNK / 1024} KiB writes (best of two), ${dials} connects (libp2p: TCP, multistream-select, Noise XX, Yamux), ${rounds} sequential ${ECHO_BYTES}-byte echoes on one open stream; distinct 127.0.200.x / 127.0.201.x addresses\n\n${table}`,
+        table: `${bytes / MiB} MiB pushed in ${CHUNK / 1024} KiB writes (best of two), ${dials} connects (libp2p TCP: multistream-select, Noise XX, Yamux; QUIC: TLS 1.3 in the QUIC handshake), ${rounds} sequential ${ECHO_BYTES}-byte echoes on one open stream; distinct 127.0.200.x / 127.0.201.x / 127.0.202.x addresses\n\n${table}`,
         goals: []
       }
     } finally {
-      await tcp.close()
-      await p2p?.close()
+      await Promise.all(links.map(async ([, link]) => { await link.close() }))
     }
   }
 }
@@ -197,16 +204,17 @@ async function echoRounds (rounds: number, send: (data: Uint8Array) => void, bac
  * Two hosts with the hearsay stack and no services at all (`libp2p.services` replaces them): the
  * stream is the only traffic on its connection, and no ping monitor or identify runs beside it.
  */
-async function libp2pLink (): Promise<Link> {
+async function libp2pLink (transport: 'tcp' | 'quic'): Promise<Link> {
+  const [serverIp, clientIp] = transport === 'tcp' ? [P2P_SERVER, P2P_CLIENT] : [QUIC_SERVER, QUIC_CLIENT]
   const bare = async (ip: string): Promise<Host> => await createHost({
-    listen: [`/ip4/${ip}/tcp/0`],
+    listen: [transport === 'tcp' ? `/ip4/${ip}/tcp/0` : `/ip4/${ip}/udp/0/quic-v1`],
     dialFrom: ip,
     // the dial loop opens many connections a second from one address, which libp2p's inbound
     // rate limit (5 a second per IP by default) would refuse
     libp2p: { services: {}, connectionMonitor: { enabled: false }, connectionManager: { inboundConnectionThreshold: 1_000_000 } }
   })
-  const server = await bare(P2P_SERVER)
-  const client = await bare(P2P_CLIENT).catch(async err => { await server.stop(); throw err })
+  const server = await bare(serverIp)
+  const client = await bare(clientIp).catch(async err => { await server.stop(); throw err })
   let sink = byteCounter()
   await server.handle(BULK_PROTOCOL, stream => {
     stream.addEventListener('message', event => { sink.add(event.data.byteLength) })

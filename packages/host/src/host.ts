@@ -20,7 +20,7 @@ import { InvalidOptionError } from './errors.ts'
 import { combineGaters } from './gaters.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
-import { needsMemoryTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
+import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 
 /** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
@@ -160,6 +160,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
         }
       })),
       ...(needsMemoryTransport(listen) ? [memory()] : []),
+      // loaded only when asked for: a native module a TCP-only host need not carry
+      ...(needsQuicTransport(listen) ? [(await import('@chainsafe/libp2p-quic')).quic(options.quic)] : []),
       ...(nat?.transports ?? [])
     ],
     connectionEncrypters: [noise({ crypto: hostNoiseCrypto })],

@@ -8,6 +8,7 @@ import type { MulticastDNSInit } from '@libp2p/mdns'
 import type { IdentifyInit } from '@libp2p/identify'
 import type { PingInit } from '@libp2p/ping'
 import type { TCPOptions } from '@libp2p/tcp'
+import type { QuicOptions } from '@chainsafe/libp2p-quic'
 import type { Libp2pOptions, ServiceFactoryMap } from 'libp2p'
 import type { PrivateKey, ServiceMap } from '@libp2p/interface'
 import { InvalidOptionError } from './errors.ts'
@@ -20,8 +21,10 @@ import type { NatInit } from './nat.ts'
  */
 export interface HostOptions<S extends ServiceMap = ServiceMap> {
   /**
-   * Multiaddrs to listen on. `/ip4|ip6/.../tcp/...` use TCP; `/memory/<name>` uses the in-memory
-   * transport (for tests). Pass `/ip4/0.0.0.0/tcp/<port>` to accept other machines.
+   * Multiaddrs to listen on. `/ip4|ip6/.../tcp/...` use TCP; `/ip4|ip6/.../udp/<port>/quic-v1`
+   * adds QUIC (`@chainsafe/libp2p-quic`: the host then dials QUIC addresses too; see the README's
+   * "TCP or QUIC"); `/memory/<name>` uses the in-memory transport (for tests). Pass
+   * `/ip4/0.0.0.0/tcp/<port>` to accept other machines.
    *
    * @default ['/ip4/127.0.0.1/tcp/0'] — loopback, a free port
    */
@@ -123,6 +126,8 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
   metrics?: Libp2pOptions['metrics']
   /** Options of the TCP transport. */
   tcp?: TCPOptions
+  /** Options of the QUIC transport, which runs when a listen address is `/udp/<port>/quic-v1`. */
+  quic?: Partial<QuicOptions>
   /**
    * Source IP of outgoing TCP connections. Set it to the host's own `127.A.B.C` when several
    * hosts share one machine, so each appears to its peers from its own address (and netgroup)
@@ -180,4 +185,9 @@ export function p2pComponent (addr: Multiaddr): string | undefined {
 /** Which transports the listen addresses need: memory when any is `/memory/...`. */
 export function needsMemoryTransport (addrs: readonly Multiaddr[]): boolean {
   return addrs.some(addr => addr.getComponents().some(c => c.name === 'memory'))
+}
+
+/** Whether the listen addresses need QUIC: when any is `/udp/<port>/quic-v1`. */
+export function needsQuicTransport (addrs: readonly Multiaddr[]): boolean {
+  return addrs.some(addr => addr.getComponents().some(c => c.name === 'quic-v1'))
 }
