@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { connect, createServer, type Server, type Socket } from 'node:net'
-import { createHost, type Host } from '@hearsay/host'
+import { createHost, guardedYamux, type Host } from '@hearsay/host'
 import { figure, until } from '../lib/measure.ts'
 import { markdownTable, quantile, type Figure } from '../lib/report.ts'
 import type { Scenario } from '../run.ts'
@@ -18,6 +18,14 @@ const P2P_SERVER = '127.0.201.1'
 const P2P_CLIENT = '127.0.201.2'
 const QUIC_SERVER = '127.0.202.1'
 const QUIC_CLIENT = '127.0.202.2'
+
+/** Yamux settings tried for bulk throughput: stream window (initial = max) and largest frame. */
+const YAMUX_VARIANTS: ReadonlyArray<{ window: number, message: number }> = [
+  { window: 256 * 1024, message: 64 * 1024 },
+  { window: 1024 * 1024, message: 64 * 1024 },
+  { window: 1024 * 1024, message: 256 * 1024 },
+  { window: 4096 * 1024, message: 256 * 1024 }
+]
 
 /** The three figures measured for each side. */
 interface Measured {
@@ -87,11 +95,31 @@ export const transportScenario: Scenario = {
       ])
       const table = markdownTable(['figure', 'raw TCP', 'libp2p TCP+Noise+Yamux', 'libp2p QUIC', 'unit', 'TCP / raw', 'QUIC / raw', 'QUIC / TCP'],
         rows.map(([name, of, unit]) => [name, of(raw), of(lp), of(quic), unit, of(lp) / of(raw), of(quic) / of(raw), of(quic) / of(lp)]))
+      // Yamux's stream window and frame size against one-stream bulk throughput (fixed window:
+      // initial = max, so no window growth hides the setting), the defaults measured alongside,
+      // in turns, so that a noisy neighbour hurts all alike
+      const sweepLinks: Array<[string, Link]> = [['defaults (window 256 KiB growing to 16 MiB, frames ≤ 64 KiB)', await libp2pLink('tcp')]]
+      const sweep = new Map<string, number>()
+      try {
+        for (const v of YAMUX_VARIANTS) sweepLinks.push([`window ${v.window / 1024} KiB fixed, frames ≤ ${v.message / 1024} KiB`, await libp2pLink('tcp', v)])
+        for (const [, link] of sweepLinks) await link.throughput(bytes / 8)
+        for (let round = 0; round < 2; round++) {
+          for (const [label, link] of sweepLinks) sweep.set(label, Math.max(sweep.get(label) ?? 0, await link.throughput(bytes / 2)))
+        }
+      } finally {
+        await Promise.all(sweepLinks.map(async ([, link]) => { await link.close() }))
+      }
+      const defaults = sweep.get(sweepLinks[0][0]) ?? 0
+      for (const [label, MBps] of [...sweep].slice(1)) {
+        log(`yamux ${label}: ${MBps.toFixed(0)} MB/s (defaults ${defaults.toFixed(0)})`)
+        figures.push(figure(`bulk throughput, yamux ${label}`, MBps, 'MB/s', defaults))
+      }
+      const sweepTable = markdownTable(['libp2p TCP, one stream, yamux', 'MB/s', '/ defaults'], [...sweep].map(([label, MBps]) => [label, MBps, MBps / defaults]))
       return {
         scenario: 'transport',
         baseline: 'raw node:net TCP on loopback in the same run',
         figures,
-        table: `${bytes / MiB} MiB pushed in ${CHUNK / 1024} KiB writes (best of two), ${dials} connects (libp2p TCP: multistream-select, Noise XX, Yamux; QUIC: TLS 1.3 in the QUIC handshake), ${rounds} sequential ${ECHO_BYTES}-byte echoes on one open stream; distinct 127.0.200.x / 127.0.201.x / 127.0.202.x addresses\n\n${table}`,
+        table: `${bytes / MiB} MiB pushed in ${CHUNK / 1024} KiB writes (best of two), ${dials} connects (libp2p TCP: multistream-select, Noise XX, Yamux; QUIC: TLS 1.3 in the QUIC handshake), ${rounds} sequential ${ECHO_BYTES}-byte echoes on one open stream; distinct 127.0.200.x / 127.0.201.x / 127.0.202.x addresses\n\n${table}\n\nYamux settings (${bytes / 2 / MiB} MiB per run, best of two, taken in turns):\n\n${sweepTable}`,
         goals: []
       }
     } finally {
@@ -204,14 +232,21 @@ async function echoRounds (rounds: number, send: (data: Uint8Array) => void, bac
  * Two hosts with the hearsay stack and no services at all (`libp2p.services` replaces them): the
  * stream is the only traffic on its connection, and no ping monitor or identify runs beside it.
  */
-async function libp2pLink (transport: 'tcp' | 'quic'): Promise<Link> {
+async function libp2pLink (transport: 'tcp' | 'quic', yamux?: { window: number, message: number }): Promise<Link> {
   const [serverIp, clientIp] = transport === 'tcp' ? [P2P_SERVER, P2P_CLIENT] : [QUIC_SERVER, QUIC_CLIENT]
   const bare = async (ip: string): Promise<Host> => await createHost({
     listen: [transport === 'tcp' ? `/ip4/${ip}/tcp/0` : `/ip4/${ip}/udp/0/quic-v1`],
     dialFrom: ip,
     // the dial loop opens many connections a second from one address, which libp2p's inbound
     // rate limit (5 a second per IP by default) would refuse
-    libp2p: { services: {}, connectionMonitor: { enabled: false }, connectionManager: { inboundConnectionThreshold: 1_000_000 } }
+    libp2p: {
+      services: {},
+      connectionMonitor: { enabled: false },
+      connectionManager: { inboundConnectionThreshold: 1_000_000 },
+      ...(yamux != null
+        ? { streamMuxers: [guardedYamux({ maxMessageSize: yamux.message, streamOptions: { initialStreamWindowSize: yamux.window, maxStreamWindowSize: yamux.window } })] }
+        : {})
+    }
   })
   const server = await bare(serverIp)
   const client = await bare(clientIp).catch(async err => { await server.stop(); throw err })
