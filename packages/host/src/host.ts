@@ -15,6 +15,7 @@ import { discovery, type Discovery } from '@hearsay/discovery'
 import { fileIndex, type FileIndex } from '@hearsay/file-index'
 import { mdns } from '@libp2p/mdns'
 import type { Libp2p, ServiceMap } from '@libp2p/interface'
+import { hideLoopbackWhenReachable } from './announce.ts'
 import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { combineGaters } from './gaters.ts'
@@ -146,6 +147,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     datastore,
     addresses: {
       listen: [...listen.map(a => a.toString()), ...(nat?.listen ?? [])],
+      announceFilter: hideLoopbackWhenReachable,
       ...(announce.length > 0 ? { appendAnnounce: announce.map(a => a.toString()) } : {})
     },
     transports: [
