@@ -5,7 +5,8 @@ import { decodeManifest, type FileManifest } from './manifest.ts'
 import { equal, type LocalFileState } from './local.ts'
 import { pieceHasher } from './hasher.ts'
 import { PiecePicker, type PickerAction, type PickerOptions } from './picker.ts'
-import { decodeFrame, decodePieceFrame, encodeFrame, frameDecoder, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
+import { readFrames } from '@hearsay/sansio/adapter'
+import { decodeFrame, decodePieceFrame, encodeFrame, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
 import type { FileStore } from './store.ts'
 import type { GetOptions, GetResult } from './types.ts'
 import type { InfractionName, Rng } from '@hearsay/interface'
@@ -49,6 +50,9 @@ interface FetchSession {
 }
 
 const TICK_MS = 250
+
+/** A frame from a provider; a piece's data is read without copying. */
+type IncomingFrame = PieceMessage | { type: 'piece', index: number, offset: number, data: Uint8ArrayList }
 
 /**
  * The adapter of one download: finds peers (already connected ones and DHT providers), opens
@@ -189,46 +193,22 @@ export class Download {
         return
       }
       session.stream = stream
-      const limit = maxResponseFrameBytes(this.#ctx.wire)
-      const decoder = frameDecoder(limit)
-      stream.addEventListener('message', event => {
-        if (session.closed) return
-        let frames: Uint8ArrayList[]
-        try {
-          frames = [...decoder.decode(event.data)]
-        } catch (err: any) {
-          this.#misbehaved(session, 'oversized-frame', `frame over ${limit} bytes: ${err?.message ?? err}`)
-          return
-        }
-        for (const bytes of frames) {
+      readFrames<IncomingFrame>(stream, {
+        maxBytes: maxResponseFrameBytes(this.#ctx.wire),
+        decode: bytes => {
           // pieces, nearly all the bytes, are read without copying their data
           const piece = decodePieceFrame(bytes, this.#ctx.wire)
-          if (piece != null) {
-            try {
-              this.#onPiece(session, piece.index, piece.offset, piece.data)
-            } catch (err: any) {
-              this.#ctx.log.error('handling a piece frame from %p failed: %e', session.peer, err)
-              this.#close(session)
-              this.#drop(session, 10_000)
-            }
-            if (session.closed) return
-            continue
-          }
-          const decoded = decodeFrame(bytes, this.#ctx.wire)
-          if (!decoded.ok) {
-            this.#misbehaved(session, decoded.infraction, decoded.detail)
-            return
-          }
-          try {
-            this.#onMessage(session, decoded.frame)
-          } catch (err: any) {
-            // our bug, not the peer's misbehaviour
-            this.#ctx.log.error('handling a %s frame from %p failed: %e', decoded.frame.type, session.peer, err)
-            this.#close(session)
-            this.#drop(session, 10_000)
-          }
-          if (session.closed) return
-        }
+          return piece != null ? { ok: true, frame: { type: 'piece', ...piece } } : decodeFrame(bytes, this.#ctx.wire)
+        },
+        onFrame: message => { this.#onMessage(session, message) },
+        report: (infraction, detail) => { this.#misbehaved(session, infraction, detail) },
+        onError: err => {
+          // our bug, not the peer's misbehaviour
+          this.#ctx.log.error('handling a frame from %p failed: %e', session.peer, err)
+          this.#close(session)
+          this.#drop(session, 10_000)
+        },
+        stopped: () => session.closed
       })
       stream.addEventListener('close', () => { this.#drop(session, 5000) })
       this.#send(session, { type: 'hello', file: this.#cid.bytes, wantManifest: this.#file == null })
@@ -277,7 +257,7 @@ export class Download {
 
   // --- frames ---
 
-  #onMessage (session: FetchSession, message: PieceMessage): void {
+  #onMessage (session: FetchSession, message: IncomingFrame): void {
     switch (message.type) {
       case 'manifest': this.#onManifest(session, message.manifest); return
       case 'bitfield': this.#onBitfield(session, message.bits); return

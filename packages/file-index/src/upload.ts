@@ -1,12 +1,12 @@
 import { Bitfield } from './bitfield.ts'
 import { parseFileId } from './manifest.ts'
-import { decodeFrame, encodeFrame, frameDecoder, type PieceMessage, type PieceRange, type PieceWireLimits } from './wire.ts'
+import { readFrames } from '@hearsay/sansio/adapter'
+import { decodeFrame, encodeFrame, type PieceMessage, type PieceRange, type PieceWireLimits } from './wire.ts'
 import { CID } from 'multiformats/cid'
 import type { LocalFileState } from './local.ts'
 import type { FileStore } from './store.ts'
 import type { Throttle } from './throttle.ts'
 import type { Logger, PeerId, Stream } from '@libp2p/interface'
-import type { Uint8ArrayList } from 'uint8arraylist'
 import type { InfractionName } from '@hearsay/interface'
 
 /** What an upload session needs from the service. */
@@ -41,41 +41,20 @@ export class UploadSession {
     this.peer = peer
     this.stream = stream
     this.#ctx = ctx
-    const decoder = frameDecoder(ctx.wire.maxControlFrameBytes)
-    stream.addEventListener('message', event => {
-      if (this.#closed) return
-      let frames: Uint8ArrayList[]
-      try {
-        frames = [...decoder.decode(event.data)]
-      } catch (err: any) {
-        this.#fail('oversized-frame', `piece protocol frame over ${ctx.wire.maxControlFrameBytes} bytes: ${err?.message ?? err}`)
-        return
-      }
-      for (const bytes of frames) {
-        const decoded = decodeFrame(bytes, ctx.wire)
-        if (!decoded.ok) {
-          this.#fail(decoded.infraction, decoded.detail)
-          return
-        }
-        try {
-          this.#onMessage(decoded.frame)
-        } catch (err: any) {
-          ctx.log.error('handling a %s frame from %p failed: %e', decoded.frame.type, peer, err)
-          this.close()
-        }
-        if (this.#closed) return
-      }
+    readFrames(stream, {
+      maxBytes: ctx.wire.maxControlFrameBytes,
+      decode: bytes => decodeFrame(bytes, ctx.wire),
+      onFrame: message => { this.#onMessage(message) },
+      report: (infraction, detail) => { this.#fail(infraction, detail) },
+      onError: err => {
+        ctx.log.error('handling a frame from %p failed: %e', peer, err)
+        this.close()
+      },
+      // the downloader is done with this file: finish our side too
+      onEnd: () => { this.close() },
+      stopped: () => this.#closed
     })
     stream.addEventListener('close', () => { this.#end() })
-    // the downloader is done with this file: finish our side too
-    stream.addEventListener('remoteCloseWrite', () => {
-      // a downloader writes whole frames: one cut short by its own close is no accident
-      if (!this.#closed && decoder.buffered > 0) {
-        this.#fail('malformed-frame', `the stream ended inside a frame (${decoder.buffered} bytes of it)`)
-        return
-      }
-      this.close()
-    })
   }
 
   /** Refuse the session (too many), then close. */
