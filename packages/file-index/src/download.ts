@@ -4,6 +4,7 @@ import { InvalidManifestError, NotFoundError } from './errors.ts'
 import { decodeManifest, type FileManifest } from './manifest.ts'
 import { equal, type LocalFileState } from './local.ts'
 import { pieceHasher } from './hasher.ts'
+import { PieceSession } from './session.ts'
 import { PiecePicker, type PickerAction, type PickerOptions } from './picker.ts'
 import { readFrames } from '@hearsay/sansio/adapter'
 import { decodeFrame, decodePieceFrame, encodeFrame, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
@@ -43,9 +44,8 @@ interface FetchSession {
   peer: PeerId
   key: string
   stream?: Stream
-  /** the bitfield, until the manifest is known */
-  bits?: Uint8Array
-  joined: boolean
+  /** the handshake's state: the bitfield, held until the manifest is known; joined */
+  handshake: PieceSession
   closed: boolean
 }
 
@@ -173,7 +173,7 @@ export class Download {
 
   #joinedCount (): number {
     let n = 0
-    for (const s of this.#sessions.values()) if (s.joined) n++
+    for (const s of this.#sessions.values()) if (s.handshake.joined) n++
     return n
   }
 
@@ -182,7 +182,7 @@ export class Download {
     if (this.#finished || peer.equals(this.#ctx.peerId) || this.#sessions.has(key)) return
     if (this.#sessions.size >= this.#ctx.maxPeers) return
     if ((this.#backoff.get(key) ?? 0) > this.#ctx.clock.now()) return
-    const session: FetchSession = { peer, key, joined: false, closed: false }
+    const session: FetchSession = { peer, key, handshake: new PieceSession('downloader'), closed: false }
     this.#sessions.set(key, session)
     void (async () => {
       const signal = this.#controller.signal
@@ -258,14 +258,27 @@ export class Download {
   // --- frames ---
 
   #onMessage (session: FetchSession, message: IncomingFrame): void {
+    const joined = session.handshake.joined
+    const action = session.handshake.fromProvider(message as PieceMessage, this.#file?.manifest.pieces.length)
+    if (action.type === 'fail') {
+      this.#misbehaved(session, action.infraction, action.detail)
+      return
+    }
     switch (message.type) {
       case 'manifest': this.#onManifest(session, message.manifest); return
-      case 'bitfield': this.#onBitfield(session, message.bits); return
-      case 'have': this.#onHave(session, message.index); return
+      case 'bitfield':
+        if (joined || !session.handshake.joined) return
+        this.#joined(session, message.bits)
+        this.#pump()
+        return
+      case 'have':
+        if (session.handshake.joined) {
+          this.#picker?.have(session.key, message.index)
+          this.#pump()
+        }
+        return
       case 'piece': this.#onPiece(session, message.index, message.offset, message.data); return
-      case 'reject': this.#onReject(session, message); return
-      default:
-        this.#misbehaved(session, 'unexpected-frame', `a provider sent a ${message.type} frame`)
+      case 'reject': this.#onReject(session, message)
     }
   }
 
@@ -298,51 +311,21 @@ export class Download {
       options: this.#ctx.picker
     })
     for (const session of this.#sessions.values()) {
-      if (session.bits != null) this.#join(session, session.bits)
+      const bits = session.handshake.heldBits
+      if (bits == null) continue
+      const action = session.handshake.join(file.manifest.pieces.length)
+      if (action.type === 'fail') this.#misbehaved(session, action.infraction, action.detail)
+      else this.#joined(session, bits)
     }
     this.#checkDone()
     this.#pump()
   }
 
-  #onBitfield (session: FetchSession, bits: Uint8Array): void {
-    if (session.joined || session.bits != null) {
-      this.#misbehaved(session, 'unexpected-frame', 'a second bitfield')
-      return
-    }
-    if (this.#file == null) {
-      session.bits = bits
-      return
-    }
-    this.#join(session, bits)
-    this.#pump()
-  }
-
-  #join (session: FetchSession, bits: Uint8Array): void {
-    const file = this.#file as LocalFileState
-    const picker = this.#picker as PiecePicker
-    session.bits = undefined
-    if (!Bitfield.isValid(file.manifest.pieces.length, bits)) {
-      this.#misbehaved(session, 'malformed-frame', `bitfield of ${bits.byteLength} bytes for ${file.manifest.pieces.length} pieces`)
-      return
-    }
-    const have = new Bitfield(file.manifest.pieces.length, bits)
-    session.joined = true
-    picker.addPeer(session.key, have)
+  /** `session`'s bitfield fits the file: its pieces join the picker. */
+  #joined (session: FetchSession, bits: Uint8Array): void {
+    const have = new Bitfield((this.#file as LocalFileState).manifest.pieces.length, bits)
+    ;(this.#picker as PiecePicker).addPeer(session.key, have)
     this.#options.onProgress?.(new CustomProgressEvent('files:get:peer', { id: this.#id, peer: session.key, pieces: have.count }))
-  }
-
-  #onHave (session: FetchSession, index: number): void {
-    const pieces = this.#file?.manifest.pieces.length
-    if (pieces != null && index >= pieces) {
-      this.#misbehaved(session, 'malformed-frame', `have ${index} of ${pieces} pieces`)
-      return
-    }
-    if (session.joined) {
-      this.#picker?.have(session.key, index)
-      this.#pump()
-    } else if (session.bits != null && index < session.bits.byteLength * 8) {
-      session.bits[index >> 3] |= 0x80 >> (index & 7)
-    }
   }
 
   #onReject (session: FetchSession, message: Extract<PieceMessage, { type: 'reject' }>): void {
@@ -357,12 +340,8 @@ export class Download {
   }
 
   #onPiece (session: FetchSession, index: number, offset: number, data: Uint8Array | Uint8ArrayList): void {
-    const file = this.#file
-    const picker = this.#picker
-    if (file == null || picker == null || !session.joined) {
-      this.#misbehaved(session, 'unrequested-data', 'a piece before the session was set up')
-      return
-    }
+    const file = this.#file as LocalFileState
+    const picker = this.#picker as PiecePicker
     const received = picker.received(session.key, index, data.byteLength)
     if (received === 'unrequested') {
       this.#misbehaved(session, 'unrequested-data', `piece ${index} was not requested`)

@@ -1,8 +1,7 @@
 import { Bitfield } from './bitfield.ts'
-import { parseFileId } from './manifest.ts'
+import { PieceSession, type ServedFile } from './session.ts'
 import { readFrames } from '@hearsay/sansio/adapter'
 import { decodeFrame, encodeFrame, type PieceMessage, type PieceRange, type PieceWireLimits } from './wire.ts'
-import { CID } from 'multiformats/cid'
 import type { LocalFileState } from './local.ts'
 import type { FileStore } from './store.ts'
 import type { Throttle } from './throttle.ts'
@@ -31,6 +30,7 @@ export class UploadSession {
   readonly peer: PeerId
   readonly stream: Stream
   readonly #ctx: UploadContext
+  readonly #session = new PieceSession('provider')
   #file: LocalFileState | undefined
   #queue: PieceRange[] = []
   #serving = false
@@ -69,31 +69,25 @@ export class UploadSession {
   }
 
   #onMessage (message: PieceMessage): void {
-    switch (message.type) {
-      case 'hello': this.#onHello(message.file, message.wantManifest); return
-      case 'request': this.#onRequest(message); return
-      case 'cancel': {
-        const at = this.#queue.findIndex(r => r.index === message.index && r.offset === message.offset && r.length === message.length)
-        if (at !== -1) this.#queue.splice(at, 1)
+    const file = this.#file
+    const served: ServedFile | undefined = file == null ? undefined : { pieces: file.manifest.pieces.length, pieceLength: i => file.pieceLength(i), has: i => file.have.get(i) }
+    const action = this.#session.fromDownloader(message, served, this.#queue.length, { maxRequestBytes: this.#ctx.wire.maxRequestBytes, maxQueuedRequests: this.#ctx.maxQueuedRequests })
+    switch (action.type) {
+      case 'fail': this.#fail(action.infraction, action.detail); return
+      case 'reject':
+        if (action.report != null) this.#ctx.report(this.peer, action.report.infraction, action.report.detail)
+        this.#send({ type: 'reject', reason: action.reason, range: action.range, ...(action.retryAfterMs != null ? { retryAfterMs: action.retryAfterMs } : {}) })
         return
-      }
-      default:
-        this.#fail('unexpected-frame', `a downloader sent a ${message.type} frame`)
+    }
+    if (message.type === 'hello') this.#onHello(action.file as string, message.wantManifest)
+    else if (message.type === 'request') this.#enqueue(message)
+    else if (message.type === 'cancel') {
+      const at = this.#queue.findIndex(r => r.index === message.index && r.offset === message.offset && r.length === message.length)
+      if (at !== -1) this.#queue.splice(at, 1)
     }
   }
 
-  #onHello (fileBytes: Uint8Array, wantManifest: boolean): void {
-    if (this.#file != null) {
-      this.#fail('unexpected-frame', 'a second hello on one stream')
-      return
-    }
-    let id: string
-    try {
-      id = parseFileId(CID.decode(fileBytes)).toString()
-    } catch (err: any) {
-      this.#fail('malformed-frame', `hello names no file id: ${err?.message ?? err}`)
-      return
-    }
+  #onHello (id: string, wantManifest: boolean): void {
     const file = this.#ctx.file(id)
     if (file == null) {
       this.#send({ type: 'reject', reason: 'not-found' })
@@ -107,31 +101,8 @@ export class UploadSession {
     file.listeners.add(this.#onStored)
   }
 
-  #onRequest (range: PieceRange): void {
-    const file = this.#file
-    if (file == null) {
-      this.#fail('unexpected-frame', 'a request before hello')
-      return
-    }
-    const pieces = file.manifest.pieces.length
-    if (range.index >= pieces || range.offset + range.length > file.pieceLength(range.index)) {
-      this.#ctx.report(this.peer, 'malformed-frame', `request ${range.index}:${range.offset}+${range.length} outside the file`)
-      this.#send({ type: 'reject', reason: 'invalid', range })
-      return
-    }
-    if (range.length > this.#ctx.wire.maxRequestBytes) {
-      this.#send({ type: 'reject', reason: 'too-large', range })
-      return
-    }
-    if (!file.have.get(range.index)) {
-      this.#send({ type: 'reject', reason: 'not-found', range })
-      return
-    }
-    if (this.#queue.length >= this.#ctx.maxQueuedRequests) {
-      this.#send({ type: 'reject', reason: 'busy', range, retryAfterMs: 500 })
-      return
-    }
-    this.#queue.push(range)
+  #enqueue (range: PieceRange): void {
+    this.#queue.push({ index: range.index, offset: range.offset, length: range.length })
     if (!this.#serving) void this.#serve()
   }
 
