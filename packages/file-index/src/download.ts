@@ -5,40 +5,17 @@ import { decodeManifest, type FileManifest } from './manifest.ts'
 import { equal, type LocalFileState } from './local.ts'
 import { pieceHasher } from './hasher.ts'
 import { PieceSession } from './session.ts'
-import { PiecePicker, type PickerAction, type PickerOptions } from './picker.ts'
+import { PiecePicker, type PickerAction } from './picker.ts'
 import { readFrames } from '@hearsay/sansio/adapter'
-import { decodeFrame, decodePieceFrame, encodeFrame, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
-import type { FileStore } from './store.ts'
+import { decodeFrame, decodePieceFrame, encodeFrame, maxResponseFrameBytes, type PieceMessage } from './wire.ts'
+import type { Library } from './library.ts'
+import type { TransferContext } from './transfer.ts'
 import type { GetOptions, GetResult } from './types.ts'
-import type { InfractionName, Rng } from '@hearsay/interface'
-import type { TimedClock, CancelTimer } from '@hearsay/sansio'
-import type { ContentRouting, Logger, PeerId, PeerStore, Stream } from '@libp2p/interface'
-import type { ConnectionManager } from '@libp2p/interface-internal'
+import type { InfractionName } from '@hearsay/interface'
+import type { CancelTimer } from '@hearsay/sansio'
+import type { PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { Uint8ArrayList } from 'uint8arraylist'
-
-/** What a download needs from the service. */
-export interface DownloadContext {
-  peerId: PeerId
-  store: FileStore
-  wire: PieceWireLimits
-  clock: TimedClock
-  rng: Rng
-  picker: Partial<PickerOptions>
-  protocol: string
-  maxPeers: number
-  maxPendingWrites: number
-  log: Logger
-  connectionManager: ConnectionManager
-  peerStore: PeerStore
-  contentRouting: ContentRouting
-  localFile(id: string): LocalFileState | undefined
-  /** Register a file whose manifest just verified; its manifest is persisted in the background. */
-  adopt(cid: CID, manifest: FileManifest, bytes: Uint8Array): LocalFileState
-  report(peer: PeerId, infraction: InfractionName, detail: string): void
-  credit(peer: PeerId): void
-  counted(kind: 'downloaded' | 'duplicate' | 'bad', bytes: number): void
-}
 
 interface FetchSession {
   peer: PeerId
@@ -61,7 +38,8 @@ type IncomingFrame = PieceMessage | { type: 'piece', index: number, offset: numb
  * piece, and reports peers that misbehave.
  */
 export class Download {
-  readonly #ctx: DownloadContext
+  readonly #ctx: TransferContext
+  readonly #library: Library
   readonly #cid: CID
   readonly #id: string
   readonly #options: GetOptions
@@ -86,8 +64,17 @@ export class Download {
   #reject!: (err: Error) => void
   readonly #done: Promise<void>
 
-  constructor (ctx: DownloadContext, cid: CID, options: GetOptions) {
+  /**
+   * A download of the file `cid` into `library`, not yet running.
+   *
+   * @param library - where the file and its pieces go
+   * @param ctx - the node's libp2p parts, settings and counters
+   * @param cid - the file id
+   * @param options - the caller's signal and progress callback
+   */
+  constructor (library: Library, ctx: TransferContext, cid: CID, options: GetOptions) {
     this.#ctx = ctx
+    this.#library = library
     this.#cid = cid
     this.#id = cid.toString()
     this.#options = options
@@ -102,11 +89,11 @@ export class Download {
     const onAbort = (): void => { this.#finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted')) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const local = this.#ctx.localFile(this.#id)
+      const local = this.#library.file(this.#id)
       if (local != null) {
         // resume: pieces on disk count once they hash right
         for (let i = 0; i < local.manifest.pieces.length; i++) {
-          if (local.have.get(i) && !local.checked.get(i)) await local.readPiece(this.#ctx.store, i)
+          if (local.have.get(i) && !local.checked.get(i)) await local.readPiece(this.#library.store, i)
           signal?.throwIfAborted()
         }
         this.#adopted(local)
@@ -139,17 +126,17 @@ export class Download {
   // --- peers ---
 
   #discover (): void {
-    for (const connection of this.#ctx.connectionManager.getConnections()) this.#connect(connection.remotePeer)
+    for (const connection of this.#ctx.components.connectionManager.getConnections()) this.#connect(connection.remotePeer)
     if (this.#options.dht === false) return
     const signal = this.#controller.signal
     void (async () => {
       while (!this.#finished) {
         try {
-          for await (const provider of this.#ctx.contentRouting.findProviders(this.#cid, { signal })) {
+          for await (const provider of this.#ctx.components.contentRouting.findProviders(this.#cid, { signal })) {
             if (this.#finished) return
-            if (provider.id.equals(this.#ctx.peerId)) continue
+            if (provider.id.equals(this.#ctx.components.peerId)) continue
             if (provider.multiaddrs.length > 0) {
-              await this.#ctx.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
+              await this.#ctx.components.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
             }
             this.#connect(provider.id)
           }
@@ -179,26 +166,26 @@ export class Download {
 
   #connect (peer: PeerId): void {
     const key = peer.toString()
-    if (this.#finished || peer.equals(this.#ctx.peerId) || this.#sessions.has(key)) return
-    if (this.#sessions.size >= this.#ctx.maxPeers) return
+    if (this.#finished || peer.equals(this.#ctx.components.peerId) || this.#sessions.has(key)) return
+    if (this.#sessions.size >= this.#ctx.settings.maxPeers) return
     if ((this.#backoff.get(key) ?? 0) > this.#ctx.clock.now()) return
     const session: FetchSession = { peer, key, handshake: new PieceSession('downloader'), closed: false }
     this.#sessions.set(key, session)
     void (async () => {
       const signal = this.#controller.signal
-      const connection = await this.#ctx.connectionManager.openConnection(peer, { signal })
-      const stream = await connection.newStream(this.#ctx.protocol, { signal })
+      const connection = await this.#ctx.components.connectionManager.openConnection(peer, { signal })
+      const stream = await connection.newStream(this.#ctx.settings.protocol, { signal })
       if (session.closed || this.#finished) {
         stream.abort(new Error('download over'))
         return
       }
       session.stream = stream
       readFrames<IncomingFrame>(stream, {
-        maxBytes: maxResponseFrameBytes(this.#ctx.wire),
+        maxBytes: maxResponseFrameBytes(this.#ctx.settings.wire),
         decode: bytes => {
           // pieces, nearly all the bytes, are read without copying their data
-          const piece = decodePieceFrame(bytes, this.#ctx.wire)
-          return piece != null ? { ok: true, frame: { type: 'piece', ...piece } } : decodeFrame(bytes, this.#ctx.wire)
+          const piece = decodePieceFrame(bytes, this.#ctx.settings.wire)
+          return piece != null ? { ok: true, frame: { type: 'piece', ...piece } } : decodeFrame(bytes, this.#ctx.settings.wire)
         },
         onFrame: message => { this.#onMessage(session, message) },
         report: (infraction, detail) => { this.#misbehaved(session, infraction, detail) },
@@ -250,7 +237,7 @@ export class Download {
   }
 
   #misbehaved (session: FetchSession, infraction: InfractionName, detail: string): void {
-    this.#ctx.report(session.peer, infraction, detail)
+    this.#ctx.reporter.report(session.peer, infraction, detail)
     session.stream?.abort(new Error(detail))
     this.#drop(session, 60 * 60_000)
   }
@@ -292,7 +279,7 @@ export class Download {
       this.#misbehaved(session, 'invalid-message', `manifest for ${this.#id}: ${detail}`)
       return
     }
-    const file = this.#ctx.adopt(this.#cid, manifest, bytes)
+    const file = this.#library.adopt(this.#cid, manifest, bytes)
     this.#options.onProgress?.(new CustomProgressEvent('files:get:manifest', {
       id: this.#id, name: manifest.name, size: manifest.size, pieces: manifest.pieces.length, from: session.key
     }))
@@ -308,7 +295,7 @@ export class Download {
       have: file.have,
       clock: this.#ctx.clock,
       rng: this.#ctx.rng.fork(),
-      options: this.#ctx.picker
+      options: this.#ctx.settings.picker
     })
     for (const session of this.#sessions.values()) {
       const bits = session.handshake.heldBits
@@ -349,7 +336,7 @@ export class Download {
     }
     if (received === 'duplicate') {
       this.#duplicateBytes += data.byteLength
-      this.#ctx.counted('duplicate', data.byteLength)
+      this.#ctx.stats.duplicateBytes += data.byteLength
       this.#pump()
       return
     }
@@ -374,7 +361,7 @@ export class Download {
     if (this.#finished || file == null || picker == null) return
     const actions = picker.verified(session.key, index, data != null)
     if (data == null) {
-      this.#ctx.counted('bad', length)
+      this.#ctx.stats.badPieces++
       this.#options.onProgress?.(new CustomProgressEvent('files:get:bad-piece', { id: this.#id, peer: session.key, index }))
       this.#misbehaved(session, 'bad-piece', `piece ${index} of ${this.#id} does not match its hash`)
       this.#pump()
@@ -382,13 +369,13 @@ export class Download {
     }
     const hash = file.manifest.pieces[index]
     this.#execute(actions)
-    this.#ctx.credit(session.peer)
-    this.#ctx.counted('downloaded', data.byteLength)
+    this.#ctx.reporter.credit(session.peer, 'verified-piece')
+    this.#ctx.stats.downloadedBytes += data.byteLength
     this.#piecesFetched++
     this.#bytesFetched += data.byteLength
     this.#fromPeers[session.key] = (this.#fromPeers[session.key] ?? 0) + data.byteLength
     this.#lastProgress = this.#ctx.clock.now()
-    const write = this.#ctx.store.putPiece(hash, data).then(() => {
+    const write = this.#library.store.putPiece(hash, data).then(() => {
       file.stored(index)
       this.#progress()
     }, (err: any) => {
@@ -407,7 +394,7 @@ export class Download {
   #pump (): void {
     const picker = this.#picker
     // pieces held in memory, being hashed or written, are bounded: no requests beyond that
-    if (picker == null || this.#finished || this.#writes.size + this.#checks.size >= this.#ctx.maxPendingWrites) return
+    if (picker == null || this.#finished || this.#writes.size + this.#checks.size >= this.#ctx.settings.maxPendingWrites) return
     this.#execute(picker.pump())
   }
 
@@ -444,7 +431,7 @@ export class Download {
     for (const key of picker.stalled()) {
       const session = this.#sessions.get(key)
       if (session == null) continue
-      this.#ctx.report(session.peer, 'stalled', `no piece for ${this.#id} in time`)
+      this.#ctx.reporter.report(session.peer, 'stalled', `no piece for ${this.#id} in time`)
       this.#close(session)
       this.#drop(session, 30_000)
     }
@@ -455,7 +442,7 @@ export class Download {
     }
     // peers found before the manifest, or idle connections, may be worth another look
     if (this.#joinedCount() === 0) {
-      for (const connection of this.#ctx.connectionManager.getConnections()) this.#connect(connection.remotePeer)
+      for (const connection of this.#ctx.components.connectionManager.getConnections()) this.#connect(connection.remotePeer)
     }
     this.#pump()
   }

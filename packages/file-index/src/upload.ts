@@ -1,25 +1,12 @@
 import { Bitfield } from './bitfield.ts'
 import { PieceSession, type ServedFile } from './session.ts'
 import { readFrames } from '@hearsay/sansio/adapter'
-import { decodeFrame, encodeFrame, type PieceMessage, type PieceRange, type PieceWireLimits } from './wire.ts'
+import { decodeFrame, encodeFrame, type PieceMessage, type PieceRange } from './wire.ts'
 import type { LocalFileState } from './local.ts'
-import type { FileStore } from './store.ts'
-import type { Throttle } from './throttle.ts'
-import type { Logger, PeerId, Stream } from '@libp2p/interface'
+import type { Library } from './library.ts'
+import type { TransferContext } from './transfer.ts'
+import type { PeerId, Stream } from '@libp2p/interface'
 import type { InfractionName } from '@hearsay/interface'
-
-/** What an upload session needs from the service. */
-export interface UploadContext {
-  store: FileStore
-  wire: PieceWireLimits
-  maxQueuedRequests: number
-  throttle?: Throttle
-  log: Logger
-  file(id: string): LocalFileState | undefined
-  report(peer: PeerId, infraction: InfractionName, detail: string): void
-  uploaded(bytes: number): void
-  ended(session: UploadSession): void
-}
 
 /**
  * The provider side of one stream of `/hearsay/pieces/1.0.0`: a hello names the file; we
@@ -29,7 +16,9 @@ export interface UploadContext {
 export class UploadSession {
   readonly peer: PeerId
   readonly stream: Stream
-  readonly #ctx: UploadContext
+  readonly #ctx: TransferContext
+  readonly #library: Library
+  readonly #ended: (session: UploadSession) => void
   readonly #session = new PieceSession('provider')
   #file: LocalFileState | undefined
   #queue: PieceRange[] = []
@@ -37,13 +26,24 @@ export class UploadSession {
   #closed = false
   #onStored: ((index: number) => void) | undefined
 
-  constructor (peer: PeerId, stream: Stream, ctx: UploadContext) {
+  /**
+   * Serve `peer` on `stream` from `library`.
+   *
+   * @param peer - the downloader
+   * @param stream - its `/hearsay/pieces/1.0.0` stream
+   * @param library - the files served
+   * @param ctx - settings, throttle, reporter and counters
+   * @param ended - called once when the session ends
+   */
+  constructor (peer: PeerId, stream: Stream, library: Library, ctx: TransferContext, ended: (session: UploadSession) => void = () => {}) {
     this.peer = peer
     this.stream = stream
     this.#ctx = ctx
+    this.#library = library
+    this.#ended = ended
     readFrames(stream, {
-      maxBytes: ctx.wire.maxControlFrameBytes,
-      decode: bytes => decodeFrame(bytes, ctx.wire),
+      maxBytes: ctx.settings.wire.maxControlFrameBytes,
+      decode: bytes => decodeFrame(bytes, ctx.settings.wire),
       onFrame: message => { this.#onMessage(message) },
       report: (infraction, detail) => { this.#fail(infraction, detail) },
       onError: err => {
@@ -71,11 +71,11 @@ export class UploadSession {
   #onMessage (message: PieceMessage): void {
     const file = this.#file
     const served: ServedFile | undefined = file == null ? undefined : { pieces: file.manifest.pieces.length, pieceLength: i => file.pieceLength(i), has: i => file.have.get(i) }
-    const action = this.#session.fromDownloader(message, served, this.#queue.length, { maxRequestBytes: this.#ctx.wire.maxRequestBytes, maxQueuedRequests: this.#ctx.maxQueuedRequests })
+    const action = this.#session.fromDownloader(message, served, this.#queue.length, { maxRequestBytes: this.#ctx.settings.wire.maxRequestBytes, maxQueuedRequests: this.#ctx.settings.maxQueuedRequests })
     switch (action.type) {
       case 'fail': this.#fail(action.infraction, action.detail); return
       case 'reject':
-        if (action.report != null) this.#ctx.report(this.peer, action.report.infraction, action.report.detail)
+        if (action.report != null) this.#ctx.reporter.report(this.peer, action.report.infraction, action.report.detail)
         this.#send({ type: 'reject', reason: action.reason, range: action.range, ...(action.retryAfterMs != null ? { retryAfterMs: action.retryAfterMs } : {}) })
         return
     }
@@ -88,7 +88,7 @@ export class UploadSession {
   }
 
   #onHello (id: string, wantManifest: boolean): void {
-    const file = this.#ctx.file(id)
+    const file = this.#library.file(id)
     if (file == null) {
       this.#send({ type: 'reject', reason: 'not-found' })
       this.#closeSoon()
@@ -112,7 +112,7 @@ export class UploadSession {
       while (!this.#closed && this.#queue.length > 0) {
         const range = this.#queue[0]
         const file = this.#file as LocalFileState
-        const piece = await file.readPiece(this.#ctx.store, range.index)
+        const piece = await file.readPiece(this.#library.store, range.index)
         // a cancel may have removed it while we read
         if (this.#queue[0] !== range) continue
         this.#queue.shift()
@@ -121,12 +121,13 @@ export class UploadSession {
           this.#send({ type: 'reject', reason: 'not-found', range })
           continue
         }
-        await this.#ctx.throttle?.take(range.length)
+        await this.#ctx.settings.throttle?.take(range.length)
         if (this.#closed) return
         const data = piece.subarray(range.offset, range.offset + range.length)
         if (this.stream.status !== 'open') return
         const ok = this.stream.send(encodeFrame({ type: 'piece', index: range.index, offset: range.offset, data }))
-        this.#ctx.uploaded(range.length)
+        this.#ctx.stats.uploadedBytes += range.length
+        this.#ctx.stats.uploadedPieces++
         if (!ok) await this.stream.onDrain()
       }
     } catch (err: any) {
@@ -147,7 +148,7 @@ export class UploadSession {
   }
 
   #fail (infraction: InfractionName, detail: string): void {
-    this.#ctx.report(this.peer, infraction, detail)
+    this.#ctx.reporter.report(this.peer, infraction, detail)
     this.#end()
     this.stream.abort(new Error(detail))
   }
@@ -162,6 +163,6 @@ export class UploadSession {
     this.#closed = true
     this.#queue = []
     if (this.#onStored != null) this.#file?.listeners.delete(this.#onStored)
-    this.#ctx.ended(this)
+    this.#ended(this)
   }
 }
