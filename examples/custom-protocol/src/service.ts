@@ -1,4 +1,4 @@
-import { BoundedMap, cryptoRng, pick, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { BoundedMap, numberOptions, cryptoRng, pick, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { boundedLpStream, readInfraction, type LengthPrefixed } from '@hearsay/sansio/adapter'
 import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
 import { PushQueue } from './push-queue.ts'
@@ -515,16 +515,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
 }
 
 function checkOptions (init: KvInit): KvNumbers {
-  const o: KvNumbers = { ...KV_DEFAULTS }
-  for (const name of Object.keys(KV_DEFAULTS) as Array<keyof KvNumbers>) {
-    const value = init[name]
-    if (value == null) continue
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new KvError(`${name} must be a finite number >= 0`)
-    o[name] = value
-  }
-  if (o.streamTimeoutMs === 0) throw new KvError('streamTimeoutMs must be > 0')
-  if (o.maxQueuedEntriesPerPeer < 1) throw new KvError('maxQueuedEntriesPerPeer must be >= 1')
-  return o
+  return numberOptions(KV_DEFAULTS, init, { streamTimeoutMs: 1, maxQueuedEntriesPerPeer: 1 })
 }
 
 /**
@@ -535,7 +526,7 @@ function checkOptions (init: KvInit): KvNumbers {
  * node.services.kv.put('greeting', new TextEncoder().encode('hello'))
  * ```
  *
- * @throws {@link KvError} for unusable options, at once rather than when the node starts
+ * @throws `OptionError` (of `@hearsay/sansio`) naming an unusable option, at once rather than when the node starts
  */
 export function kv (init: KvInit = {}): (components: KvComponents) => Kv {
   checkOptions(init)

@@ -2,7 +2,8 @@ import { CustomProgressEvent } from 'progress-events'
 import { Bitfield } from './bitfield.ts'
 import { InvalidManifestError, NotFoundError } from './errors.ts'
 import { decodeManifest, type FileManifest } from './manifest.ts'
-import { equal, type LocalFileState } from './local.ts'
+import { equals } from 'uint8arrays'
+import type { LocalFileState } from './local.ts'
 import { pieceHasher } from './hasher.ts'
 import { PieceSession } from './session.ts'
 import { PiecePicker, type PickerAction } from './picker.ts'
@@ -349,7 +350,7 @@ export class Download {
     const hash = file.manifest.pieces[index]
     const check = pieceHasher.hash(data).then(({ digest, bytes }) => {
       this.#checks.delete(check)
-      this.#checked(session, index, bytes.byteLength, equal(digest, hash) ? bytes : undefined)
+      this.#checked(session, index, bytes.byteLength, equals(digest, hash) ? bytes : undefined)
     })
     this.#checks.add(check)
   }

@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path'
 import { CustomProgressEvent } from 'progress-events'
 import { Bitfield } from './bitfield.ts'
 import { FileIndexError } from './errors.ts'
-import { LocalFileState, equal } from './local.ts'
+import { equals } from 'uint8arrays'
+import { LocalFileState } from './local.ts'
 import { choosePieceSize, decodeManifest, encodeManifest, manifestCid, parseFileId, pieceCount, sha256, type FileManifest } from './manifest.ts'
 import { FileStore } from './store.ts'
 import type { AddOptions, LocalFile } from './types.ts'
@@ -232,7 +233,7 @@ export class Library {
   async #verifiedPiece (file: LocalFileState, index: number): Promise<Uint8Array | undefined> {
     const piece = await file.readPiece(this.store, index)
     if (piece == null) return undefined
-    if (!equal(sha256(piece), file.manifest.pieces[index])) {
+    if (!equals(sha256(piece), file.manifest.pieces[index])) {
       file.have.clear(index)
       await this.store.deletePiece(file.manifest.pieces[index]).catch(() => {})
       return undefined

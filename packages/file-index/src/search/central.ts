@@ -6,14 +6,14 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ipPortToMultiaddr } from '@libp2p/utils'
 import { CentralIndex, type CentralIndexOptions } from './central-core.ts'
-import { ResultMerger } from './util.ts'
+import { ResultMerger, serveSearch } from './util.ts'
 import {
   INDEX_PROTOCOL, decodeIndexRequest, decodeIndexResponse, encodeIndexRequest, encodeIndexResponse,
   type IndexWireRequest, type IndexWireResponse, type WireEntry
 } from './wire.ts'
 import type { BackendContext } from './context.ts'
 import { PeerRateLimiter, type CancelTimer } from '@hearsay/sansio'
-import { isPeerId, requestOnce, serveOnce } from '@hearsay/sansio/adapter'
+import { isPeerId, requestOnce } from '@hearsay/sansio/adapter'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 
 /** Options of the central backend. */
@@ -225,17 +225,14 @@ export class CentralSearch {
   }
 
   async #serve (stream: Stream, connection: Connection): Promise<void> {
-    const peer = connection.remotePeer
-    if (!this.#running) { stream.abort(new Error('search stopped')); return }
-    const failed = await serveOnce(stream, {
-      peer: peer.toString(),
+    await serveSearch(this.#ctx, this.#running, stream, connection, {
+      what: 'the index',
       rate: this.#rate,
       maxBytes: this.#ctx.limits.maxIndexFrameBytes,
-      signal: AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(this.#o.requestTimeoutMs)]),
+      timeoutMs: this.#o.requestTimeoutMs,
       decode: bytes => decodeIndexRequest(bytes, this.#ctx.limits),
-      report: (infraction, detail) => { this.#ctx.report(peer, infraction, detail) },
-      answer: request => encodeIndexResponse(this.#apply(peer.toString(), request))
+      answer: (request, peer) => encodeIndexResponse(this.#apply(peer.toString(), request))
     })
-    if (failed != null) this.#ctx.log('serving the index to %p ended: %s', peer, failed.message)
   }
+
 }

@@ -3,12 +3,13 @@
  * keyword CID; a search finds the providers of one keyword and asks each of them, over
  * `/hearsay/search/1.0.0`, for its files matching all the words.
  */
+import { aborted } from 'node:util'
 import { keywordCid, keywords, matches, rarestWord } from './keywords.ts'
-import { ResultMerger, TaskLimit } from './util.ts'
+import { ResultMerger, TaskLimit, serveSearch } from './util.ts'
 import { QUERY_PROTOCOL, decodeQueryRequest, decodeQueryResponse, encodeQueryRequest, encodeQueryResponse, type WireEntry } from './wire.ts'
 import type { BackendContext } from './context.ts'
 import { PeerRateLimiter, type CancelTimer } from '@hearsay/sansio'
-import { requestOnce, serveOnce } from '@hearsay/sansio/adapter'
+import { requestOnce } from '@hearsay/sansio/adapter'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 
 /** Options of the dht backend. */
@@ -180,7 +181,7 @@ export class DhtSearch {
       // no providers found, or no peers to ask: whatever was asked still counts
       this.#ctx.log('finding providers of "%s" failed: %s', word, err?.message ?? err)
     }
-    await Promise.race([asks.idle(), aborted(signal)])
+    await Promise.race([asks.idle(), aborted(signal, this)])
   }
 
   async #ask (peer: PeerId, words: string[], limit: number, merger: ResultMerger, signal: AbortSignal): Promise<void> {
@@ -210,23 +211,14 @@ export class DhtSearch {
 
   /** Answer one query: one frame in, the matching local files out. */
   async #serve (stream: Stream, connection: Connection): Promise<void> {
-    const peer = connection.remotePeer
-    if (!this.#running) { stream.abort(new Error('search stopped')); return }
-    const failed = await serveOnce(stream, {
-      peer: peer.toString(),
+    await serveSearch(this.#ctx, this.#running, stream, connection, {
+      what: 'a search',
       rate: this.#rate,
       maxBytes: this.#ctx.limits.maxFrameBytes,
-      signal: AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(SERVE_TIMEOUT_MS)]),
+      timeoutMs: SERVE_TIMEOUT_MS,
       decode: bytes => decodeQueryRequest(bytes, this.#ctx.limits),
-      report: (infraction, detail) => { this.#ctx.report(peer, infraction, detail) },
       answer: request => encodeQueryResponse(this.#ctx.match(request.words, request.limit))
     })
-    if (failed != null) this.#ctx.log('serving a search to %p ended: %s', peer, failed.message)
   }
-}
 
-/** Resolves when `signal` aborts (never rejects). */
-export async function aborted (signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return
-  await new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
 }

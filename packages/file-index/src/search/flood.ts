@@ -3,14 +3,14 @@
  * `/hearsay/search-flood/1.0.0`. Each frame (a query or a hit) travels on a stream of its own
  * to a neighbour that speaks the protocol; bad frames are reported and their stream reset.
  */
+import { aborted } from 'node:util'
 import { lpStream } from '@libp2p/utils'
 import { fromString as fromHex, toString as toHex } from 'uint8arrays'
 import { FloodRouter, type FloodCoreFrame, type FloodRouterOptions, type FloodStats } from './flood-core.ts'
 import { PeerRateLimiter } from '@hearsay/sansio'
-import { isPeerId, serveOnce } from '@hearsay/sansio/adapter'
-import { ResultMerger } from './util.ts'
+import { isPeerId } from '@hearsay/sansio/adapter'
+import { ResultMerger, serveSearch } from './util.ts'
 import { FLOOD_PROTOCOL, decodeFloodFrame, encodeFloodFrame, type WireEntry } from './wire.ts'
-import { aborted } from './dht.ts'
 import type { BackendContext } from './context.ts'
 import type { Decoded, PeerKey } from '@hearsay/interface'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
@@ -108,7 +108,7 @@ export class FloodSearch {
       if (merger.size >= limit) done.abort()
     })
     try {
-      await aborted(AbortSignal.any([signal, done.signal]))
+      await aborted(AbortSignal.any([signal, done.signal]), this)
     } finally {
       this.#collectors.delete(id)
       this.router.end(id)
@@ -147,26 +147,21 @@ export class FloodSearch {
   }
 
   async #onStream (stream: Stream, connection: Connection): Promise<void> {
-    const peer = connection.remotePeer
-    const key = peer.toString()
-    if (!this.#running) { stream.abort(new Error('search stopped')); return }
-    const failed = await serveOnce(stream, {
-      peer: key,
+    await serveSearch(this.#ctx, this.#running, stream, connection, {
+      what: 'a flood frame',
       rate: this.#rate,
       // a flood costs one report a second, not one per frame
       rateReportEveryMs: 1000,
       maxBytes: this.#ctx.limits.maxFrameBytes,
-      signal: AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(READ_TIMEOUT_MS)]),
+      timeoutMs: READ_TIMEOUT_MS,
       decode: bytes => this.#decode(bytes),
-      report: (infraction, detail) => { this.#ctx.report(peer, infraction, detail) },
-      answer: frame => {
+      answer: (frame, peer) => {
         // a peer that speaks to us on the protocol is a neighbour, even before identify says so
-        if (!this.#peerIds.has(key)) this.#addPeer(peer)
-        this.router.receive(key, frame)
+        if (!this.#peerIds.has(peer.toString())) this.#addPeer(peer)
+        this.router.receive(peer.toString(), frame)
         return undefined
       }
     })
-    if (failed != null) this.#ctx.log('flood stream from %p ended: %s', peer, failed.message)
   }
 
   #decode (bytes: Parameters<typeof decodeFloodFrame>[0]): Decoded<FloodCoreFrame> {

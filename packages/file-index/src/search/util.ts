@@ -3,9 +3,38 @@
  * results. Their stream I/O is the adapter kit's (`@hearsay/sansio/adapter`).
  */
 import { peerIdFromString } from '@libp2p/peer-id'
+import { serveOnce, type ServeOptions } from '@hearsay/sansio/adapter'
 import type { PeerKey } from '@hearsay/interface'
-import type { PeerId } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { BackendContext } from './context.ts'
 import type { WireEntry } from './wire.ts'
+
+/** How a backend serves its protocol: the kit's options, less what the connection tells. */
+export interface SearchServe<Request> extends Pick<ServeOptions<Request>, 'rate' | 'rateReportEveryMs' | 'maxBytes' | 'decode'> {
+  /** What is served, for the log. */
+  what: string
+  /** How long one request may take. */
+  timeoutMs: number
+  /** The encoded answer to `peer`'s request, or `undefined` for none. */
+  answer(request: Request, peer: PeerId): Uint8Array | undefined
+}
+
+/** Serve one request on an inbound stream of a search protocol (refused once the backend stopped). */
+export async function serveSearch<Request> (ctx: BackendContext, running: boolean, stream: Stream, connection: Connection, options: SearchServe<Request>): Promise<void> {
+  const peer = connection.remotePeer
+  if (!running) {
+    stream.abort(new Error('search stopped'))
+    return
+  }
+  const failed = await serveOnce(stream, {
+    ...options,
+    peer: peer.toString(),
+    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(options.timeoutMs)]),
+    report: (infraction, detail) => { ctx.report(peer, infraction, detail) },
+    answer: request => options.answer(request, peer)
+  })
+  if (failed != null) ctx.log('serving %s to %p ended: %s', options.what, peer, failed.message)
+}
 
 /** Run at most `concurrency` of the pushed tasks at once; `idle()` resolves when all are done. */
 export class TaskLimit {
