@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { streamPair } from '@libp2p/utils'
 import { ManualClock, PeerRateLimiter } from '@hearsay/sansio'
-import { FrameError, isPeerId, readFrames, readOne, requestOnce, serveOnce } from '@hearsay/sansio/adapter'
+import { FrameError, aborted, isPeerId, readFrames, readOne, requestOnce, serveOnce } from '@hearsay/sansio/adapter'
 import type { Decoded } from '@hearsay/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -160,5 +160,19 @@ describe('adapter kit: peer ids', () => {
     assert.ok(isPeerId('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'))
     assert.ok(!isPeerId('not a peer'))
     assert.ok(!isPeerId(''))
+  })
+})
+
+describe('adapter kit: aborted()', () => {
+  it('resolves when a signal aborts, at once if it has, and for a signal of AbortSignal.any', async () => {
+    await aborted(AbortSignal.abort())
+    const controller = new AbortController()
+    const waiting = aborted(AbortSignal.any([controller.signal, new AbortController().signal]))
+    let done = false
+    void waiting.then(() => { done = true })
+    await new Promise(resolve => setTimeout(resolve, 20))
+    assert.ok(!done)
+    controller.abort()
+    await waiting
   })
 })

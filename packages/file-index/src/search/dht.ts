@@ -3,13 +3,12 @@
  * keyword CID; a search finds the providers of one keyword and asks each of them, over
  * `/hearsay/search/1.0.0`, for its files matching all the words.
  */
-import { aborted } from 'node:util'
 import { keywordCid, keywords, matches, rarestWord } from './keywords.ts'
 import { ResultMerger, TaskLimit, serveSearch } from './util.ts'
 import { QUERY_PROTOCOL, decodeQueryRequest, decodeQueryResponse, encodeQueryRequest, encodeQueryResponse, type WireEntry } from './wire.ts'
 import type { BackendContext } from './context.ts'
 import { PeerRateLimiter, type CancelTimer } from '@hearsay/sansio'
-import { requestOnce } from '@hearsay/sansio/adapter'
+import { aborted, requestOnce } from '@hearsay/sansio/adapter'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 
 /** Options of the dht backend. */
@@ -181,7 +180,7 @@ export class DhtSearch {
       // no providers found, or no peers to ask: whatever was asked still counts
       this.#ctx.log('finding providers of "%s" failed: %s', word, err?.message ?? err)
     }
-    await Promise.race([asks.idle(), aborted(signal, this)])
+    await Promise.race([asks.idle(), aborted(signal)])
   }
 
   async #ask (peer: PeerId, words: string[], limit: number, merger: ResultMerger, signal: AbortSignal): Promise<void> {

@@ -3,12 +3,11 @@
  * `/hearsay/search-flood/1.0.0`. Each frame (a query or a hit) travels on a stream of its own
  * to a neighbour that speaks the protocol; bad frames are reported and their stream reset.
  */
-import { aborted } from 'node:util'
 import { lpStream } from '@libp2p/utils'
 import { fromString as fromHex, toString as toHex } from 'uint8arrays'
 import { FloodRouter, type FloodCoreFrame, type FloodRouterOptions, type FloodStats } from './flood-core.ts'
 import { PeerRateLimiter } from '@hearsay/sansio'
-import { isPeerId } from '@hearsay/sansio/adapter'
+import { aborted, isPeerId } from '@hearsay/sansio/adapter'
 import { ResultMerger, serveSearch } from './util.ts'
 import { FLOOD_PROTOCOL, decodeFloodFrame, encodeFloodFrame, type WireEntry } from './wire.ts'
 import type { BackendContext } from './context.ts'
@@ -108,7 +107,7 @@ export class FloodSearch {
       if (merger.size >= limit) done.abort()
     })
     try {
-      await aborted(AbortSignal.any([signal, done.signal]), this)
+      await aborted(AbortSignal.any([signal, done.signal]))
     } finally {
       this.#collectors.delete(id)
       this.router.end(id)
