@@ -1,6 +1,6 @@
-import { boundedLength, cryptoRng, pick, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { BoundedMap, numberOptions, cryptoRng, pick, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { boundedLpStream, readInfraction, type LengthPrefixed } from '@hearsay/sansio/adapter'
 import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import { PushQueue } from './push-queue.ts'
 import { KvError, KvStore } from './store.ts'
 import {
@@ -168,8 +168,8 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
   readonly #rng: Rng
   #reporter: PeerReporter | undefined
   readonly #peers = new Map<PeerKey, PeerState>()
-  readonly #lastStarted = new Map<PeerKey, number>()
-  readonly #lastServed = new Map<PeerKey, number>()
+  readonly #lastStarted = new BoundedMap<PeerKey, number>(MAX_RATE_ENTRIES)
+  readonly #lastServed = new BoundedMap<PeerKey, number>(MAX_RATE_ENTRIES)
   readonly #timers = new Set<CancelTimer>()
   #topologyId: string | undefined
   #abort = new AbortController()
@@ -254,7 +254,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
     // never start syncs with one peer faster than it accepts them
     const wait = (this.#lastStarted.get(key) ?? -Infinity) + this.#o.minSyncGapMs - this.#clock.now()
     if (wait > 0) await this.#sleep(wait, signal)
-    remember(this.#lastStarted, key, this.#clock.now())
+    this.#lastStarted.set(key, this.#clock.now())
     this.#stats.syncs.active++
     try {
       const result = await this.#syncWith(peer, signal)
@@ -320,7 +320,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
         const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.streamTimeoutMs)])
         const stream = await this.#openStream(peer.id, signal)
         try {
-          const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
+          const lp = boundedLpStream(stream, this.#limits.maxFrameBytes)
           await lp.write(encodeKvFrame({ push: { entries: wireEntries(batch) } }), { signal })
           await stream.close({ signal })
           this.#stats.pushed += batch.length
@@ -395,14 +395,14 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
   #onStream (stream: Stream, connection: Connection): void {
     const peer = connection.remotePeer
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.streamTimeoutMs)])
-    const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
+    const lp = boundedLpStream(stream, this.#limits.maxFrameBytes)
     this.#serve(lp, stream, peer, signal).catch((err: any) => {
       if (err?.name !== 'KvProtocolError') this.#log('stream from %p ended - %e', peer, err)
       stream.abort(err)
     })
   }
 
-  async #serve (lp: LengthPrefixedStream<Stream>, stream: Stream, peer: PeerId, signal: AbortSignal): Promise<void> {
+  async #serve (lp: LengthPrefixed, stream: Stream, peer: PeerId, signal: AbortSignal): Promise<void> {
     const first = await this.#read(lp, peer, signal)
     if (first.push != null) {
       const entries = this.#checked(peer, checkEntries(first.push.entries, this.#clock.now(), this.#limits))
@@ -433,7 +433,7 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
     const signal = AbortSignal.any([outer, AbortSignal.timeout(this.#o.streamTimeoutMs)])
     const stream = await this.#openStream(peer, signal)
     try {
-      const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
+      const lp = boundedLpStream(stream, this.#limits.maxFrameBytes)
       await lp.write(encodeKvFrame({ digest: { buckets: this.store.digest() } }), { signal })
       const frame = this.#expect(await this.#read(lp, peer, signal), 'versions', peer)
       const versions = this.#checked(peer, checkVersions(frame.versions, this.#clock.now(), this.#limits))
@@ -470,12 +470,12 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
   }
 
   /** Read and decode one frame; a bad one is reported and ends the exchange. */
-  async #read (lp: LengthPrefixedStream<Stream>, peer: PeerId, signal: AbortSignal): Promise<KvFrame> {
+  async #read (lp: LengthPrefixed, peer: PeerId, signal: AbortSignal): Promise<KvFrame> {
     let bytes
     try {
       bytes = await lp.read({ signal })
     } catch (err: any) {
-      const infraction = READ_INFRACTIONS[String(err?.name)]
+      const infraction = readInfraction(err)
       if (infraction != null) this.#fail(peer, infraction, String(err.message))
       throw err
     }
@@ -502,51 +502,20 @@ class KvService extends TypedEventEmitter<KvEvents> implements Kv, Startable {
     if (last != null && now - last < this.#o.minSyncGapMs * RATE_TOLERANCE) {
       this.#fail(peer, 'rate-limit-exceeded', `a sync again after ${now - last} ms`)
     }
-    remember(this.#lastServed, key, now)
+    this.#lastServed.set(key, now)
   }
 
   /** Report `peer` and end the exchange: the caller's catch aborts the stream. */
   #fail (peer: PeerId, infraction: InfractionName, detail: string): never {
     this.#log('%p: %s - %s', peer, infraction, detail)
     this.#stats.infractions[infraction] = (this.#stats.infractions[infraction] ?? 0) + 1
-    try {
-      this.#reporter?.report(peer, infraction, detail)
-    } catch {
-      // a reporter must never break the protocol
-    }
+    this.#reporter?.report(peer, infraction, detail)
     throw new KvProtocolError(`${infraction}: ${detail}`)
   }
 }
 
-/** What a failed length-prefixed read says about the peer (timeouts and resets say nothing). */
-const READ_INFRACTIONS: Record<string, InfractionName | undefined> = {
-  InvalidDataLengthError: 'oversized-frame',
-  InvalidDataLengthLengthError: 'oversized-frame',
-  StreamBufferError: 'oversized-frame',
-  InvalidMessageLengthError: 'malformed-frame'
-}
-
-/** Insert or refresh `key` at the end of an insertion-ordered map, dropping the oldest past the cap. */
-function remember (map: Map<PeerKey, number>, key: PeerKey, value: number): void {
-  map.delete(key)
-  map.set(key, value)
-  if (map.size > MAX_RATE_ENTRIES) {
-    const oldest = map.keys().next().value
-    if (oldest != null) map.delete(oldest)
-  }
-}
-
 function checkOptions (init: KvInit): KvNumbers {
-  const o: KvNumbers = { ...KV_DEFAULTS }
-  for (const name of Object.keys(KV_DEFAULTS) as Array<keyof KvNumbers>) {
-    const value = init[name]
-    if (value == null) continue
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new KvError(`${name} must be a finite number >= 0`)
-    o[name] = value
-  }
-  if (o.streamTimeoutMs === 0) throw new KvError('streamTimeoutMs must be > 0')
-  if (o.maxQueuedEntriesPerPeer < 1) throw new KvError('maxQueuedEntriesPerPeer must be >= 1')
-  return o
+  return numberOptions(KV_DEFAULTS, init, { streamTimeoutMs: 1, maxQueuedEntriesPerPeer: 1 })
 }
 
 /**
@@ -557,7 +526,7 @@ function checkOptions (init: KvInit): KvNumbers {
  * node.services.kv.put('greeting', new TextEncoder().encode('hello'))
  * ```
  *
- * @throws {@link KvError} for unusable options, at once rather than when the node starts
+ * @throws `OptionError` (of `@hearsay/sansio`) naming an unusable option, at once rather than when the node starts
  */
 export function kv (init: KvInit = {}): (components: KvComponents) => Kv {
   checkOptions(init)

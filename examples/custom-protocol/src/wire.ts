@@ -1,4 +1,5 @@
 import { KvFrame } from './pb/kv.js'
+import { undecodable } from '@hearsay/sansio'
 import { HASH_BYTES, checkEntry, checkTimestamp, type KvEntry, type Version } from './entry.ts'
 import type { KvLimits } from './limits.ts'
 import type { Decoded, InfractionName } from '@hearsay/interface'
@@ -38,9 +39,8 @@ export function decodeKvFrame (bytes: Uint8Array | Uint8ArrayList, limits: KvLim
         entries: { entries: limits.maxEntriesPerFrame }
       }
     })
-  } catch (err: any) {
-    if (err?.name === 'MaxLengthError') return { ok: false, infraction: 'oversized-frame', detail: String(err.message) }
-    return { ok: false, infraction: 'malformed-frame', detail: String(err?.message ?? err) }
+  } catch (err) {
+    return undecodable('kv frame', err)
   }
   const set = KINDS.filter(kind => frame[kind] != null)
   if (set.length !== 1) {
@@ -56,22 +56,23 @@ export function frameKind (frame: KvFrame): FrameKind {
 
 /** Check entries from the wire: any unusable one rejects them all (`invalid-message`). */
 export function checkEntries (entries: readonly KvEntry[], now: number, limits: KvLimits): Checked<KvEntry[]> {
-  for (const entry of entries) {
-    const problem = checkEntry(entry, now, limits)
-    if (problem != null) return { ok: false, infraction: 'invalid-message', detail: problem }
-  }
-  return { ok: true, value: [...entries] }
+  return checkAll(entries, entry => checkEntry(entry, now, limits))
 }
 
 /** Check versions from the wire (`invalid-message` for any unusable one). */
 export function checkVersions (versions: readonly Version[], now: number, limits: KvLimits): Checked<Version[]> {
-  for (const version of versions) {
-    const problem = version.key === '' || new TextEncoder().encode(version.key).byteLength > limits.maxKeyBytes
-      ? 'unusable key'
-      : version.hash.byteLength !== HASH_BYTES ? `value hash of ${version.hash.byteLength} bytes` : checkTimestamp(version, now, limits)
+  return checkAll(versions, version => version.key === '' || new TextEncoder().encode(version.key).byteLength > limits.maxKeyBytes
+    ? 'unusable key'
+    : version.hash.byteLength !== HASH_BYTES ? `value hash of ${version.hash.byteLength} bytes` : checkTimestamp(version, now, limits))
+}
+
+/** Every item passes `check` (which names the problem of a bad one), or the first problem is an `invalid-message`. */
+function checkAll<T> (items: readonly T[], check: (item: T) => string | undefined): Checked<T[]> {
+  for (const item of items) {
+    const problem = check(item)
     if (problem != null) return { ok: false, infraction: 'invalid-message', detail: problem }
   }
-  return { ok: true, value: [...versions] }
+  return { ok: true, value: [...items] }
 }
 
 /** Check a digest from the wire: exactly one hash of the right size per bucket. */

@@ -5,7 +5,8 @@ import { checkOverwrite, outputTarget, sha256File, targetPath } from './files-on
 import { count, formatBytes, shortPeer, UsageError, type Output } from './output.ts'
 import { progressView } from './progress.ts'
 import { HEARSAY_DHT_PROTOCOL, joinNetwork, startShareNode, type Joined, type ShareNodeOptions } from './share-node.ts'
-import { aborted, interruptSignal, interruptedBy } from './signals.ts'
+import { aborted } from '@hearsay/sansio/adapter'
+import { interruptSignal, interruptedBy } from './signals.ts'
 
 export interface GetCommandOptions {
   /** A file path, or a directory (existing, or ending in a slash) to write `<name>` in. @default `./<name>` */

@@ -1,7 +1,8 @@
 /** `hearsay-share index`: run a central (Napster-style) index that seeders register with and searchers ask. */
 import { type Output } from './output.ts'
 import { startShareNode, type ShareNodeOptions } from './share-node.ts'
-import { aborted, interruptSignal, interruptedBy } from './signals.ts'
+import { aborted } from '@hearsay/sansio/adapter'
+import { interruptSignal, interruptedBy } from './signals.ts'
 
 export async function runIndex (nodeOptions: ShareNodeOptions, out: Output): Promise<void> {
   const signal = interruptSignal()

@@ -3,7 +3,8 @@ import { basename } from 'node:path'
 import { filesToSeed } from './files-on-disk.ts'
 import { count, formatBytes, type Output } from './output.ts'
 import { HEARSAY_DHT_PROTOCOL, joinNetwork, startShareNode, type ShareNodeOptions } from './share-node.ts'
-import { aborted, interruptSignal, interruptedBy } from './signals.ts'
+import { aborted } from '@hearsay/sansio/adapter'
+import { interruptSignal, interruptedBy } from './signals.ts'
 
 /** Longest wait to join through the bootstrap peers before adding files. */
 const JOIN_TIMEOUT_MS = 15_000

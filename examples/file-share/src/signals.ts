@@ -24,9 +24,3 @@ export function interruptSignal (): AbortSignal {
 export function interruptedBy (): NodeJS.Signals | undefined {
   return received
 }
-
-/** Resolve when `signal` aborts. */
-export async function aborted (signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return
-  await new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
-}

@@ -2,53 +2,35 @@ import { CustomProgressEvent } from 'progress-events'
 import { Bitfield } from './bitfield.ts'
 import { InvalidManifestError, NotFoundError } from './errors.ts'
 import { decodeManifest, type FileManifest } from './manifest.ts'
-import { equal, type LocalFileState } from './local.ts'
+import { equals } from 'uint8arrays'
+import type { LocalFileState } from './local.ts'
 import { pieceHasher } from './hasher.ts'
-import { PiecePicker, type PickerAction, type PickerOptions } from './picker.ts'
-import { decodeFrame, decodePieceFrame, encodeFrame, frameDecoder, maxResponseFrameBytes, type PieceMessage, type PieceWireLimits } from './wire.ts'
-import type { FileStore } from './store.ts'
+import { PieceSession } from './session.ts'
+import { PiecePicker, type PickerAction } from './picker.ts'
+import { readFrames } from '@hearsay/sansio/adapter'
+import { decodeFrame, decodePieceFrame, encodeFrame, maxResponseFrameBytes, type PieceMessage } from './wire.ts'
+import type { Library } from './library.ts'
+import type { TransferContext } from './transfer.ts'
 import type { GetOptions, GetResult } from './types.ts'
-import type { InfractionName, Rng } from '@hearsay/interface'
-import type { TimedClock, CancelTimer } from '@hearsay/sansio'
-import type { ContentRouting, Logger, PeerId, PeerStore, Stream } from '@libp2p/interface'
-import type { ConnectionManager } from '@libp2p/interface-internal'
+import type { InfractionName } from '@hearsay/interface'
+import type { CancelTimer } from '@hearsay/sansio'
+import type { PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { Uint8ArrayList } from 'uint8arraylist'
-
-/** What a download needs from the service. */
-export interface DownloadContext {
-  peerId: PeerId
-  store: FileStore
-  wire: PieceWireLimits
-  clock: TimedClock
-  rng: Rng
-  picker: Partial<PickerOptions>
-  protocol: string
-  maxPeers: number
-  maxPendingWrites: number
-  log: Logger
-  connectionManager: ConnectionManager
-  peerStore: PeerStore
-  contentRouting: ContentRouting
-  localFile(id: string): LocalFileState | undefined
-  /** Register a file whose manifest just verified; its manifest is persisted in the background. */
-  adopt(cid: CID, manifest: FileManifest, bytes: Uint8Array): LocalFileState
-  report(peer: PeerId, infraction: InfractionName, detail: string): void
-  credit(peer: PeerId): void
-  counted(kind: 'downloaded' | 'duplicate' | 'bad', bytes: number): void
-}
 
 interface FetchSession {
   peer: PeerId
   key: string
   stream?: Stream
-  /** the bitfield, until the manifest is known */
-  bits?: Uint8Array
-  joined: boolean
+  /** the handshake's state: the bitfield, held until the manifest is known; joined */
+  handshake: PieceSession
   closed: boolean
 }
 
 const TICK_MS = 250
+
+/** A frame from a provider; a piece's data is read without copying. */
+type IncomingFrame = PieceMessage | { type: 'piece', index: number, offset: number, data: Uint8ArrayList }
 
 /**
  * The adapter of one download: finds peers (already connected ones and DHT providers), opens
@@ -57,7 +39,8 @@ const TICK_MS = 250
  * piece, and reports peers that misbehave.
  */
 export class Download {
-  readonly #ctx: DownloadContext
+  readonly #ctx: TransferContext
+  readonly #library: Library
   readonly #cid: CID
   readonly #id: string
   readonly #options: GetOptions
@@ -82,8 +65,17 @@ export class Download {
   #reject!: (err: Error) => void
   readonly #done: Promise<void>
 
-  constructor (ctx: DownloadContext, cid: CID, options: GetOptions) {
+  /**
+   * A download of the file `cid` into `library`, not yet running.
+   *
+   * @param library - where the file and its pieces go
+   * @param ctx - the node's libp2p parts, settings and counters
+   * @param cid - the file id
+   * @param options - the caller's signal and progress callback
+   */
+  constructor (library: Library, ctx: TransferContext, cid: CID, options: GetOptions) {
     this.#ctx = ctx
+    this.#library = library
     this.#cid = cid
     this.#id = cid.toString()
     this.#options = options
@@ -98,11 +90,11 @@ export class Download {
     const onAbort = (): void => { this.#finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted')) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const local = this.#ctx.localFile(this.#id)
+      const local = this.#library.file(this.#id)
       if (local != null) {
         // resume: pieces on disk count once they hash right
         for (let i = 0; i < local.manifest.pieces.length; i++) {
-          if (local.have.get(i) && !local.checked.get(i)) await local.readPiece(this.#ctx.store, i)
+          if (local.have.get(i) && !local.checked.get(i)) await local.readPiece(this.#library.store, i)
           signal?.throwIfAborted()
         }
         this.#adopted(local)
@@ -135,17 +127,17 @@ export class Download {
   // --- peers ---
 
   #discover (): void {
-    for (const connection of this.#ctx.connectionManager.getConnections()) this.#connect(connection.remotePeer)
+    for (const connection of this.#ctx.components.connectionManager.getConnections()) this.#connect(connection.remotePeer)
     if (this.#options.dht === false) return
     const signal = this.#controller.signal
     void (async () => {
       while (!this.#finished) {
         try {
-          for await (const provider of this.#ctx.contentRouting.findProviders(this.#cid, { signal })) {
+          for await (const provider of this.#ctx.components.contentRouting.findProviders(this.#cid, { signal })) {
             if (this.#finished) return
-            if (provider.id.equals(this.#ctx.peerId)) continue
+            if (provider.id.equals(this.#ctx.components.peerId)) continue
             if (provider.multiaddrs.length > 0) {
-              await this.#ctx.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
+              await this.#ctx.components.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
             }
             this.#connect(provider.id)
           }
@@ -169,66 +161,42 @@ export class Download {
 
   #joinedCount (): number {
     let n = 0
-    for (const s of this.#sessions.values()) if (s.joined) n++
+    for (const s of this.#sessions.values()) if (s.handshake.joined) n++
     return n
   }
 
   #connect (peer: PeerId): void {
     const key = peer.toString()
-    if (this.#finished || peer.equals(this.#ctx.peerId) || this.#sessions.has(key)) return
-    if (this.#sessions.size >= this.#ctx.maxPeers) return
+    if (this.#finished || peer.equals(this.#ctx.components.peerId) || this.#sessions.has(key)) return
+    if (this.#sessions.size >= this.#ctx.settings.maxPeers) return
     if ((this.#backoff.get(key) ?? 0) > this.#ctx.clock.now()) return
-    const session: FetchSession = { peer, key, joined: false, closed: false }
+    const session: FetchSession = { peer, key, handshake: new PieceSession('downloader'), closed: false }
     this.#sessions.set(key, session)
     void (async () => {
       const signal = this.#controller.signal
-      const connection = await this.#ctx.connectionManager.openConnection(peer, { signal })
-      const stream = await connection.newStream(this.#ctx.protocol, { signal })
+      const connection = await this.#ctx.components.connectionManager.openConnection(peer, { signal })
+      const stream = await connection.newStream(this.#ctx.settings.protocol, { signal })
       if (session.closed || this.#finished) {
         stream.abort(new Error('download over'))
         return
       }
       session.stream = stream
-      const limit = maxResponseFrameBytes(this.#ctx.wire)
-      const decoder = frameDecoder(limit)
-      stream.addEventListener('message', event => {
-        if (session.closed) return
-        let frames: Uint8ArrayList[]
-        try {
-          frames = [...decoder.decode(event.data)]
-        } catch (err: any) {
-          this.#misbehaved(session, 'oversized-frame', `frame over ${limit} bytes: ${err?.message ?? err}`)
-          return
-        }
-        for (const bytes of frames) {
+      readFrames<IncomingFrame>(stream, {
+        maxBytes: maxResponseFrameBytes(this.#ctx.settings.wire),
+        decode: bytes => {
           // pieces, nearly all the bytes, are read without copying their data
-          const piece = decodePieceFrame(bytes, this.#ctx.wire)
-          if (piece != null) {
-            try {
-              this.#onPiece(session, piece.index, piece.offset, piece.data)
-            } catch (err: any) {
-              this.#ctx.log.error('handling a piece frame from %p failed: %e', session.peer, err)
-              this.#close(session)
-              this.#drop(session, 10_000)
-            }
-            if (session.closed) return
-            continue
-          }
-          const decoded = decodeFrame(bytes, this.#ctx.wire)
-          if (!decoded.ok) {
-            this.#misbehaved(session, decoded.infraction, decoded.detail)
-            return
-          }
-          try {
-            this.#onMessage(session, decoded.frame)
-          } catch (err: any) {
-            // our bug, not the peer's misbehaviour
-            this.#ctx.log.error('handling a %s frame from %p failed: %e', decoded.frame.type, session.peer, err)
-            this.#close(session)
-            this.#drop(session, 10_000)
-          }
-          if (session.closed) return
-        }
+          const piece = decodePieceFrame(bytes, this.#ctx.settings.wire)
+          return piece != null ? { ok: true, frame: { type: 'piece', ...piece } } : decodeFrame(bytes, this.#ctx.settings.wire)
+        },
+        onFrame: message => { this.#onMessage(session, message) },
+        report: (infraction, detail) => { this.#misbehaved(session, infraction, detail) },
+        onError: err => {
+          // our bug, not the peer's misbehaviour
+          this.#ctx.log.error('handling a frame from %p failed: %e', session.peer, err)
+          this.#close(session)
+          this.#drop(session, 10_000)
+        },
+        stopped: () => session.closed
       })
       stream.addEventListener('close', () => { this.#drop(session, 5000) })
       this.#send(session, { type: 'hello', file: this.#cid.bytes, wantManifest: this.#file == null })
@@ -270,22 +238,35 @@ export class Download {
   }
 
   #misbehaved (session: FetchSession, infraction: InfractionName, detail: string): void {
-    this.#ctx.report(session.peer, infraction, detail)
+    this.#ctx.reporter.report(session.peer, infraction, detail)
     session.stream?.abort(new Error(detail))
     this.#drop(session, 60 * 60_000)
   }
 
   // --- frames ---
 
-  #onMessage (session: FetchSession, message: PieceMessage): void {
+  #onMessage (session: FetchSession, message: IncomingFrame): void {
+    const joined = session.handshake.joined
+    const action = session.handshake.fromProvider(message as PieceMessage, this.#file?.manifest.pieces.length)
+    if (action.type === 'fail') {
+      this.#misbehaved(session, action.infraction, action.detail)
+      return
+    }
     switch (message.type) {
       case 'manifest': this.#onManifest(session, message.manifest); return
-      case 'bitfield': this.#onBitfield(session, message.bits); return
-      case 'have': this.#onHave(session, message.index); return
+      case 'bitfield':
+        if (joined || !session.handshake.joined) return
+        this.#joined(session, message.bits)
+        this.#pump()
+        return
+      case 'have':
+        if (session.handshake.joined) {
+          this.#picker?.have(session.key, message.index)
+          this.#pump()
+        }
+        return
       case 'piece': this.#onPiece(session, message.index, message.offset, message.data); return
-      case 'reject': this.#onReject(session, message); return
-      default:
-        this.#misbehaved(session, 'unexpected-frame', `a provider sent a ${message.type} frame`)
+      case 'reject': this.#onReject(session, message)
     }
   }
 
@@ -299,7 +280,7 @@ export class Download {
       this.#misbehaved(session, 'invalid-message', `manifest for ${this.#id}: ${detail}`)
       return
     }
-    const file = this.#ctx.adopt(this.#cid, manifest, bytes)
+    const file = this.#library.adopt(this.#cid, manifest, bytes)
     this.#options.onProgress?.(new CustomProgressEvent('files:get:manifest', {
       id: this.#id, name: manifest.name, size: manifest.size, pieces: manifest.pieces.length, from: session.key
     }))
@@ -315,54 +296,24 @@ export class Download {
       have: file.have,
       clock: this.#ctx.clock,
       rng: this.#ctx.rng.fork(),
-      options: this.#ctx.picker
+      options: this.#ctx.settings.picker
     })
     for (const session of this.#sessions.values()) {
-      if (session.bits != null) this.#join(session, session.bits)
+      const bits = session.handshake.heldBits
+      if (bits == null) continue
+      const action = session.handshake.join(file.manifest.pieces.length)
+      if (action.type === 'fail') this.#misbehaved(session, action.infraction, action.detail)
+      else this.#joined(session, bits)
     }
     this.#checkDone()
     this.#pump()
   }
 
-  #onBitfield (session: FetchSession, bits: Uint8Array): void {
-    if (session.joined || session.bits != null) {
-      this.#misbehaved(session, 'unexpected-frame', 'a second bitfield')
-      return
-    }
-    if (this.#file == null) {
-      session.bits = bits
-      return
-    }
-    this.#join(session, bits)
-    this.#pump()
-  }
-
-  #join (session: FetchSession, bits: Uint8Array): void {
-    const file = this.#file as LocalFileState
-    const picker = this.#picker as PiecePicker
-    session.bits = undefined
-    if (!Bitfield.isValid(file.manifest.pieces.length, bits)) {
-      this.#misbehaved(session, 'malformed-frame', `bitfield of ${bits.byteLength} bytes for ${file.manifest.pieces.length} pieces`)
-      return
-    }
-    const have = new Bitfield(file.manifest.pieces.length, bits)
-    session.joined = true
-    picker.addPeer(session.key, have)
+  /** `session`'s bitfield fits the file: its pieces join the picker. */
+  #joined (session: FetchSession, bits: Uint8Array): void {
+    const have = new Bitfield((this.#file as LocalFileState).manifest.pieces.length, bits)
+    ;(this.#picker as PiecePicker).addPeer(session.key, have)
     this.#options.onProgress?.(new CustomProgressEvent('files:get:peer', { id: this.#id, peer: session.key, pieces: have.count }))
-  }
-
-  #onHave (session: FetchSession, index: number): void {
-    const pieces = this.#file?.manifest.pieces.length
-    if (pieces != null && index >= pieces) {
-      this.#misbehaved(session, 'malformed-frame', `have ${index} of ${pieces} pieces`)
-      return
-    }
-    if (session.joined) {
-      this.#picker?.have(session.key, index)
-      this.#pump()
-    } else if (session.bits != null && index < session.bits.byteLength * 8) {
-      session.bits[index >> 3] |= 0x80 >> (index & 7)
-    }
   }
 
   #onReject (session: FetchSession, message: Extract<PieceMessage, { type: 'reject' }>): void {
@@ -377,12 +328,8 @@ export class Download {
   }
 
   #onPiece (session: FetchSession, index: number, offset: number, data: Uint8Array | Uint8ArrayList): void {
-    const file = this.#file
-    const picker = this.#picker
-    if (file == null || picker == null || !session.joined) {
-      this.#misbehaved(session, 'unrequested-data', 'a piece before the session was set up')
-      return
-    }
+    const file = this.#file as LocalFileState
+    const picker = this.#picker as PiecePicker
     const received = picker.received(session.key, index, data.byteLength)
     if (received === 'unrequested') {
       this.#misbehaved(session, 'unrequested-data', `piece ${index} was not requested`)
@@ -390,7 +337,7 @@ export class Download {
     }
     if (received === 'duplicate') {
       this.#duplicateBytes += data.byteLength
-      this.#ctx.counted('duplicate', data.byteLength)
+      this.#ctx.stats.duplicateBytes += data.byteLength
       this.#pump()
       return
     }
@@ -403,7 +350,7 @@ export class Download {
     const hash = file.manifest.pieces[index]
     const check = pieceHasher.hash(data).then(({ digest, bytes }) => {
       this.#checks.delete(check)
-      this.#checked(session, index, bytes.byteLength, equal(digest, hash) ? bytes : undefined)
+      this.#checked(session, index, bytes.byteLength, equals(digest, hash) ? bytes : undefined)
     })
     this.#checks.add(check)
   }
@@ -415,7 +362,7 @@ export class Download {
     if (this.#finished || file == null || picker == null) return
     const actions = picker.verified(session.key, index, data != null)
     if (data == null) {
-      this.#ctx.counted('bad', length)
+      this.#ctx.stats.badPieces++
       this.#options.onProgress?.(new CustomProgressEvent('files:get:bad-piece', { id: this.#id, peer: session.key, index }))
       this.#misbehaved(session, 'bad-piece', `piece ${index} of ${this.#id} does not match its hash`)
       this.#pump()
@@ -423,13 +370,13 @@ export class Download {
     }
     const hash = file.manifest.pieces[index]
     this.#execute(actions)
-    this.#ctx.credit(session.peer)
-    this.#ctx.counted('downloaded', data.byteLength)
+    this.#ctx.reporter.credit(session.peer, 'verified-piece')
+    this.#ctx.stats.downloadedBytes += data.byteLength
     this.#piecesFetched++
     this.#bytesFetched += data.byteLength
     this.#fromPeers[session.key] = (this.#fromPeers[session.key] ?? 0) + data.byteLength
     this.#lastProgress = this.#ctx.clock.now()
-    const write = this.#ctx.store.putPiece(hash, data).then(() => {
+    const write = this.#library.store.putPiece(hash, data).then(() => {
       file.stored(index)
       this.#progress()
     }, (err: any) => {
@@ -448,7 +395,7 @@ export class Download {
   #pump (): void {
     const picker = this.#picker
     // pieces held in memory, being hashed or written, are bounded: no requests beyond that
-    if (picker == null || this.#finished || this.#writes.size + this.#checks.size >= this.#ctx.maxPendingWrites) return
+    if (picker == null || this.#finished || this.#writes.size + this.#checks.size >= this.#ctx.settings.maxPendingWrites) return
     this.#execute(picker.pump())
   }
 
@@ -485,7 +432,7 @@ export class Download {
     for (const key of picker.stalled()) {
       const session = this.#sessions.get(key)
       if (session == null) continue
-      this.#ctx.report(session.peer, 'stalled', `no piece for ${this.#id} in time`)
+      this.#ctx.reporter.report(session.peer, 'stalled', `no piece for ${this.#id} in time`)
       this.#close(session)
       this.#drop(session, 30_000)
     }
@@ -496,7 +443,7 @@ export class Download {
     }
     // peers found before the manifest, or idle connections, may be worth another look
     if (this.#joinedCount() === 0) {
-      for (const connection of this.#ctx.connectionManager.getConnections()) this.#connect(connection.remotePeer)
+      for (const connection of this.#ctx.components.connectionManager.getConnections()) this.#connect(connection.remotePeer)
     }
     this.#pump()
   }

@@ -27,6 +27,8 @@ export {
 } from './manifest.ts'
 export type { FileManifest } from './manifest.ts'
 export { PiecePicker, PICKER_DEFAULTS } from './picker.ts'
+export { PieceSession } from './session.ts'
+export type { SessionAction, ServedFile, ServeLimits } from './session.ts'
 export type { PickerOptions, PickerAction, PickerProgress, Received } from './picker.ts'
 export { PIECES_PROTOCOL, PIECE_WIRE_DEFAULTS, encodeFrame, decodeFrame, decodePieceFrame, frameDecoder, FrameDecoder, maxResponseFrameBytes } from './wire.ts'
 export type { PieceMessage, PieceRange, PieceWireLimits, RejectReason } from './wire.ts'

@@ -1,3 +1,4 @@
+import { equals } from 'uint8arrays'
 import { Bitfield } from './bitfield.ts'
 import { pieceLength, sha256, type FileManifest } from './manifest.ts'
 import type { FileStore } from './store.ts'
@@ -55,7 +56,7 @@ export class LocalFileState {
       return undefined
     }
     if (!this.checked.get(index)) {
-      if (bytes.byteLength !== this.pieceLength(index) || !equal(sha256(bytes), hash)) {
+      if (bytes.byteLength !== this.pieceLength(index) || !equals(sha256(bytes), hash)) {
         this.have.clear(index)
         await store.deletePiece(hash).catch(() => {})
         return undefined
@@ -64,10 +65,4 @@ export class LocalFileState {
     }
     return bytes
   }
-}
-
-export function equal (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
+import { equals } from 'uint8arrays'
 import { InvalidManifestError, FileIndexError } from './errors.ts'
 import { Manifest } from './pb/pieces.ts'
 
@@ -127,7 +128,7 @@ export function decodeManifest (bytes: Uint8Array, id?: CID): FileManifest {
   const manifest: FileManifest = { name: decoded.name, size: decoded.size, pieceSize: decoded.pieceSize, pieces: decoded.pieces }
   validateManifest(manifest)
   // a manifest that does not re-encode to the same bytes would have a second id
-  if (id == null && !equalBytes(Manifest.encode(decoded), bytes)) throw new InvalidManifestError('manifest is not in canonical encoding')
+  if (id == null && !equals(Manifest.encode(decoded), bytes)) throw new InvalidManifestError('manifest is not in canonical encoding')
   return manifest
 }
 
@@ -161,10 +162,4 @@ export function choosePieceSize (fileSize: number, requested?: number): number {
     size *= 2
   }
   return size
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -1,26 +1,12 @@
 import { Bitfield } from './bitfield.ts'
-import { parseFileId } from './manifest.ts'
-import { decodeFrame, encodeFrame, frameDecoder, type PieceMessage, type PieceRange, type PieceWireLimits } from './wire.ts'
-import { CID } from 'multiformats/cid'
+import { PieceSession, type ServedFile } from './session.ts'
+import { readFrames } from '@hearsay/sansio/adapter'
+import { decodeFrame, encodeFrame, type PieceMessage, type PieceRange } from './wire.ts'
 import type { LocalFileState } from './local.ts'
-import type { FileStore } from './store.ts'
-import type { Throttle } from './throttle.ts'
-import type { Logger, PeerId, Stream } from '@libp2p/interface'
-import type { Uint8ArrayList } from 'uint8arraylist'
+import type { Library } from './library.ts'
+import type { TransferContext } from './transfer.ts'
+import type { PeerId, Stream } from '@libp2p/interface'
 import type { InfractionName } from '@hearsay/interface'
-
-/** What an upload session needs from the service. */
-export interface UploadContext {
-  store: FileStore
-  wire: PieceWireLimits
-  maxQueuedRequests: number
-  throttle?: Throttle
-  log: Logger
-  file(id: string): LocalFileState | undefined
-  report(peer: PeerId, infraction: InfractionName, detail: string): void
-  uploaded(bytes: number): void
-  ended(session: UploadSession): void
-}
 
 /**
  * The provider side of one stream of `/hearsay/pieces/1.0.0`: a hello names the file; we
@@ -30,52 +16,45 @@ export interface UploadContext {
 export class UploadSession {
   readonly peer: PeerId
   readonly stream: Stream
-  readonly #ctx: UploadContext
+  readonly #ctx: TransferContext
+  readonly #library: Library
+  readonly #ended: (session: UploadSession) => void
+  readonly #session = new PieceSession('provider')
   #file: LocalFileState | undefined
   #queue: PieceRange[] = []
   #serving = false
   #closed = false
   #onStored: ((index: number) => void) | undefined
 
-  constructor (peer: PeerId, stream: Stream, ctx: UploadContext) {
+  /**
+   * Serve `peer` on `stream` from `library`.
+   *
+   * @param peer - the downloader
+   * @param stream - its `/hearsay/pieces/1.0.0` stream
+   * @param library - the files served
+   * @param ctx - settings, throttle, reporter and counters
+   * @param ended - called once when the session ends
+   */
+  constructor (peer: PeerId, stream: Stream, library: Library, ctx: TransferContext, ended: (session: UploadSession) => void = () => {}) {
     this.peer = peer
     this.stream = stream
     this.#ctx = ctx
-    const decoder = frameDecoder(ctx.wire.maxControlFrameBytes)
-    stream.addEventListener('message', event => {
-      if (this.#closed) return
-      let frames: Uint8ArrayList[]
-      try {
-        frames = [...decoder.decode(event.data)]
-      } catch (err: any) {
-        this.#fail('oversized-frame', `piece protocol frame over ${ctx.wire.maxControlFrameBytes} bytes: ${err?.message ?? err}`)
-        return
-      }
-      for (const bytes of frames) {
-        const decoded = decodeFrame(bytes, ctx.wire)
-        if (!decoded.ok) {
-          this.#fail(decoded.infraction, decoded.detail)
-          return
-        }
-        try {
-          this.#onMessage(decoded.frame)
-        } catch (err: any) {
-          ctx.log.error('handling a %s frame from %p failed: %e', decoded.frame.type, peer, err)
-          this.close()
-        }
-        if (this.#closed) return
-      }
+    this.#library = library
+    this.#ended = ended
+    readFrames(stream, {
+      maxBytes: ctx.settings.wire.maxControlFrameBytes,
+      decode: bytes => decodeFrame(bytes, ctx.settings.wire),
+      onFrame: message => { this.#onMessage(message) },
+      report: (infraction, detail) => { this.#fail(infraction, detail) },
+      onError: err => {
+        ctx.log.error('handling a frame from %p failed: %e', peer, err)
+        this.close()
+      },
+      // the downloader is done with this file: finish our side too
+      onEnd: () => { this.close() },
+      stopped: () => this.#closed
     })
     stream.addEventListener('close', () => { this.#end() })
-    // the downloader is done with this file: finish our side too
-    stream.addEventListener('remoteCloseWrite', () => {
-      // a downloader writes whole frames: one cut short by its own close is no accident
-      if (!this.#closed && decoder.buffered > 0) {
-        this.#fail('malformed-frame', `the stream ended inside a frame (${decoder.buffered} bytes of it)`)
-        return
-      }
-      this.close()
-    })
   }
 
   /** Refuse the session (too many), then close. */
@@ -90,32 +69,26 @@ export class UploadSession {
   }
 
   #onMessage (message: PieceMessage): void {
-    switch (message.type) {
-      case 'hello': this.#onHello(message.file, message.wantManifest); return
-      case 'request': this.#onRequest(message); return
-      case 'cancel': {
-        const at = this.#queue.findIndex(r => r.index === message.index && r.offset === message.offset && r.length === message.length)
-        if (at !== -1) this.#queue.splice(at, 1)
+    const file = this.#file
+    const served: ServedFile | undefined = file == null ? undefined : { pieces: file.manifest.pieces.length, pieceLength: i => file.pieceLength(i), has: i => file.have.get(i) }
+    const action = this.#session.fromDownloader(message, served, this.#queue.length, { maxRequestBytes: this.#ctx.settings.wire.maxRequestBytes, maxQueuedRequests: this.#ctx.settings.maxQueuedRequests })
+    switch (action.type) {
+      case 'fail': this.#fail(action.infraction, action.detail); return
+      case 'reject':
+        if (action.report != null) this.#ctx.reporter.report(this.peer, action.report.infraction, action.report.detail)
+        this.#send({ type: 'reject', reason: action.reason, range: action.range, ...(action.retryAfterMs != null ? { retryAfterMs: action.retryAfterMs } : {}) })
         return
-      }
-      default:
-        this.#fail('unexpected-frame', `a downloader sent a ${message.type} frame`)
+    }
+    if (message.type === 'hello') this.#onHello(action.file as string, message.wantManifest)
+    else if (message.type === 'request') this.#enqueue(message)
+    else if (message.type === 'cancel') {
+      const at = this.#queue.findIndex(r => r.index === message.index && r.offset === message.offset && r.length === message.length)
+      if (at !== -1) this.#queue.splice(at, 1)
     }
   }
 
-  #onHello (fileBytes: Uint8Array, wantManifest: boolean): void {
-    if (this.#file != null) {
-      this.#fail('unexpected-frame', 'a second hello on one stream')
-      return
-    }
-    let id: string
-    try {
-      id = parseFileId(CID.decode(fileBytes)).toString()
-    } catch (err: any) {
-      this.#fail('malformed-frame', `hello names no file id: ${err?.message ?? err}`)
-      return
-    }
-    const file = this.#ctx.file(id)
+  #onHello (id: string, wantManifest: boolean): void {
+    const file = this.#library.file(id)
     if (file == null) {
       this.#send({ type: 'reject', reason: 'not-found' })
       this.#closeSoon()
@@ -128,31 +101,8 @@ export class UploadSession {
     file.listeners.add(this.#onStored)
   }
 
-  #onRequest (range: PieceRange): void {
-    const file = this.#file
-    if (file == null) {
-      this.#fail('unexpected-frame', 'a request before hello')
-      return
-    }
-    const pieces = file.manifest.pieces.length
-    if (range.index >= pieces || range.offset + range.length > file.pieceLength(range.index)) {
-      this.#ctx.report(this.peer, 'malformed-frame', `request ${range.index}:${range.offset}+${range.length} outside the file`)
-      this.#send({ type: 'reject', reason: 'invalid', range })
-      return
-    }
-    if (range.length > this.#ctx.wire.maxRequestBytes) {
-      this.#send({ type: 'reject', reason: 'too-large', range })
-      return
-    }
-    if (!file.have.get(range.index)) {
-      this.#send({ type: 'reject', reason: 'not-found', range })
-      return
-    }
-    if (this.#queue.length >= this.#ctx.maxQueuedRequests) {
-      this.#send({ type: 'reject', reason: 'busy', range, retryAfterMs: 500 })
-      return
-    }
-    this.#queue.push(range)
+  #enqueue (range: PieceRange): void {
+    this.#queue.push({ index: range.index, offset: range.offset, length: range.length })
     if (!this.#serving) void this.#serve()
   }
 
@@ -162,7 +112,7 @@ export class UploadSession {
       while (!this.#closed && this.#queue.length > 0) {
         const range = this.#queue[0]
         const file = this.#file as LocalFileState
-        const piece = await file.readPiece(this.#ctx.store, range.index)
+        const piece = await file.readPiece(this.#library.store, range.index)
         // a cancel may have removed it while we read
         if (this.#queue[0] !== range) continue
         this.#queue.shift()
@@ -171,12 +121,13 @@ export class UploadSession {
           this.#send({ type: 'reject', reason: 'not-found', range })
           continue
         }
-        await this.#ctx.throttle?.take(range.length)
+        await this.#ctx.settings.throttle?.take(range.length)
         if (this.#closed) return
         const data = piece.subarray(range.offset, range.offset + range.length)
         if (this.stream.status !== 'open') return
         const ok = this.stream.send(encodeFrame({ type: 'piece', index: range.index, offset: range.offset, data }))
-        this.#ctx.uploaded(range.length)
+        this.#ctx.stats.uploadedBytes += range.length
+        this.#ctx.stats.uploadedPieces++
         if (!ok) await this.stream.onDrain()
       }
     } catch (err: any) {
@@ -197,7 +148,7 @@ export class UploadSession {
   }
 
   #fail (infraction: InfractionName, detail: string): void {
-    this.#ctx.report(this.peer, infraction, detail)
+    this.#ctx.reporter.report(this.peer, infraction, detail)
     this.#end()
     this.stream.abort(new Error(detail))
   }
@@ -212,6 +163,6 @@ export class UploadSession {
     this.#closed = true
     this.#queue = []
     if (this.#onStored != null) this.#file?.listeners.delete(this.#onStored)
-    this.#ctx.ended(this)
+    this.#ended(this)
   }
 }

@@ -1,7 +1,15 @@
 import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_MANIFEST_BYTES, MAX_PIECE_SIZE } from './manifest.ts'
 import { PieceFrame } from './pb/pieces.ts'
+import { FrameDecoder } from '@hearsay/sansio'
 import type { Decoded } from '@hearsay/interface'
+
+export { FrameDecoder }
+
+/** A decoder of length-prefixed frames that throws before buffering a frame over `maxFrameBytes`. */
+export function frameDecoder (maxFrameBytes: number): FrameDecoder {
+  return new FrameDecoder(maxFrameBytes)
+}
 
 /** The piece transfer protocol. */
 export const PIECES_PROTOCOL = '/hearsay/pieces/1.0.0'
@@ -54,64 +62,6 @@ const REASONS: Record<RejectReason, PieceFrame.Reason> = {
 /** Largest frame a downloader accepts: a full piece or a full manifest, plus field overhead. */
 export function maxResponseFrameBytes (limits: PieceWireLimits): number {
   return Math.max(limits.maxRequestBytes, limits.maxManifestBytes) + 64
-}
-
-/**
- * Splits a byte stream into length-prefixed frames. It throws as soon as a length prefix
- * announces more than `maxFrameBytes`, so at most one incomplete frame (bounded) is ever
- * buffered beyond the chunk at hand (which the muxer's receive window bounds).
- */
-export class FrameDecoder {
-  readonly maxFrameBytes: number
-  readonly #buffer = new Uint8ArrayList()
-
-  /**
-   * An empty decoder.
-   *
-   * @param maxFrameBytes - the largest frame accepted; a longer length prefix throws
-   */
-  constructor (maxFrameBytes: number) {
-    this.maxFrameBytes = maxFrameBytes
-  }
-
-  /** Bytes held of a frame not yet complete: non-zero when a stream ends mid-frame. */
-  get buffered (): number {
-    return this.#buffer.byteLength
-  }
-
-  /**
-   * Append `chunk` and yield every frame now complete (without its length prefix); an
-   * incomplete one stays buffered for the next chunk. Throws on a prefix over `maxFrameBytes`.
-   */
-  * decode (chunk: Uint8Array | Uint8ArrayList): Generator<Uint8ArrayList> {
-    this.#buffer.append(chunk)
-    const buffer = this.#buffer
-    for (;;) {
-      let length = 0
-      let prefix = 0
-      let complete = false
-      while (prefix < buffer.byteLength && prefix < 8) {
-        const byte = buffer.get(prefix)
-        length += (byte & 0x7f) * 2 ** (7 * prefix)
-        prefix++
-        if (byte < 0x80) { complete = true; break }
-      }
-      if (!complete) {
-        if (prefix >= 8) throw new RangeError('bad length prefix')
-        return
-      }
-      if (length > this.maxFrameBytes) throw new RangeError(`frame of ${length} bytes over the limit of ${this.maxFrameBytes}`)
-      if (buffer.byteLength < prefix + length) return
-      const frame = buffer.sublist(prefix, prefix + length)
-      buffer.consume(prefix + length)
-      if (length > 0) yield frame
-    }
-  }
-}
-
-/** A decoder of length-prefixed frames that throws before buffering a frame over `maxFrameBytes`. */
-export function frameDecoder (maxFrameBytes: number): FrameDecoder {
-  return new FrameDecoder(maxFrameBytes)
 }
 
 /**

@@ -3,6 +3,7 @@ import type {
   PeerKey, Rng, StrategyContext, StrategySpec
 } from '@hearsay/interface'
 import { MessageCache } from './message-cache.ts'
+import { BoundedMap } from '@hearsay/sansio'
 import { SeenCache } from './seen-cache.ts'
 
 /** What an application's validator says of a message. `reject` is an infraction; `ignore` is not. */
@@ -140,7 +141,7 @@ export class TopicRouter<Timer = unknown> {
   readonly #peers = new Map<PeerKey, Direction>()
   readonly #seen: SeenCache<MessageId>
   readonly #cache: MessageCache
-  readonly #stemPool = new Map<MessageId, Stemmed>()
+  readonly #stemPool: BoundedMap<MessageId, Stemmed>
   readonly #pending = new Map<MessageId, Pending>()
   readonly #pendingPerPeer = new Map<PeerKey, number>()
   // counters (see TopicStats) and the limits read on every frame are fields of the router itself:
@@ -213,6 +214,7 @@ export class TopicRouter<Timer = unknown> {
   constructor (init: TopicRouterInit<Timer>) {
     this.topic = init.topic
     this.limits = Object.freeze({ ...ROUTER_DEFAULTS, ...init.limits })
+    this.#stemPool = new BoundedMap(this.limits.maxStemPool)
     this.#maxMessageBytes = this.limits.maxMessageBytes
     this.#maxPending = this.limits.maxPendingValidations
     this.#maxPendingPerPeer = this.limits.maxPendingPerPeer
@@ -431,10 +433,6 @@ export class TopicRouter<Timer = unknown> {
 
   #holdStem (id: MessageId, stemmed: Stemmed): void {
     this.#stemPool.set(id, stemmed)
-    if (this.#stemPool.size > this.limits.maxStemPool) {
-      const oldest = this.#stemPool.keys().next().value as MessageId
-      this.#stemPool.delete(oldest)
-    }
   }
 
   #fluff (message: GossipMessage): void {

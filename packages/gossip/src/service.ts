@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { cryptoRng, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { LengthPrefixedDecoder, RateLimiter } from '@libp2p/utils'
-import * as varint from 'uint8-varint'
+import { readFrames } from '@hearsay/sansio/adapter'
+import { RateLimiter } from '@libp2p/utils'
 import { toString as toHex } from 'uint8arrays'
 import { GossipError } from './errors.ts'
 import { GossipsubTopics } from './gossipsub.ts'
@@ -289,39 +289,14 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     if (peer.inStream != null && peer.inStream !== stream) peer.inStream.abort(new Error('replaced by a newer gossip stream'))
     peer.inStream = stream
     this.#openOutbound(peer, connection)
-    const limit = maxFrameBytes(this.#wire)
-    const decoder = new LengthPrefixedDecoder({ maxDataLength: limit, maxBufferSize: 2 * limit + 64 * 1024 })
-    // bytes received but not yet part of a whole frame: a stream that ends with some was cut mid-frame
-    let pending = 0
-    stream.addEventListener('message', event => {
-      pending += event.data.byteLength
-      const frames: Uint8ArrayList[] = []
-      try {
-        for (const bytes of decoder.decode(event.data)) {
-          pending -= varint.encodingLength(bytes.byteLength) + bytes.byteLength
-          frames.push(bytes)
-        }
-      } catch (err: any) {
-        // only the length prefix can throw: the frame is never buffered
-        this.#report(peer.key, 'oversized-frame', `gossip frame length over ${limit} bytes: ${err?.message ?? err}`)
-        stream.abort(new GossipError('frame too large'))
-        return
-      }
-      for (const bytes of frames) {
-        if (stream.status !== 'open') return
-        try {
-          this.#onBytes(peer, bytes)
-        } catch (err: any) {
-          // our own failure on a frame that decoded: not the peer's infraction
-          this.#log.error('handling a gossip frame from %s failed: %e', peer.key, err)
-        }
-      }
-    })
-    stream.addEventListener('remoteCloseWrite', () => {
-      if (pending > 0) {
-        this.#report(peer.key, 'malformed-frame', `the gossip stream ended inside a frame (${pending} bytes of it)`)
-        stream.abort(new GossipError('truncated frame'))
-      }
+    readFrames(stream, {
+      maxBytes: maxFrameBytes(this.#wire),
+      // decoded in #onBytes, after the rate check
+      decode: bytes => ({ ok: true, frame: bytes }),
+      onFrame: bytes => { this.#onBytes(peer, bytes) },
+      report: (infraction, detail) => { this.#report(peer.key, infraction, `gossip: ${detail}`) },
+      // our own failure on a frame that decoded: not the peer's infraction
+      onError: err => { this.#log.error('handling a gossip frame from %s failed: %e', peer.key, err) }
     })
   }
 
@@ -468,11 +443,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
 
   #report (peerKey: PeerKey, infraction: string, detail?: string): void {
     this.#log('%s: %s %s', peerKey, infraction, detail ?? '')
-    try {
-      this.#reporter.report(this.#peerId(peerKey), infraction, detail)
-    } catch (err) {
-      this.#log.error('reporting %s failed: %e', peerKey, err)
-    }
+    this.#reporter.report(this.#peerId(peerKey), infraction, detail)
   }
 }
 

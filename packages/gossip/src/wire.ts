@@ -1,6 +1,7 @@
 import { toString as toHex, fromString as fromHex } from 'uint8arrays'
 import * as varint from 'uint8-varint'
 import { GossipRpc } from './pb/gossip.ts'
+import { undecodable } from '@hearsay/sansio'
 import type { Decoded, GossipFrame, MessageId } from '@hearsay/interface'
 
 /** The gossip wire protocol. */
@@ -55,9 +56,8 @@ export function decodeFrame (bytes: Uint8Array | import('uint8arraylist').Uint8A
         request: { ids: limits.maxIdsPerFrame }
       }
     })
-  } catch (err: any) {
-    const oversized = err?.name === 'MaxLengthError'
-    return { ok: false, infraction: oversized ? 'oversized-frame' : 'malformed-frame', detail: `undecodable gossip frame: ${err?.message ?? err}` }
+  } catch (err) {
+    return undecodable('gossip frame', err)
   }
   const parts = [rpc.message, rpc.announce, rpc.request].filter(part => part != null).length
   if (parts > 1) return { ok: false, infraction: 'malformed-frame', detail: 'a frame carries more than one of message, announce, request' }

@@ -7,6 +7,7 @@
  * @packageDocumentation
  * @module @hearsay/scoring/ledger
  */
+import { BoundedMap } from '@hearsay/sansio'
 import type { Clock, InfractionName, PeerKey } from '@hearsay/interface'
 import { decay } from './decay.ts'
 import { ScoringOptionError } from './errors.ts'
@@ -143,7 +144,7 @@ export class Ledger {
   readonly #bans = new Map<PeerKey, BanRecord>()
   readonly #expiryOrder = new MinHeap<BanNode>((a, b) => a.until < b.until)
   /** Times each peer was banned; outlives the bans themselves so repeat offenders are known. */
-  readonly #strikes = new Map<PeerKey, number>()
+  readonly #strikes: BoundedMap<PeerKey, number>
   /** Banned IP → the peers whose bans list it. */
   readonly #ips = new Map<string, Set<PeerKey>>()
 
@@ -160,6 +161,7 @@ export class Ledger {
     this.#maxCredit = weight('maxCredit', options.maxCredit ?? SCORING_DEFAULTS.maxCredit)
     this.#maxPeers = count('maxPeers', options.maxPeers ?? SCORING_DEFAULTS.maxPeers)
     this.#maxBans = count('maxBans', options.maxBans ?? SCORING_DEFAULTS.maxBans)
+    this.#strikes = new BoundedMap(this.#maxBans)
     const banIpAfter = options.banIpAfter ?? SCORING_DEFAULTS.banIpAfter
     this.#banIpAfter = banIpAfter === Number.POSITIVE_INFINITY ? banIpAfter : count('banIpAfter', banIpAfter)
 
@@ -456,12 +458,7 @@ export class Ledger {
 
   #recordStrikes (peer: PeerKey, strikes: number): void {
     // least recently struck first out, bounded like the bans
-    this.#strikes.delete(peer)
     this.#strikes.set(peer, strikes)
-    if (this.#strikes.size > this.#maxBans) {
-      const oldest = this.#strikes.keys().next().value
-      if (oldest != null) this.#strikes.delete(oldest)
-    }
   }
 
   #insertBan (record: BanRecord): void {

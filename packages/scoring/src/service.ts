@@ -1,6 +1,7 @@
 import { systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { TypedEventEmitter, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { isPeerId } from '@hearsay/sansio/adapter'
 import { scoringConnectionGater, type GaterPolicy } from './gater.ts'
 import { ipOf } from './ip.ts'
 import { Ledger, type BanRecord } from './ledger.ts'
@@ -292,14 +293,6 @@ function toPeerId (peer: PeerId | string): PeerId {
   return typeof peer === 'string' ? peerIdFromString(peer) : peer
 }
 
-function isPeerId (key: string): boolean {
-  try {
-    peerIdFromString(key)
-    return true
-  } catch {
-    return false
-  }
-}
 
 function toBan (record: BanRecord): Ban | undefined {
   try {

@@ -6,13 +6,14 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ipPortToMultiaddr } from '@libp2p/utils'
 import { CentralIndex, type CentralIndexOptions } from './central-core.ts'
-import { PeerRateLimiter, ResultMerger, exchange, readOne, FrameError } from './util.ts'
+import { ResultMerger, serveSearch } from './util.ts'
 import {
   INDEX_PROTOCOL, decodeIndexRequest, decodeIndexResponse, encodeIndexRequest, encodeIndexResponse,
   type IndexWireRequest, type IndexWireResponse, type WireEntry
 } from './wire.ts'
 import type { BackendContext } from './context.ts'
-import type { CancelTimer } from '@hearsay/sansio'
+import { PeerRateLimiter, type CancelTimer } from '@hearsay/sansio'
+import { isPeerId, requestOnce } from '@hearsay/sansio/adapter'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 
 /** Options of the central backend. */
@@ -158,7 +159,7 @@ export class CentralSearch {
       this.#ctx.report(peer, 'invalid-message', `${response.results.length} results for a limit of ${limit}`)
     }
     for (const hit of response.results.slice(0, limit)) {
-      const peers = hit.peers.filter(p => p !== this.#ctx.selfKey && validPeer(p))
+      const peers = hit.peers.filter(p => p !== this.#ctx.selfKey && isPeerId(p))
       const told = Math.max(0, hit.providers - (hit.peers.includes(this.#ctx.selfKey) ? 1 : 0))
       if (peers.length === 0 && told === 0) continue
       merger.add(hit, undefined, told)
@@ -202,22 +203,12 @@ export class CentralSearch {
     const target = this.#target
     if (target == null) throw new NoCentralIndexError()
     const connected = this.#ctx.connectionManager.getConnections(target.peer).length > 0
-    let stream: Stream | undefined
-    try {
-      stream = await this.#ctx.connectionManager.openStream(connected ? target.peer : target.addr, INDEX_PROTOCOL, { signal })
-      const bytes = await exchange(stream, encodeIndexRequest(request), this.#ctx.limits.maxIndexFrameBytes, signal)
-      const decoded = decodeIndexResponse(bytes, this.#ctx.limits)
-      if (!decoded.ok) {
-        this.#ctx.report(target.peer, decoded.infraction, decoded.detail)
-        stream.abort(new Error(decoded.detail))
-        return undefined
-      }
-      return decoded.frame
-    } catch (err: any) {
-      if (err instanceof FrameError) this.#ctx.report(target.peer, err.infraction, err.message)
-      stream?.abort(err)
-      throw err
-    }
+    return await requestOnce(async () => await this.#ctx.connectionManager.openStream(connected ? target.peer : target.addr, INDEX_PROTOCOL, { signal }), encodeIndexRequest(request), {
+      maxBytes: this.#ctx.limits.maxIndexFrameBytes,
+      signal,
+      decode: bytes => decodeIndexResponse(bytes, this.#ctx.limits),
+      report: (infraction, detail) => { this.#ctx.report(target.peer, infraction, detail) }
+    })
   }
 
   #apply (peer: string, request: IndexWireRequest): IndexWireResponse {
@@ -234,38 +225,14 @@ export class CentralSearch {
   }
 
   async #serve (stream: Stream, connection: Connection): Promise<void> {
-    const peer = connection.remotePeer
-    const signal = AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(this.#o.requestTimeoutMs)])
-    try {
-      if (!this.#running) throw new Error('search stopped')
-      if (!this.#rate.take(peer.toString())) {
-        this.#ctx.report(peer, 'rate-limit-exceeded', `more than ${this.#o.maxRequestsPerSecond} index requests a second`)
-        stream.abort(new Error('rate limit exceeded'))
-        return
-      }
-      const { bytes, lp } = await readOne(stream, this.#ctx.limits.maxIndexFrameBytes, signal)
-      const decoded = decodeIndexRequest(bytes, this.#ctx.limits)
-      if (!decoded.ok) {
-        this.#ctx.report(peer, decoded.infraction, decoded.detail)
-        stream.abort(new Error(decoded.detail))
-        return
-      }
-      const response = this.#apply(peer.toString(), decoded.frame)
-      await lp.write(encodeIndexResponse(response), { signal })
-      await stream.close({ signal })
-    } catch (err: any) {
-      if (err instanceof FrameError) this.#ctx.report(peer, err.infraction, err.message)
-      this.#ctx.log('serving the index to %p ended: %s', peer, err?.message ?? err)
-      stream.abort(err)
-    }
+    await serveSearch(this.#ctx, this.#running, stream, connection, {
+      what: 'the index',
+      rate: this.#rate,
+      maxBytes: this.#ctx.limits.maxIndexFrameBytes,
+      timeoutMs: this.#o.requestTimeoutMs,
+      decode: bytes => decodeIndexRequest(bytes, this.#ctx.limits),
+      answer: (request, peer) => encodeIndexResponse(this.#apply(peer.toString(), request))
+    })
   }
-}
 
-function validPeer (key: string): boolean {
-  try {
-    peerIdFromString(key)
-    return true
-  } catch {
-    return false
-  }
 }

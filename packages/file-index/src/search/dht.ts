@@ -4,10 +4,11 @@
  * `/hearsay/search/1.0.0`, for its files matching all the words.
  */
 import { keywordCid, keywords, matches, rarestWord } from './keywords.ts'
-import { PeerRateLimiter, ResultMerger, TaskLimit, exchange, readOne, FrameError } from './util.ts'
+import { ResultMerger, TaskLimit, serveSearch } from './util.ts'
 import { QUERY_PROTOCOL, decodeQueryRequest, decodeQueryResponse, encodeQueryRequest, encodeQueryResponse, type WireEntry } from './wire.ts'
 import type { BackendContext } from './context.ts'
-import type { CancelTimer } from '@hearsay/sansio'
+import { PeerRateLimiter, type CancelTimer } from '@hearsay/sansio'
+import { aborted, requestOnce } from '@hearsay/sansio/adapter'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 
 /** Options of the dht backend. */
@@ -183,65 +184,40 @@ export class DhtSearch {
   }
 
   async #ask (peer: PeerId, words: string[], limit: number, merger: ResultMerger, signal: AbortSignal): Promise<void> {
-    let stream: Stream | undefined
     try {
-      stream = await this.#ctx.connectionManager.openStream(peer, QUERY_PROTOCOL, { signal })
-      const bytes = await exchange(stream, encodeQueryRequest(words, limit), this.#ctx.limits.maxFrameBytes, signal)
-      const decoded = decodeQueryResponse(bytes, this.#ctx.limits)
-      if (!decoded.ok) {
-        this.#ctx.report(peer, decoded.infraction, decoded.detail)
-        stream.abort(new Error(decoded.detail))
-        return
-      }
-      const wrong = decoded.frame.filter(entry => !matches(entry.name, words))
-      if (wrong.length > 0 || decoded.frame.length > limit) {
-        this.#ctx.report(peer, 'invalid-message', `${wrong.length} answer(s) not matching the query, ${decoded.frame.length} for a limit of ${limit}`)
+      const answer = await requestOnce(async () => await this.#ctx.connectionManager.openStream(peer, QUERY_PROTOCOL, { signal }), encodeQueryRequest(words, limit), {
+        maxBytes: this.#ctx.limits.maxFrameBytes,
+        signal,
+        decode: bytes => decodeQueryResponse(bytes, this.#ctx.limits),
+        report: (infraction, detail) => { this.#ctx.report(peer, infraction, detail) }
+      })
+      if (answer == null) return
+      const wrong = answer.filter(entry => !matches(entry.name, words))
+      if (wrong.length > 0 || answer.length > limit) {
+        this.#ctx.report(peer, 'invalid-message', `${wrong.length} answer(s) not matching the query, ${answer.length} for a limit of ${limit}`)
       }
       let good = 0
-      for (const entry of decoded.frame.slice(0, limit)) {
+      for (const entry of answer.slice(0, limit)) {
         if (!matches(entry.name, words)) continue
         merger.add(entry, peer.toString())
         good++
       }
       if (good > 0) this.#ctx.credit(peer, 'search-answer')
     } catch (err: any) {
-      if (err instanceof FrameError) this.#ctx.report(peer, err.infraction, err.message)
       this.#ctx.log('asking %p for "%s" failed: %s', peer, words.join(' '), err?.message ?? err)
-      stream?.abort(err)
     }
   }
 
   /** Answer one query: one frame in, the matching local files out. */
   async #serve (stream: Stream, connection: Connection): Promise<void> {
-    const peer = connection.remotePeer
-    const signal = AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(SERVE_TIMEOUT_MS)])
-    try {
-      if (!this.#running) throw new Error('search stopped')
-      if (!this.#rate.take(peer.toString())) {
-        this.#ctx.report(peer, 'rate-limit-exceeded', `more than ${this.#o.maxQueriesPerSecond} searches a second`)
-        stream.abort(new Error('rate limit exceeded'))
-        return
-      }
-      const { bytes, lp } = await readOne(stream, this.#ctx.limits.maxFrameBytes, signal)
-      const decoded = decodeQueryRequest(bytes, this.#ctx.limits)
-      if (!decoded.ok) {
-        this.#ctx.report(peer, decoded.infraction, decoded.detail)
-        stream.abort(new Error(decoded.detail))
-        return
-      }
-      const entries = this.#ctx.match(decoded.frame.words, decoded.frame.limit)
-      await lp.write(encodeQueryResponse(entries), { signal })
-      await stream.close({ signal })
-    } catch (err: any) {
-      if (err instanceof FrameError) this.#ctx.report(peer, err.infraction, err.message)
-      this.#ctx.log('serving a search to %p ended: %s', peer, err?.message ?? err)
-      stream.abort(err)
-    }
+    await serveSearch(this.#ctx, this.#running, stream, connection, {
+      what: 'a search',
+      rate: this.#rate,
+      maxBytes: this.#ctx.limits.maxFrameBytes,
+      timeoutMs: SERVE_TIMEOUT_MS,
+      decode: bytes => decodeQueryRequest(bytes, this.#ctx.limits),
+      answer: request => encodeQueryResponse(this.#ctx.match(request.words, request.limit))
+    })
   }
-}
 
-/** Resolves when `signal` aborts (never rejects). */
-export async function aborted (signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return
-  await new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
 }

@@ -3,15 +3,15 @@
  * `/hearsay/search-flood/1.0.0`. Each frame (a query or a hit) travels on a stream of its own
  * to a neighbour that speaks the protocol; bad frames are reported and their stream reset.
  */
-import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { fromString as fromHex, toString as toHex } from 'uint8arrays'
 import { FloodRouter, type FloodCoreFrame, type FloodRouterOptions, type FloodStats } from './flood-core.ts'
-import { PeerRateLimiter, ResultMerger, readOne, FrameError } from './util.ts'
+import { PeerRateLimiter } from '@hearsay/sansio'
+import { aborted, isPeerId } from '@hearsay/sansio/adapter'
+import { ResultMerger, serveSearch } from './util.ts'
 import { FLOOD_PROTOCOL, decodeFloodFrame, encodeFloodFrame, type WireEntry } from './wire.ts'
-import { aborted } from './dht.ts'
 import type { BackendContext } from './context.ts'
-import type { PeerKey } from '@hearsay/interface'
+import type { Decoded, PeerKey } from '@hearsay/interface'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 
 /** Options of the flood backend. */
@@ -29,20 +29,17 @@ export class FloodSearch {
   readonly router: FloodRouter
   readonly #ctx: BackendContext
   readonly #rate: PeerRateLimiter
-  readonly #maxFramesPerSecond: number
   readonly #maxQueued: number
   readonly #peerIds = new Map<PeerKey, PeerId>()
   readonly #queued = new Map<PeerKey, number>()
   readonly #collectors = new Map<string, (hit: { peer: PeerKey, entries: WireEntry[] }) => void>()
-  readonly #lastRateReport = new Map<PeerKey, number>()
   #topologyId: string | undefined
   #running = false
 
   constructor (ctx: BackendContext, options: FloodSearchOptions = {}) {
     this.#ctx = ctx
-    this.#maxFramesPerSecond = options.maxFramesPerSecond ?? 50
     this.#maxQueued = options.maxQueuedPerPeer ?? 64
-    this.#rate = new PeerRateLimiter(ctx.clock, this.#maxFramesPerSecond)
+    this.#rate = new PeerRateLimiter(ctx.clock, options.maxFramesPerSecond ?? 50)
     this.router = new FloodRouter({
       self: ctx.selfKey,
       clock: ctx.clock,
@@ -149,50 +146,29 @@ export class FloodSearch {
   }
 
   async #onStream (stream: Stream, connection: Connection): Promise<void> {
-    const peer = connection.remotePeer
-    const key = peer.toString()
-    try {
-      if (!this.#running) throw new Error('search stopped')
-      if (!this.#rate.take(key)) {
-        const now = this.#ctx.clock.now()
-        if (now - (this.#lastRateReport.get(key) ?? -Infinity) >= 1000) {
-          this.#lastRateReport.set(key, now)
-          if (this.#lastRateReport.size > 10_000) this.#lastRateReport.delete(this.#lastRateReport.keys().next().value as string)
-          this.#ctx.report(peer, 'rate-limit-exceeded', `more than ${this.#maxFramesPerSecond} flood frames a second`)
-        }
-        stream.abort(new Error('rate limit exceeded'))
-        return
+    await serveSearch(this.#ctx, this.#running, stream, connection, {
+      what: 'a flood frame',
+      rate: this.#rate,
+      // a flood costs one report a second, not one per frame
+      rateReportEveryMs: 1000,
+      maxBytes: this.#ctx.limits.maxFrameBytes,
+      timeoutMs: READ_TIMEOUT_MS,
+      decode: bytes => this.#decode(bytes),
+      answer: (frame, peer) => {
+        // a peer that speaks to us on the protocol is a neighbour, even before identify says so
+        if (!this.#peerIds.has(peer.toString())) this.#addPeer(peer)
+        this.router.receive(peer.toString(), frame)
+        return undefined
       }
-      const signal = AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(READ_TIMEOUT_MS)])
-      const { bytes } = await readOne(stream, this.#ctx.limits.maxFrameBytes, signal)
-      const decoded = decodeFloodFrame(bytes, this.#ctx.limits)
-      if (!decoded.ok) {
-        this.#ctx.report(peer, decoded.infraction, decoded.detail)
-        stream.abort(new Error(decoded.detail))
-        return
-      }
-      const wire = decoded.frame
-      let frame: FloodCoreFrame
-      if (wire.type === 'query') {
-        frame = { type: 'query', id: toHex(wire.id, 'base16'), words: wire.words, ttl: wire.ttl, hops: wire.hops }
-      } else {
-        try {
-          peerIdFromString(wire.peer)
-        } catch {
-          this.#ctx.report(peer, 'malformed-frame', 'a hit naming an invalid peer id')
-          stream.abort(new Error('invalid peer id in a hit'))
-          return
-        }
-        frame = { type: 'hit', id: toHex(wire.id, 'base16'), peer: wire.peer, entries: wire.entries }
-      }
-      // a peer that speaks to us on the protocol is a neighbour, even before identify says so
-      if (!this.#peerIds.has(key)) this.#addPeer(peer)
-      this.router.receive(key, frame)
-      await stream.close({ signal }).catch(() => {})
-    } catch (err: any) {
-      if (err instanceof FrameError) this.#ctx.report(peer, err.infraction, err.message)
-      this.#ctx.log('flood stream from %p ended: %s', peer, err?.message ?? err)
-      stream.abort(err)
-    }
+    })
+  }
+
+  #decode (bytes: Parameters<typeof decodeFloodFrame>[0]): Decoded<FloodCoreFrame> {
+    const decoded = decodeFloodFrame(bytes, this.#ctx.limits)
+    if (!decoded.ok) return decoded
+    const wire = decoded.frame
+    if (wire.type === 'query') return { ok: true, frame: { type: 'query', id: toHex(wire.id, 'base16'), words: wire.words, ttl: wire.ttl, hops: wire.hops } }
+    if (!isPeerId(wire.peer)) return { ok: false, infraction: 'malformed-frame', detail: 'a hit naming an invalid peer id' }
+    return { ok: true, frame: { type: 'hit', id: toHex(wire.id, 'base16'), peer: wire.peer, entries: wire.entries } }
   }
 }

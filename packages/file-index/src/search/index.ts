@@ -294,11 +294,8 @@ export class FileSearch implements Startable {
 
   #report (peer: PeerId | string, infraction: InfractionName, detail?: string): void {
     this.#log('%s: %s %s', peer, infraction, detail ?? '')
-    try {
-      this.#reporter.report(typeof peer === 'string' ? peerIdFromString(peer) : peer, infraction, detail)
-    } catch (err) {
-      this.#log.error('reporting %s failed: %e', peer, err)
-    }
+    // keys reach here only from connections and checked frames, so they parse
+    this.#reporter.report(typeof peer === 'string' ? peerIdFromString(peer) : peer, infraction, detail)
   }
 }
 

@@ -1,49 +1,39 @@
 /**
- * Small pieces the three backends share: the per-peer rate limiter, a concurrency limit,
- * one-frame request/response over a stream, and the merge of answers into results.
+ * Small pieces the three backends share: a concurrency limit and the merge of answers into
+ * results. Their stream I/O is the adapter kit's (`@hearsay/sansio/adapter`).
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { boundedLength } from '@hearsay/sansio'
-import { lpStream } from '@libp2p/utils'
-import type { Clock, InfractionName, PeerKey } from '@hearsay/interface'
-import type { PeerId, Stream } from '@libp2p/interface'
-import type { Uint8ArrayList } from 'uint8arraylist'
+import { serveOnce, type ServeOptions } from '@hearsay/sansio/adapter'
+import type { PeerKey } from '@hearsay/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { BackendContext } from './context.ts'
 import type { WireEntry } from './wire.ts'
 
-/**
- * A token bucket per peer: `perSecond` requests a second on average, bursts of `burst`.
- * Remembers at most `maxPeers` peers (the least recently seen are forgotten).
- */
-export class PeerRateLimiter {
-  readonly #buckets = new Map<PeerKey, { tokens: number, at: number }>()
-  readonly #clock: Clock
-  readonly #perSecond: number
-  readonly #burst: number
-  readonly #maxPeers: number
+/** How a backend serves its protocol: the kit's options, less what the connection tells. */
+export interface SearchServe<Request> extends Pick<ServeOptions<Request>, 'rate' | 'rateReportEveryMs' | 'maxBytes' | 'decode'> {
+  /** What is served, for the log. */
+  what: string
+  /** How long one request may take. */
+  timeoutMs: number
+  /** The encoded answer to `peer`'s request, or `undefined` for none. */
+  answer(request: Request, peer: PeerId): Uint8Array | undefined
+}
 
-  constructor (clock: Clock, perSecond: number, burst = Math.max(1, perSecond * 2), maxPeers = 10_000) {
-    this.#clock = clock
-    this.#perSecond = perSecond
-    this.#burst = burst
-    this.#maxPeers = maxPeers
+/** Serve one request on an inbound stream of a search protocol (refused once the backend stopped). */
+export async function serveSearch<Request> (ctx: BackendContext, running: boolean, stream: Stream, connection: Connection, options: SearchServe<Request>): Promise<void> {
+  const peer = connection.remotePeer
+  if (!running) {
+    stream.abort(new Error('search stopped'))
+    return
   }
-
-  /** Take one token for `peer`; `false` when it has none left. */
-  take (peer: PeerKey): boolean {
-    const now = this.#clock.now()
-    const bucket = this.#buckets.get(peer) ?? { tokens: this.#burst, at: now }
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + Math.max(0, now - bucket.at) * this.#perSecond / 1000)
-    bucket.at = now
-    this.#buckets.delete(peer)
-    this.#buckets.set(peer, bucket)
-    if (this.#buckets.size > this.#maxPeers) {
-      const oldest = this.#buckets.keys().next().value
-      if (oldest != null) this.#buckets.delete(oldest)
-    }
-    if (bucket.tokens < 1) return false
-    bucket.tokens -= 1
-    return true
-  }
+  const failed = await serveOnce(stream, {
+    ...options,
+    peer: peer.toString(),
+    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(options.timeoutMs)]),
+    report: (infraction, detail) => { ctx.report(peer, infraction, detail) },
+    answer: request => options.answer(request, peer)
+  })
+  if (failed != null) ctx.log('serving %s to %p ended: %s', options.what, peer, failed.message)
 }
 
 /** Run at most `concurrency` of the pushed tasks at once; `idle()` resolves when all are done. */
@@ -80,60 +70,6 @@ export class TaskLimit {
       })
     }
   }
-}
-
-/** The infraction a failed length-prefixed read stands for, if the peer is to blame. */
-export function readInfraction (err: any): InfractionName | undefined {
-  const name = String(err?.name ?? '')
-  if (name === 'InvalidDataLengthError' || name === 'InvalidDataLengthLengthError' || name === 'StreamBufferError') return 'oversized-frame'
-  if (name === 'InvalidMessageLengthError') return 'malformed-frame'
-  return undefined
-}
-
-/** Thrown by {@link exchange} and {@link readOne} when the peer's frame is bad; names the infraction. */
-export class FrameError extends Error {
-  readonly infraction: InfractionName
-  constructor (infraction: InfractionName, detail: string) {
-    super(detail)
-    this.name = 'FrameError'
-    this.infraction = infraction
-  }
-}
-
-/** `lpStream` bounded on every length it reads: prefix, frame and buffer. */
-function boundedLpStream (stream: Stream, maxBytes: number): ReturnType<typeof lpStream> {
-  return lpStream(stream, { maxDataLength: maxBytes, maxBufferSize: maxBytes + 16, lengthDecoder: boundedLength(maxBytes) })
-}
-
-/**
- * Read one length-prefixed frame of at most `maxBytes`; a bad length, or a stream the peer
- * closed before one whole frame (honest peers write a request in one go), throws a {@link FrameError}.
- */
-export async function readOne (stream: Stream, maxBytes: number, signal: AbortSignal): Promise<{ bytes: Uint8ArrayList, lp: ReturnType<typeof lpStream> }> {
-  const lp = boundedLpStream(stream, maxBytes)
-  try {
-    return { bytes: await lp.read({ signal }), lp }
-  } catch (err: any) {
-    const infraction = readInfraction(err) ?? (err?.name === 'UnexpectedEOFError' ? 'malformed-frame' : undefined)
-    if (infraction != null) throw new FrameError(infraction, `frame over ${maxBytes} bytes, truncated or unreadable: ${err?.message ?? err}`)
-    throw err
-  }
-}
-
-/** Write one frame, read one answer, close. The caller decodes the answer. */
-export async function exchange (stream: Stream, request: Uint8Array, maxBytes: number, signal: AbortSignal): Promise<Uint8ArrayList> {
-  const lp = boundedLpStream(stream, maxBytes)
-  await lp.write(request, { signal })
-  let bytes: Uint8ArrayList
-  try {
-    bytes = await lp.read({ signal })
-  } catch (err: any) {
-    const infraction = readInfraction(err)
-    if (infraction != null) throw new FrameError(infraction, `answer over ${maxBytes} bytes or unreadable: ${err?.message ?? err}`)
-    throw err
-  }
-  await stream.close({ signal }).catch(() => {})
-  return bytes
 }
 
 interface Merged {

@@ -4,6 +4,7 @@
  */
 import { FloodFrame, IndexRequest, IndexResponse, QueryRequest, QueryResponse, type SearchEntry, type SearchHit } from './pb/search.ts'
 import { MAX_KEYWORD_LENGTH } from './keywords.ts'
+import { undecodable } from '@hearsay/sansio'
 import type { Decoded } from '@hearsay/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -95,11 +96,6 @@ const bytesOf = (text: string): number => utf8.encode(text).byteLength
 type Bad = Extract<Decoded<never>, { ok: false }>
 const malformed = (detail: string): Bad => ({ ok: false, infraction: 'malformed-frame', detail })
 
-function decodeFailure (what: string, err: any): Bad {
-  const oversized = err?.name === 'MaxLengthError'
-  return { ok: false, infraction: oversized ? 'oversized-frame' : 'malformed-frame', detail: `undecodable ${what}: ${err?.message ?? err}` }
-}
-
 /** Check query words: non-empty, bounded, at most `maxWords`. */
 function checkWords (words: string[], limits: SearchWireLimits): string | undefined {
   if (words.length === 0) return 'a query without words'
@@ -143,7 +139,7 @@ export function decodeQueryRequest (bytes: Uint8Array | Uint8ArrayList, limits: 
   try {
     request = QueryRequest.decode(bytes, { limits: { words: limits.maxWords } })
   } catch (err) {
-    return decodeFailure('search query', err)
+    return undecodable('search query', err)
   }
   const problem = checkWords(request.words, limits)
   if (problem != null) return malformed(problem)
@@ -159,7 +155,7 @@ export function decodeQueryResponse (bytes: Uint8Array | Uint8ArrayList, limits:
   try {
     response = QueryResponse.decode(bytes, { limits: { entries: limits.maxEntriesPerFrame } })
   } catch (err) {
-    return decodeFailure('search answer', err)
+    return undecodable('search answer', err)
   }
   const entries = checkEntries(response.entries, limits)
   if (typeof entries === 'string') return malformed(entries)
@@ -180,7 +176,7 @@ export function decodeFloodFrame (bytes: Uint8Array | Uint8ArrayList, limits: Se
   try {
     frame = FloodFrame.decode(bytes, { limits: { query: { words: limits.maxWords }, hit: { entries: limits.maxEntriesPerFrame } } })
   } catch (err) {
-    return decodeFailure('flood frame', err)
+    return undecodable('flood frame', err)
   }
   if ((frame.query == null) === (frame.hit == null)) return malformed('a flood frame must carry exactly one of query, hit')
   if (frame.query != null) {
@@ -220,7 +216,7 @@ export function decodeIndexRequest (bytes: Uint8Array | Uint8ArrayList, limits: 
       }
     })
   } catch (err) {
-    return decodeFailure('index request', err)
+    return undecodable('index request', err)
   }
   const parts = [request.register, request.unregister, request.search].filter(p => p != null)
   if (parts.length !== 1) return malformed('an index request must carry exactly one of register, unregister, search')
@@ -253,7 +249,7 @@ export function decodeIndexResponse (bytes: Uint8Array | Uint8ArrayList, limits:
   try {
     response = IndexResponse.decode(bytes, { limits: { results: limits.maxResults, results$: { peers: limits.maxPeersPerHit } } })
   } catch (err) {
-    return decodeFailure('index answer', err)
+    return undecodable('index answer', err)
   }
   const entries = checkEntries(response.results.map(r => ({ id: r.id, name: r.name, size: r.size })), limits)
   if (typeof entries === 'string') return malformed(entries)

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict'
+import { ManualClock, seededRng, systemClock, type TimedClock } from '@hearsay/sansio'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { streamPair } from '@libp2p/utils'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { decodeFrame, encodeFrame, frameDecoder, parseFileId, type PieceMessage } from '@hearsay/file-index'
+import { Download } from '../dist/download.js'
+import { Library } from '../dist/library.js'
+import { UploadSession } from '../dist/upload.js'
+import type { TransferContext } from '../dist/transfer.js'
+import type { Logger, PeerId, Stream } from '@libp2p/interface'
+
+const ALICE = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
+const BOB = peerIdFromString('12D3KooWE5994Zvfi5khEuKv2HwrBMgZ5H2EZVJVccMEjUSKcwMA')
+const PIECE = 16 * 1024
+
+const log = Object.assign(() => {}, { error: () => {}, trace: () => {}, newScope: () => log, enabled: false }) as unknown as Logger
+
+interface Reported { peer: string, infraction: string }
+
+/** A transfer context whose libp2p parts hand out the given stream to `provider`. */
+function context (self: PeerId, clock: TimedClock, reports: Reported[], provider?: { peer: PeerId, stream: Stream }): TransferContext {
+  return {
+    components: {
+      peerId: self,
+      connectionManager: {
+        getConnections: () => provider == null ? [] : [{ remotePeer: provider.peer }],
+        openConnection: async () => await Promise.resolve({ newStream: async () => await Promise.resolve(provider?.stream) })
+      },
+      peerStore: { merge: async () => {} },
+      contentRouting: { findProviders: async function * () {} }
+    } as any,
+    settings: { protocol: '/hearsay/pieces/1.0.0', wire: { maxRequestBytes: 4 * 2 ** 20, maxManifestBytes: 4 * 2 ** 20, maxControlFrameBytes: 1024 }, picker: {}, maxPeers: 4, maxPendingWrites: 8, maxQueuedRequests: 16 },
+    clock,
+    rng: seededRng('transfer'),
+    log,
+    reporter: { report: (peer, infraction) => { reports.push({ peer: peer.toString(), infraction }) }, credit: () => {} },
+    stats: { uploadedBytes: 0, uploadedPieces: 0, downloadedBytes: 0, duplicateBytes: 0, badPieces: 0, activeUploads: 0 }
+  }
+}
+
+async function library (bytes?: Uint8Array): Promise<{ library: Library, id?: string }> {
+  const lib = new Library(undefined, log, PIECE)
+  await lib.open()
+  if (bytes == null) return { library: lib }
+  const file = await lib.add(bytes, { name: 'data.bin' })
+  return { library: lib, id: file.id }
+}
+
+/** The frames a downloader's end of `stream` receives. */
+function received (stream: Stream): PieceMessage[] {
+  const frames: PieceMessage[] = []
+  const decoder = frameDecoder(8 * 2 ** 20)
+  stream.addEventListener('message', event => {
+    for (const bytes of decoder.decode(event.data)) {
+      const decoded = decodeFrame(bytes)
+      if (decoded.ok) frames.push(decoded.frame)
+    }
+  })
+  return frames
+}
+
+const settle = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 50)) }
+const data = Uint8Array.from({ length: 3 * PIECE + 100 }, (_, i) => (i * 7) % 251)
+
+describe('UploadSession over a stream pair', () => {
+  it('answers a hello with the manifest and bitfield, and a request with the piece', async () => {
+    const { library: lib, id } = await library(data)
+    const [downloader, provider] = await streamPair()
+    const reports: Reported[] = []
+    const ctx = context(ALICE, systemClock, reports)
+    let ended = false
+    const session = new UploadSession(BOB, provider, lib, ctx, () => { ended = true })
+    const frames = received(downloader)
+    downloader.send(encodeFrame({ type: 'hello', file: parseFileId(id as string).bytes, wantManifest: true }))
+    downloader.send(encodeFrame({ type: 'request', index: 1, offset: 0, length: PIECE }))
+    await settle()
+    assert.deepEqual(frames.map(f => f.type), ['manifest', 'bitfield', 'piece'])
+    const piece = frames[2] as Extract<PieceMessage, { type: 'piece' }>
+    assert.deepEqual(new Uint8ArrayList(piece.data).subarray(), data.subarray(PIECE, 2 * PIECE))
+    assert.equal(ctx.stats.uploadedPieces, 1)
+    assert.equal(ctx.stats.uploadedBytes, PIECE)
+    assert.deepEqual(reports, [])
+    session.close()
+    assert.ok(ended)
+    await lib.close()
+  })
+
+  it('rejects a file it does not have, and reports a request before hello and aborts', async () => {
+    const { library: lib } = await library()
+    const reports: Reported[] = []
+    const ctx = context(ALICE, systemClock, reports)
+    const [a, b] = await streamPair()
+    const frames = received(a)
+    void new UploadSession(BOB, b, lib, ctx)
+    a.send(encodeFrame({ type: 'hello', file: parseFileId('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy').bytes, wantManifest: true }))
+    await settle()
+    assert.deepEqual(frames, [{ type: 'reject', reason: 'not-found' }])
+
+    const [c, d] = await streamPair()
+    void new UploadSession(BOB, d, lib, ctx)
+    c.send(encodeFrame({ type: 'request', index: 0, offset: 0, length: 10 }))
+    await settle()
+    assert.deepEqual(reports, [{ peer: BOB.toString(), infraction: 'unexpected-frame' }])
+    assert.equal(d.status, 'aborted')
+    await lib.close()
+  })
+})
+
+describe('Download over a stream pair', () => {
+  it('fetches every piece from a provider\'s UploadSession, verifies it and stores it', async () => {
+    const { library: seeder, id } = await library(data)
+    const { library: leecher } = await library()
+    const [mine, theirs] = await streamPair()
+    const reports: Reported[] = []
+    void new UploadSession(BOB, theirs, seeder, context(BOB, systemClock, reports))
+    const ctx = context(ALICE, systemClock, reports, { peer: BOB, stream: mine })
+    const cid = parseFileId(id as string)
+    const result = await new Download(leecher, ctx, cid, { dht: false, signal: AbortSignal.timeout(10_000) }).run()
+    assert.equal(result.piecesFetched, 4)
+    assert.deepEqual(result.fromPeers, { [BOB.toString()]: data.byteLength })
+    assert.ok(leecher.file(cid.toString())?.complete)
+    assert.deepEqual(await leecher.cat(cid.toString()), data)
+    assert.equal(ctx.stats.downloadedBytes, data.byteLength)
+    assert.deepEqual(reports, [])
+    await seeder.close()
+    await leecher.close()
+  })
+
+  it('reports a provider that sends a piece before the handshake, and drops it', async () => {
+    const { library: seeder, id } = await library(data)
+    const { library: leecher } = await library()
+    const [mine, theirs] = await streamPair()
+    const reports: Reported[] = []
+    const clock = new ManualClock()
+    const ctx = context(ALICE, clock, reports, { peer: BOB, stream: mine })
+    const controller = new AbortController()
+    const download = new Download(leecher, ctx, parseFileId(id as string), { dht: false, signal: controller.signal }).run()
+    theirs.addEventListener('message', () => {
+      if (theirs.status === 'open') theirs.send(encodeFrame({ type: 'piece', index: 0, offset: 0, data: new Uint8Array(10) }))
+    })
+    await settle()
+    assert.deepEqual(reports, [{ peer: BOB.toString(), infraction: 'unrequested-data' }])
+    assert.equal(mine.status, 'aborted')
+    controller.abort()
+    await assert.rejects(download)
+    await seeder.close()
+    await leecher.close()
+  })
+})
