@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createHost } from '@hearsay/host'
-import { hideLoopbackWhenReachable } from '../src/announce.ts'
+import { createHost, hideLoopbackWhenReachable } from '@hearsay/host'
 
 const RELAY = '12D3KooWJbRHticchuucC6uQqa8CWrEy5SQCT1jUJok4S8z9AJJa'
 const addrs = (...list: string[]): ReturnType<typeof multiaddr>[] => list.map(a => multiaddr(a))
