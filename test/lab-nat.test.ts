@@ -31,7 +31,7 @@ describe('NAT traversal in the network lab', function () {
     const wanB = scenario.lab.router('homeb').wanIp
     const trials: PunchTrial[] = []
     for (let i = 0; i < TRIALS; i++) trials.push(await punchTrial(scenario, i, DIRECT_MS))
-    const detail = JSON.stringify(trials.map(t => ({ relayed: t.relayed, direct: t.direct, msToDirect: t.msToDirect, directAddr: t.directAddr })))
+    const detail = JSON.stringify(trials.map(t => ({ relayed: t.relayed, direct: t.direct, held: t.directHeld, pinged: t.directPinged, msToDirect: t.msToDirect, directAddr: t.directAddr })))
     for (const trial of trials) {
       assert.ok(trial.trusted.a.some(x => x.startsWith(`/ip4/${wanA}/tcp/`)), `a trusts its NAT mapping: ${trial.trusted.a.join(' ')}`)
       assert.ok(!trial.announced.a.some(x => x.startsWith(`/ip4/${wanA}/`)), `a does not announce a mapping nobody can dial: ${trial.announced.a.join(' ')}`)
@@ -41,6 +41,8 @@ describe('NAT traversal in the network lab', function () {
     assert.ok(trials.every(t => t.relayed), `every trial connected through the relay: ${detail}`)
     for (const t of trials) {
       assert.equal(t.direct, true, `every relayed connection became direct: ${detail}`)
+      assert.equal(t.directHeld, true, `every direct connection stayed open: ${detail}`)
+      assert.equal(t.directPinged, true, `a ping went over every direct connection: ${detail}`)
       assert.match(t.directAddr ?? '', new RegExp(`^/ip4/${wanB.replaceAll('.', '\\.')}/tcp/`), 'the direct connection goes to the other NAT')
     }
   })

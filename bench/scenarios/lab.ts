@@ -24,7 +24,7 @@ async function trialsBehind (nat: NatKind, count: number, log: (line: string) =>
       for (let i = 0; i < size; i++) {
         const t = await punchTrial(scenario, i, DIRECT_MS)
         out.push(t)
-        log(`${nat} trial ${out.length}/${count}: ${t.direct ? `direct after ${(t.msToDirect! / 1000).toFixed(2)} s` : t.relayed ? 'relayed only' : 'no connection'}`)
+        log(`${nat} trial ${out.length}/${count}: ${t.direct ? `direct after ${(t.msToDirect! / 1000).toFixed(2)} s${t.directHeld === true && t.directPinged === true ? ', held and pinged' : ', then lost'}` : t.relayed ? 'relayed only' : 'no connection'}`)
       }
     } finally {
       await scenario.lab.destroy()
@@ -50,8 +50,10 @@ export const labScenario: Scenario = {
     const count = quick ? 3 : 20
     const eim = await trialsBehind('endpoint-independent', count, log)
     const sym = await trialsBehind('symmetric', quick ? 1 : 4, log)
-    const times = eim.filter(t => t.direct).map(t => t.msToDirect! / 1000)
-    const rate = (ts: PunchTrial[]): number => 100 * ts.filter(t => t.direct).length / ts.length
+    // a punch counts when its direct connection lasts and carries a ping, not when it merely opened
+    const punched = (t: PunchTrial): boolean => t.direct && t.directHeld === true && t.directPinged === true
+    const times = eim.filter(punched).map(t => t.msToDirect! / 1000)
+    const rate = (ts: PunchTrial[]): number => 100 * ts.filter(punched).length / ts.length
     const figures: Figure[] = [
       { name: 'TCP punch success, endpoint-independent NATs', value: rate(eim), unit: '%' },
       { name: 'TCP time to direct p50', value: quantile(times, 0.5), unit: 's' },

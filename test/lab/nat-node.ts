@@ -64,7 +64,9 @@ createInterface({ input: process.stdin }).on('line', line => {
         const peer = node.getConnections().find(c => c.remotePeer.toString() === command.peer)?.remotePeer
         if (peer == null) throw new Error('not connected')
         const rtt = await node.services.ping.ping(peer, { signal: AbortSignal.timeout(10_000), runOnLimitedConnection: true })
-        print({ event: 'pinged', rtt })
+        // which connection carried it: libp2p takes an unlimited one when there is one
+        const direct = node.getConnections(peer).some(c => c.limits == null && c.status === 'open')
+        print({ event: 'pinged', rtt, limited: !direct })
       } catch (err: any) {
         print({ event: 'ping-error', error: err?.message ?? String(err) })
       }

@@ -10,6 +10,8 @@ import { createLab, type Lab, type NatKind } from './lab.ts'
 const nodeScript = fileURLToPath(new URL('./nat-node.ts', import.meta.url))
 const PUBLIC = ['relay', 'p1', 'p2']
 const START_MS = 120_000
+/** How long a direct connection must stay open after it appeared. */
+const HOLD_MS = 1500
 
 interface HomeNode {
   proc: JsonProcess
@@ -31,6 +33,10 @@ export interface PunchTrial {
   relayed: boolean
   /** A direct connection replaced it. */
   direct: boolean
+  /** The direct connection was still open a moment later (not closed by a layer that disagreed). */
+  directHeld?: boolean
+  /** A ping after the upgrade went over the direct connection and came back. */
+  directPinged?: boolean
   /** From the relayed connection to the direct one, when there was one. */
   msToDirect?: number
   /** The direct connection's remote address (the other NAT's outside address). */
@@ -104,6 +110,13 @@ export async function punchTrial (scenario: NatScenario, i: number, directMs: nu
     const direct = await a.proc.waitFor(e => e.event === 'open' && e.peer === b.peerId && e.limited === false, directMs, from)
       .catch(() => undefined)
     const msToDirect = direct != null ? performance.now() - relayedAt : undefined
+    // a direct connection must last and carry streams (one whose layers disagree on who leads
+    // dies at its first stream): DCUtR closes the relayed one, so the ping below runs on it
+    let directHeld: boolean | undefined
+    if (direct != null) {
+      await new Promise(resolve => setTimeout(resolve, HOLD_MS))
+      directHeld = !a.proc.events.slice(from).some(e => e.event === 'close' && e.peer === b.peerId && e.limited === false && e.remoteAddr === direct.remoteAddr)
+    }
     // whichever connection there is now must carry traffic
     const pingFrom = a.proc.events.length
     a.proc.send({ cmd: 'ping', peer: b.peerId })
@@ -111,6 +124,8 @@ export async function punchTrial (scenario: NatScenario, i: number, directMs: nu
     return {
       relayed: ping.event === 'pinged' || direct != null,
       direct: direct != null,
+      directHeld,
+      directPinged: direct != null ? ping.event === 'pinged' && ping.limited === false : undefined,
       msToDirect,
       directAddr: direct?.remoteAddr,
       announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) },

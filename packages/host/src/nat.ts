@@ -90,7 +90,13 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
       // one fixed dial port can hold only one connection to a given address: a second dial there
       // (DCUtR's unilateral upgrade to a peer we already reach, a redial) leaves from an ephemeral port
       if (holdsConnectionTo(components, ma)) opts.localPort = undefined
-      if (isPunch(components, remote, options)) opts.initiator = components.peerId.toString() < remote
+      if (isPunch(components, remote, options)) {
+        opts.initiator = components.peerId.toString() < remote
+        // the responder must be the server of every layer: multistream-select and Noise follow
+        // `initiator`, but Noise hands Yamux the socket's direction ("outbound": we dialled), and
+        // two Yamux clients kill the connection at its first stream ("Both endpoints are clients")
+        if (!opts.initiator) opts.upgrader = responderUpgrader(options.upgrader)
+      }
       if (opts.localPort == null) return dial(ma, opts)
       // the fixed port's last connection to that address may still sit in TIME_WAIT (a minute
       // after a close): such a dial, and only it, goes again from an ephemeral port
@@ -101,6 +107,18 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
     }
     return transport
   }
+}
+
+/** An upgrader that takes the dialled socket for an inbound one, so every layer above it responds. */
+function responderUpgrader (upgrader: any): any {
+  return new Proxy(upgrader, {
+    get: (target, prop) => prop === 'upgradeOutbound'
+      ? async (maConn: { direction: string }, options: unknown) => {
+        maConn.direction = 'inbound'
+        return await target.upgradeOutbound(maConn, options)
+      }
+      : bound(target, prop)
+  })
 }
 
 /** Whether a dial failed because its local address and port could not be used for that remote. */
