@@ -1,4 +1,4 @@
-import { seededRng, exponential } from '@hearsay/sansio'
+import { seededRng, exponential, shuffle } from '@hearsay/sansio'
 import { TopicRouter } from '@hearsay/gossip/strategies'
 import type { RouterEffects, RouterLimits, ValidationResult } from '@hearsay/gossip/strategies'
 import type { Clock, GossipFrame, GossipMessage, InfractionName, PeerKey, Rng, StrategySpec } from '@hearsay/interface'
@@ -36,8 +36,20 @@ export interface SimulationOptions {
   bandwidthMbps?: number
   /** Probability that a frame is lost on its link. @default 0 */
   loss?: number
-  /** Share of nodes that are spies: they relay honestly and log the first peer each message came from. @default 0 */
+  /** Share of nodes that are spies: they log the first peer each message came from (and relay honestly unless `spiesRelay` is false). @default 0 */
   spies?: number
+  /** The spies, by node number, instead of a random `spies` share: an adversary that chose where to sit. */
+  spyNodes?: number[]
+  /** Whether spies relay as honest nodes do; false: they only listen (they send nothing). @default true */
+  spiesRelay?: boolean
+  /**
+   * An eavesdropper with this many connections to every node (θ in Fanti & Viswanath, NeurIPS
+   * 2017): each node sees them as inbound peers and relays to them as to any peer; the
+   * eavesdropper never relays. The source estimator then also names the node whose copy reached
+   * it first (the first-timestamp estimator), whichever of spies and eavesdropper saw it first.
+   * @default 0
+   */
+  eavesdropper?: number
   /** Share of nodes that send nothing at all (black holes). @default 0 */
   droppers?: number
   /** Share of nodes that hold every frame they send for `delayMs` more. @default 0 */
@@ -58,6 +70,12 @@ export interface SimulationOptions {
   validator?: (node: number, message: GossipMessage, from: number) => ValidationResult
   /** Publisher of each message, by node number; by default a random honest online node per message. */
   sources?: number[]
+  /**
+   * One message per honest node, each node publishing its own once, in a random order (the
+   * anonymity papers' setting, in which their precision is defined); overrides `messages` and
+   * `sources`. @default false
+   */
+  onePerHonest?: boolean
   /** Gnutella's TTL when `strategy` is `'gnutella'`. */
   ttl?: number
 }
@@ -77,6 +95,8 @@ export interface SimulationResult {
     bandwidthMbps: number
     loss: number
     spies: number
+    /** eavesdropper connections to every node (0: none) */
+    eavesdropper: number
     droppers: number
     delayers: number
     delayMs: number
@@ -95,7 +115,7 @@ export interface SimulationResult {
   bytesOutPerNode: number
   /** Payload bytes sent per node per message */
   payloadBytesPerNodePerMessage: number
-  /** The first-spy estimator, when there are spies */
+  /** The first-spy (and, with an eavesdropper, first-timestamp) estimator, when there is an adversary */
   spy?: Attribution & { spies: number }
   churnEvents: { leaves: number, joins: number }
   /** Infractions the routers reported */
@@ -171,7 +191,11 @@ function streams (seed: number | string): Streams {
 function topologyOf (options: Pick<SimulationOptions, 'topology' | 'edges'>): string {
   if (options.edges != null) return 'edge list'
   const t = options.topology ?? { kind: 'random', degree: 8 }
-  return t.kind === 'random' ? `random ${t.degree}-regular` : `bitcoin-like (${t.outbound ?? 8} out, ≤ ${t.maxInbound ?? 117} in)`
+  switch (t.kind) {
+    case 'random': return `random ${t.degree}-regular`
+    case 'tree': return `${t.degree}-regular tree, depth ${t.depth}`
+    case 'bitcoin': return `bitcoin-like (${t.outbound ?? 8} out, ≤ ${t.maxInbound ?? 117} in)`
+  }
 }
 
 function latencyOf (options: Pick<SimulationOptions, 'latency'>): LatencySpec {
@@ -186,19 +210,51 @@ export function buildNetwork (options: Omit<SimulationOptions, 'strategy'>): Gra
   return buildGraph(edges, latencySampler(latencyOf(options), rngs.latency))
 }
 
-/** Each node's role, 0 honest, 1 spy, 2 dropper, 3 delayer, drawn from the run's role stream. @internal */
-export function rolesOf (n: number, options: Pick<SimulationOptions, 'spies' | 'droppers' | 'delayers'>, rng: Rng): Uint8Array {
+/** A node's role (`Simulation.role`). @internal */
+export const HONEST = 0
+/** @internal */
+export const SPY = 1
+/** @internal */
+export const DROPPER = 2
+/** @internal */
+export const DELAYER = 3
+
+/** Each node's role ({@link HONEST}, {@link SPY}, ...), drawn from the run's role stream; `spyNodes` are spies by choice. @internal */
+export function rolesOf (n: number, options: Pick<SimulationOptions, 'spies' | 'spyNodes' | 'droppers' | 'delayers'>, rng: Rng): Uint8Array {
   const roles = new Uint8Array(n)
   const order = shuffledNodes(n, rng)
+  for (const i of options.spyNodes ?? []) {
+    if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`spy ${i} is not a node`)
+    roles[i] = SPY
+  }
   let k = 0
   const assign = (share: number | undefined, role: number): void => {
     const count = Math.round((share ?? 0) * n)
-    for (let c = 0; c < count && k < n; c++) roles[order[k++]] = role
+    for (let c = 0; c < count; c++) {
+      while (k < n && roles[order[k]] !== HONEST) k++
+      if (k === n) return
+      roles[order[k++]] = role
+    }
   }
-  assign(options.spies, 1)
-  assign(options.droppers, 2)
-  assign(options.delayers, 3)
+  if (options.spyNodes == null) assign(options.spies, SPY)
+  assign(options.droppers, DROPPER)
+  assign(options.delayers, DELAYER)
   return roles
+}
+
+/** The publishers of a run with `onePerHonest`: every honest node once, in an order drawn from `rng`. @internal */
+export function honestOrder (role: Uint8Array, rng: Rng): number[] {
+  const honest: number[] = []
+  for (let i = 0; i < role.length; i++) if (role[i] === HONEST) honest.push(i)
+  return shuffle(rng, honest)
+}
+
+/** Messages a run publishes. @internal */
+export function messageCount (options: SimulationOptions, role: Uint8Array): number {
+  if (options.onePerHonest !== true) return options.messages ?? 20
+  let honest = 0
+  for (let i = 0; i < role.length; i++) if (role[i] === HONEST) honest++
+  return honest
 }
 
 /** A node's side of the router: every effect becomes an event on the shared queue. */
@@ -257,7 +313,7 @@ export class Simulation {
   readonly routers: Array<TopicRouter<unknown>>
   readonly keys: string[]
   readonly online: Uint8Array
-  /** 1 spy, 2 dropper, 3 delayer */
+  /** {@link HONEST}, {@link SPY}, {@link DROPPER} or {@link DELAYER} */
   readonly role: Uint8Array
   readonly uplinkFree: Float64Array
   readonly messages: GossipMessage[]
@@ -270,6 +326,14 @@ export class Simulation {
   readonly msPerByte: number
   readonly loss: number
   readonly delayMs: number
+  /** spies send nothing (`spiesRelay: false`) */
+  readonly silentSpies: boolean
+  /** keys of the eavesdropper's connections to each node: `e0`, `e1`, ... */
+  readonly eavesdropperKeys: string[]
+  /** publishers chosen in advance (`sources`, or every honest node with `onePerHonest`) */
+  readonly planned?: number[]
+  /** tie-break of the event being run: an eavesdropper's observation is ordered by it */
+  eventTie = 0
   /** per node, drawn by the sender: a frame's fate does not depend on other nodes' draws */
   readonly net: Rng[]
   readonly part: Partition
@@ -293,7 +357,6 @@ export class Simulation {
     this.part = part
     const n = this.n = graph.n
     this.#scheduled = new Float64Array(n + 1)
-    const messageCount = options.messages ?? 20
     const bandwidth = options.bandwidthMbps ?? 10
     this.msPerByte = bandwidth > 0 ? 8 / (bandwidth * 1000) : 0
     this.loss = options.loss ?? 0
@@ -304,16 +367,20 @@ export class Simulation {
     this.online = new Uint8Array(n).fill(1)
     this.uplinkFree = new Float64Array(n)
     this.role = rolesOf(n, options, rngs.roles)
+    this.silentSpies = options.spiesRelay === false
+    this.eavesdropperKeys = Array.from({ length: options.eavesdropper ?? 0 }, (_, k) => `e${k}`)
+    this.planned = options.onePerHonest === true ? honestOrder(this.role, rngs.sources) : options.sources
+    const count = messageCount(options, this.role)
 
     const data = new Uint8Array(options.payloadBytes ?? 1024)
-    this.messages = Array.from({ length: messageCount }, (_, m) => ({ id: `m${m}`, topic: 'sim', data }))
+    this.messages = Array.from({ length: count }, (_, m) => ({ id: `m${m}`, topic: 'sim', data }))
     this.messages.forEach((message, m) => this.messageIndex.set(message.id, m))
-    this.publishedAt = new Float64Array(messageCount)
-    this.sources = new Int32Array(messageCount).fill(-1)
-    this.deliveredAt = new Float64Array(messageCount * n).fill(Number.NaN)
-    this.firstSpyFrom = new Int32Array(messageCount).fill(-1)
-    this.firstSpyAt = new Float64Array(messageCount).fill(Infinity)
-    this.firstSpyTie = new Float64Array(messageCount).fill(Infinity)
+    this.publishedAt = new Float64Array(count)
+    this.sources = new Int32Array(count).fill(-1)
+    this.deliveredAt = new Float64Array(count * n).fill(Number.NaN)
+    this.firstSpyFrom = new Int32Array(count).fill(-1)
+    this.firstSpyAt = new Float64Array(count).fill(Infinity)
+    this.firstSpyTie = new Float64Array(count).fill(Infinity)
 
     const clock: Clock = { now: () => this.now }
     this.routers = new Array(n)
@@ -352,9 +419,15 @@ export class Simulation {
       if (this.online[j] === 0) continue
       router.addPeer(this.keys[j], outbound[e] === 1 ? 'outbound' : 'inbound')
     }
+    for (const key of this.eavesdropperKeys) router.addPeer(key, 'inbound')
   }
 
   send (i: number, peer: PeerKey, frame: GossipFrame): void {
+    // 'e': one of the eavesdropper's connections, which hears the frame as it is sent
+    if (peer.charCodeAt(0) === 101) {
+      if (this.online[i] === 1 && this.role[i] !== DROPPER) this.#spyObserves(i, frame, this.eventTie)
+      return
+    }
     const j = +peer
     const { offsets, targets, latency } = this.graph
     let e = offsets[i]
@@ -369,7 +442,7 @@ export class Simulation {
       bytes += ID_BYTES * frame.ids.length
     }
     const role = this.role[i]
-    if (this.online[i] === 0 || role === 2) {
+    if (this.online[i] === 0 || role === DROPPER || (role === SPY && this.silentSpies)) {
       this.framesLost++
       return
     }
@@ -380,7 +453,7 @@ export class Simulation {
       start += bytes * this.msPerByte
       this.uplinkFree[i] = start
     }
-    if (role === 3) start += this.delayMs
+    if (role === DELAYER) start += this.delayMs
     if (this.loss > 0 && this.net[i].next() < this.loss) {
       this.framesLost++
       return
@@ -459,6 +532,7 @@ export class Simulation {
     while (q.size > 0 && q.peekTime() < until && q.peekTime() <= end) {
       q.pop()
       this.now = q.time
+      this.eventTie = q.tie
       events++
       switch (q.kind) {
         case DELIVER: {
@@ -470,7 +544,7 @@ export class Simulation {
             break
           }
           if (frame.type === 'message' || frame.type === 'stem') this.copies++
-          if (role[to] === 1) this.#spyObserves(from, frame, q.tie)
+          if (role[to] === SPY) this.#spyObserves(from, frame, q.tie)
           routers[to].receive(keys[from], frame)
           break
         }
@@ -480,7 +554,7 @@ export class Simulation {
         case PUBLISH:
           // every partition runs every publication (the choice of publisher is shared); one counts it
           if (this.part.index !== 0) events--
-          this.#publish(q.b, rngs.sources, options.sources)
+          this.#publish(q.b, rngs.sources, this.planned)
           break
         case LEAVE:
           this.churnLeaves++
@@ -516,7 +590,7 @@ export class Simulation {
     }
     for (let tries = 0; given == null && tries < 1000; tries++) {
       const i = rng.int(this.n)
-      if (this.role[i] !== 0 || this.online[i] === 0) continue
+      if (this.role[i] !== HONEST || this.online[i] === 0) continue
       source = i
       if (!this.sources.includes(i)) break
     }
@@ -545,12 +619,13 @@ export class Simulation {
       this.routers[i].addPeer(this.keys[j], mine ? 'outbound' : 'inbound')
       this.routers[j].addPeer(this.keys[i], mine ? 'inbound' : 'outbound')
     }
+    for (const key of this.eavesdropperKeys) this.routers[i].addPeer(key, 'inbound')
   }
 }
 
 /** Router limits that fit a run: a seen set for its messages, a request cache only for `announce`. */
-function limitsFor (spec: StrategySpec, options: SimulationOptions): Partial<RouterLimits> {
-  const messages = options.messages ?? 20
+function limitsFor (spec: StrategySpec, options: SimulationOptions, n: number): Partial<RouterLimits> {
+  const messages = options.onePerHonest === true ? n : options.messages ?? 20
   const payload = options.payloadBytes ?? 1024
   const needsCache = spec.name === 'announce'
   return {
@@ -615,7 +690,7 @@ export function prepare (options: SimulationOptions): { spec: StrategySpec, rngs
   const rngs = streams(options.seed ?? 1)
   const graph = options.graph ?? buildNetwork(options)
   if (graph.n < 2) throw new RangeError('a simulation needs at least 2 nodes')
-  return { spec, rngs, graph, limits: limitsFor(spec, options) }
+  return { spec, rngs, graph, limits: limitsFor(spec, options, graph.n) }
 }
 
 /**
@@ -667,7 +742,8 @@ export function summarize (record: RunRecord, graph: Graph, spec: StrategySpec, 
   const fractions = curveFractions()
   const round = (v: number | null): number | null => v == null ? null : Math.round(v * 1000) / 1000
   const roundQ = (q: Quantiles): Quantiles => ({ t50: round(q.t50), t90: round(q.t90), t99: round(q.t99), t100: round(q.t100) })
-  const spies = role.reduce((s, r) => s + (r === 1 ? 1 : 0), 0)
+  const spies = role.reduce((s, r) => s + (r === SPY ? 1 : 0), 0)
+  const eavesdropper = options.eavesdropper ?? 0
   const sources = published.map(m => record.sources[m])
   const guesses = published.map(m => record.firstSpyFrom[m])
   const nodesForBytes = Math.max(1, n)
@@ -684,7 +760,8 @@ export function summarize (record: RunRecord, graph: Graph, spec: StrategySpec, 
       latency: formatLatency(latencyOf(options)),
       bandwidthMbps: bandwidth,
       loss: options.loss ?? 0,
-      spies: options.spies ?? 0,
+      spies: options.spyNodes != null ? spies / n : options.spies ?? 0,
+      eavesdropper,
       droppers: options.droppers ?? 0,
       delayers: options.delayers ?? 0,
       delayMs: options.delayMs ?? 1000,
@@ -697,7 +774,7 @@ export function summarize (record: RunRecord, graph: Graph, spec: StrategySpec, 
     copiesPerNodePerMessage: round(published.length === 0 ? 0 : record.copies / n / published.length) as number,
     bytesOutPerNode: round(record.bytesOut / nodesForBytes) as number,
     payloadBytesPerNodePerMessage: round(published.length === 0 ? 0 : record.payloadBytesOut / n / published.length) as number,
-    spy: spies > 0 ? { spies, ...attribution(guesses, sources) } : undefined,
+    spy: spies > 0 || eavesdropper > 0 ? { spies, ...attribution(guesses, sources) } : undefined,
     churnEvents: { leaves: record.churnLeaves, joins: record.churnJoins },
     reports: record.reports,
     embargoes: record.embargoes,
