@@ -55,7 +55,7 @@ const program = new Command()
   .option('-s, --strategy <names>', `comma-separated strategies, or "all" (${STRATEGY_NAMES.join(', ')}); gossipsub is not a core and cannot be simulated`, 'flood')
   .option('-n, --nodes <n>', 'nodes of a generated topology', number(2, 10_000_000, true), 1000)
   .option('-d, --degree <d>', 'links per node of the random regular topology (less than --nodes)', number(1, 10_000, true), 8)
-  .addOption(new Option('--topology <kind>', 'random (d-regular), bitcoin (8 outbound, up to 117 inbound) or tree (d-regular, --depth levels; --nodes ignored)').choices(['random', 'bitcoin', 'tree']).default('random'))
+  .addOption(new Option('--topology <kind>', 'random (d-regular), bitcoin (8 outbound, up to 117 inbound), ring (a random Hamiltonian cycle: the line graph) or tree (d-regular, --depth levels; --nodes ignored)').choices(['random', 'bitcoin', 'ring', 'tree']).default('random'))
   .option('--depth <levels>', 'levels of the tree topology', number(1, 64, true), 6)
   .option('--edges <file>', 'read the topology from an edge list ("a b" or "a b ms" per line; # comments); overrides --nodes/--topology')
   .option('-m, --messages <n>', 'messages published, each by a random honest node', number(1, 1_000_000, true), 20)
@@ -122,6 +122,8 @@ async function checkedOptions (): Promise<{ names: string[], edges: EdgeList | u
     }
   } else if (opts.topology === 'random' && opts.degree >= opts.nodes) {
     throw new UsageError(`option '-d, --degree <d>': ${opts.degree} links per node need more than ${opts.nodes} nodes (--nodes)`)
+  } else if (opts.topology === 'ring' && opts.nodes < 3) {
+    throw new UsageError('option \'-n, --nodes <n>\': a ring needs at least 3 nodes')
   } else if (opts.topology === 'tree') {
     if (opts.degree < 2) throw new UsageError(`option '-d, --degree <d>': a tree needs a degree of at least 2`)
     let n = 1
@@ -137,7 +139,9 @@ async function main (): Promise<void> {
   const seed = /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed
   const topology: TopologySpec = opts.topology === 'bitcoin'
     ? { kind: 'bitcoin' }
-    : opts.topology === 'tree' ? { kind: 'tree', degree: opts.degree, depth: opts.depth } : { kind: 'random', degree: opts.degree }
+    : opts.topology === 'tree'
+      ? { kind: 'tree', degree: opts.degree, depth: opts.depth }
+      : opts.topology === 'ring' ? { kind: 'ring' } : { kind: 'random', degree: opts.degree }
   const base: Omit<SimulationOptions, 'strategy'> = {
     nodes: opts.nodes,
     topology,

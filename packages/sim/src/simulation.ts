@@ -194,6 +194,7 @@ function topologyOf (options: Pick<SimulationOptions, 'topology' | 'edges'>): st
   switch (t.kind) {
     case 'random': return `random ${t.degree}-regular`
     case 'tree': return `${t.degree}-regular tree, depth ${t.depth}`
+    case 'ring': return 'random Hamiltonian cycle'
     case 'bitcoin': return `bitcoin-like (${t.outbound ?? 8} out, ≤ ${t.maxInbound ?? 117} in)`
   }
 }

@@ -30,6 +30,11 @@ export interface EdgeList {
 export type TopologySpec =
   | { kind: 'random', degree: number }
   | { kind: 'bitcoin', outbound?: number, maxInbound?: number }
+  /**
+   * A random Hamiltonian cycle, each node dialling the next: every node has one outbound and one
+   * inbound peer, so Dandelion's stem follows the line graph of Dandelion (2017).
+   */
+  | { kind: 'ring' }
   /** A d-regular tree `depth` levels deep from node 0 (the papers' infinite tree, cut off); `nodes` is ignored. */
   | { kind: 'tree', degree: number, depth: number }
 
@@ -127,6 +132,18 @@ export function bitcoinLike (n: number, rng: Rng, outbound = 8, maxInbound = 117
 }
 
 /**
+ * A random Hamiltonian cycle over `n` nodes: the nodes in random order, each dialling the next
+ * and the last the first, so each has exactly one outbound and one inbound link.
+ */
+export function randomRing (n: number, rng: Rng): EdgeList {
+  if (!Number.isInteger(n) || n < 3) throw new RangeError('ring topology: nodes must be an integer >= 3')
+  const order = shuffledNodes(n, rng)
+  const edges = new EdgeBuilder(n, n)
+  for (let k = 0; k < n; k++) edges.add(order[k], order[(k + 1) % n])
+  return edges.build()
+}
+
+/**
  * A `degree`-regular tree of `depth` levels: node 0 has `degree` children, every other inner node
  * `degree - 1`, so every inner node has `degree` links and the leaves one; nodes are numbered
  * level by level. The anonymity papers analyse infinite regular trees (Fanti & Viswanath 2017):
@@ -209,6 +226,7 @@ export function generate (spec: TopologySpec, n: number, rng: Rng): EdgeList {
     case 'random': return randomRegular(n, spec.degree, rng)
     case 'bitcoin': return bitcoinLike(n, rng, spec.outbound, spec.maxInbound)
     case 'tree': return regularTree(spec.degree, spec.depth)
+    case 'ring': return randomRing(n, rng)
   }
 }
 

@@ -3,7 +3,7 @@ import { seededRng } from '@hearsay/sansio'
 import { diffusion, gnutella } from '@hearsay/gossip/strategies'
 import {
   EventQueue, bitcoinLike, buildGraph, buildNetwork, coverageChart, edgeList, latencyChart, parseEdgeList, parseLatency,
-  attribution, randomRegular, regularTree, resultsTable, shortestTimes, simulate, simulateParallel, notParallel, type SimulationOptions, type SimulationResult
+  attribution, randomRegular, randomRing, regularTree, resultsTable, shortestTimes, simulate, simulateParallel, notParallel, type SimulationOptions, type SimulationResult
 } from '@hearsay/sim'
 
 /** A result without its wall-time and memory figures, which are the only non-deterministic part. */
@@ -291,6 +291,21 @@ describe("the anonymity papers' settings", () => {
     for (let i = 1; i < 10; i++) assert.equal(degree(i), 3)
     for (let i = 10; i < tree.n; i++) assert.equal(degree(i), 1)
     assert.equal(tree.count, tree.n - 1)
+  })
+
+  it('builds a random Hamiltonian cycle: one outbound and one inbound link each, one cycle through all', () => {
+    const ring = randomRing(50, seededRng(3))
+    const graph = buildGraph(ring, () => 1)
+    const next = new Int32Array(50).fill(-1)
+    for (let i = 0; i < 50; i++) {
+      assert.equal(graph.offsets[i + 1] - graph.offsets[i], 2)
+      for (let e = graph.offsets[i]; e < graph.offsets[i + 1]; e++) if (graph.outbound[e] === 1) next[i] = graph.targets[e]
+    }
+    let at = 0
+    const visited = new Set<number>()
+    for (let k = 0; k < 50; k++) { visited.add(at); at = next[at] }
+    assert.equal(at, 0)
+    assert.equal(visited.size, 50)
   })
 
   it("an eavesdropper on every node finds a flooding root at once (first timestamp), and diffusion's less often", () => {
