@@ -328,6 +328,9 @@ export const papersScenario: Scenario = {
         'The closed forms are for infinite trees (no cycles) and, for Dandelion++ recall, first order only (a spy next to the publisher can also hear the fluff from it first, and a stem can loop back), so a small bias on finite random graphs is expected; ' +
         'a row outside by little is that or chance (there are many rows: at 2 s.e. about one in twenty falls outside by chance).',
       `- *Dandelion++ precision against the bound.* p² is a lower bound for any scheme, not Dandelion++'s value; the paper claims Dandelion++ is within a log factor (O(p² log 1/p)). Here: ${dppPrecision.join('; ')}. ` +
+        'The ratio to p² grows as p falls, and that is the setting, not a bug: the first spy pins on a node v every transaction that reached it through v, ' +
+        'and that set is as large as the stems feeding v before they end, at a spy or at a diffuser, about 1/(p + q) nodes. The p² log(1/p) scaling needs q small next to p (stems that end mostly at spies); ' +
+        'with BIP 156\'s q = 0.1 fixed the sets stop growing below p ≈ q, and precision falls only linearly in p there. ' +
         'Dandelion++ stays below diffusion at every p, and neither per-transaction routing nor the line graph changes recall (≈ p: the first hop decides).',
       '- *Diffusion precision* has no published number that could be read offline and no closed form in the papers; it is shown for comparison only.',
       '- *Eavesdropper.* The series is exact for diffusion on an infinite d-regular tree with one rate on every link; the simulation cuts the tree at a finite depth and gives links 1 ms latency (each hop delays the others\' reports by 1 ms), both negligible next to 1 s delays.',
