@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { machine, type ScenarioResult } from './lib/report.ts'
+import { machine, type Scenario, type ScenarioResult } from './lib/report.ts'
 import { writeResultsMarkdown } from './lib/results-md.ts'
 import { gossipScenario } from './scenarios/gossip.ts'
 import { filesScenario } from './scenarios/files.ts'
@@ -20,15 +20,9 @@ import { hostileScenario } from './scenarios/hostile.ts'
 import { transportScenario } from './scenarios/transport.ts'
 import { scaleScenario } from './scenarios/scale.ts'
 import { labScenario } from './scenarios/lab.ts'
+import { papersScenario } from './scenarios/papers.ts'
 
-/** A scenario: a name and a function that measures. */
-export interface Scenario {
-  name: string
-  description: string
-  run(options: { quick: boolean, log: (line: string) => void }): Promise<ScenarioResult>
-}
-
-const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario, transportScenario, scaleScenario, hostileScenario, labScenario]
+const scenarios: Scenario[] = [gossipScenario, simScenario, filesScenario, relayScenario, transportScenario, scaleScenario, hostileScenario, labScenario, papersScenario]
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

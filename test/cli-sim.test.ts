@@ -42,7 +42,7 @@ describe('hearsay-sim CLI', function () {
   it('--help lists every flag and exits 0', () => {
     const r = sim(['--help'], dir)
     assert.equal(r.status, 0)
-    for (const flag of ['--strategy', '--nodes', '--json', '--version', '--verbose', '--quiet', '--out', 'DEBUG=hearsay:sim']) {
+    for (const flag of ['--strategy', '--nodes', '--one-per-node', '--spy-nodes', '--silent-spies', '--eavesdropper', '--depth', '--json', '--version', '--verbose', '--quiet', '--out', 'DEBUG=hearsay:sim']) {
       assert.ok(r.stdout.includes(flag), `--help mentions ${flag}`)
     }
   })
@@ -78,6 +78,11 @@ describe('hearsay-sim CLI', function () {
       [['--delay', 'soon'], /--delay/],
       [['--churn', '-1'], /--churn/],
       [['--ttl', '0'], /--ttl/],
+      [['--eavesdropper', '-1'], /--eavesdropper/],
+      [['--spy-nodes', '1,x'], /--spy-nodes/],
+      [['--nodes', '10', '--spy-nodes', '3,10'], /--spy-nodes/],
+      [['--topology', 'tree', '--depth', '0'], /--depth/],
+      [['--topology', 'tree', '--degree', '100', '--depth', '10'], /--depth/],
       [['--horizon', 'x'], /--horizon/],
       [['--workers', '0'], /--workers/],
       [['--strategy', 'nope'], /--strategy/],
@@ -103,6 +108,18 @@ describe('hearsay-sim CLI', function () {
     }
     assert.match(r.stderr, /network: 50 nodes/)
     assert.deepEqual(readdirSync(dir).filter(f => f !== 'bad-edges.txt'), [], 'no file written')
+  })
+
+  it("runs the anonymity papers' settings: one message per honest node, chosen silent spies, an eavesdropper, a tree", () => {
+    const r = sim(['--strategy', 'diffusion', '--topology', 'tree', '--degree', '3', '--depth', '4', '--one-per-node', '--spy-nodes', '0,5',
+      '--silent-spies', '--eavesdropper', '1', '--interval', '10', '--json', '--no-charts', '--quiet'], dir)
+    assert.equal(r.status, 0, r.stderr)
+    const [result] = JSON.parse(r.stdout).results
+    assert.equal(result.config.nodes, 1 + 3 + 6 + 12 + 24)
+    assert.equal(result.config.messages, 46 - 2, 'one message per honest node')
+    assert.equal(result.config.eavesdropper, 1)
+    assert.equal(result.spy.spies, 2)
+    for (const key of ['precision', 'accuracy', 'recall']) assert.ok(result.spy[key] >= 0 && result.spy[key] <= 1, key)
   })
 
   it('prints the table on stdout; --quiet silences progress, --verbose adds detail; a leading -- is dropped', () => {

@@ -96,6 +96,16 @@ const PLANS: Record<string, Plan> = {
     check: simRan(200)
   },
 
+  'node packages/sim/bin/hearsay-sim.js --strategy diffusion,dandelion --nodes 1000 --degree 4 --one-per-node --spies 0.1': {
+    kind: 'shortened',
+    why: 'small --nodes (one message per honest node makes the run grow with the square of the nodes)',
+    run: 'node packages/sim/bin/hearsay-sim.js --strategy diffusion,dandelion --nodes 200 --degree 4 --one-per-node --spies 0.1 --out "$TMP/sim"',
+    check: ({ stdout }) => {
+      assert.match(stdout, /^200 nodes, .* 180 messages,/m)
+      assert.match(stdout, /precision \(papers\) \| guess accuracy \| recall/)
+    }
+  },
+
   // examples/custom-protocol/README.md
   'tsc -b': { kind: 'as written' },
   'node examples/custom-protocol/src/demo.ts': { kind: 'as written', check: ({ stdout }) => { assert.match(stdout, /converged/) } },

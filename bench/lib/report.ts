@@ -26,6 +26,13 @@ export interface ScenarioResult {
   charts?: Chart[]
 }
 
+/** A scenario: a name and a function that measures (`bench/run.ts` runs the ones named). */
+export interface Scenario {
+  name: string
+  description: string
+  run(options: { quick: boolean, log: (line: string) => void }): Promise<ScenarioResult>
+}
+
 /** A line chart's data: the options of `lineChart` from `@hearsay/sim`, and a file name (no extension). */
 export type Chart = LineChartOptions & { file: string }
 

@@ -20,7 +20,7 @@ export interface ResultDocument extends ScenarioResult {
 }
 
 /** Scenarios in reading order: the transport ceiling first, then what is built on it; others after, by name. */
-const ORDER = ['transport', 'gossip', 'files', 'relay', 'sim-scale', 'scale']
+const ORDER = ['transport', 'gossip', 'files', 'relay', 'sim-scale', 'papers', 'scale']
 
 const rank = (name: string): number => { const i = ORDER.indexOf(name); return i < 0 ? ORDER.length : i }
 

@@ -6,8 +6,7 @@ import { createHost, type Host } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { fileIndex, parseFileId, type FileIndex, type FileIndexInit } from '@hearsay/file-index'
 import { cpuDuring, FilesPeer, RAW_PROTOCOL, settle } from '../lib/files-peers.ts'
-import { markdownTable, quantile, type Figure } from '../lib/report.ts'
-import type { Scenario } from '../run.ts'
+import { markdownTable, quantile, type Figure, type Scenario } from '../lib/report.ts'
 
 type FilesHost = Host<{ files: FileIndex }>
 

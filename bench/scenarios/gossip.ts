@@ -3,8 +3,7 @@ import { seededRng } from '@hearsay/sansio'
 import { createHost, type Host } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { announce, dandelion, diffusion, flood, gnutella, gossipsub, type Strategy } from '@hearsay/gossip'
-import { cdf, markdownTable, quantile, type Figure } from '../lib/report.ts'
-import type { Scenario } from '../run.ts'
+import { cdf, markdownTable, quantile, type Figure, type Scenario } from '../lib/report.ts'
 
 /** The strategies compared, as a user gets them by default; gossipsub is the baseline. */
 /**

@@ -3,8 +3,7 @@ import { flood } from '@hearsay/gossip'
 import { sampleCases } from '../../test/helpers/fuzz.ts'
 import { Pinger, heapAfterGc, newTally, runCases, silenceGossip, watchReports, type FuzzTally, type PingSummary } from '../../test/helpers/hostile.ts'
 import { FUZZ_TOPICS, at, fuzzProfiles, startFuzzTarget } from '../../test/helpers/hostile-targets.ts'
-import { markdownTable, type Figure } from '../lib/report.ts'
-import type { Scenario } from '../run.ts'
+import { markdownTable, type Figure, type Scenario } from '../lib/report.ts'
 
 /**
  * `hostile`: the hostile CI suite's frame fuzzer with larger settings — thousands of generated

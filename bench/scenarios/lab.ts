@@ -5,8 +5,7 @@
  * time from the relayed connection to the direct one (p50/p90). TCP is the only transport the
  * host punches with (see the host README's "Behind a NAT").
  */
-import { markdownTable, quantile, type Figure } from '../lib/report.ts'
-import type { Scenario } from '../run.ts'
+import { markdownTable, quantile, type Figure, type Scenario } from '../lib/report.ts'
 import { labSupport } from '../../test/lab/system.ts'
 import { punchTrial, startNatScenario, type PunchTrial } from '../../test/lab/nat-scenario.ts'
 import type { NatKind } from '../../test/lab/topology.ts'

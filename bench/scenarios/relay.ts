@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { JsonProcess } from '../../examples/demo/src/process.ts'
 import { publicKeyHex, signTx, txToJson } from '../../examples/tx-relay/src/tx.ts'
-import { markdownTable, quantile, type Figure } from '../lib/report.ts'
-import type { Scenario } from '../run.ts'
+import { markdownTable, quantile, type Figure, type Scenario } from '../lib/report.ts'
 
 const cli = fileURLToPath(new URL('../../examples/tx-relay/src/cli.ts', import.meta.url))
 const STRATEGIES = ['flood', 'gnutella', 'diffusion', 'dandelion', 'announce', 'gossipsub']

@@ -3,9 +3,8 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { figure } from '../lib/measure.ts'
-import { markdownTable, type Figure } from '../lib/report.ts'
+import { markdownTable, type Figure, type Scenario } from '../lib/report.ts'
 import type { ScaleSample } from '../lib/scale-child.ts'
-import type { Scenario } from '../run.ts'
 
 const run = promisify(execFile)
 const child = fileURLToPath(new URL('../lib/scale-child.ts', import.meta.url))

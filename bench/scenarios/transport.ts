@@ -3,8 +3,7 @@ import { once } from 'node:events'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { createHost, guardedYamux, type Host } from '@hearsay/host'
 import { figure, until } from '../lib/measure.ts'
-import { markdownTable, quantile, type Figure } from '../lib/report.ts'
-import type { Scenario } from '../run.ts'
+import { markdownTable, quantile, type Figure, type Scenario } from '../lib/report.ts'
 
 const MB = 1_000_000
 const MiB = 1024 * 1024

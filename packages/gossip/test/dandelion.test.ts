@@ -145,6 +145,26 @@ describe('dandelion()', () => {
     assert.ok(new Set(epochs.flatMap(routes => Object.values(routes))).size > 2)
   })
 
+  it("with routing 'per-message' draws a relay per stem among the epoch's relays, never the sender", () => {
+    const outbound = ['o1', 'o2', 'o3', 'o4', 'o5']
+    const inbound = ['i1', 'i2']
+    const h = lone(dandelion({ fluffProbability: 0, embargoMs: 10 * 60_000, epochMs: 60_000, routing: 'per-message', fluff: flood() }), outbound, inbound)
+    const seen: Record<string, Set<string>> = {}
+    for (let k = 0; k < 40; k++) {
+      for (const from of [...inbound, 'o1', 'own']) {
+        const relay = relayOf(h, messageOf('t', `pm ${k} ${from}`), from === 'own' ? undefined : from)
+        assert.ok(relay != null && relay !== from, `a stem from ${from} went to ${relay}`)
+        ;(seen[from] ??= new Set()).add(relay)
+      }
+    }
+    const relays = new Set(Object.values(seen).flatMap(set => [...set]))
+    assert.ok(relays.size <= 3, `the epoch's 2 relays, and a spare for a relay's own stems: ${[...relays].join(',')}`)
+    // one predecessor's stems, and the own messages, are spread over both relays
+    assert.equal(seen.i1.size, 2)
+    assert.equal(seen.own.size, 2)
+    assert.throws(() => dandelion({ routing: 'random' as any }), /routing/)
+  })
+
   it('falls back to inbound relays without outbound peers, never sending a stem back', () => {
     const h = lone(dandelion({ fluffProbability: 0, embargoMs: 10 * 60_000, fluff: flood() }), [], ['i1', 'i2', 'i3'])
     const relays = new Set<string>()

@@ -82,6 +82,51 @@ describe('diffusion()', () => {
     assert.ok(mean(101, 200) > 600, `inbound mean ${mean(101, 200)}`)
   })
 
+  it("with Bitcoin Core's timers, every inbound peer gets a message at one shared tick, each outbound peer at its own", () => {
+    // n0 dials n1..n50 (outbound), n51..n100 dial n0 (inbound); two messages published together
+    const edges: Array<[number, number]> = []
+    for (let i = 1; i <= 50; i++) edges.push([0, i])
+    for (let i = 51; i <= 100; i++) edges.push([i, 0])
+    const inboundTicks: number[] = []
+    for (let seed = 1; seed <= 40; seed++) {
+      const h = createHarness({ spec: diffusion({ meanDelayMs: { outbound: 100, inbound: 1000 }, timers: 'poisson' }), nodes: 101, edges, seed, latencyMs: 0 })
+      h.publish(0, `a${seed}`)
+      h.publish(0, `b${seed}`)
+      h.settle()
+      const from0 = h.sent.filter(s => s.from === 'n0')
+      assert.equal(from0.length, 200, 'each message to each peer once')
+      const atOf = (to: number): number[] => from0.filter(s => s.to === `n${to}`).map(s => s.at)
+      // one tick per peer carries both messages
+      for (let i = 1; i <= 100; i++) assert.equal(new Set(atOf(i)).size, 1, `n${i} got both messages at one tick`)
+      const inbound = new Set(from0.filter(s => Number(s.to.slice(1)) > 50).map(s => s.at))
+      assert.equal(inbound.size, 1, 'one tick for all inbound peers')
+      inboundTicks.push([...inbound][0])
+      const outbound = new Set(from0.filter(s => Number(s.to.slice(1)) <= 50).map(s => s.at))
+      assert.ok(outbound.size > 40, `outbound peers tick on their own: ${outbound.size} distinct times`)
+    }
+    // the shared tick is exponential with the inbound mean: the sample mean of 40 is within ±50 %
+    const mean = inboundTicks.reduce((a, b) => a + b, 0) / inboundTicks.length
+    assert.ok(mean > 500 && mean < 1500, `mean inbound tick ${mean}`)
+  })
+
+  it("with Bitcoin Core's timers, a message that arrives after a tick waits for the next one", () => {
+    const { strategy, clock, sent, fire } = alone({ meanDelayMs: 1000, timers: 'poisson' }, ['p1'])
+    strategy.publish(messageOf('t', 'first'))
+    while (fire()) continue
+    const firstTick = clock.at
+    assert.equal(sent.length, 1)
+    // publish again at the very moment of the first tick: the passed tick is not reused
+    strategy.publish(messageOf('t', 'second'))
+    assert.equal(sent.length, 1, 'not sent at once')
+    while (fire()) continue
+    assert.equal(sent.length, 2)
+    assert.ok(clock.at > firstTick, `second went at ${clock.at}, after the first tick ${firstTick}`)
+  })
+
+  it('rejects an unknown timers mode', () => {
+    assert.throws(() => diffusion({ timers: 'sometimes' as any }), /timers/)
+  })
+
   it('sends at once with a mean of 0', () => {
     const h = createHarness({ spec: diffusion({ meanDelayMs: 0 }), nodes: 4, edges: star(4), latencyMs: 5 })
     h.publish(0, 'now')

@@ -42,6 +42,12 @@ const latency = (value: string): string => {
   return value
 }
 
+const nodeList = (value: string): number[] => {
+  const list = value.split(',').map(s => s.trim()).filter(s => s !== '')
+  if (list.length === 0 || list.length > 10_000_000 || !list.every(s => /^\d+$/.test(s))) throw new InvalidArgumentError('expected node numbers separated by commas')
+  return list.map(Number)
+}
+
 const program = new Command()
   .name('hearsay-sim')
   .description('Run hearsay gossip strategies (the production cores, unchanged) on a simulated network in virtual time.')
@@ -49,15 +55,20 @@ const program = new Command()
   .option('-s, --strategy <names>', `comma-separated strategies, or "all" (${STRATEGY_NAMES.join(', ')}); gossipsub is not a core and cannot be simulated`, 'flood')
   .option('-n, --nodes <n>', 'nodes of a generated topology', number(2, 10_000_000, true), 1000)
   .option('-d, --degree <d>', 'links per node of the random regular topology (less than --nodes)', number(1, 10_000, true), 8)
-  .addOption(new Option('--topology <kind>', 'random (d-regular) or bitcoin (8 outbound, up to 117 inbound)').choices(['random', 'bitcoin']).default('random'))
+  .addOption(new Option('--topology <kind>', 'random (d-regular), bitcoin (8 outbound, up to 117 inbound), ring (a random Hamiltonian cycle: the line graph) or tree (d-regular, --depth levels; --nodes ignored)').choices(['random', 'bitcoin', 'ring', 'tree']).default('random'))
+  .option('--depth <levels>', 'levels of the tree topology', number(1, 64, true), 6)
   .option('--edges <file>', 'read the topology from an edge list ("a b" or "a b ms" per line; # comments); overrides --nodes/--topology')
   .option('-m, --messages <n>', 'messages published, each by a random honest node', number(1, 1_000_000, true), 20)
+  .option('--one-per-node', 'every honest node publishes one message (the anonymity papers\' setting; overrides --messages)')
   .option('--interval <ms>', 'virtual time between publications', number(0), 1000)
   .option('--size <bytes>', 'payload size', number(0, 2 ** 30, true), 1024)
   .option('-l, --latency <dist>', 'link latency: constant:MS, uniform:MIN:MAX or lognormal:MEDIAN[:SIGMA]', latency, 'lognormal:50:0.5')
   .option('--bandwidth <mbps>', 'upload bandwidth per node in Mbit/s (0: unlimited)', number(0), 10)
   .option('--loss <p>', 'probability a frame is lost', number(0, 1), 0)
   .option('--spies <fraction>', 'share of nodes that are spies (first-spy source estimator)', number(0, 1), 0)
+  .option('--spy-nodes <list>', 'the spies, by node number (comma-separated), instead of --spies', nodeList)
+  .option('--silent-spies', 'spies only listen: they relay nothing')
+  .option('--eavesdropper <connections>', 'an eavesdropper with this many connections to every node (first-timestamp estimator)', number(0, 64, true), 0)
   .option('--droppers <fraction>', 'share of nodes that send nothing', number(0, 1), 0)
   .option('--delayers <fraction>', 'share of nodes that delay every frame they send by --delay', number(0, 1), 0)
   .option('--delay <ms>', 'extra delay of delaying nodes', number(0), 1000)
@@ -111,6 +122,14 @@ async function checkedOptions (): Promise<{ names: string[], edges: EdgeList | u
     }
   } else if (opts.topology === 'random' && opts.degree >= opts.nodes) {
     throw new UsageError(`option '-d, --degree <d>': ${opts.degree} links per node need more than ${opts.nodes} nodes (--nodes)`)
+  } else if (opts.topology === 'ring' && opts.nodes < 3) {
+    throw new UsageError('option \'-n, --nodes <n>\': a ring needs at least 3 nodes')
+  } else if (opts.topology === 'tree') {
+    if (opts.degree < 2) throw new UsageError(`option '-d, --degree <d>': a tree needs a degree of at least 2`)
+    let n = 1
+    let level = 1
+    for (let h = 1; h <= opts.depth; h++) { level = h === 1 ? opts.degree : level * (opts.degree - 1); n += level }
+    if (n > 10_000_000) throw new UsageError(`option '--depth <levels>': a ${opts.degree}-regular tree of ${opts.depth} levels has more than 10 million nodes`)
   }
   return { names, edges }
 }
@@ -118,7 +137,11 @@ async function checkedOptions (): Promise<{ names: string[], edges: EdgeList | u
 async function main (): Promise<void> {
   const { names, edges } = await checkedOptions()
   const seed = /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed
-  const topology: TopologySpec = opts.topology === 'bitcoin' ? { kind: 'bitcoin' } : { kind: 'random', degree: opts.degree }
+  const topology: TopologySpec = opts.topology === 'bitcoin'
+    ? { kind: 'bitcoin' }
+    : opts.topology === 'tree'
+      ? { kind: 'tree', degree: opts.degree, depth: opts.depth }
+      : opts.topology === 'ring' ? { kind: 'ring' } : { kind: 'random', degree: opts.degree }
   const base: Omit<SimulationOptions, 'strategy'> = {
     nodes: opts.nodes,
     topology,
@@ -130,6 +153,10 @@ async function main (): Promise<void> {
     bandwidthMbps: opts.bandwidth,
     loss: opts.loss,
     spies: opts.spies,
+    spyNodes: opts.spyNodes,
+    spiesRelay: opts.silentSpies !== true,
+    eavesdropper: opts.eavesdropper,
+    onePerHonest: opts.onePerNode === true,
     droppers: opts.droppers,
     delayers: opts.delayers,
     delayMs: opts.delay,
@@ -145,6 +172,8 @@ async function main (): Promise<void> {
 
   const t0 = performance.now()
   const graph = buildNetwork(base)
+  const outside = (opts.spyNodes as number[] | undefined)?.find(i => i >= graph.n)
+  if (outside != null) throw new UsageError(`option '--spy-nodes <list>': node ${outside} is not in the network of ${graph.n} nodes`)
   progress(`network: ${graph.n} nodes, ${graph.targets.length / 2} links (${Math.round(performance.now() - t0)} ms)`)
   trace('network built: %d nodes, %d links in %d ms', graph.n, graph.targets.length / 2, Math.round(performance.now() - t0))
   const results: SimulationResult[] = []
@@ -162,7 +191,7 @@ async function main (): Promise<void> {
     trace('%s: done %o', name, perf)
   }
 
-  const summary = `${graph.n} nodes, ${graph.targets.length / 2} links, ${base.messages} messages, latency ${opts.latency}, seed ${opts.seed}`
+  const summary = `${graph.n} nodes, ${graph.targets.length / 2} links, ${results[0]?.config.messages ?? base.messages} messages, latency ${opts.latency}, seed ${opts.seed}`
   if (opts.json === true) {
     process.stdout.write(JSON.stringify({ results }, null, 2) + '\n')
   } else {

@@ -92,30 +92,62 @@ export function curveFractions (points = 200): number[] {
   return Array.from({ length: points }, (_, i) => (i + 1) / points)
 }
 
-/** Precision and recall of a source estimator over messages. */
+/**
+ * How well a source estimator did. Two precisions, since the literature and a naive count differ:
+ *
+ * - `precision` is the papers' (Bojja Venkatakrishnan, Fanti, Viswanath, SIGMETRICS 2017;
+ *   Fanti et al., Dandelion++, SIGMETRICS 2018): per node that published, the share of the
+ *   messages the estimator attributes to it that really are its own (0 when none is), averaged
+ *   over those nodes. With one message per honest node (`onePerHonest`) it is exactly theirs:
+ *   a node whose own message is named costs the adversary nothing only if nothing else is
+ *   pinned on it.
+ * - `accuracy` is correct guesses ÷ guesses: how often a named source is right. It equals
+ *   `recall` whenever every message is seen by the adversary; earlier versions called it precision.
+ */
 export interface Attribution {
   /** messages with a guess */
   guessed: number
   correct: number
-  /** correct / guessed: how often a named source is the real one (0 when nothing was guessed) */
+  /** the papers' precision: mean over publishing nodes v of 1{v's message named v} / |messages named v| (see above) */
   precision: number
+  /** correct / guessed: how often a named source is the real one (0 when nothing was guessed) */
+  accuracy: number
   /** correct / messages: the share of messages whose source is exposed */
   recall: number
 }
 
-/** Score guesses (`-1`: none) against the true sources. */
+/**
+ * Score guesses (`-1`: none) against the true sources: {@link Attribution}. A node that
+ * published several messages counts once for `precision`, with the share of its attributed set
+ * that is its own.
+ */
 export function attribution (guesses: ArrayLike<number>, sources: ArrayLike<number>): Attribution {
   let guessed = 0
   let correct = 0
+  // per node: messages attributed to it, and how many of those are its own
+  const named = new Map<number, number>()
+  const own = new Map<number, number>()
   for (let m = 0; m < sources.length; m++) {
     if (guesses[m] < 0) continue
     guessed++
-    if (guesses[m] === sources[m]) correct++
+    named.set(guesses[m], (named.get(guesses[m]) ?? 0) + 1)
+    if (guesses[m] === sources[m]) {
+      correct++
+      own.set(sources[m], (own.get(sources[m]) ?? 0) + 1)
+    }
+  }
+  const publishers = new Set<number>()
+  for (let m = 0; m < sources.length; m++) publishers.add(sources[m])
+  let sum = 0
+  for (const v of publishers) {
+    const mine = own.get(v) ?? 0
+    if (mine > 0) sum += mine / (named.get(v) as number)
   }
   return {
     guessed,
     correct,
-    precision: guessed === 0 ? 0 : correct / guessed,
+    precision: publishers.size === 0 ? 0 : sum / publishers.size,
+    accuracy: guessed === 0 ? 0 : correct / guessed,
     recall: sources.length === 0 ? 0 : correct / sources.length
   }
 }

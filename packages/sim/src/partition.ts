@@ -114,8 +114,8 @@ export class PartitionRun {
   readonly #reader: DeliveryReader
 
   constructor (options: SimulationOptions, index: number, count: number) {
-    const { spec, rngs, graph, limits } = prepare(options)
-    const sim = this.#sim = new Simulation(graph, spec, options, rngs, limits, { index, count })
+    const { options: resolved, spec, rngs, graph, limits } = prepare(options)
+    const sim = this.#sim = new Simulation(graph, spec, resolved, rngs, limits, { index, count })
     const indexOf = (id: string): number => {
       const m = sim.messageIndex.get(id)
       if (m == null) throw new Error(`message ${id} is not one of the run's`)
@@ -124,7 +124,7 @@ export class PartitionRun {
     this.#writers = Array.from({ length: count }, () => new DeliveryWriter(indexOf))
     this.#reader = new DeliveryReader(sim.messages)
     sim.cross = delivery => { this.#writers[delivery.to % count].write(delivery) }
-    sim.start(options, rngs)
+    sim.start()
   }
 
   /** Due time of this partition's next event. */

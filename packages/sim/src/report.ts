@@ -7,7 +7,7 @@ const fmt = (v: number | null | undefined, digits = 0): string => v == null ? '�
 export function resultsTable (results: SimulationResult[]): string {
   const spies = results.some(r => r.spy != null)
   const header = ['strategy', 'delivery %', 't50 ms', 't90 ms', 't99 ms', 't100 ms', 'bound t50/t90/t100 ms', 't90 / bound', 'copies/node/msg', 'KiB out/node', 'embargo fires']
-  if (spies) header.push('spy precision', 'spy recall')
+  if (spies) header.push('precision (papers)', 'guess accuracy', 'recall')
   header.push('wall s')
   const rows = results.map(r => {
     const row = [
@@ -23,7 +23,7 @@ export function resultsTable (results: SimulationResult[]): string {
       fmt(r.bytesOutPerNode / 1024, 1),
       String(r.embargoes)
     ]
-    if (spies) row.push(r.spy == null ? '—' : r.spy.precision.toFixed(3), r.spy == null ? '—' : r.spy.recall.toFixed(3))
+    if (spies) row.push(r.spy == null ? '—' : r.spy.precision.toFixed(3), r.spy == null ? '—' : r.spy.accuracy.toFixed(3), r.spy == null ? '—' : r.spy.recall.toFixed(3))
     row.push(r.perf == null ? '—' : (r.perf.wallMs / 1000).toFixed(2))
     return row
   })

@@ -30,6 +30,13 @@ export interface EdgeList {
 export type TopologySpec =
   | { kind: 'random', degree: number }
   | { kind: 'bitcoin', outbound?: number, maxInbound?: number }
+  /**
+   * A random Hamiltonian cycle, each node dialling the next: every node has one outbound and one
+   * inbound peer, so Dandelion's stem follows the line graph of Dandelion (2017).
+   */
+  | { kind: 'ring' }
+  /** A d-regular tree `depth` levels deep from node 0 (the papers' infinite tree, cut off); `nodes` is ignored. */
+  | { kind: 'tree', degree: number, depth: number }
 
 class EdgeBuilder {
   from: Int32Array
@@ -125,6 +132,44 @@ export function bitcoinLike (n: number, rng: Rng, outbound = 8, maxInbound = 117
 }
 
 /**
+ * A random Hamiltonian cycle over `n` nodes: the nodes in random order, each dialling the next
+ * and the last the first, so each has exactly one outbound and one inbound link.
+ */
+export function randomRing (n: number, rng: Rng): EdgeList {
+  if (!Number.isInteger(n) || n < 3) throw new RangeError('ring topology: nodes must be an integer >= 3')
+  const order = shuffledNodes(n, rng)
+  const edges = new EdgeBuilder(n, n)
+  for (let k = 0; k < n; k++) edges.add(order[k], order[(k + 1) % n])
+  return edges.build()
+}
+
+/**
+ * A `degree`-regular tree of `depth` levels: node 0 has `degree` children, every other inner node
+ * `degree - 1`, so every inner node has `degree` links and the leaves one; nodes are numbered
+ * level by level. The anonymity papers analyse infinite regular trees (Fanti & Viswanath 2017):
+ * a source at the root sees the same tree as long as the estimate is made before the message
+ * reaches the leaves. Each parent dialled its children.
+ */
+export function regularTree (degree: number, depth: number): EdgeList {
+  if (!Number.isInteger(degree) || degree < 2) throw new RangeError('tree topology: degree must be an integer >= 2')
+  if (!Number.isInteger(depth) || depth < 1) throw new RangeError('tree topology: depth must be an integer >= 1')
+  let n = 1
+  let level = 1
+  for (let h = 1; h <= depth; h++) {
+    level = h === 1 ? degree : level * (degree - 1)
+    n += level
+    if (n > 10_000_000) throw new RangeError('tree topology: more than 10 million nodes')
+  }
+  const edges = new EdgeBuilder(n, n - 1)
+  let next = 1
+  for (let parent = 0; parent < n && next < n; parent++) {
+    const children = parent === 0 ? degree : degree - 1
+    for (let c = 0; c < children && next < n; c++) edges.add(parent, next++)
+  }
+  return edges.build()
+}
+
+/**
  * Read an edge list: one link per line, `a b` or `a b latencyMs`, separated by spaces, tabs or
  * commas; lines starting with `#` or `%` are comments (SNAP's Gnutella snapshots read as they
  * are). Node names are any tokens, numbered in order of first appearance; the first node of a
@@ -180,6 +225,8 @@ export function generate (spec: TopologySpec, n: number, rng: Rng): EdgeList {
   switch (spec.kind) {
     case 'random': return randomRegular(n, spec.degree, rng)
     case 'bitcoin': return bitcoinLike(n, rng, spec.outbound, spec.maxInbound)
+    case 'tree': return regularTree(spec.degree, spec.depth)
+    case 'ring': return randomRing(n, rng)
   }
 }
 

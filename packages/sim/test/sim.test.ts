@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { seededRng } from '@hearsay/sansio'
-import { gnutella } from '@hearsay/gossip/strategies'
+import { diffusion, gnutella } from '@hearsay/gossip/strategies'
 import {
   EventQueue, bitcoinLike, buildGraph, buildNetwork, coverageChart, edgeList, latencyChart, parseEdgeList, parseLatency,
-  randomRegular, resultsTable, shortestTimes, simulate, simulateParallel, notParallel, type SimulationOptions, type SimulationResult
+  attribution, randomRegular, randomRing, regularTree, resultsTable, shortestTimes, simulate, simulateParallel, notParallel, type SimulationOptions, type SimulationResult
 } from '@hearsay/sim'
 
 /** A result without its wall-time and memory figures, which are the only non-deterministic part. */
@@ -179,7 +179,7 @@ describe('strategies on the simulator', () => {
     assert.ok(result.copiesPerNodePerMessage <= 1.05, `${result.copiesPerNodePerMessage} copies`)
   })
 
-  it("dandelion's first-spy precision is below diffusion's with 10 % spies", function () {
+  it("dandelion's first-spy guess accuracy is below diffusion's with 10 % spies", function () {
     this.timeout(60_000)
     const base = { nodes: 600, messages: 100, spies: 0.1, seed: 1 }
     const graph = buildNetwork(base)
@@ -188,8 +188,8 @@ describe('strategies on the simulator', () => {
     assert.ok(diffusion.spy != null && dandelion.spy != null)
     assert.equal(dandelion.spy.spies, 60)
     assert.equal(dandelion.deliveryPct, 100)
-    assert.ok(dandelion.spy.precision < diffusion.spy.precision,
-      `dandelion ${dandelion.spy.precision} vs diffusion ${diffusion.spy.precision}`)
+    assert.ok(dandelion.spy.accuracy < diffusion.spy.accuracy,
+      `dandelion ${dandelion.spy.accuracy} vs diffusion ${diffusion.spy.accuracy}`)
   })
 })
 
@@ -250,6 +250,82 @@ describe('churn and adversaries', () => {
   })
 })
 
+describe("the anonymity papers' settings", () => {
+  it("scores the papers' precision per node, beside guess accuracy and recall", () => {
+    // sources 0..3 publish one message each; the estimator names 0, 0, 2 and nothing
+    const a = attribution([0, 0, 2, -1], [0, 1, 2, 3])
+    assert.equal(a.guessed, 3)
+    assert.equal(a.correct, 2)
+    assert.equal(a.recall, 2 / 4)
+    assert.equal(a.accuracy, 2 / 3)
+    // node 0: its own among 2 named → 1/2; node 1: 0; node 2: 1/1; node 3: 0
+    assert.equal(a.precision, (1 / 2 + 1) / 4)
+  })
+
+  it('publishes one message from every honest node, once each', () => {
+    const r = simulate({ strategy: 'flood', nodes: 200, onePerHonest: true, spies: 0.1, intervalMs: 10, seed: 4 })
+    assert.equal(r.config.messages, 180)
+    assert.equal(r.deliveryPct, 100)
+    assert.ok(r.spy != null && r.spy.guessed === 180)
+  })
+
+  it('puts spies where the user says, and silent spies send nothing', () => {
+    const spyNodes = [3, 4, 5]
+    const honest = simulate({ strategy: 'flood', nodes: 100, messages: 10, spyNodes, seed: 2 })
+    assert.equal(honest.spy?.spies, 3)
+    assert.equal(honest.deliveryPct, 100)
+    // a star whose hub is a silent spy: nothing gets past it
+    const star = simulate({ strategy: 'flood', edges: edgeList(10, starLinks(10)), messages: 5, spyNodes: [0], spiesRelay: false, seed: 2 })
+    assert.equal(star.spy?.spies, 1)
+    assert.equal(star.spy?.recall, 1, 'the hub names every leaf that publishes')
+    assert.ok(star.deliveryPct < 15, `delivery ${star.deliveryPct} %`)
+    assert.throws(() => simulate({ strategy: 'flood', nodes: 10, spyNodes: [10] }), /not a node/)
+  })
+
+  it("builds d-regular trees: the root and inner nodes have d links, the leaves one", () => {
+    const tree = regularTree(3, 3)
+    assert.equal(tree.n, 1 + 3 + 6 + 12)
+    const graph = buildGraph(tree, () => 1)
+    const degree = (i: number): number => graph.offsets[i + 1] - graph.offsets[i]
+    assert.equal(degree(0), 3)
+    for (let i = 1; i < 10; i++) assert.equal(degree(i), 3)
+    for (let i = 10; i < tree.n; i++) assert.equal(degree(i), 1)
+    assert.equal(tree.count, tree.n - 1)
+  })
+
+  it('builds a random Hamiltonian cycle: one outbound and one inbound link each, one cycle through all', () => {
+    const ring = randomRing(50, seededRng(3))
+    const graph = buildGraph(ring, () => 1)
+    const next = new Int32Array(50).fill(-1)
+    for (let i = 0; i < 50; i++) {
+      assert.equal(graph.offsets[i + 1] - graph.offsets[i], 2)
+      for (let e = graph.offsets[i]; e < graph.offsets[i + 1]; e++) if (graph.outbound[e] === 1) next[i] = graph.targets[e]
+    }
+    let at = 0
+    const visited = new Set<number>()
+    for (let k = 0; k < 50; k++) { visited.add(at); at = next[at] }
+    assert.equal(at, 0)
+    assert.equal(visited.size, 50)
+  })
+
+  it("an eavesdropper on every node finds a flooding root at once (first timestamp), and diffusion's less often", () => {
+    const base = { topology: { kind: 'tree', degree: 4, depth: 5 } as const, sources: [0], messages: 60, intervalMs: 0, horizonMs: 5000, bandwidthMbps: 0, latency: 'constant:1', eavesdropper: 1, seed: 5 }
+    const flood = simulate({ ...base, strategy: 'flood' })
+    assert.equal(flood.spy?.recall, 1, 'the root sends to the eavesdropper before anyone else has the message')
+    const slow = simulate({ ...base, strategy: diffusion({ meanDelayMs: 1000 }) })
+    assert.ok(slow.spy != null && slow.spy.recall > 0.1 && slow.spy.recall < 0.6, `diffusion recall ${slow.spy?.recall}`)
+  })
+
+  it('dandelion fires no embargo on sparse 4-regular graphs with one message per honest node', function () {
+    this.timeout(60_000)
+    for (const seed of [1, 2]) {
+      const r = simulate({ strategy: 'dandelion', nodes: 300, topology: { kind: 'random', degree: 4 }, onePerHonest: true, intervalMs: 20, seed })
+      assert.equal(r.deliveryPct, 100)
+      assert.equal(r.embargoes, 0, `seed ${seed}: no stem waited for its embargo`)
+    }
+  })
+})
+
 describe('threads', () => {
   // worker threads are real: each case starts 2 or 3 of them
   const cases: SimulationOptions[] = [
@@ -258,7 +334,10 @@ describe('threads', () => {
     { strategy: 'announce', nodes: 500, spies: 0.1 },
     { strategy: 'gnutella', nodes: 800, loss: 0.05, ttl: 4 },
     // a constant latency and unlimited uplinks make many events fall at one virtual time
-    { strategy: 'diffusion', nodes: 600, droppers: 0.05, delayers: 0.05, bandwidthMbps: 0, latency: 'constant:20' }
+    { strategy: 'diffusion', nodes: 600, droppers: 0.05, delayers: 0.05, bandwidthMbps: 0, latency: 'constant:20' },
+    // the papers' settings: one message per honest node, an eavesdropper, chosen silent spies
+    { strategy: 'diffusion', nodes: 300, onePerHonest: true, spies: 0.1, eavesdropper: 1, intervalMs: 20, horizonMs: 60_000 },
+    { strategy: 'dandelion', nodes: 300, messages: 30, spyNodes: [1, 5, 9, 40, 77], spiesRelay: false }
   ]
   for (const options of cases) {
     it(`gives the same result on 1, 2 and 3 threads: ${JSON.stringify(options)}`, async () => {

@@ -25,6 +25,14 @@ export interface DandelionOptions<F = DiffusionTimer> {
   /** Stem relays chosen per epoch. @default 2 (Dandelion++'s "approximately 4-regular" graph) */
   stemRelays?: number
   /**
+   * How a relay is chosen for each stem. `'one-to-one'`: each predecessor is mapped to one relay
+   * for the whole epoch, and all own messages go to one (Dandelion++'s recommendation: a spy
+   * learns nothing from comparing the stems of many messages). `'per-message'`: a random relay
+   * per message (never the sender), the per-transaction forwarding Dandelion++ compares it with.
+   * @default 'one-to-one'
+   */
+  routing?: 'one-to-one' | 'per-message'
+  /**
    * Fixed part of the embargo: the least time a node waits for a stem message to come back
    * fluffed before it fluffs it itself. It must be well above a stem's expected travel time
    * (about latency / q). @default 30 000
@@ -102,6 +110,7 @@ export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}
   const decision = options.fluffDecision ?? 'epoch'
   const epochMs = options.epochMs ?? 600_000
   const stemRelays = options.stemRelays ?? 2
+  const routing = options.routing ?? 'one-to-one'
   const embargoMs = options.embargoMs ?? 30_000
   const jitterMs = options.embargoJitterMs ?? embargoMs / 2
   const maxStemmed = options.maxStemmed ?? 8192
@@ -110,12 +119,13 @@ export function dandelion<F = DiffusionTimer> (options: DandelionOptions<F> = {}
   if (decision !== 'epoch' && decision !== 'message') throw new RangeError("dandelion: fluffDecision must be 'epoch' or 'message'")
   if (!(Number.isFinite(epochMs) && epochMs > 0)) throw new RangeError('dandelion: epochMs must be > 0')
   if (!Number.isInteger(stemRelays) || stemRelays < 1) throw new RangeError('dandelion: stemRelays must be an integer >= 1')
+  if (routing !== 'one-to-one' && routing !== 'per-message') throw new RangeError("dandelion: routing must be 'one-to-one' or 'per-message'")
   if (!(Number.isFinite(embargoMs) && embargoMs >= 0)) throw new RangeError('dandelion: embargoMs must be >= 0')
   if (!(Number.isFinite(jitterMs) && jitterMs >= 0)) throw new RangeError('dandelion: embargoJitterMs must be >= 0')
   if (!Number.isInteger(maxStemmed) || maxStemmed < 1) throw new RangeError('dandelion: maxStemmed must be an integer >= 1')
   if (fluffSpec.stems === true) throw new RangeError('dandelion: the fluff strategy must not use stems')
 
-  const config: DandelionConfig<F> = { q, decision, epochMs, stemRelays, embargoMs, jitterMs, maxStemmed, fluffSpec }
+  const config: DandelionConfig<F> = { q, decision, epochMs, stemRelays, perMessage: routing === 'per-message', embargoMs, jitterMs, maxStemmed, fluffSpec }
   return {
     name: 'dandelion',
     stems: true,
@@ -128,6 +138,8 @@ interface DandelionConfig<F> {
   decision: 'epoch' | 'message'
   epochMs: number
   stemRelays: number
+  /** `routing: 'per-message'` */
+  perMessage: boolean
   embargoMs: number
   jitterMs: number
   maxStemmed: number
@@ -297,6 +309,7 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
 
   #routeOwn (): PeerKey | undefined {
     const current = this.#currentRelays()
+    if (this.#config.perMessage) return pick(this.#context.rng, current)
     if (this.#ownRelay == null || !current.includes(this.#ownRelay)) this.#ownRelay = pick(this.#context.rng, current)
     return this.#ownRelay
   }
@@ -307,6 +320,7 @@ class Dandelion<F> implements GossipStrategy<DandelionTimer<F>> {
    */
   #routeFrom (from: PeerKey): PeerKey | undefined {
     const current = this.#currentRelays()
+    if (this.#config.perMessage) return pick(this.#context.rng, current.filter(peer => peer !== from)) ?? this.#currentSpare(current)
     const mapped = this.#routes.get(from)
     if (mapped != null && (current.includes(mapped) || mapped === this.#spare)) return mapped
     const relay = pick(this.#context.rng, current.filter(peer => peer !== from)) ?? this.#currentSpare(current)

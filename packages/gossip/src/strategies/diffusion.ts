@@ -11,6 +11,15 @@ export interface DiffusionOptions {
   meanDelayMs?: number | { inbound: number, outbound: number }
   /** Most messages waiting for their delays at once; beyond it the oldest is sent at once. @default 10 000 */
   maxQueued?: number
+  /**
+   * Where the delays come from. `'per-message'`: an independent exponential delay per message
+   * and peer (the 2015 diffusion model that Fanti & Viswanath analyse). `'poisson'`: Bitcoin
+   * Core's relay timing since 0.21 — each outbound peer has its own Poisson timer and all inbound
+   * peers share one (`NextInvToInbounds`); a message goes to a peer at that peer's next tick, so
+   * messages waiting together go together and every inbound peer gets a message at the same time.
+   * The means are the ticks' mean intervals. @default 'per-message'
+   */
+  timers?: 'per-message' | 'poisson'
 }
 
 /**
@@ -58,9 +67,11 @@ export function diffusion (options: DiffusionOptions = {}): StrategySpec<Diffusi
     if (!Number.isFinite(value) || value < 0) throw new RangeError('diffusion: meanDelayMs must be >= 0')
   }
   const maxQueued = options.maxQueued ?? 10_000
+  const timers = options.timers ?? 'per-message'
+  if (timers !== 'per-message' && timers !== 'poisson') throw new RangeError("diffusion: timers must be 'per-message' or 'poisson'")
   return {
     name: 'diffusion',
-    create: context => new Diffusion(context, means, maxQueued)
+    create: context => new Diffusion(context, means, maxQueued, timers === 'poisson')
   }
 }
 
@@ -83,11 +94,18 @@ class Diffusion implements GossipStrategy<DiffusionTimer> {
   /** live slots in subscription order: the order delays are drawn in */
   readonly #live: number[] = []
   readonly #freeSlots: number[] = []
+  /** Bitcoin Core's timers (`timers: 'poisson'`) */
+  readonly #poisson: boolean
+  /** with `#poisson`: each outbound slot's next tick */
+  readonly #tickAt: number[] = []
+  /** with `#poisson`: the next tick of the timer all inbound peers share */
+  #inboundTickAt = -Infinity
 
-  constructor (context: StrategyContext<DiffusionTimer>, means: Readonly<Record<Direction, number>>, maxQueued: number) {
+  constructor (context: StrategyContext<DiffusionTimer>, means: Readonly<Record<Direction, number>>, maxQueued: number, poisson: boolean) {
     this.#context = context
     this.#means = means
     this.#maxQueued = maxQueued
+    this.#poisson = poisson
   }
 
   addPeer (peer: PeerKey, direction: Direction): void {
@@ -101,6 +119,7 @@ class Diffusion implements GossipStrategy<DiffusionTimer> {
     this.#peerAt[slot] = peer
     this.#directionAt[slot] = direction
     this.#live.push(slot)
+    this.#tickAt[slot] = -Infinity
   }
 
   removePeer (peer: PeerKey): void {
@@ -181,7 +200,7 @@ class Diffusion implements GossipStrategy<DiffusionTimer> {
     const queue: number[] = []
     for (const slot of this.#live) {
       if (slot === exceptSlot) continue
-      const delay = exponential(context.rng, this.#means[this.#directionAt[slot]])
+      const delay = this.#poisson ? this.#untilTick(slot, now) : exponential(context.rng, this.#means[this.#directionAt[slot]])
       if (delay <= 0) {
         context.send(this.#peerAt[slot], frame)
         continue
@@ -210,6 +229,23 @@ class Diffusion implements GossipStrategy<DiffusionTimer> {
         if (oldest.queue[k + 1] !== -1) context.send(this.#peerAt[oldest.queue[k + 1]], oldest.frame)
       }
     }
+  }
+
+  /**
+   * With Bitcoin Core's timers: the time from `now` to the next tick of the slot's timer, its own
+   * if outbound, the shared one if inbound. A timer whose tick has passed draws its next one from
+   * `now`, as Core does when it next looks (the gaps are exponential, so the ticks are a Poisson
+   * process and drawing late changes nothing).
+   */
+  #untilTick (slot: number, now: number): number {
+    const direction = this.#directionAt[slot]
+    const mean = this.#means[direction]
+    if (direction === 'inbound') {
+      if (this.#inboundTickAt <= now) this.#inboundTickAt = now + exponential(this.#context.rng, mean)
+      return this.#inboundTickAt - now
+    }
+    if (this.#tickAt[slot] <= now) this.#tickAt[slot] = now + exponential(this.#context.rng, mean)
+    return this.#tickAt[slot] - now
   }
 
   /** The peer in `slot` has the entry's message already: it needs no copy from us. */
