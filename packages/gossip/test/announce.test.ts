@@ -15,14 +15,14 @@ function framesOf<T extends GossipFrame['type']> (h: Harness, type: T, from?: st
 
 /** One real node, n0, whose peers are names only: frames to them are logged and go nowhere. */
 function lone (options: AnnounceOptions, peers: string[]): Harness {
-  const h = createHarness({ spec: announce({ batchMs: 20, ...options }), nodes: 1, edges: [], latencyMs: LATENCY })
+  const h = createHarness({ spec: announce({ batchMs: 20, push: 0, ...options }), nodes: 1, edges: [], latencyMs: LATENCY })
   for (const peer of peers) h.nodes[0].router.addPeer(peer, 'outbound')
   return h
 }
 
 /** n0 publishes to n1; n1 relays to n2 and n3, which are also connected. */
 function diamond (options: AnnounceOptions, drop: (s: SentFrame) => boolean): Harness {
-  return createHarness({ spec: announce({ batchMs: 20, ...options }), nodes: 4, edges: [[0, 1], [1, 2], [1, 3], [2, 3]], latencyMs: LATENCY, drop })
+  return createHarness({ spec: announce({ batchMs: 20, push: 0, ...options }), nodes: 4, edges: [[0, 1], [1, 2], [1, 3], [2, 3]], latencyMs: LATENCY, drop })
 }
 
 /** n1 answers requests from n3 with nothing: its payloads to n3 are lost. */
@@ -118,7 +118,7 @@ describe('announce()', () => {
   })
 
   it('batches ids published within batchMs into one announce frame per peer', () => {
-    const h = createHarness({ spec: announce({ batchMs: 20 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
+    const h = createHarness({ spec: announce({ batchMs: 20, push: 0 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
     const ids: string[] = []
     for (const at of [0, 5, 10, 15, 19]) {
       h.clock.advance(at - h.clock.now())
@@ -131,7 +131,7 @@ describe('announce()', () => {
   })
 
   it('sends a full queue at once: maxBatch ids per announce frame', () => {
-    const h = createHarness({ spec: announce({ batchMs: 20, maxBatch: 3 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
+    const h = createHarness({ spec: announce({ batchMs: 20, maxBatch: 3, push: 0 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
     const ids = Array.from({ length: 7 }, (_, i) => h.publish(0, `full ${i}`).id)
     h.settle()
     assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.frame.ids]), [
@@ -141,7 +141,7 @@ describe('announce()', () => {
   })
 
   it('keeps at most maxInFlightPerPeer requests outstanding to a peer and fetches the rest as slots free', () => {
-    const h = createHarness({ spec: announce({ maxInFlightPerPeer: 3 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
+    const h = createHarness({ spec: announce({ batchMs: 1, maxInFlightPerPeer: 3, push: 0 }), nodes: 2, edges: line(2), latencyMs: LATENCY })
     for (let i = 0; i < 10; i++) h.publish(0, `in flight ${i}`)
     h.settle()
     const requests = framesOf(h, 'request', 'n1')
@@ -220,5 +220,69 @@ describe('announce()', () => {
     h.settle()
     assert.deepEqual(h.nodes[0].reports.map(r => [r.peer, r.infraction]), [['a', 'invalid-message']])
     assert.deepEqual(framesOf(h, 'request').map(s => s.to), ['a'], 'not fetched again from b')
+  })
+
+  it('rejects a bad push', () => {
+    assert.throws(() => announce({ push: -1 }), RangeError)
+    assert.throws(() => announce({ push: 1.5 }), RangeError)
+    assert.throws(() => announce({ push: Number.NaN }), RangeError)
+  })
+
+  it('pushes a published payload to every peer by default and announces it to none', () => {
+    const h = createHarness({ spec: announce(), nodes: 1, edges: [], latencyMs: LATENCY })
+    for (const peer of ['a', 'b', 'c']) h.nodes[0].router.addPeer(peer, 'outbound')
+    const message = h.publish(0, 'mine')
+    h.settle()
+    assert.deepEqual(framesOf(h, 'message').map(s => [s.at, s.to, s.frame.message.id]).sort(), [[0, 'a', message.id], [0, 'b', message.id], [0, 'c', message.id]])
+    assert.deepEqual(framesOf(h, 'announce'), [])
+  })
+
+  it('pushes to push random peers and announces to the rest; push 0 announces to all', () => {
+    for (const push of [0, 1, 2]) {
+      const h = createHarness({ spec: announce({ push }), nodes: 1, edges: [], latencyMs: LATENCY, seed: 5 + push })
+      const peers = ['a', 'b', 'c', 'd']
+      for (const peer of peers) h.nodes[0].router.addPeer(peer, 'outbound')
+      const message = h.publish(0, `push ${push}`)
+      const pushed = framesOf(h, 'message').map(s => s.to)
+      const announced = framesOf(h, 'announce').map(s => s.to)
+      assert.equal(pushed.length, push)
+      assert.deepEqual([...pushed, ...announced].sort(), peers, 'every peer gets the payload or the announce, not both')
+      for (const s of framesOf(h, 'announce')) assert.deepEqual(s.frame.ids, [message.id])
+    }
+  })
+
+  it('announces a received payload in the same event when batchMs is 0, with no timer between', () => {
+    const h = createHarness({ spec: announce(), nodes: 1, edges: [], latencyMs: LATENCY })
+    for (const peer of ['a', 'b']) h.nodes[0].router.addPeer(peer, 'outbound')
+    const message = messageOf('t', 'relay me')
+    h.clock.advance(7)
+    h.nodes[0].router.receive('a', { type: 'message', message })
+    // not settled: the announce is out already, stamped with the arrival time
+    assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.to, s.frame.ids]), [[7, 'b', [message.id]]])
+  })
+
+  it('reaches a 30-node random graph sooner with the publisher push, at one payload copy per node', () => {
+    const n = 30
+    const run = (push: number): { p90: number, copies: number } => {
+      const h = createHarness({ spec: announce({ push }), nodes: n, edges: randomGraph(n, 45, 7), latencyMs: LATENCY, seed: 3 })
+      const latencies: number[] = []
+      for (let i = 0; i < 20; i++) {
+        const publishedAt = h.clock.now()
+        const message = h.publish((i * 7) % n, `race ${i}`)
+        h.settle()
+        for (const node of h.nodes) {
+          for (const d of node.delivered) if (d.message.id === message.id) latencies.push(d.at - publishedAt)
+        }
+      }
+      assert.equal(latencies.length, 20 * (n - 1))
+      latencies.sort((a, b) => a - b)
+      return { p90: latencies[Math.floor(0.9 * (latencies.length - 1))], copies: framesOf(h, 'message').length / (20 * (n - 1)) }
+    }
+    const announced = run(0)
+    const pushed = run(Infinity)
+    // one link is LATENCY; an announced hop costs three (announce, request, payload), a pushed one
+    assert.equal(pushed.copies, 1)
+    assert.equal(announced.copies, 1)
+    assert.equal(announced.p90 - pushed.p90, 2 * LATENCY, `p90 ${pushed.p90} ms pushed vs ${announced.p90} ms announced`)
   })
 })
