@@ -7,11 +7,12 @@
  * - `hearsay-relay`: 8 nodes, 3 behind NATs: every transaction reaches every mempool, and
  *   Dandelion++ stems leave the NATed nodes (how many enter them is printed: a figure);
  * - `hearsay-share` between two NATs, and four capped seeders against one: written to assert what
- *   must hold, and pending (printed as such, with the reason) until two host problems are fixed:
- *   DCUtR does not yet turn the relayed connection between two NATs into a direct one, and the
- *   pieces (rightly) never cross a relay; and AutoNAT's dial-back closes the one connection
- *   between two public hosts, so public seeders keep losing their downloader. Set
- *   HEARSAY_LAB_PENDING=1 to run them.
+ *   must hold, and pending (printed as such, with the reason) until host problems are fixed.
+ *   Between two NATs the pieces (rightly) never cross the relay, so the download needs the
+ *   direct connection DCUtR punches, and that connection dies at once: both ends of a TCP
+ *   simultaneous open upgrade it as the dialler, so Yamux aborts ("Both endpoints are clients").
+ *   Between public hosts, AutoNAT's dial-back reused and then closed the one connection between
+ *   two peers (fixed in the host since this branch left main). Set HEARSAY_LAB_PENDING=1 to run them.
  */
 import assert from 'node:assert/strict'
 import { gossipAcrossNats } from './lab/gossip-scenario.ts'
@@ -56,7 +57,7 @@ describe('the apps across the network lab', function () {
   })
 
   it('hearsay-share across two NATs: byte-identical file through a public relay/bootstrap node, and what crossed the relay', async function () {
-    pendingUnlessAsked(this, 'DCUtR gives no direct connection between the two NATs yet (packages/host), and pieces never cross a relay')
+    pendingUnlessAsked(this, 'the hole-punched TCP connection dies at once: both ends upgrade it as the dialler, Yamux aborts with "Both endpoints are clients" (packages/host), and pieces never cross a relay')
     const size = 4 * MiB
     const r = await shareAcrossNats(size, { timeoutS: 45 })
     console.log(`      ${r.get.done != null ? `done in ${r.get.done.seconds} s` : `failed: ${r.get.error}`}; relay host ${r.relayBytes} B (${(100 * r.relayBytes / size).toFixed(2)} % of the file); seeder addresses ${r.seederKinds.join(', ')}`)
@@ -67,7 +68,7 @@ describe('the apps across the network lab', function () {
   })
 
   it('hearsay-share swarm: four seeders capped at 10 Mbit/s each against one', async function () {
-    pendingUnlessAsked(this, 'AutoNAT\'s dial-back reuses and then closes the one connection between two public hosts (packages/host), so the seeders keep dropping the downloader')
+    pendingUnlessAsked(this, 'AutoNAT\'s dial-back reuses and then closes the one connection between two public hosts (packages/host; fixed on main since), so the seeders keep dropping the downloader')
     const size = 4 * MiB
     const r = await shareSwarm(size, 10)
     const rate = (o: typeof r.one): string => o.done != null ? `${(o.done.rate * 8 / 1e6).toFixed(1)} Mbit/s from ${Object.keys(o.done.fromPeers).length} peer(s), ${o.done.duplicateBytes} B duplicate` : `failed: ${o.error}`
