@@ -93,6 +93,7 @@ describe('hearsay-relay CLI conformance (real processes)', function () {
       [['node', '--min-fee', '-1'], /--min-fee/],
       [['node', '--bootstrap', '/ip4/127.0.0.1/tcp/1'], /--bootstrap/],
       [['node', '--bootstrap', '/ip4/127.0.0.1/tcp/1/p2p/notapeer'], /--bootstrap/],
+      [['node', '--announce', '/ip4/127.0.0.1/udp/7333'], /--announce.*public address/],
       [['node', '--quiet', '--verbose'], /--quiet|--verbose/],
       [['node', ...dirs, '--peers-file', join(base, 'nope.json')], /--peers-file/],
       [['node', ...dirs, '--config', join(base, 'nope.json')], /--config/],
@@ -284,12 +285,15 @@ describe('hearsay-relay CLI conformance (real processes)', function () {
   it('reads the config file in its data directory, and flags override it', async () => {
     const dataDir = join(base, 'configured')
     await mkdir(dataDir)
-    await writeFile(join(dataDir, 'hearsay-relay.json'), JSON.stringify({ relay: 'flood', minFee: 5, api: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'] }))
+    await writeFile(join(dataDir, 'hearsay-relay.json'), JSON.stringify({ relay: 'flood', minFee: 5, api: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], announce: ['/dns4/relay.example.org/tcp/7333'] }))
     const node = new JsonProcess('configured node', cli, ['node', '--json', '--data-dir', dataDir, '--relay', 'gossipsub'])
     procs.push(node)
     const listening = await node.waitFor(e => e.event === 'listening', 60_000)
     assert.equal(listening.relay, 'gossipsub', 'the flag beats the file')
     assert.notEqual(listening.api, 'http://127.0.0.1:7332', 'the file\'s api address')
+    // what others can --bootstrap from: the announced address first, said to be unchecked
+    assert.deepEqual(listening.bootstrap[0], { addr: `/dns4/relay.example.org/tcp/7333/p2p/${String(listening.peerId)}`, kind: 'announced' })
+    assert.ok(listening.bootstrap.slice(1).every((a: any) => a.kind === 'local'), JSON.stringify(listening.bootstrap))
     const low = await run(['send', '--api', listening.api, '--cookie', listening.cookie, '--key', keyFile, '--to', RECIPIENT, '--amount', '1', '--fee', '4'])
     assert.equal(low.code, 1, 'the file\'s minFee refuses a fee of 4')
     assert.match(oneLine(low, 'low fee'), /fee/)

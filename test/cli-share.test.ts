@@ -161,6 +161,8 @@ describe('hearsay-share conformance (processes on loopback)', function () {
         [['get', SOME_ID, '--listen', '/ip4/127.0.0.1/tcp/70000'], /--listen.*not a multiaddr/],
         // binding to a documentation address (TEST-NET-1) fails locally: nothing is sent
         [['get', SOME_ID, '--listen', '/ip4/192.0.2.1/tcp/0'], /--listen.*not an address of this machine/],
+        [['seed', file, '--announce', '/ip4/127.0.0.1/udp/4001'], /--announce.*public address/],
+        [['seed', file, '--announce', `/ip4/127.0.0.1/tcp/4001/p2p/${PEER}`], /--announce.*public address/],
         [['get', SOME_ID, '--dial-from', '999.1.1.1'], /--dial-from/],
         [['get', SOME_ID, '--dial-from', '192.0.2.1'], /--dial-from.*not an address of this machine/]
       ],
@@ -205,6 +207,30 @@ describe('hearsay-share conformance (processes on loopback)', function () {
       }
     })
   }
+
+  it('seed and index --announce print that address at once, as announced (not checked), beside the local ones', async () => {
+    await writeFile(join(dir, 'announced.bin'), randomBytes(1000))
+    const announce = '/dns4/share.example.org/tcp/4001'
+    const seeder = new JsonProcess('announcing seeder', cli, ['seed', join(dir, 'announced.bin'), ...on(30), '--announce', announce, '--data-dir', join(dir, 'announcing'), '--json'])
+    const index = spawn(process.execPath, [cli, 'index', ...on(31), '--announce', announce, '--data-dir', join(dir, 'announcing-index')], { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      const listening = await seeder.waitFor(e => e.event === 'listening', STEP_MS)
+      const own = `${announce}/p2p/${String(listening.peerId)}`
+      assert.deepEqual(listening.bootstrap[0], { addr: own, kind: 'announced' }, JSON.stringify(listening.bootstrap))
+      assert.ok(listening.bootstrap.slice(1).every((a: any) => a.kind === 'local' && a.addr.startsWith('/ip4/127.0.191.30/')), JSON.stringify(listening.bootstrap))
+      let human = ''
+      index.stdout.on('data', (chunk: Buffer) => { human += chunk.toString() })
+      const deadline = Date.now() + STEP_MS
+      while (!human.includes('Ctrl-C') && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+      assert.match(human, /others can --bootstrap from:\n {2}\/dns4\/share\.example\.org\/tcp\/4001\/p2p\/\w+ {2}\(announced with --announce, not checked\)\n {2}\/ip4\/127\.0\.191\.31\/tcp\/\d+\/p2p\/\w+ {2}\(this machine or LAN only\)/)
+    } finally {
+      const closed = new Promise(resolve => index.once('close', resolve))
+      index.kill('SIGTERM')
+      const timer = setTimeout(() => { index.kill('SIGKILL') }, 5_000)
+      await Promise.all([closed, seeder.stop()])
+      clearTimeout(timer)
+    }
+  })
 
   it('no command: one line and exit 2, nothing on stdout', async () => {
     const bare = await run([], home)

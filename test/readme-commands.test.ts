@@ -52,6 +52,12 @@ const relayTestCovers = (title: string) => (): void => {
   assert.ok(readFileSync(join(ROOT, 'test', 'cli-relay.test.ts'), 'utf8').includes(title), `test/cli-relay.test.ts still has "${title}"`)
 }
 
+/** A check that `test/<file>` still has the test, titled `title`, that covers a command not run here. */
+const testCovers = (file: string, title: string) => (): void => {
+  assert.ok(readFileSync(join(ROOT, 'test', file), 'utf8').includes(title), `test/${file} still has "${title}"`)
+}
+const PUBLIC_NODE = 'a template (<public ip>) for a machine with a public address, listening on every interface: tests listen on loopback only, or inside the network lab\'s namespaces'
+
 /** Every command found in a README, by its text (comments dropped, whitespace collapsed). */
 const PLANS: Record<string, Plan> = {
   // README.md
@@ -148,6 +154,16 @@ const PLANS: Record<string, Plan> = {
     check: ({ vars }) => { assert.deepEqual(readFileSync(join(vars.TMP, 'downloads', 'holiday.mp4')), readFileSync(join(vars.TMP, 'holiday.mp4'))) }
   },
 
+  'hearsay-share seed ~/shared --listen /ip4/0.0.0.0/tcp/4001 --announce /ip4/<public ip>/tcp/4001': {
+    kind: 'not run', why: `${PUBLIC_NODE}; test/cli-share.test.ts checks what --announce prints, test/lab-apps.test.ts runs public nodes with it`, covered: testCovers('cli-share.test.ts', 'seed and index --announce print that address at once')
+  },
+  'hearsay-share seed /tmp/holiday.mp4 --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/<public ip>/tcp/4001/p2p/<its peer id>': {
+    kind: 'not run', why: `${PUBLIC_NODE}; test/lab-apps.test.ts runs this seeder behind a NAT router`, covered: testCovers('lab-apps.test.ts', 'hearsay-share across two NATs')
+  },
+  'hearsay-share get <id> --listen /ip4/0.0.0.0/tcp/4001 --bootstrap /ip4/<public ip>/tcp/4001/p2p/<its peer id>': {
+    kind: 'not run', why: `${PUBLIC_NODE}; test/lab-apps.test.ts runs this download behind another NAT router`, covered: testCovers('lab-apps.test.ts', 'hearsay-share across two NATs')
+  },
+
   // examples/tx-relay/README.md
   [`${PNPM} -s hearsay-relay devnet --nodes 8`]: {
     kind: 'long-running',
@@ -169,8 +185,11 @@ const PLANS: Record<string, Plan> = {
     why: 'on the defaults it writes to the user\'s own data directory; test/cli-relay.test.ts runs exactly this with XDG_DATA_HOME in a scratch directory, on ports 7333/7332',
     covered: relayTestCovers('a node on the defaults (data directory, ports 7333/7332)')
   },
-  [`${PNPM} -s hearsay-relay node --listen /ip4/0.0.0.0/tcp/7333 --bootstrap <a known node's /ip4/.../tcp/7333/p2p/<id>>`]: {
-    kind: 'not run', why: 'a template (<a known node\'s …>) that listens on every interface: tests listen on loopback only; --listen and --bootstrap are exercised by test/cli-relay.test.ts and test/tx-relay.test.ts', covered: relayTestCovers('every usage error exits 2')
+  [`${PNPM} -s hearsay-relay node --listen /ip4/0.0.0.0/tcp/7333 --announce /ip4/<public ip>/tcp/7333`]: {
+    kind: 'not run', why: `${PUBLIC_NODE}; test/cli-relay.test.ts checks what announce prints, test/lab-apps.test.ts runs public nodes with it`, covered: relayTestCovers('reads the config file in its data directory, and flags override it')
+  },
+  [`${PNPM} -s hearsay-relay node --listen /ip4/0.0.0.0/tcp/7333 --bootstrap /ip4/<public ip>/tcp/7333/p2p/<its peer id>`]: {
+    kind: 'not run', why: `${PUBLIC_NODE}; test/lab-apps.test.ts runs such nodes behind NAT routers`, covered: testCovers('lab-apps.test.ts', 'hearsay-relay: 8 nodes, 3 behind NATs')
   },
   "curl -s 'http://127.0.0.1:7332/mempool?limit=10'": {
     kind: 'not run', why: 'needs the node above on the default ports: test/cli-relay.test.ts makes these requests to it', covered: relayTestCovers('get no CORS headers; reads are open to any origin')

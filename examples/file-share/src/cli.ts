@@ -12,7 +12,7 @@ import { enable } from '@libp2p/logger'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { defaultDataDir } from './data-dir.ts'
 import { EXIT, Output, UsageError, type Verbosity } from './output.ts'
-import { byteRate, ipAddress, listenAddr, peerAddr, positiveInteger, seconds } from './options.ts'
+import { announceAddr, byteRate, ipAddress, listenAddr, peerAddr, positiveInteger, seconds } from './options.ts'
 import { interruptedBy } from './signals.ts'
 import type { ShareNodeOptions } from './share-node.ts'
 
@@ -28,6 +28,7 @@ if (process.env.npm_lifecycle_event === 'hearsay-share' && process.env.INIT_CWD 
 
 interface CommonOptions {
   listen?: string[]
+  announce?: string[]
   bootstrap?: string[]
   dataDir?: string
   dialFrom?: string
@@ -48,6 +49,7 @@ function common (command: Command, { network = false, serves = false, index = fa
   if (network) {
     command
       .option('--listen <multiaddr>', 'listen address (repeatable); /ip4/0.0.0.0/tcp/<port> shares beyond this machine [default: /ip4/127.0.0.1/tcp/0]', listenAddr)
+      .option('--announce <multiaddr>', 'this node\'s public address, announced as it is (repeatable): a server\'s /ip4/<public ip>/tcp/<port>; makes it a relay for peers behind NATs', announceAddr)
       .option('--bootstrap <multiaddr>', 'a peer to join the network through, ending in /p2p/<id> (repeatable)', peerAddr)
       .option('--dial-from <ip>', 'source address of outgoing connections (many nodes on one machine)', ipAddress)
   }
@@ -63,6 +65,7 @@ function common (command: Command, { network = false, serves = false, index = fa
 function nodeOptions (o: CommonOptions): ShareNodeOptions {
   return {
     listen: o.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+    ...(o.announce != null ? { announce: o.announce } : {}),
     bootstrap: o.bootstrap ?? [],
     dataDir: o.dataDir ?? defaultDataDir(),
     ...(o.dialFrom != null ? { dialFrom: o.dialFrom } : {}),

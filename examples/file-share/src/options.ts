@@ -29,6 +29,18 @@ export const listenAddr = (value: string, previous?: string[]): string[] => {
 }
 
 /**
+ * An address to announce as it is (repeatable): this node's public `/ip4/<address>/tcp/<port>`
+ * (or `/ip6/…`, `/dns4/<name>/…`, `/dns6/<name>/…`), without `/p2p/`: the node adds its id.
+ */
+export const announceAddr = (value: string, previous?: string[]): string[] => {
+  const names = parse(value).getComponents().map(c => c.name)
+  if (names.length !== 2 || !['ip4', 'ip6', 'dns4', 'dns6'].includes(names[0]) || names[1] !== 'tcp') {
+    throw new InvalidArgumentError('expected this node\'s public address, such as /ip4/<public ip>/tcp/4001 or /dns4/<name>/tcp/4001')
+  }
+  return [...(previous ?? []), value]
+}
+
+/**
  * A peer to dial (repeatable): a TCP address ending in `/p2p/<peer id>`, e.g.
  * `/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW…`, or a DNS seed `/dnsaddr/<domain>/p2p/<peer id>`.
  */

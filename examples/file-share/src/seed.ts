@@ -1,5 +1,6 @@
 /** `hearsay-share seed <path...>`: add files and serve them (and everything else in the store) until interrupted. */
 import { basename } from 'node:path'
+import { bootstrapAddrs, describeBootstrapAddrs, watchBootstrapAddrs } from '../../shared/src/bootstrap-addrs.ts'
 import { filesToSeed } from './files-on-disk.ts'
 import { count, formatBytes, type Output } from './output.ts'
 import { HEARSAY_DHT_PROTOCOL, joinNetwork, startShareNode, type ShareNodeOptions } from './share-node.ts'
@@ -18,10 +19,15 @@ export async function seed (paths: string[], options: ShareNodeOptions, out: Out
   const node = await startShareNode(options)
   try {
     const addrs = node.getMultiaddrs().map(String)
+    const bootstrap = bootstrapAddrs(node.getMultiaddrs(), options.announce)
     // the addresses are what other peers need (--bootstrap): shown even with --quiet
-    out.result('listening', { peerId: node.peerId.toString(), addrs, dataDir: options.dataDir }, out.verbosity === 'quiet'
+    out.result('listening', { peerId: node.peerId.toString(), addrs, bootstrap, dataDir: options.dataDir }, out.verbosity === 'quiet'
       ? addrs.join('\n')
-      : `hearsay-share ${node.peerId.toString()}\nlistening on:\n${addrs.map(a => `  ${a}`).join('\n')}`)
+      : `hearsay-share ${node.peerId.toString()}\nothers can --bootstrap from:\n${describeBootstrapAddrs(bootstrap)}`)
+    // a public address appears once peers confirm it, a relay address once a relay takes us
+    const unwatch = watchBootstrapAddrs(node, options.announce ?? [], list => {
+      out.event('addresses', { bootstrap: list }, `others can now --bootstrap from:\n${describeBootstrapAddrs(list)}`)
+    })
 
     // a provide made before we know any DHT peer reaches no one: join first (bounded)
     if (options.bootstrap.length > 0) {
@@ -57,6 +63,7 @@ export async function seed (paths: string[], options: ShareNodeOptions, out: Out
     timer.unref()
     await aborted(signal)
     clearInterval(timer)
+    unwatch()
   } finally {
     await node.stop()
   }

@@ -11,7 +11,7 @@ import { enable } from '@libp2p/logger'
 import { Command, Option } from 'commander'
 import { DEFAULT_API_PORT, DEFAULT_P2P_PORT, cookieFile, defaultDataDir } from './data-dir.ts'
 import { EXIT, Output, UsageError } from './output.ts'
-import { bootstrapAddr, hostPort, httpUrl, integerIn, ipAddress, listenAddr, publicKeyText, relayName, repeatable, u64 } from './options.ts'
+import { announceAddr, bootstrapAddr, hostPort, httpUrl, integerIn, ipAddress, listenAddr, publicKeyText, relayName, repeatable, u64 } from './options.ts'
 import { RELAYS } from './relay-names.ts'
 
 // the commands load libp2p and the rest only when they run: --help and usage errors stay quick
@@ -60,6 +60,7 @@ outputOptions(program.command('node'))
   .option('--data-dir <dir>', `identity, peer store, mempool, config file and API cookie [default: ${defaultDataDir()}]`)
   .option('--config <file>', 'config file (JSON; flags override it) [default: <data-dir>/hearsay-relay.json]')
   .option('--listen <multiaddr>', `TCP address to listen on (repeatable) [default: /ip4/127.0.0.1/tcp/${DEFAULT_P2P_PORT}]`, repeatable(listenAddr))
+  .option('--announce <multiaddr>', 'this node\'s public address, announced as it is (repeatable), e.g. /ip4/<public ip>/tcp/7333; makes it a relay for nodes behind NATs', repeatable(announceAddr))
   .option('--bootstrap <multiaddr>', 'peer to join through, ending in /p2p/<peer id> (repeatable)', repeatable(bootstrapAddr))
   .option('--dial-from <ip>', 'source address of outgoing connections (many nodes on one machine)', ipAddress)
   .option('--relay <strategy>', `relay strategy: ${RELAYS.join(', ')} [default: dandelion]`, relayName)

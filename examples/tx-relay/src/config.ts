@@ -7,11 +7,12 @@ import { readFile } from 'node:fs/promises'
 import { InvalidArgumentError } from 'commander'
 import * as v from 'valibot'
 import { UsageError } from './output.ts'
-import { bootstrapAddr, hostPort, integerIn, ipAddress, listenAddr, relayName } from './options.ts'
+import { announceAddr, bootstrapAddr, hostPort, integerIn, ipAddress, listenAddr, relayName } from './options.ts'
 import type { RelayName } from './strategies.ts'
 
 const ConfigSchema = v.strictObject({
   listen: v.optional(v.union([v.string(), v.array(v.string())])),
+  announce: v.optional(v.array(v.string())),
   bootstrap: v.optional(v.array(v.string())),
   dialFrom: v.optional(v.string()),
   relay: v.optional(v.string()),
@@ -22,6 +23,7 @@ const ConfigSchema = v.strictObject({
 /** What a config file may set (each key optional). */
 export interface RelayConfig {
   listen?: string[]
+  announce?: string[]
   bootstrap?: string[]
   dialFrom?: string
   relay?: RelayName
@@ -66,6 +68,7 @@ export async function loadConfig (file: string, required: boolean): Promise<Rela
   }
   const config: RelayConfig = {}
   if (raw.listen != null) config.listen = field('listen', () => (typeof raw.listen === 'string' ? [raw.listen] : raw.listen ?? []).map(listenAddr))
+  if (raw.announce != null) config.announce = field('announce', () => raw.announce?.map(announceAddr))
   if (raw.bootstrap != null) config.bootstrap = field('bootstrap', () => raw.bootstrap?.map(bootstrapAddr))
   if (raw.dialFrom != null) config.dialFrom = field('dialFrom', () => ipAddress(raw.dialFrom ?? ''))
   if (raw.relay != null) config.relay = field('relay', () => relayName(raw.relay ?? ''))

@@ -1,6 +1,7 @@
 /** `hearsay-relay node`: one relay node and its API, until SIGINT/SIGTERM. */
 import { access, constants, mkdir } from 'node:fs/promises'
 import type { Server } from 'node:http'
+import { bootstrapAddrs, describeBootstrapAddrs, watchBootstrapAddrs } from '../../shared/src/bootstrap-addrs.ts'
 import { Registry } from 'prom-client'
 import { InvalidOptionError } from '@hearsay/host'
 import { startApi } from './api.ts'
@@ -15,6 +16,7 @@ import type { RelayName } from './strategies.ts'
 /** The `node` flags, parsed; each unset one comes from the config file, else its default. */
 export interface NodeFlags {
   listen?: string[]
+  announce?: string[]
   bootstrap?: string[]
   dataDir?: string
   config?: string
@@ -26,7 +28,7 @@ export interface NodeFlags {
 }
 
 /** The host option each flag feeds, to name the flag when the host refuses a value. */
-const FLAG_OF_OPTION: Record<string, string> = { listen: '--listen', bootstrap: '--bootstrap', dataDir: '--data-dir', dialFrom: '--dial-from' }
+const FLAG_OF_OPTION: Record<string, string> = { listen: '--listen', announce: '--announce', bootstrap: '--bootstrap', dataDir: '--data-dir', dialFrom: '--dial-from' }
 
 /**
  * Run a node until SIGINT/SIGTERM: config file under the flags, the node, its API and cookie.
@@ -43,6 +45,7 @@ export async function runNode (flags: NodeFlags, out: Output): Promise<void> {
   }
   const settings = {
     listen: flags.listen ?? config.listen ?? [`/ip4/127.0.0.1/tcp/${DEFAULT_P2P_PORT}`],
+    announce: flags.announce ?? config.announce ?? [],
     bootstrap: flags.bootstrap ?? config.bootstrap ?? [],
     dialFrom: flags.dialFrom ?? config.dialFrom,
     relay: flags.relay ?? config.relay ?? 'dandelion',
@@ -82,13 +85,19 @@ export async function runNode (flags: NodeFlags, out: Output): Promise<void> {
   }
   const peerId = node.host.peerId.toString()
   const addrs = node.host.getMultiaddrs().map(String)
-  out.event('listening', { peerId, addrs, api: api.url, relay: node.relay, mempool: node.mempool.size, dataDir, cookie },
-    `relay node ${peerId}\n  relay strategy: ${node.relay}\n  libp2p: ${addrs.join(' ')}\n  API and dashboard: ${api.url} (writes need the token in ${cookie})\n  data: ${dataDir}\n  mempool: ${node.mempool.size} transactions`)
+  const bootstrap = bootstrapAddrs(node.host.getMultiaddrs(), settings.announce)
+  out.event('listening', { peerId, addrs, bootstrap, api: api.url, relay: node.relay, mempool: node.mempool.size, dataDir, cookie },
+    `relay node ${peerId}\n  relay strategy: ${node.relay}\n  others can --bootstrap from:\n${describeBootstrapAddrs(bootstrap).replace(/^/gm, '  ')}\n  API and dashboard: ${api.url} (writes need the token in ${cookie})\n  data: ${dataDir}\n  mempool: ${node.mempool.size} transactions`)
+  // a public address appears once peers confirm it, a relay address once a relay takes us
+  const unwatch = watchBootstrapAddrs(node.host, settings.announce, list => {
+    out.event('addresses', { bootstrap: list }, `others can now --bootstrap from:\n${describeBootstrapAddrs(list)}`)
+  })
 
   let stopping = false
   const shutdown = async (): Promise<void> => {
     if (stopping) return
     stopping = true
+    unwatch()
     api.server.closeAllConnections()
     await new Promise(resolve => api.server.close(resolve))
     await node.stop()

@@ -25,6 +25,15 @@ export function listenAddr (value: string): string {
   return value
 }
 
+/** This node's public address, announced as it is: `/ip4|ip6|dns4|dns6/<host>/tcp/<port>`, no `/p2p/`. */
+export function announceAddr (value: string): string {
+  const names = parseMultiaddr(value).getComponents().map(c => c.name)
+  if (names.length !== 2 || !['ip4', 'ip6', 'dns4', 'dns6'].includes(names[0]) || names[1] !== 'tcp') {
+    throw new InvalidArgumentError('expected this node\'s public address, such as /ip4/<public ip>/tcp/7333 or /dns4/<name>/tcp/7333')
+  }
+  return value
+}
+
 /** A peer to join through: a TCP address ending in `/p2p/<peer id>`, or a `/dnsaddr/<domain>` seed. */
 export function bootstrapAddr (value: string): string {
   const components = parseMultiaddr(value).getComponents()

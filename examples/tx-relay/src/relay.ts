@@ -31,6 +31,8 @@ export interface FirstSeen {
 export interface RelayNodeOptions {
   /** TCP multiaddrs to listen on. */
   listen: string | string[]
+  /** This node's public addresses, announced as they are (a server's); it then relays for NATed nodes. */
+  announce?: string[]
   bootstrap: string[]
   dataDir?: string
   dialFrom?: string
@@ -90,6 +92,7 @@ export class RelayNode {
     try {
       host = await createHost({
         listen: typeof options.listen === 'string' ? [options.listen] : options.listen,
+        ...(options.announce != null && options.announce.length > 0 ? { announce: options.announce } : {}),
         bootstrap: options.bootstrap,
         dataDir: options.dataDir,
         dialFrom: options.dialFrom,

@@ -5,6 +5,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { Key } from 'interface-datastore'
 import { AddressBook, LOCAL_SOURCE, type AddressEntry } from './address-book.ts'
+import { addrString, isUnspecified, usableAddrs } from './addrs.ts'
 import { decodeAnchors, encodeAnchors, type Anchor } from './anchors.ts'
 import { DiscoveryOptionError } from './errors.ts'
 import { selectInboundToEvict, type InboundCandidate } from './eviction.ts'
@@ -576,30 +577,6 @@ function remember (map: Map<PeerKey, number>, key: PeerKey, value: number): void
     const oldest = map.keys().next().value
     if (oldest != null) map.delete(oldest)
   }
-}
-
-/** A multiaddr as a string without its `/p2p` part; `undefined` if that leaves nothing. */
-function addrString (addr: Multiaddr): string | undefined {
-  try {
-    const text = addr.getComponents().some(c => c.name === 'p2p') ? addr.decapsulateCode(421).toString() : addr.toString()
-    return text === '' || text === '/' ? undefined : text
-  } catch {
-    return undefined
-  }
-}
-
-/** The dialable addresses among `addrs`, as strings without `/p2p`. */
-function usableAddrs (addrs: readonly Multiaddr[]): string[] {
-  const out: string[] = []
-  for (const addr of addrs) {
-    const text = addrString(addr)
-    if (text != null && !isUnspecified(text)) out.push(text)
-  }
-  return out
-}
-
-function isUnspecified (addr: string): boolean {
-  return addr.startsWith('/ip4/0.0.0.0/') || addr.startsWith('/ip6/::/')
 }
 
 function isPeerId (key: string): boolean {
