@@ -31,8 +31,15 @@ export interface NatScenario {
 export interface PunchTrial {
   /** The relayed connection came up (and a ping over it answered). */
   relayed: boolean
+  /** Why there was no relayed connection, when there was none. */
+  error?: string
   /** A direct connection replaced it. */
   direct: boolean
+  /**
+   * The pair was punched before the trial's dial (they met through the relay on their own, and
+   * DCUtR upgraded that connection), so the dial returned the direct connection: not timed.
+   */
+  earlier?: boolean
   /** The direct connection was still open a moment later (not closed by a layer that disagreed). */
   directHeld?: boolean
   /** A ping after the upgrade went over the direct connection and came back. */
@@ -104,8 +111,17 @@ export async function punchTrial (scenario: NatScenario, i: number, directMs: nu
     a.proc.send({ cmd: 'dial', addr: circuit })
     const dialed = await a.proc.waitFor(e => e.event === 'dialed' || e.event === 'dial-error', 30_000, from)
     const relayedAt = performance.now()
+    if (dialed.event === 'dialed' && dialed.limited === false) {
+      // a<i> and b<i> met before the trial (discovery passes peers' relay addresses around) and
+      // DCUtR already made that connection direct: the dial returned it. A punch, not timed.
+      const pingFrom = a.proc.events.length
+      a.proc.send({ cmd: 'ping', peer: b.peerId })
+      const ping = await a.proc.waitFor(e => e.event === 'pinged' || e.event === 'ping-error', 15_000, pingFrom)
+      const ok = ping.event === 'pinged' && ping.limited === false
+      return { relayed: true, direct: true, earlier: true, directHeld: ok, directPinged: ok, directAddr: dialed.remoteAddr, announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) }, trusted: { a: lastTrusted(a.proc), b: lastTrusted(b.proc) } }
+    }
     if (dialed.event !== 'dialed' || dialed.limited !== true) {
-      return { relayed: false, direct: false, announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) }, trusted: { a: lastTrusted(a.proc), b: lastTrusted(b.proc) } }
+      return { relayed: false, direct: false, error: dialed.error ?? 'the connection was not relayed', announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) }, trusted: { a: lastTrusted(a.proc), b: lastTrusted(b.proc) } }
     }
     const direct = await a.proc.waitFor(e => e.event === 'open' && e.peer === b.peerId && e.limited === false, directMs, from)
       .catch(() => undefined)
