@@ -150,13 +150,17 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
   /** Carry out the policy's actions (never throws), then wake up when it is next due. */
   async #run (actions: DiscoveryAction[]): Promise<void> {
     const pending: Array<Promise<void>> = []
-    for (const action of actions) {
-      if (action.type === 'dial') void this.#dial(action.peer, action.addrs)
-      else if (action.type === 'ask') void this.#askRound(action.peer, action.max)
-      else if (action.type === 'close') this.#close(action.connection, action.reason)
-      else pending.push(this.#saveAnchors(action.anchors))
+    try {
+      for (const action of actions) {
+        if (action.type === 'dial') void this.#dial(action.peer, action.addrs)
+        else if (action.type === 'ask') void this.#askRound(action.peer, action.max)
+        else if (action.type === 'close') this.#close(action.connection, action.reason)
+        else pending.push(this.#saveAnchors(action.anchors))
+      }
+      this.#arm()
+    } catch (err) {
+      this.#log.error('could not carry out an action - %e', err)
     }
-    this.#arm()
     await Promise.all(pending)
   }
 
@@ -169,7 +173,17 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     if (due == null || this.#abort.signal.aborted) return
     const cancel = this.#clock.setTimeout(() => {
       this.#timer = undefined
-      void this.#run(this.#policy.tick())
+      let actions: DiscoveryAction[]
+      try {
+        actions = this.#policy.tick()
+      } catch (err) {
+        // try again a dial interval later rather than at once, forever
+        this.#log.error('a discovery round failed - %e', err)
+        const retry = this.#clock.setTimeout(() => { this.#timer = undefined; this.#arm() }, this.#policy.options.dialIntervalMs)
+        this.#timer = { at: Number.NaN, cancel: retry }
+        return
+      }
+      void this.#run(actions)
     }, due - this.#clock.now())
     this.#timer = { at: due, cancel }
   }
@@ -249,7 +263,11 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
   }
 
   readonly #onConnectionClose = (event: CustomEvent<Connection>): void => {
-    this.#policy.disconnected(event.detail.id)
+    try {
+      this.#policy.disconnected(event.detail.id)
+    } catch (err) {
+      this.#log.error('could not handle a closed connection - %e', err)
+    }
   }
 
   readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
