@@ -6,4 +6,6 @@ import '../../examples/shared/src/stop-with-launcher.ts'
 import { simulateEclipse, type EclipseOptions } from '@hearsay/sim'
 
 const options = JSON.parse(process.argv[2] ?? '{}') as EclipseOptions
-process.stdout.write(JSON.stringify(simulateEclipse(options)))
+// progress on stderr, one line an hour of virtual time
+const onSample = (s: { hour: number, outboundShare: number }): void => { process.stderr.write(`hour ${s.hour}: attacker share ${s.outboundShare}\n`) }
+process.stdout.write(JSON.stringify(simulateEclipse({ ...options, onSample })))

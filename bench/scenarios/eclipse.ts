@@ -16,12 +16,16 @@ const PROFILE = { dialIntervalMs: 60_000, pexIntervalMs: 30 * 60_000 }
 
 /** Bitcoin Core's (and the address book's default) table sizes. */
 const FULL_TABLES = { newBucketCount: 1024, triedBucketCount: 256, bucketSize: 64, newBucketsPerSourceGroup: 64, triedBucketsPerGroup: 8 }
-/** A sixteenth of the slots (256 x 16 new, 64 x 16 tried), each source netgroup still reaching 1/16 of `new` and each netgroup 1/32 of `tried`. */
-const SCALED_TABLES = { newBucketCount: 256, triedBucketCount: 64, bucketSize: 16, newBucketsPerSourceGroup: 16, triedBucketsPerGroup: 2 }
+/**
+ * A thirty-second of the slots (256 x 8 new, 64 x 8 tried: at most 2560 entries a node, so that
+ * 10,000 books fit in memory), each source netgroup still reaching 1/16 of `new` and each
+ * netgroup 1/32 of `tried`, as in Bitcoin's tables.
+ */
+const SCALED_TABLES = { newBucketCount: 256, triedBucketCount: 64, bucketSize: 8, newBucketsPerSourceGroup: 16, triedBucketsPerGroup: 2 }
 
 /** One run in its own process, so that its peak RSS is its own. */
 async function simulateInChild (options: EclipseOptions): Promise<EclipseResult> {
-  const { stdout } = await run(process.execPath, ['--max-old-space-size=20000', child, JSON.stringify(options)], { maxBuffer: 64 * 1024 * 1024 })
+  const { stdout } = await run(process.execPath, ['--max-old-space-size=12000', child, JSON.stringify(options)], { maxBuffer: 64 * 1024 * 1024 })
   return JSON.parse(stdout) as EclipseResult
 }
 
@@ -36,7 +40,7 @@ const tables = (t: typeof FULL_TABLES): string => `${t.newBucketCount}x${t.bucke
 export async function eclipseSection ({ quick, log }: { quick: boolean, log: (line: string) => void }): Promise<Pick<ScenarioResult, 'figures' | 'table' | 'goals'>> {
   const hours = quick ? 4 : 24
   const runs = [
-    { label: 'scaled', nodes: quick ? 1000 : 10_000, tables: SCALED_TABLES, pexMaxPeers: 64 },
+    { label: 'scaled', nodes: quick ? 1000 : 10_000, tables: SCALED_TABLES, pexMaxPeers: 32 },
     { label: 'full', nodes: quick ? 200 : 1000, tables: FULL_TABLES, pexMaxPeers: 250 }
   ]
   log(`eclipse: ${runs.map(r => `${r.nodes} nodes (${tables(r.tables)})`).join(' and ')}, ${hours} h each, in parallel`)

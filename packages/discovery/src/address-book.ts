@@ -137,7 +137,7 @@ interface Entry {
 
 const MINUTE = 60_000
 /** Most (netgroup, source netgroup) pairs whose `new` bucket is remembered. */
-const MAX_CACHED_PAIRS = 4096
+const MAX_CACHED_PAIRS = 256
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 

@@ -49,6 +49,8 @@ export interface EclipseOptions {
   tableSample?: number
   /** Seed of the run. @default 1 */
   seed?: number | string
+  /** Called with each hourly sample as it is taken (progress of a long run). */
+  onSample?: (sample: EclipseSample) => void
 }
 
 /** The attacker's hold at one moment. */
@@ -86,7 +88,7 @@ export interface RestartFigures {
 /** What {@link simulateEclipse} measured. */
 export interface EclipseResult {
   /** The options, resolved. */
-  options: Required<Omit<EclipseOptions, 'policy' | 'tables'>> & { policy: Partial<PolicyNumbers>, tables: TableSizes }
+  options: Required<Omit<EclipseOptions, 'policy' | 'tables' | 'onSample'>> & { policy: Partial<PolicyNumbers>, tables: TableSizes }
   /** The attacker's addresses in all. */
   attackerAddrs: number
   /** One sample at the start of the attack, then one an hour. */
@@ -314,6 +316,7 @@ export function simulateEclipse (options: EclipseOptions = {}): EclipseResult {
       newShare: round(counts.new === 0 ? 0 : counts.newBad / counts.new),
       triedShare: round(counts.tried === 0 ? 0 : counts.triedBad / counts.tried)
     })
+    options.onSample?.(timeline[timeline.length - 1])
   }
 
   // ---- the run ------------------------------------------------------------------------------
