@@ -412,7 +412,7 @@ export class DiscoveryPolicy {
   /**
    * `peer` asks us for up to `max` addresses.
    *
-   * @returns the answer, or `{ tooSoon }` (ms since its last request) when it asks more often than `pexPeerIntervalMs` allows
+   * @returns the answer, or `{ tooSoonMs }` (ms since its last request) when it asks more often than `pexPeerIntervalMs` allows
    */
   serve (peer: PeerKey, max: number): { records: PexRecord[] } | { tooSoonMs: number } {
     const now = this.#clock.now()
