@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { SimulationResult } from '@hearsay/sim'
 import { markdownTable, type Figure, type Scenario } from '../lib/report.ts'
+import { eclipseSection } from './eclipse.ts'
 
 const run = promisify(execFile)
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'sim', 'dist', 'cli.js')
@@ -32,11 +33,12 @@ const ms = (v: number | null): string => v == null ? '—' : v.toFixed(0)
 /**
  * `sim-scale`: the simulator running the production strategy cores on 10k and 100k nodes
  * (degree 8, flood and dandelion, 20 messages): wall time and peak RSS, each run in its own
- * process; then every strategy on one 10k-node network with 10 % spies.
+ * process; then every strategy on one 10k-node network with 10 % spies; then the eclipse attack
+ * on the discovery policy (see `eclipse.ts`).
  */
 export const simScenario: Scenario = {
   name: 'sim-scale',
-  description: 'simulator at 10k and 100k nodes (flood, dandelion): wall time, peak RSS; all strategies at 10k',
+  description: 'simulator at 10k and 100k nodes (flood, dandelion): wall time, peak RSS; all strategies at 10k; an eclipse attack on discovery at 10k and 1k nodes',
   async run ({ quick, log }) {
     const sizes = quick ? [2000, 5000] : [10_000, 100_000]
     const compareNodes = quick ? 2000 : 10_000
@@ -106,8 +108,12 @@ export const simScenario: Scenario = {
       ['strategy', 'delivery %', 't50 ms', 't90 ms', 't100 ms', 'bound t50 / t90 / t100 ms', 't90 / bound', 'copies/node/msg', 'precision (papers)', 'guess accuracy', 'recall'],
       compareRows
     )
+    const eclipse = await eclipseSection({ quick, log })
+    figures.push(...eclipse.figures)
+    goals.push(...eclipse.goals)
     const table = `Scale (random 8-regular, 20 messages of 1 KiB, log-normal latency median 50 ms, 10 Mbit/s uplinks; each run one process, with the CLI's default threads: one per core, at most 8, from 20 000 nodes):\n\n${scaleTable}\n\n` +
-      `All strategies on ${compareNodes} nodes, 10 % spies (first-spy estimator), same network and publishers. Precision is the papers' (per publishing node, 1 / the messages attributed to it; with 20 messages from 20 nodes nearly equal to recall), guess accuracy is correct guesses ÷ guesses (labelled "spy precision" before):\n\n${compareTable}`
+      `All strategies on ${compareNodes} nodes, 10 % spies (first-spy estimator), same network and publishers. Precision is the papers' (per publishing node, 1 / the messages attributed to it; with 20 messages from 20 nodes nearly equal to recall), guess accuracy is correct guesses ÷ guesses (labelled "spy precision" before):\n\n${compareTable}` +
+      `\n\n${eclipse.table}`
     // coverage over time per strategy, and the shortest-path bound (the same network for all)
     const coverage = (times: Array<number | null>, fractions: number[]): Array<[number, number]> =>
       times.flatMap((t, k) => t == null ? [] : [[t, fractions[k]] as [number, number]])

@@ -136,6 +136,8 @@ interface Entry {
 }
 
 const MINUTE = 60_000
+/** Most (netgroup, source netgroup) pairs whose `new` bucket is remembered. */
+const MAX_CACHED_PAIRS = 256
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
@@ -263,6 +265,8 @@ export class AddressBook {
   readonly #entries = new Map<PeerKey, Entry>()
   readonly #new: BucketTable
   readonly #tried: BucketTable
+  /** The `new` bucket of recent (netgroup, source netgroup) pairs. */
+  readonly #bucketOf = new Map<string, number>()
   /** Peers whose move to `tried` collided, with the time of the collision. */
   readonly #collisions = new Map<PeerKey, number>()
 
@@ -580,8 +584,16 @@ export class AddressBook {
 
   #newSlot (group: string, sourceGroup: string, peer: PeerKey): [number, number] {
     const o = this.#o
-    const inner = this.#hash.hash('new-group', group, sourceGroup) % o.newBucketsPerSourceGroup
-    const bucket = this.#hash.hash('new-bucket', sourceGroup, inner) % o.newBucketCount
+    // the bucket depends on the two netgroups only: a flood of addresses from few netgroups
+    // (the very case the tables are for) would hash the same pair again for every address
+    const pair = `${group.length}:${group}|${sourceGroup}`
+    let bucket = this.#bucketOf.get(pair)
+    if (bucket == null) {
+      const inner = this.#hash.hash('new-group', group, sourceGroup) % o.newBucketsPerSourceGroup
+      bucket = this.#hash.hash('new-bucket', sourceGroup, inner) % o.newBucketCount
+      if (this.#bucketOf.size >= MAX_CACHED_PAIRS) this.#bucketOf.clear()
+      this.#bucketOf.set(pair, bucket)
+    }
     const position = this.#hash.hash('position', 'new', bucket, peer) % o.bucketSize
     return [bucket, position]
   }

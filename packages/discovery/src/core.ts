@@ -1,6 +1,7 @@
 /**
- * The libp2p-free core of `@hearsay/discovery`: the address book, netgroups, outbound planning,
- * inbound eviction and anchor records. Deterministic given a `Clock` and an `Rng`, so the
+ * The libp2p-free core of `@hearsay/discovery`: the whole discovery policy
+ * ({@link DiscoveryPolicy}: events in, actions out), and the parts it is made of: the address
+ * book, netgroups, outbound planning, inbound eviction and anchor records. Deterministic given a `Clock` and an `Rng`, so the
  * simulator and unit tests drive the same code the service runs.
  *
  * @packageDocumentation
@@ -19,4 +20,7 @@ export type { InboundCandidate, EvictionOptions } from './eviction.ts'
 export { encodeAnchors, decodeAnchors, MAX_ANCHORS } from './anchors.ts'
 export type { Anchor } from './anchors.ts'
 export { KeyedHash } from './hash.ts'
-export { addrString, usableAddrs } from './addrs.ts'
+export { addrString, isUnspecified, usableAddrs } from './addrs.ts'
+export { DiscoveryPolicy, DISCOVERY_DEFAULTS, policyNumbers } from './policy.ts'
+export type { DiscoveryPolicyOptions, PolicyNumbers, ConnectionInfo, DialOutcome, DiscoveryAction, PolicyStats } from './policy.ts'
+export type { PexRecord } from './pex.ts'

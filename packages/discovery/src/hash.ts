@@ -34,6 +34,6 @@ export class KeyedHash {
       // a length prefix keeps ('ab', 'c') and ('a', 'bc') apart
       text += `${s.length}:${s};`
     }
-    return Buffer.from(hash('sha256', text, 'buffer')).readUInt32BE(0)
+    return hash('sha256', text, 'buffer').readUInt32BE(0)
   }
 }

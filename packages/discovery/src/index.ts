@@ -11,10 +11,10 @@
  * @packageDocumentation
  * @module @hearsay/discovery
  */
-export { discovery, DEFAULT_ANCHORS_KEY, DISCOVERY_DEFAULTS } from './service.ts'
+export { discovery, DEFAULT_ANCHORS_KEY } from './service.ts'
 export type { Discovery, DiscoveryInit, DiscoveryComponents, DiscoveryStats } from './types.ts'
 export { DiscoveryOptionError } from './errors.ts'
 export { PEX_PROTOCOL, PEX_LIMITS, decodePexFrame, encodePexRequest, encodePexResponse, readPexPeers } from './pex.ts'
-export type { PexLimits, PexRecord, PexAnswer } from './pex.ts'
+export type { PexLimits, PexAnswer } from './pex.ts'
 export { PexMessage, PexRequest, PexResponse, PexPeer } from './pb/pex.ts'
 export * from './core.ts'

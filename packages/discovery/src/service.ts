@@ -1,21 +1,19 @@
-import { cryptoRng, pick, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
+import { cryptoRng, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { TypedEventEmitter, peerDiscoverySymbol, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { isPeerId } from '@hearsay/sansio/adapter'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { Key } from 'interface-datastore'
-import { AddressBook, LOCAL_SOURCE, type AddressEntry } from './address-book.ts'
-import { addrString, isUnspecified, usableAddrs } from './addrs.ts'
 import { decodeAnchors, encodeAnchors, type Anchor } from './anchors.ts'
-import { DiscoveryOptionError } from './errors.ts'
-import { selectInboundToEvict, type InboundCandidate } from './eviction.ts'
-import { KeyedHash } from './hash.ts'
-import { planFeeler, planOutbound } from './outbound.ts'
 import {
   PEX_LIMITS, PEX_PROTOCOL, boundedLength, decodePexFrame, encodePexRequest, encodePexResponse, readPexPeers, type PexLimits
 } from './pex.ts'
+import { addrString, usableAddrs } from './addrs.ts'
+import { DiscoveryPolicy, policyNumbers, type DialOutcome, type DiscoveryAction } from './policy.ts'
+import type { AddressBook } from './address-book.ts'
 import type { Discovery, DiscoveryComponents, DiscoveryInit, DiscoveryStats } from './types.ts'
-import type { InfractionName, PeerKey, PeerReporter, Rng } from '@hearsay/interface'
+import type { InfractionName, PeerKey, PeerReporter } from '@hearsay/interface'
 import type {
   AbortOptions, Connection, IdentifyResult, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, Stream
 } from '@libp2p/interface'
@@ -23,63 +21,27 @@ import type {
 /** Where anchors are saved in the node's datastore. */
 export const DEFAULT_ANCHORS_KEY = '/hearsay/discovery/anchors'
 
-/** Defaults of {@link DiscoveryInit}'s numbers. */
-export const DISCOVERY_DEFAULTS = Object.freeze({
-  targetOutbound: 8,
-  maxInbound: 64,
-  anchors: 2,
-  dialIntervalMs: 5_000,
-  maxParallelDials: 4,
-  dialRetryMs: 10 * 60_000,
-  dialTimeoutMs: 10_000,
-  pexIntervalMs: 30_000,
-  pexPeerIntervalMs: 60_000,
-  pexMaxPeers: 1000,
-  pexTimeoutMs: 10_000,
-  feelerIntervalMs: 2 * 60_000,
-  feelerHoldMs: 2_000
-})
-
-/** Most peers remembered by the per-peer PEX rate limiters. */
-const MAX_RATE_ENTRIES = 10_000
-/** A request up to this much early is still served (clock and network jitter). */
-const RATE_TOLERANCE = 0.9
-
-type Numbers = { -readonly [K in keyof typeof DISCOVERY_DEFAULTS]: number }
-
 /**
- * The libp2p adapter around an {@link AddressBook}: feeds it from identify, the peer store,
- * connections and peer exchange; runs the dial loop, feelers and the PEX timer; evicts inbound
- * peers by diversity; saves and redials anchors; serves `/hearsay/pex/1.0.0`.
+ * The libp2p adapter around a {@link DiscoveryPolicy}: turns identify, the peer store,
+ * connection events and peer-exchange streams into the policy's events, and its actions into
+ * dials, questions, closed connections and datastore writes; serves `/hearsay/pex/1.0.0`.
  */
 class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements Discovery {
   readonly [Symbol.toStringTag] = '@hearsay/discovery'
   readonly [serviceCapabilities]: string[] = ['@libp2p/peer-discovery', '@hearsay/discovery']
   readonly [peerDiscoverySymbol] = this
 
-  readonly addressBook: AddressBook
   readonly #components: DiscoveryComponents
   readonly #init: DiscoveryInit
   readonly #log: Logger
   readonly #clock: TimedClock
-  readonly #rng: Rng
-  readonly #o: Numbers
+  readonly #policy: DiscoveryPolicy
   readonly #limits: PexLimits
   readonly #self: PeerKey
-  readonly #groupHash: KeyedHash
   readonly #anchorsKey: Key
   #reporter: PeerReporter | undefined
-  #running = false
-  #stopping = false
   #abort = new AbortController()
-  readonly #timers = new Set<CancelTimer>()
-  readonly #dialing = new Map<PeerKey, string>()
-  readonly #feelers = new Set<PeerKey>()
-  readonly #lastServed = new Map<PeerKey, number>()
-  readonly #lastAsked = new Map<PeerKey, number>()
-  #loadedAnchors: Anchor[] = []
-  #savedAnchors = ''
-  readonly #counters = { served: 0, asked: 0, learned: 0 }
+  #timer: { at: number, cancel: CancelTimer } | undefined
 
   constructor (components: DiscoveryComponents, init: DiscoveryInit) {
     super()
@@ -87,24 +49,26 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     this.#init = init
     this.#log = components.logger.forComponent('hearsay:discovery')
     this.#clock = init.clock ?? systemClock
-    this.#rng = init.rng ?? cryptoRng()
-    this.#o = checkNumbers(init)
     this.#limits = { ...PEX_LIMITS, ...init.limits }
     this.#self = components.peerId.toString()
     this.#anchorsKey = new Key(init.anchorsKey ?? DEFAULT_ANCHORS_KEY)
-    this.#groupHash = new KeyedHash(KeyedHash.randomKey(this.#rng))
-    this.addressBook = new AddressBook({
-      ...init.addressBook,
+    this.#policy = new DiscoveryPolicy({
+      ...policyNumbers(init),
       clock: this.#clock,
-      rng: this.#rng.fork(),
+      rng: init.rng ?? cryptoRng(),
+      self: this.#self,
+      maxAnswerPeers: this.#limits.maxPeers,
       netgroup: init.netgroup,
-      self: this.#self
+      addressBook: init.addressBook,
+      eviction: init.eviction
     })
   }
 
+  get addressBook (): AddressBook {
+    return this.#policy.book
+  }
+
   async start (): Promise<void> {
-    this.#running = true
-    this.#stopping = false
     this.#abort = new AbortController()
     this.#reporter = this.#init.reporter ?? scoringOf(this.#components)
     await this.#components.registrar.handle(PEX_PROTOCOL, this.#onPexStream, {
@@ -113,310 +77,206 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     })
     const events = this.#components.events
     events.addEventListener('connection:open', this.#onConnectionOpen)
+    events.addEventListener('connection:close', this.#onConnectionClose)
     events.addEventListener('peer:identify', this.#onIdentify)
     events.addEventListener('peer:discovery', this.#onPeerDiscovery)
   }
 
   afterStart (): void {
-    if (!this.#running) return
-    void this.#begin().catch(err => { this.#log.error('could not start the dial loop - %e', err) })
+    if (this.#abort.signal.aborted) return
+    void this.#begin().catch(err => { this.#log.error('could not start discovery - %e', err) })
   }
 
   async beforeStop (): Promise<void> {
     // connections are still open here: the anchors are the outbound peers of this moment
-    this.#stopping = true
-    await this.#saveAnchors()
+    await this.#run(this.#policy.stopping())
   }
 
   async stop (): Promise<void> {
-    this.#running = false
-    this.#stopping = true
+    this.#policy.stop()
     this.#abort.abort()
-    for (const cancel of this.#timers) cancel()
-    this.#timers.clear()
+    this.#timer?.cancel()
+    this.#timer = undefined
     const events = this.#components.events
     events.removeEventListener('connection:open', this.#onConnectionOpen)
+    events.removeEventListener('connection:close', this.#onConnectionClose)
     events.removeEventListener('peer:identify', this.#onIdentify)
     events.removeEventListener('peer:discovery', this.#onPeerDiscovery)
     await this.#components.registrar.unhandle(PEX_PROTOCOL).catch(() => {})
   }
 
   stats (): DiscoveryStats {
-    const { outboundByGroup, inboundByGroup, inbound } = this.#connectionGroups()
-    return {
-      ...this.addressBook.stats(),
-      outbound: Object.keys(outboundByGroup).length,
-      targetOutbound: this.#o.targetOutbound,
-      inbound,
-      outboundByGroup,
-      inboundByGroup,
-      anchors: this.#loadedAnchors.map(a => a.peer),
-      dialing: this.#dialing.size,
-      pex: { ...this.#counters }
-    }
+    return this.#policy.stats()
   }
 
   async exchange (peer: PeerId, options: AbortOptions = {}): Promise<number> {
-    return this.#ask(peer, options)
+    const max = this.#policy.askNow(peer.toString())
+    if (max == null) return 0
+    return this.#ask(peer, max, options)
   }
 
   // ---- start-up ---------------------------------------------------------------------------
 
   async #begin (): Promise<void> {
-    await this.#seedFromPeerStore()
+    const seeds = await this.#readPeerStore()
     const anchors = await this.#loadAnchors()
-    // anchors first: dialled before anything else, and the loop starts once they settle
-    await Promise.all(anchors.map(async anchor => {
-      this.addressBook.add(anchor.peer, anchor.addrs, { group: LOCAL_SOURCE }, { confirmed: true })
-      const entry = this.addressBook.get(anchor.peer)
-      if (entry != null) await this.#dial(entry, false)
-    }))
-    if (!this.#running) return
-    this.#every(this.#o.dialIntervalMs, async () => { await this.#dialRound() }, 0)
-    this.#every(this.#o.pexIntervalMs, async () => { await this.#pexRound() })
-    if (this.#o.feelerIntervalMs > 0) this.#every(this.#o.feelerIntervalMs, async () => { await this.#feelerRound() })
+    if (this.#abort.signal.aborted) return
+    // anchors first: dialled before anything else, and the rounds start once they settle
+    void this.#run(this.#policy.start(seeds, anchors))
   }
 
-  async #seedFromPeerStore (): Promise<void> {
+  async #readPeerStore (): Promise<Array<{ peer: PeerKey, addrs: string[] }>> {
     try {
       const peers = await this.#components.peerStore.all({ signal: this.#abort.signal })
-      for (const peer of peers) {
-        const addrs = peer.addresses.map(a => addrString(a.multiaddr)).filter(a => a != null)
-        this.addressBook.add(peer.id.toString(), addrs, { group: LOCAL_SOURCE })
-      }
+      return peers.map(peer => ({ peer: peer.id.toString(), addrs: peer.addresses.map(a => addrString(a.multiaddr)).filter(a => a != null) }))
     } catch (err) {
       this.#log('could not read the peer store - %e', err)
+      return []
     }
   }
 
   async #loadAnchors (): Promise<Anchor[]> {
     try {
       const bytes = await this.#components.datastore.get(this.#anchorsKey, { signal: this.#abort.signal })
-      this.#loadedAnchors = decodeAnchors(bytes).filter(a => a.peer !== this.#self && isPeerId(a.peer))
-      this.#log('loaded %d anchor(s)', this.#loadedAnchors.length)
+      const anchors = decodeAnchors(bytes).filter(a => a.peer !== this.#self && isPeerId(a.peer))
+      this.#log('loaded %d anchor(s)', anchors.length)
+      return anchors
     } catch (err: any) {
       if (err?.name !== 'NotFoundError') this.#log('could not read anchors - %e', err)
-      this.#loadedAnchors = []
+      return []
     }
-    return this.#loadedAnchors
   }
 
-  /** Save the longest-standing outbound peers, unless there are none (never erase on the way down). */
-  async #saveAnchors (): Promise<void> {
-    if (this.#o.anchors === 0) return
+  // ---- actions ----------------------------------------------------------------------------
+
+  /** Carry out the policy's actions (never throws), then wake up when it is next due. */
+  async #run (actions: DiscoveryAction[]): Promise<void> {
+    const pending: Array<Promise<void>> = []
     try {
-      const outbound = this.#components.connectionManager.getConnections()
-        .filter(c => c.direction === 'outbound' && c.status === 'open' && !this.#feelers.has(c.remotePeer.toString()))
-        .sort((a, b) => a.timeline.open - b.timeline.open)
-      const anchors: Anchor[] = []
-      for (const connection of outbound) {
-        if (anchors.length >= this.#o.anchors) break
-        const peer = connection.remotePeer.toString()
-        if (anchors.some(a => a.peer === peer)) continue
-        const addrs = [addrString(connection.remoteAddr), ...(this.addressBook.get(peer)?.addrs ?? [])]
-          .filter((a, i, all): a is string => a != null && all.indexOf(a) === i)
-        if (addrs.length > 0) anchors.push({ peer, addrs })
+      for (const action of actions) {
+        if (action.type === 'dial') void this.#dial(action.peer, action.addrs)
+        else if (action.type === 'ask') void this.#askRound(action.peer, action.max)
+        else if (action.type === 'close') this.#close(action.connection, action.reason)
+        else pending.push(this.#saveAnchors(action.anchors))
       }
-      if (anchors.length === 0) return
-      const text = JSON.stringify(anchors)
-      if (text === this.#savedAnchors) return
-      await this.#components.datastore.put(this.#anchorsKey, encodeAnchors(anchors))
-      this.#savedAnchors = text
+      this.#arm()
     } catch (err) {
+      this.#log.error('could not carry out an action - %e', err)
+    }
+    await Promise.all(pending)
+  }
+
+  /** One timer, at the policy's next due time. */
+  #arm (): void {
+    const due = this.#policy.nextDue()
+    if (due === this.#timer?.at) return
+    this.#timer?.cancel()
+    this.#timer = undefined
+    if (due == null || this.#abort.signal.aborted) return
+    const cancel = this.#clock.setTimeout(() => {
+      this.#timer = undefined
+      let actions: DiscoveryAction[]
+      try {
+        actions = this.#policy.tick()
+      } catch (err) {
+        // try again a dial interval later rather than at once, forever
+        this.#log.error('a discovery round failed - %e', err)
+        const retry = this.#clock.setTimeout(() => { this.#timer = undefined; this.#arm() }, this.#policy.options.dialIntervalMs)
+        this.#timer = { at: Number.NaN, cancel: retry }
+        return
+      }
+      void this.#run(actions)
+    }, due - this.#clock.now())
+    this.#timer = { at: due, cancel }
+  }
+
+  async #saveAnchors (anchors: Anchor[]): Promise<void> {
+    try {
+      await this.#components.datastore.put(this.#anchorsKey, encodeAnchors(anchors))
+    } catch (err) {
+      this.#policy.saveFailed()
       this.#log('could not save anchors - %e', err)
     }
   }
 
-  // ---- loops ------------------------------------------------------------------------------
-
-  /** Run `task` now + `firstDelayMs`, then every `intervalMs` after it finishes, until stop. */
-  #every (intervalMs: number, task: () => Promise<void>, firstDelayMs = intervalMs): void {
-    const run = (delay: number): void => {
-      if (!this.#running) return
-      const cancel = this.#clock.setTimeout(() => {
-        this.#timers.delete(cancel)
-        if (!this.#running) return
-        task()
-          .catch(err => { this.#log.error('periodic task failed - %e', err) })
-          .finally(() => { run(intervalMs) })
-      }, delay)
-      this.#timers.add(cancel)
-    }
-    run(firstDelayMs)
-  }
-
-  async #dialRound (): Promise<void> {
-    const { outboundGroups } = this.#connectionGroups()
-    for (const group of this.#dialing.values()) outboundGroups.add(group)
-    const connected = this.#connectedPeers()
-    const plan = planOutbound(this.addressBook, {
-      target: this.#o.targetOutbound,
-      outboundGroups,
-      skip: peer => peer === this.#self || connected.has(peer) || this.#dialing.has(peer),
-      retryMs: this.#o.dialRetryMs,
-      now: this.#clock.now(),
-      maxDials: this.#o.maxParallelDials
-    })
-    for (const entry of plan) void this.#dial(entry, false).catch(err => { this.#log.error('dial failed - %e', err) })
-    this.addressBook.resolveCollisions()
-    if (!this.#stopping) await this.#saveAnchors()
-  }
-
-  async #pexRound (): Promise<void> {
-    const now = this.#clock.now()
-    const candidates = [...this.#connectedPeers()].filter(peer => {
-      const last = this.#lastAsked.get(peer)
-      return last == null || now - last >= this.#o.pexPeerIntervalMs
-    })
-    const peer = pick(this.#rng, candidates)
-    if (peer == null) return
-    await this.#ask(peerIdFromString(peer), {}).catch(err => { this.#log('peer exchange with %s failed - %e', peer, err) })
-  }
-
-  async #feelerRound (): Promise<void> {
-    const { outboundGroups } = this.#connectionGroups()
-    for (const group of this.#dialing.values()) outboundGroups.add(group)
-    const connected = this.#connectedPeers()
-    const entry = planFeeler(this.addressBook, {
-      outboundGroups,
-      skip: peer => peer === this.#self || connected.has(peer) || this.#dialing.has(peer),
-      retryMs: this.#o.dialRetryMs,
-      now: this.#clock.now()
-    })
-    if (entry != null) await this.#dial(entry, true)
-  }
-
-  /** Dial one selected entry; record the outcome in the book. Never throws. */
-  async #dial (entry: AddressEntry, feeler: boolean): Promise<void> {
-    if (this.#dialing.has(entry.peer) || !this.#running) return
+  /** Dial one selected peer; tell the policy how it went. Never throws. */
+  async #dial (peer: PeerKey, addrStrings: readonly string[]): Promise<void> {
     let peerId: PeerId
     let addrs: Multiaddr[]
     try {
-      peerId = peerIdFromString(entry.peer)
-      addrs = entry.addrs.map(a => multiaddr(a).encapsulate(`/p2p/${entry.peer}`))
+      peerId = peerIdFromString(peer)
+      addrs = addrStrings.map(a => multiaddr(a).encapsulate(`/p2p/${peer}`))
     } catch {
-      this.addressBook.remove(entry.peer)
+      await this.#run(this.#policy.dialed(peer, 'unusable'))
       return
     }
-    this.#dialing.set(entry.peer, entry.group)
-    if (feeler) this.#feelers.add(entry.peer)
     this.safeDispatchEvent<PeerInfo>('peer', { detail: { id: peerId, multiaddrs: addrs } })
+    let outcome: DialOutcome
     try {
-      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.dialTimeoutMs)])
+      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#policy.options.dialTimeoutMs)])
       const connection = await this.#components.connectionManager.openConnection(addrs, { signal })
-      this.addressBook.good(entry.peer)
-      this.#log('%s %p connected (%s)', feeler ? 'feeler' : 'outbound', peerId, entry.group)
-      if (feeler) this.#after(this.#o.feelerHoldMs, () => { this.#closeFeeler(entry.peer, connection) })
-      else this.#feelers.delete(entry.peer)
+      this.#log('%p connected', peerId)
+      outcome = { connection: connection.id }
     } catch (err) {
-      this.#feelers.delete(entry.peer)
-      if (!this.#running) return
-      this.addressBook.attempt(entry.peer, true)
       this.#log('dial to %p failed - %e', peerId, err)
-    } finally {
-      this.#dialing.delete(entry.peer)
+      outcome = 'failed'
+    }
+    await this.#run(this.#policy.dialed(peer, outcome))
+  }
+
+  #close (id: string, reason: 'feeler' | 'evict'): void {
+    const connection = this.#components.connectionManager.getConnections().find(c => c.id === id)
+    if (connection == null || connection.status !== 'open') return
+    this.#log('closing %s connection to %p from %a', reason, connection.remotePeer, connection.remoteAddr)
+    const closing = reason === 'feeler' ? connection.close({ signal: AbortSignal.timeout(1000) }) : connection.close()
+    closing.catch(err => { connection.abort(err) })
+  }
+
+  async #askRound (peer: PeerKey, max: number): Promise<void> {
+    try {
+      await this.#ask(peerIdFromString(peer), max, {})
+    } catch (err) {
+      this.#log('peer exchange with %s failed - %e', peer, err)
     }
   }
 
-  #closeFeeler (peer: PeerKey, connection: Connection): void {
-    if (!this.#feelers.delete(peer)) return
-    // a feeler only tests reachability (as Bitcoin's, it disconnects after the handshake): kept,
-    // it would become an outbound connection outside the one-per-netgroup rule
-    if (connection.status !== 'open') return
-    connection.close({ signal: AbortSignal.timeout(1000) }).catch(err => { connection.abort(err) })
-  }
-
-  #after (delayMs: number, callback: () => void): void {
-    const cancel = this.#clock.setTimeout(() => {
-      this.#timers.delete(cancel)
-      if (this.#running) callback()
-    }, delayMs)
-    this.#timers.add(cancel)
-  }
-
-  // ---- connections ------------------------------------------------------------------------
-
-  #connectedPeers (): Set<PeerKey> {
-    const peers = new Set<PeerKey>()
-    for (const connection of this.#components.connectionManager.getConnections()) {
-      if (connection.status === 'open') peers.add(connection.remotePeer.toString())
-    }
-    return peers
-  }
-
-  #connectionGroups (): { outboundGroups: Set<string>, outboundByGroup: Record<string, number>, inboundByGroup: Record<string, number>, inbound: number } {
-    const outboundByGroup: Record<string, number> = {}
-    const inboundByGroup: Record<string, number> = {}
-    let inbound = 0
-    for (const connection of this.#components.connectionManager.getConnections()) {
-      if (connection.status !== 'open') continue
-      const group = this.addressBook.netgroup(connection.remoteAddr.toString())
-      if (connection.direction === 'outbound') {
-        if (this.#feelers.has(connection.remotePeer.toString())) continue
-        outboundByGroup[group] = (outboundByGroup[group] ?? 0) + 1
-      } else {
-        inbound++
-        inboundByGroup[group] = (inboundByGroup[group] ?? 0) + 1
-      }
-    }
-    return { outboundGroups: new Set(Object.keys(outboundByGroup)), outboundByGroup, inboundByGroup, inbound }
-  }
+  // ---- events -----------------------------------------------------------------------------
 
   readonly #onConnectionOpen = (event: CustomEvent<Connection>): void => {
     try {
       const connection = event.detail
-      const peer = connection.remotePeer.toString()
-      if (connection.direction === 'outbound') {
-        // an outbound connection reached the peer at this address: it is good
-        const addr = addrString(connection.remoteAddr)
-        if (addr != null && !this.addressBook.has(peer)) {
-          this.addressBook.add(peer, [addr], { addr }, { confirmed: true })
+      if (connection.direction === 'inbound') {
+        // inbound eviction protects the fastest peers: give the policy the latest round-trip times
+        for (const c of this.#components.connectionManager.getConnections()) {
+          if (c.direction === 'inbound' && c.rtt != null) this.#policy.measured(c.id, c.rtt)
         }
-        this.addressBook.good(peer)
-        // Bitcoin asks every new outbound peer for addresses once
-        if (!this.#feelers.has(peer)) {
-          this.#after(0, () => { void this.#ask(connection.remotePeer, {}).catch(err => { this.#log('peer exchange with %p failed - %e', connection.remotePeer, err) }) })
-        }
-      } else {
-        this.#limitInbound(connection)
       }
+      void this.#run(this.#policy.connected({
+        id: connection.id,
+        peer: connection.remotePeer.toString(),
+        direction: connection.direction,
+        addr: addrString(connection.remoteAddr),
+        openedAt: connection.timeline.open,
+        latencyMs: connection.rtt
+      }))
     } catch (err) {
       this.#log.error('could not handle a new connection - %e', err)
     }
   }
 
-  /** Past `maxInbound`, evict one inbound peer by diversity, or refuse the newcomer. */
-  #limitInbound (newcomer: Connection): void {
-    const inbound = this.#components.connectionManager.getConnections()
-      .filter(c => c.direction === 'inbound' && c.status === 'open')
-    if (inbound.length <= this.#o.maxInbound) return
-    const candidates: InboundCandidate[] = inbound
-      .filter(c => c.id !== newcomer.id)
-      .map(c => ({
-        peer: c.id,
-        group: this.addressBook.netgroup(c.remoteAddr.toString()),
-        connectedAt: c.timeline.open,
-        latencyMs: c.rtt
-      }))
-    const victimId = selectInboundToEvict(candidates, {
-      ...this.#init.eviction,
-      groupRank: group => this.#groupHash.hash('evict', group)
-    })
-    const victim = inbound.find(c => c.id === victimId) ?? newcomer
-    this.#log('inbound slots full (%d > %d): closing %p from %a', inbound.length, this.#o.maxInbound, victim.remotePeer, victim.remoteAddr)
-    victim.close().catch(err => { victim.abort(err) })
+  readonly #onConnectionClose = (event: CustomEvent<Connection>): void => {
+    try {
+      this.#policy.disconnected(event.detail.id)
+    } catch (err) {
+      this.#log.error('could not handle a closed connection - %e', err)
+    }
   }
 
   readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     try {
       const { peerId, listenAddrs, connection } = event.detail
-      const peer = peerId.toString()
-      if (peer === this.#self) return
-      const addrs = usableAddrs(listenAddrs)
-      if (addrs.length === 0) return
       // the peer's own announcement, over an authenticated connection
-      this.addressBook.add(peer, addrs, { addr: connection.remoteAddr.toString() }, { confirmed: true })
-      this.addressBook.connected(peer)
+      this.#policy.identified(peerId.toString(), usableAddrs(listenAddrs), connection.remoteAddr.toString())
     } catch (err) {
       this.#log.error('could not record identified addresses - %e', err)
     }
@@ -424,11 +284,7 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
 
   readonly #onPeerDiscovery = (event: CustomEvent<PeerInfo>): void => {
     try {
-      const peer = event.detail.id.toString()
-      if (peer === this.#self || this.addressBook.has(peer)) return
-      const addrs = usableAddrs(event.detail.multiaddrs)
-      // learned by another module (bootstrap list, DHT, mDNS): no peer of ours vouched for it
-      this.addressBook.add(peer, addrs, { group: LOCAL_SOURCE })
+      this.#policy.discovered(event.detail.id.toString(), usableAddrs(event.detail.multiaddrs))
     } catch (err) {
       this.#log.error('could not record a discovered peer - %e', err)
     }
@@ -448,8 +304,7 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
   /** Serve one request: one frame in, one answer out, then close. Bad input never escapes. */
   readonly #onPexStream = async (stream: Stream, connection: Connection): Promise<void> => {
     const peer = connection.remotePeer
-    const key = peer.toString()
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#o.pexTimeoutMs)])
+    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#policy.options.pexTimeoutMs)])
     try {
       const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
       let bytes
@@ -474,22 +329,13 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
         stream.abort(new Error('unrequested answer'))
         return
       }
-      const now = this.#clock.now()
-      const last = this.#lastServed.get(key)
-      if (last != null && now - last < this.#o.pexPeerIntervalMs * RATE_TOLERANCE) {
-        this.#report(peer, 'rate-limit-exceeded', `peer exchange again after ${now - last} ms`)
+      const answer = this.#policy.serve(peer.toString(), request.max)
+      if ('tooSoonMs' in answer) {
+        this.#report(peer, 'rate-limit-exceeded', `peer exchange again after ${answer.tooSoonMs} ms`)
         stream.abort(new Error('rate limit exceeded'))
         return
       }
-      remember(this.#lastServed, key, now)
-      const max = Math.min(request.max, this.#limits.maxPeers)
-      const records = this.addressBook.sample(max, key).map(e => ({
-        peer: e.peer,
-        addrs: [...e.addrs],
-        ageMs: Math.max(0, now - e.seen)
-      }))
-      await lp.write(encodePexResponse(records, this.#limits), { signal })
-      this.#counters.served++
+      await lp.write(encodePexResponse(answer.records, this.#limits), { signal })
       await stream.close({ signal })
     } catch (err: any) {
       this.#log('peer exchange with %p ended - %e', peer, err)
@@ -508,17 +354,22 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     }
   }
 
-  /** Ask one peer for addresses; add what it tells us. */
-  async #ask (peer: PeerId, options: AbortOptions): Promise<number> {
+  /** Ask one peer for up to `max` addresses; the policy adds what it tells us. */
+  async #ask (peer: PeerId, max: number, options: AbortOptions): Promise<number> {
     const key = peer.toString()
-    if (key === this.#self || !this.#running) return 0
-    const now = this.#clock.now()
-    const last = this.#lastAsked.get(key)
-    if (last != null && now - last < this.#o.pexPeerIntervalMs) return 0
-    remember(this.#lastAsked, key, now)
-    const max = Math.min(this.#o.pexMaxPeers, this.#limits.maxPeers)
+    try {
+      const added = await this.#askStream(peer, max, options)
+      return added
+    } finally {
+      // answered() already ended the round when the peer answered; this ends it otherwise
+      this.#policy.askFailed(key)
+      this.#arm()
+    }
+  }
+
+  async #askStream (peer: PeerId, max: number, options: AbortOptions): Promise<number> {
     const signal = AbortSignal.any([
-      this.#abort.signal, AbortSignal.timeout(this.#o.pexTimeoutMs), ...(options.signal != null ? [options.signal] : [])
+      this.#abort.signal, AbortSignal.timeout(this.#policy.options.pexTimeoutMs), ...(options.signal != null ? [options.signal] : [])
     ])
     const stream = await this.#components.connectionManager.openStream(peer, PEX_PROTOCOL, { signal })
     try {
@@ -551,14 +402,7 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
       await stream.close({ signal }).catch(() => {})
       const answer = readPexPeers(response.peers, this.#self, this.#limits)
       if (answer.invalid > 0) this.#report(peer, 'invalid-message', `${answer.invalid} unreadable peer(s) in a peer-exchange answer`)
-      const source = this.#components.connectionManager.getConnections(peer)[0]?.remoteAddr.toString()
-      let added = 0
-      for (const record of answer.records) {
-        const addrs = record.addrs.filter(a => !isUnspecified(a))
-        if (this.addressBook.add(record.peer, addrs, source != null ? { addr: source } : {}, { ageMs: record.ageMs })) added++
-      }
-      this.#counters.asked++
-      this.#counters.learned += added
+      const added = this.#policy.answered(peer.toString(), answer.records)
       if (added > 0) this.#reporter?.credit(peer, 'pex-addresses')
       this.#log('%p told us of %d peer(s), %d new', peer, answer.records.length, added)
       return added
@@ -567,42 +411,6 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
       throw err
     }
   }
-}
-
-/** Insert or refresh `key` at the end of an insertion-ordered map, dropping the oldest past the cap. */
-function remember (map: Map<PeerKey, number>, key: PeerKey, value: number): void {
-  map.delete(key)
-  map.set(key, value)
-  if (map.size > MAX_RATE_ENTRIES) {
-    const oldest = map.keys().next().value
-    if (oldest != null) map.delete(oldest)
-  }
-}
-
-function isPeerId (key: string): boolean {
-  try {
-    peerIdFromString(key)
-    return true
-  } catch {
-    return false
-  }
-}
-
-function checkNumbers (init: DiscoveryInit): Numbers {
-  const o: Numbers = { ...DISCOVERY_DEFAULTS }
-  for (const name of Object.keys(DISCOVERY_DEFAULTS) as Array<keyof Numbers>) {
-    const value = init[name]
-    if (value == null) continue
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-      throw new DiscoveryOptionError(name, 'expected a number >= 0')
-    }
-    if (!name.endsWith('Ms') && Number.isFinite(value) && !Number.isInteger(value)) throw new DiscoveryOptionError(name, 'expected an integer')
-    o[name] = value
-  }
-  for (const name of ['dialIntervalMs', 'pexIntervalMs', 'dialTimeoutMs', 'pexTimeoutMs'] as const) {
-    if (o[name] <= 0 || !Number.isFinite(o[name])) throw new DiscoveryOptionError(name, 'expected a finite number > 0')
-  }
-  return o
 }
 
 /**
@@ -618,6 +426,6 @@ function checkNumbers (init: DiscoveryInit): Numbers {
  * @throws {@link DiscoveryOptionError} for unusable options, at once rather than when the node starts
  */
 export function discovery (init: DiscoveryInit = {}): (components: DiscoveryComponents) => Discovery {
-  checkNumbers(init)
+  policyNumbers(init)
   return (components) => new DiscoveryService(components, init)
 }

@@ -1,4 +1,5 @@
-import type { AddressBook, AddressBookOptions, AddressBookStats } from './address-book.ts'
+import type { AddressBook, AddressBookOptions } from './address-book.ts'
+import type { PolicyStats } from './policy.ts'
 import type { EvictionOptions } from './eviction.ts'
 import type { Netgroup } from './netgroup.ts'
 import type { PexLimits } from './pex.ts'
@@ -74,25 +75,8 @@ export interface DiscoveryComponents {
   scoring?: PeerReporter
 }
 
-/** What {@link Discovery.stats} reports. */
-export interface DiscoveryStats extends AddressBookStats {
-  /** Outbound connections counted toward the target: distinct netgroups, feelers excluded. */
-  outbound: number
-  /** The target for `outbound`. */
-  targetOutbound: number
-  /** Inbound connections. */
-  inbound: number
-  /** Outbound connections per netgroup (feelers excluded). */
-  outboundByGroup: Record<string, number>
-  /** Inbound connections per netgroup. */
-  inboundByGroup: Record<string, number>
-  /** Peer ids of the anchors read at start (dialled first). */
-  anchors: string[]
-  /** Dials in progress. */
-  dialing: number
-  /** Peer-exchange requests answered and made since start. */
-  pex: { served: number, asked: number, learned: number }
-}
+/** What {@link Discovery.stats} reports: the policy's view of the book, the connections and the counters. */
+export type DiscoveryStats = PolicyStats
 
 /**
  * The discovery service: keeps the node connected to `targetOutbound` peers in distinct

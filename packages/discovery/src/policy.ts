@@ -1,0 +1,624 @@
+import { isUnspecified } from './addrs.ts'
+import { pick } from '@hearsay/sansio'
+import { AddressBook, LOCAL_SOURCE, type AddressBookOptions, type AddressBookStats, type AddressEntry } from './address-book.ts'
+import { DiscoveryOptionError } from './errors.ts'
+import { selectInboundToEvict, type EvictionOptions, type InboundCandidate } from './eviction.ts'
+import { KeyedHash } from './hash.ts'
+import { planFeeler, planOutbound } from './outbound.ts'
+import type { Anchor } from './anchors.ts'
+import type { Netgroup } from './netgroup.ts'
+import type { PexRecord } from './pex.ts'
+import type { Clock, PeerKey, Rng } from '@hearsay/interface'
+
+/** Defaults of the policy's numbers (and of `DiscoveryInit`'s). */
+export const DISCOVERY_DEFAULTS = Object.freeze({
+  targetOutbound: 8,
+  maxInbound: 64,
+  anchors: 2,
+  dialIntervalMs: 5_000,
+  maxParallelDials: 4,
+  dialRetryMs: 10 * 60_000,
+  dialTimeoutMs: 10_000,
+  pexIntervalMs: 30_000,
+  pexPeerIntervalMs: 60_000,
+  pexMaxPeers: 1000,
+  pexTimeoutMs: 10_000,
+  feelerIntervalMs: 2 * 60_000,
+  feelerHoldMs: 2_000
+})
+
+/** The policy's numbers, every one resolved. */
+export type PolicyNumbers = { -readonly [K in keyof typeof DISCOVERY_DEFAULTS]: number }
+
+/** Most peers remembered by the per-peer PEX rate limiters. */
+const MAX_RATE_ENTRIES = 10_000
+/** A request up to this much early is still served (clock and network jitter). */
+const RATE_TOLERANCE = 0.9
+
+/** Options of a {@link DiscoveryPolicy}. */
+export interface DiscoveryPolicyOptions extends Partial<PolicyNumbers> {
+  /** Time source (epoch ms). The policy sets no timers: it says when it is next due ({@link DiscoveryPolicy.nextDue}). */
+  clock: Clock
+  /** Randomness: selection, the bucket key, the eviction key, whom to ask. */
+  rng: Rng
+  /** The node's own key: never dialled, asked or stored. */
+  self: PeerKey
+  /** Most peers one answer carries, whatever is asked (the protocol's limit). @default 1000 */
+  maxAnswerPeers?: number
+  /** Maps an address to its netgroup. @default /16 for IPv4, /32 for IPv6 */
+  netgroup?: Netgroup
+  /** Address book sizes and times. */
+  addressBook?: Partial<Omit<AddressBookOptions, 'clock' | 'rng' | 'netgroup' | 'self'>>
+  /** How many inbound peers each eviction rule protects. */
+  eviction?: Omit<EvictionOptions, 'groupRank'>
+}
+
+/** One connection, as the policy is told of it. */
+export interface ConnectionInfo {
+  /** The connection's id, unique among the node's connections. */
+  id: string
+  /** The remote peer. */
+  peer: PeerKey
+  /** Who dialled. */
+  direction: 'inbound' | 'outbound'
+  /** The remote address as a multiaddr string without `/p2p`, if it has one. */
+  addr?: string
+  /** When it opened (epoch ms). */
+  openedAt: number
+  /** Round-trip time in ms, if measured. */
+  latencyMs?: number
+}
+
+/** How a dial the policy asked for ended. */
+export type DialOutcome =
+  /** connected; the connection's id (so that a feeler can be closed) */
+  | { connection: string }
+  /** no connection (refused, timed out, unreachable) */
+  | 'failed'
+  /** the peer id or an address could not even be parsed: the entry is forgotten */
+  | 'unusable'
+
+/** What a {@link DiscoveryPolicy} asks its environment to do. */
+export type DiscoveryAction =
+  /** Connect to `peer` at `addrs` (multiaddr strings without `/p2p`), then report {@link DiscoveryPolicy.dialed}. */
+  | { type: 'dial', peer: PeerKey, addrs: readonly string[], feeler: boolean }
+  /** Ask `peer` for up to `max` addresses, then report {@link DiscoveryPolicy.answered} or {@link DiscoveryPolicy.askFailed}. */
+  | { type: 'ask', peer: PeerKey, max: number }
+  /** Close connection `connection` to `peer`: a feeler that has done its job, or an inbound peer evicted. */
+  | { type: 'close', connection: string, peer: PeerKey, reason: 'feeler' | 'evict' }
+  /** Store these anchors, to be handed back to {@link DiscoveryPolicy.start} after a restart. */
+  | { type: 'save-anchors', anchors: Anchor[] }
+
+/** The policy's view of connections and counters, for `stats()`. */
+export interface PolicyStats extends AddressBookStats {
+  /** Outbound connections counted toward the target: distinct netgroups, feelers excluded. */
+  outbound: number
+  /** The target for `outbound`. */
+  targetOutbound: number
+  /** Inbound connections. */
+  inbound: number
+  /** Outbound connections per netgroup (feelers excluded). */
+  outboundByGroup: Record<string, number>
+  /** Inbound connections per netgroup. */
+  inboundByGroup: Record<string, number>
+  /** Peer ids of the anchors handed to {@link DiscoveryPolicy.start} (dialled first). */
+  anchors: string[]
+  /** Dials in progress. */
+  dialing: number
+  /** Peer-exchange requests answered and made since start, and the peers they taught us. */
+  pex: { served: number, asked: number, learned: number }
+}
+
+interface Tracked extends ConnectionInfo {
+  group: string
+}
+
+/**
+ * Resolve and check the policy's numbers.
+ *
+ * @throws {@link DiscoveryOptionError} naming the first unusable one
+ */
+export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown>>): PolicyNumbers {
+  const o: PolicyNumbers = { ...DISCOVERY_DEFAULTS }
+  for (const name of Object.keys(DISCOVERY_DEFAULTS) as Array<keyof PolicyNumbers>) {
+    const value = init[name]
+    if (value == null) continue
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new DiscoveryOptionError(name, 'expected a number >= 0')
+    }
+    if (!name.endsWith('Ms') && Number.isFinite(value) && !Number.isInteger(value)) throw new DiscoveryOptionError(name, 'expected an integer')
+    o[name] = value
+  }
+  for (const name of ['dialIntervalMs', 'pexIntervalMs', 'dialTimeoutMs', 'pexTimeoutMs'] as const) {
+    if (o[name] <= 0 || !Number.isFinite(o[name])) throw new DiscoveryOptionError(name, 'expected a finite number > 0')
+  }
+  return o
+}
+
+/**
+ * Discovery's whole policy as a sans-IO state machine: when to dial, whom to ask, when to feel,
+ * whom to evict and what to save as anchors. It owns the {@link AddressBook} and knows the node's
+ * connections only from the events it is given; it answers with {@link DiscoveryAction}s and
+ * never reads the wall clock or global randomness. The libp2p service turns actions into dials,
+ * streams and datastore writes; the simulator into virtual-time events; unit tests read them.
+ *
+ * Events in: {@link start}, {@link connected}, {@link disconnected}, {@link identified},
+ * {@link discovered}, {@link dialed}, {@link answered} / {@link askFailed}, {@link serve},
+ * {@link tick} (call it at {@link nextDue}), {@link stopping}.
+ *
+ * The loops are those of the service before it: a dial round every `dialIntervalMs` (planned by
+ * {@link planOutbound}: one outbound connection per netgroup), a peer-exchange round every
+ * `pexIntervalMs` (a random connected peer not asked within `pexPeerIntervalMs`), a feeler every
+ * `feelerIntervalMs` ({@link planFeeler}), held `feelerHoldMs` and closed; each round starts its
+ * interval again when its dial or question has ended. Anchors are dialled first, and the rounds
+ * start once their dials have ended.
+ */
+export class DiscoveryPolicy {
+  /** The address book the policy feeds and selects from. */
+  readonly book: AddressBook
+  /** The resolved numbers. */
+  readonly options: Readonly<PolicyNumbers>
+  readonly #clock: Clock
+  readonly #rng: Rng
+  readonly #self: PeerKey
+  readonly #maxAnswer: number
+  readonly #groupHash: KeyedHash
+  readonly #eviction: Omit<EvictionOptions, 'groupRank'>
+  readonly #connections = new Map<string, Tracked>()
+  /** open connections per peer */
+  readonly #peers = new Map<PeerKey, number>()
+  /** dials in progress, with the netgroup each will fill */
+  readonly #dialing = new Map<PeerKey, string>()
+  readonly #feelers = new Set<PeerKey>()
+  readonly #lastServed = new Map<PeerKey, number>()
+  readonly #lastAsked = new Map<PeerKey, number>()
+  /** feelers to close: peer → [due time, connection id] */
+  readonly #feelerCloses = new Map<PeerKey, [number, string]>()
+  #anchorDials = new Set<PeerKey>()
+  #loadedAnchors: Anchor[] = []
+  #savedAnchors = ''
+  #running = false
+  #stopping = false
+  #dialDue = Infinity
+  #pexDue = Infinity
+  #feelerDue = Infinity
+  /** the peer asked by the current PEX round, or the feeler dialled by the current feeler round */
+  #pexRound: PeerKey | undefined
+  #feelerRound: PeerKey | undefined
+  #counters = { served: 0, asked: 0, learned: 0 }
+
+  /** @throws {@link DiscoveryOptionError} or `AddressBookOptionError` for unusable options */
+  constructor (options: DiscoveryPolicyOptions) {
+    this.options = Object.freeze(policyNumbers(options))
+    this.#clock = options.clock
+    this.#rng = options.rng
+    this.#self = options.self
+    this.#maxAnswer = options.maxAnswerPeers ?? 1000
+    this.#eviction = options.eviction ?? {}
+    this.#groupHash = new KeyedHash(KeyedHash.randomKey(this.#rng))
+    this.book = new AddressBook({
+      ...options.addressBook,
+      clock: this.#clock,
+      rng: this.#rng.fork(),
+      netgroup: options.netgroup,
+      self: this.#self
+    })
+  }
+
+  /** Whether the policy runs (between {@link start} and {@link stop}). */
+  get running (): boolean {
+    return this.#running
+  }
+
+  // ---- life cycle -------------------------------------------------------------------------
+
+  /**
+   * Start: `seeds` (peers the node already knew, e.g. from its peer store) go into the book,
+   * and `anchors` (saved by a `save-anchors` action before a restart) are dialled first.
+   * Connection state from an earlier run is forgotten; the book is kept.
+   */
+  start (seeds: ReadonlyArray<{ peer: PeerKey, addrs: readonly string[] }> = [], anchors: readonly Anchor[] = []): DiscoveryAction[] {
+    this.#reset()
+    this.#running = true
+    for (const seed of seeds) this.book.add(seed.peer, seed.addrs, { group: LOCAL_SOURCE })
+    this.#loadedAnchors = anchors.filter(a => a.peer !== this.#self)
+    const actions: DiscoveryAction[] = []
+    for (const anchor of this.#loadedAnchors) {
+      this.book.add(anchor.peer, anchor.addrs, { group: LOCAL_SOURCE }, { confirmed: true })
+      const entry = this.book.get(anchor.peer)
+      if (entry != null && this.#dial(entry, false, actions)) this.#anchorDials.add(anchor.peer)
+    }
+    if (this.#anchorDials.size === 0) this.#startRounds()
+    return actions
+  }
+
+  /** The node is about to stop, its connections still open: save anchors now (never erase them). */
+  stopping (): DiscoveryAction[] {
+    this.#stopping = true
+    const actions: DiscoveryAction[] = []
+    if (this.#running) this.#saveAnchors(actions)
+    return actions
+  }
+
+  /** Stop: no more actions until the next {@link start}. */
+  stop (): void {
+    this.#running = false
+    this.#stopping = true
+    this.#dialDue = this.#pexDue = this.#feelerDue = Infinity
+  }
+
+  /** A `save-anchors` action could not be carried out: the next round tries again. */
+  saveFailed (): void {
+    this.#savedAnchors = ''
+  }
+
+  // ---- time -------------------------------------------------------------------------------
+
+  /** When {@link tick} next has something to do (epoch ms), or `undefined` if nothing is pending. */
+  nextDue (): number | undefined {
+    if (!this.#running) return undefined
+    let due = Math.min(this.#dialDue, this.#pexDue, this.#feelerDue)
+    for (const [at] of this.#feelerCloses.values()) if (at < due) due = at
+    return Number.isFinite(due) ? due : undefined
+  }
+
+  /** Run whatever is due: feelers to close, the dial, peer-exchange and feeler rounds. */
+  tick (): DiscoveryAction[] {
+    const actions: DiscoveryAction[] = []
+    if (!this.#running) return actions
+    const now = this.#clock.now()
+    for (const [peer, [at, connection]] of [...this.#feelerCloses]) {
+      if (at <= now) {
+        this.#feelerCloses.delete(peer)
+        this.#closeFeeler(peer, connection, actions)
+      }
+    }
+    if (this.#dialDue <= now) {
+      this.#dialRound(actions)
+      this.#dialDue = now + this.options.dialIntervalMs
+    }
+    if (this.#pexDue <= now) {
+      this.#pexDue = Infinity
+      this.#pexRound = this.#pexRoundAsk(actions)
+      if (this.#pexRound == null) this.#pexDue = now + this.options.pexIntervalMs
+    }
+    if (this.#feelerDue <= now) {
+      this.#feelerDue = Infinity
+      this.#feelerRound = this.#feelerRoundDial(actions)
+      if (this.#feelerRound == null) this.#feelerDue = now + this.options.feelerIntervalMs
+    }
+    return actions
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  /**
+   * A connection opened. Outbound: the peer is reachable at that address (good), and a new
+   * outbound peer that is no feeler is asked for addresses at once, as Bitcoin does. Inbound:
+   * past `maxInbound`, one inbound peer is evicted by diversity, or the newcomer refused.
+   */
+  connected (info: ConnectionInfo): DiscoveryAction[] {
+    const actions: DiscoveryAction[] = []
+    const tracked: Tracked = { ...info, group: this.book.netgroup(info.addr ?? '') }
+    if (this.#connections.has(info.id)) return actions
+    this.#connections.set(info.id, tracked)
+    this.#peers.set(info.peer, (this.#peers.get(info.peer) ?? 0) + 1)
+    if (info.direction === 'outbound') {
+      if (info.addr != null && !this.book.has(info.peer)) {
+        this.book.add(info.peer, [info.addr], { addr: info.addr }, { confirmed: true })
+      }
+      this.book.good(info.peer)
+      if (!this.#feelers.has(info.peer)) this.#ask(info.peer, actions)
+    } else {
+      this.#limitInbound(tracked, actions)
+    }
+    return actions
+  }
+
+  /** A connection closed. */
+  disconnected (id: string): void {
+    const tracked = this.#connections.get(id)
+    if (tracked == null) return
+    this.#connections.delete(id)
+    const left = (this.#peers.get(tracked.peer) ?? 1) - 1
+    if (left > 0) this.#peers.set(tracked.peer, left)
+    else this.#peers.delete(tracked.peer)
+  }
+
+  /** A connection's round-trip time was measured (inbound eviction protects the fastest). */
+  measured (id: string, latencyMs: number): void {
+    const tracked = this.#connections.get(id)
+    if (tracked != null && Number.isFinite(latencyMs)) tracked.latencyMs = latencyMs
+  }
+
+  /** A peer announced its own addresses over an authenticated connection whose remote address is `via`. */
+  identified (peer: PeerKey, addrs: readonly string[], via?: string): void {
+    if (peer === this.#self) return
+    const usable = addrs.filter(a => !isUnspecified(a))
+    if (usable.length === 0) return
+    this.book.add(peer, usable, { addr: via }, { confirmed: true })
+    this.book.connected(peer)
+  }
+
+  /** Another module (bootstrap list, DHT, mDNS) found a peer: no peer of ours vouched for it. */
+  discovered (peer: PeerKey, addrs: readonly string[]): void {
+    if (peer === this.#self || this.book.has(peer)) return
+    this.book.add(peer, addrs.filter(a => !isUnspecified(a)), { group: LOCAL_SOURCE })
+  }
+
+  /** A dial from a `dial` action ended. */
+  dialed (peer: PeerKey, outcome: DialOutcome): DiscoveryAction[] {
+    const actions: DiscoveryAction[] = []
+    if (!this.#dialing.delete(peer)) return actions
+    const feeler = this.#feelers.has(peer)
+    if (outcome === 'unusable') {
+      this.#feelers.delete(peer)
+      this.book.remove(peer)
+    } else if (outcome === 'failed') {
+      this.#feelers.delete(peer)
+      if (this.#running) this.book.attempt(peer, true)
+    } else {
+      this.book.good(peer)
+      if (feeler) this.#feelerCloses.set(peer, [this.#clock.now() + this.options.feelerHoldMs, outcome.connection])
+      else this.#feelers.delete(peer)
+    }
+    if (this.#feelerRound === peer) {
+      this.#feelerRound = undefined
+      this.#feelerDue = this.#clock.now() + this.options.feelerIntervalMs
+    }
+    if (this.#anchorDials.delete(peer) && this.#anchorDials.size === 0 && this.#running) this.#startRounds()
+    return actions
+  }
+
+  // ---- peer exchange ----------------------------------------------------------------------
+
+  /**
+   * Ask `peer` now, outside the PEX round but within the per-peer interval.
+   *
+   * @returns how many addresses to ask for, or `undefined` if `peer` was asked too recently
+   */
+  askNow (peer: PeerKey): number | undefined {
+    if (peer === this.#self || !this.#running) return undefined
+    const now = this.#clock.now()
+    const last = this.#lastAsked.get(peer)
+    if (last != null && now - last < this.options.pexPeerIntervalMs) return undefined
+    remember(this.#lastAsked, peer, now)
+    return Math.min(this.options.pexMaxPeers, this.#maxAnswer)
+  }
+
+  /**
+   * `peer` answered a question with `records` (already decoded and bounded by the protocol).
+   * Each goes into the book from the netgroup of `peer`'s connection.
+   *
+   * @returns how many peers were new to the book
+   */
+  answered (peer: PeerKey, records: readonly PexRecord[]): number {
+    this.#endPexRound(peer)
+    const source = this.#addrOf(peer)
+    let added = 0
+    for (const record of records) {
+      const addrs = record.addrs.filter(a => !isUnspecified(a))
+      if (this.book.add(record.peer, addrs, source != null ? { addr: source } : {}, { ageMs: record.ageMs })) added++
+    }
+    this.#counters.asked++
+    this.#counters.learned += added
+    return added
+  }
+
+  /** A question to `peer` got no usable answer. */
+  askFailed (peer: PeerKey): void {
+    this.#endPexRound(peer)
+  }
+
+  /**
+   * `peer` asks us for up to `max` addresses.
+   *
+   * @returns the answer, or `{ tooSoonMs }` (ms since its last request) when it asks more often than `pexPeerIntervalMs` allows
+   */
+  serve (peer: PeerKey, max: number): { records: PexRecord[] } | { tooSoonMs: number } {
+    const now = this.#clock.now()
+    const last = this.#lastServed.get(peer)
+    if (last != null && now - last < this.options.pexPeerIntervalMs * RATE_TOLERANCE) return { tooSoonMs: now - last }
+    remember(this.#lastServed, peer, now)
+    const records = this.book.sample(Math.min(max, this.#maxAnswer), peer).map(e => ({
+      peer: e.peer,
+      addrs: [...e.addrs],
+      ageMs: Math.max(0, now - e.seen)
+    }))
+    this.#counters.served++
+    return { records }
+  }
+
+  // ---- reading ----------------------------------------------------------------------------
+
+  /** Whether `peer` has an open connection. */
+  isConnected (peer: PeerKey): boolean {
+    return this.#peers.has(peer)
+  }
+
+  /** Peers of the open outbound connections that count toward the target (feelers excluded). */
+  outboundPeers (): PeerKey[] {
+    const out: PeerKey[] = []
+    for (const c of this.#connections.values()) {
+      if (c.direction === 'outbound' && !this.#feelers.has(c.peer)) out.push(c.peer)
+    }
+    return out
+  }
+
+  /** Sizes, connections by netgroup, anchors, counters. */
+  stats (): PolicyStats {
+    const outboundByGroup: Record<string, number> = {}
+    const inboundByGroup: Record<string, number> = {}
+    let inbound = 0
+    for (const c of this.#connections.values()) {
+      if (c.direction === 'outbound') {
+        if (this.#feelers.has(c.peer)) continue
+        outboundByGroup[c.group] = (outboundByGroup[c.group] ?? 0) + 1
+      } else {
+        inbound++
+        inboundByGroup[c.group] = (inboundByGroup[c.group] ?? 0) + 1
+      }
+    }
+    return {
+      ...this.book.stats(),
+      outbound: Object.keys(outboundByGroup).length,
+      targetOutbound: this.options.targetOutbound,
+      inbound,
+      outboundByGroup,
+      inboundByGroup,
+      anchors: this.#loadedAnchors.map(a => a.peer),
+      dialing: this.#dialing.size,
+      pex: { ...this.#counters }
+    }
+  }
+
+  // ---- rounds -----------------------------------------------------------------------------
+
+  #reset (): void {
+    this.#connections.clear()
+    this.#peers.clear()
+    this.#dialing.clear()
+    this.#feelers.clear()
+    this.#feelerCloses.clear()
+    this.#anchorDials = new Set()
+    this.#pexRound = this.#feelerRound = undefined
+    this.#stopping = false
+    this.#counters = { served: 0, asked: 0, learned: 0 }
+  }
+
+  #startRounds (): void {
+    const now = this.#clock.now()
+    this.#dialDue = now
+    this.#pexDue = now + this.options.pexIntervalMs
+    if (this.options.feelerIntervalMs > 0) this.#feelerDue = now + this.options.feelerIntervalMs
+  }
+
+  /** Netgroups holding an outbound connection (feelers excluded) or a dial in progress. */
+  #outboundGroups (): Set<string> {
+    const groups = new Set<string>()
+    for (const c of this.#connections.values()) {
+      if (c.direction === 'outbound' && !this.#feelers.has(c.peer)) groups.add(c.group)
+    }
+    for (const group of this.#dialing.values()) groups.add(group)
+    return groups
+  }
+
+  readonly #skip = (peer: PeerKey): boolean => peer === this.#self || this.#peers.has(peer) || this.#dialing.has(peer)
+
+  #dialRound (actions: DiscoveryAction[]): void {
+    const plan = planOutbound(this.book, {
+      target: this.options.targetOutbound,
+      outboundGroups: this.#outboundGroups(),
+      skip: this.#skip,
+      retryMs: this.options.dialRetryMs,
+      now: this.#clock.now(),
+      maxDials: this.options.maxParallelDials
+    })
+    for (const entry of plan) this.#dial(entry, false, actions)
+    this.book.resolveCollisions()
+    if (!this.#stopping) this.#saveAnchors(actions)
+  }
+
+  #pexRoundAsk (actions: DiscoveryAction[]): PeerKey | undefined {
+    const now = this.#clock.now()
+    const candidates: PeerKey[] = []
+    for (const peer of this.#peers.keys()) {
+      const last = this.#lastAsked.get(peer)
+      if (last == null || now - last >= this.options.pexPeerIntervalMs) candidates.push(peer)
+    }
+    const peer = pick(this.#rng, candidates)
+    if (peer == null) return undefined
+    return this.#ask(peer, actions) ? peer : undefined
+  }
+
+  #feelerRoundDial (actions: DiscoveryAction[]): PeerKey | undefined {
+    const entry = planFeeler(this.book, {
+      outboundGroups: this.#outboundGroups(),
+      skip: this.#skip,
+      retryMs: this.options.dialRetryMs,
+      now: this.#clock.now()
+    })
+    return entry != null && this.#dial(entry, true, actions) ? entry.peer : undefined
+  }
+
+  #endPexRound (peer: PeerKey): void {
+    if (this.#pexRound !== peer) return
+    this.#pexRound = undefined
+    if (this.#running) this.#pexDue = this.#clock.now() + this.options.pexIntervalMs
+  }
+
+  #ask (peer: PeerKey, actions: DiscoveryAction[]): boolean {
+    const max = this.askNow(peer)
+    if (max == null) return false
+    actions.push({ type: 'ask', peer, max })
+    return true
+  }
+
+  #dial (entry: AddressEntry, feeler: boolean, actions: DiscoveryAction[]): boolean {
+    if (this.#dialing.has(entry.peer) || !this.#running) return false
+    this.#dialing.set(entry.peer, entry.group)
+    if (feeler) this.#feelers.add(entry.peer)
+    actions.push({ type: 'dial', peer: entry.peer, addrs: entry.addrs, feeler })
+    return true
+  }
+
+  #closeFeeler (peer: PeerKey, connection: string, actions: DiscoveryAction[]): void {
+    if (!this.#feelers.delete(peer)) return
+    // a feeler only tests reachability (as Bitcoin's, it disconnects after the handshake): kept,
+    // it would become an outbound connection outside the one-per-netgroup rule
+    if (this.#connections.has(connection)) actions.push({ type: 'close', connection, peer, reason: 'feeler' })
+  }
+
+  /** Past `maxInbound`, evict one inbound peer by diversity, or refuse the newcomer. */
+  #limitInbound (newcomer: Tracked, actions: DiscoveryAction[]): void {
+    const inbound: Tracked[] = []
+    for (const c of this.#connections.values()) if (c.direction === 'inbound') inbound.push(c)
+    if (inbound.length <= this.options.maxInbound) return
+    const candidates: InboundCandidate[] = inbound
+      .filter(c => c.id !== newcomer.id)
+      .map(c => ({ peer: c.id, group: c.group, connectedAt: c.openedAt, latencyMs: c.latencyMs }))
+    const victimId = selectInboundToEvict(candidates, {
+      ...this.#eviction,
+      groupRank: group => this.#groupHash.hash('evict', group)
+    })
+    const victim = inbound.find(c => c.id === victimId) ?? newcomer
+    actions.push({ type: 'close', connection: victim.id, peer: victim.peer, reason: 'evict' })
+  }
+
+  /** The longest-standing outbound peers, unless there are none (never erase on the way down). */
+  #saveAnchors (actions: DiscoveryAction[]): void {
+    if (this.options.anchors === 0) return
+    const outbound = [...this.#connections.values()]
+      .filter(c => c.direction === 'outbound' && !this.#feelers.has(c.peer))
+      .sort((a, b) => a.openedAt - b.openedAt)
+    const anchors: Anchor[] = []
+    for (const c of outbound) {
+      if (anchors.length >= this.options.anchors) break
+      if (anchors.some(a => a.peer === c.peer)) continue
+      const addrs = [c.addr, ...(this.book.get(c.peer)?.addrs ?? [])]
+        .filter((a, i, all): a is string => a != null && all.indexOf(a) === i)
+      if (addrs.length > 0) anchors.push({ peer: c.peer, addrs })
+    }
+    if (anchors.length === 0) return
+    const text = JSON.stringify(anchors)
+    if (text === this.#savedAnchors) return
+    this.#savedAnchors = text
+    actions.push({ type: 'save-anchors', anchors })
+  }
+
+  /** The remote address of `peer`'s first open connection. */
+  #addrOf (peer: PeerKey): string | undefined {
+    for (const c of this.#connections.values()) if (c.peer === peer) return c.addr
+    return undefined
+  }
+}
+
+/** Insert or refresh `key` at the end of an insertion-ordered map, dropping the oldest past the cap. */
+function remember (map: Map<PeerKey, number>, key: PeerKey, value: number): void {
+  map.delete(key)
+  map.set(key, value)
+  if (map.size > MAX_RATE_ENTRIES) {
+    const oldest = map.keys().next().value
+    if (oldest != null) map.delete(oldest)
+  }
+}

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict'
+import { ManualClock, seededRng } from '@hearsay/sansio'
+import { DiscoveryPolicy, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
+
+const START = 1_000_000_000
+const addr = (a: number, b = 0): string => `/ip4/10.${a}.${b}.1/tcp/4001`
+
+function setup (options: Partial<DiscoveryPolicyOptions> = {}, seed = 'policy'): { clock: ManualClock, policy: DiscoveryPolicy } {
+  const clock = new ManualClock(START)
+  const policy = new DiscoveryPolicy({ clock, rng: seededRng(seed), self: 'me', ...options })
+  return { clock, policy }
+}
+
+/** Peers p0..p(n-1), each in its own /16. */
+const seeds = (n: number): Array<{ peer: string, addrs: string[] }> => Array.from({ length: n }, (_, i) => ({ peer: `p${i}`, addrs: [addr(i)] }))
+
+const of = <T extends DiscoveryAction['type']>(actions: DiscoveryAction[], type: T): Array<Extract<DiscoveryAction, { type: T }>> =>
+  actions.filter((a): a is Extract<DiscoveryAction, { type: T }> => a.type === type)
+
+let nextId = 0
+/** Tell the policy a dial succeeded: the connection opens, then the dial resolves. */
+function connect (policy: DiscoveryPolicy, clock: ManualClock, peer: string, address: string): { id: string, actions: DiscoveryAction[] } {
+  const id = `c${nextId++}`
+  const actions = policy.connected({ id, peer, direction: 'outbound', addr: address, openedAt: clock.now() })
+  actions.push(...policy.dialed(peer, { connection: id }))
+  return { id, actions }
+}
+
+/** Advance to the policy's next due time and tick. */
+function step (policy: DiscoveryPolicy, clock: ManualClock): DiscoveryAction[] {
+  const due = policy.nextDue()
+  assert.ok(due != null, 'something is due')
+  clock.advance(Math.max(0, due - clock.now()))
+  return policy.tick()
+}
+
+describe('DiscoveryPolicy', () => {
+  it('dials at once on start, at most maxParallelDials, one per netgroup, and not again while the dials run', () => {
+    const { clock, policy } = setup({ targetOutbound: 8, maxParallelDials: 4 })
+    // two peers share each /16: the plan may pick only one of each pair
+    const book = [...seeds(10), ...Array.from({ length: 10 }, (_, i) => ({ peer: `q${i}`, addrs: [addr(i, 7)] }))]
+    assert.deepEqual(policy.start(book), [])
+    assert.equal(policy.nextDue(), START)
+    const dials = of(step(policy, clock), 'dial')
+    assert.equal(dials.length, 4)
+    const groups = new Set(dials.map(d => d.addrs[0].split('/')[2].split('.').slice(0, 2).join('.')))
+    assert.equal(groups.size, 4, 'four distinct /16s')
+    assert.equal(policy.stats().dialing, 4)
+    clock.advance(policy.options.dialIntervalMs)
+    const more = of(policy.tick(), 'dial')
+    assert.equal(more.length, 4, 'four more, outside the groups being dialled')
+    for (const d of more) assert.ok(!dials.some(e => e.peer === d.peer))
+    const all = [...dials, ...more].map(d => d.addrs[0].split('.').slice(0, 2).join('.'))
+    assert.equal(new Set(all).size, 8)
+  })
+
+  it('dials the anchors first and starts its rounds only when their dials have ended', () => {
+    const { clock, policy } = setup()
+    const anchors = [{ peer: 'a1', addrs: [addr(1)] }, { peer: 'a2', addrs: [addr(2)] }, { peer: 'me', addrs: [addr(3)] }]
+    const actions = policy.start(seeds(5).map(s => ({ ...s, peer: `s${s.peer}` })), anchors)
+    assert.deepEqual(of(actions, 'dial').map(d => d.peer), ['a1', 'a2'], 'itself is never an anchor')
+    assert.equal(policy.nextDue(), undefined, 'no round while anchors are dialled')
+    assert.deepEqual(policy.stats().anchors, ['a1', 'a2'])
+    clock.advance(3000)
+    connect(policy, clock, 'a1', addr(1))
+    assert.equal(policy.nextDue(), undefined)
+    policy.dialed('a2', 'failed')
+    assert.equal(policy.nextDue(), clock.now(), 'the dial round is due once both ended')
+    assert.equal(policy.book.get('a2')?.attempts, 1)
+    assert.equal(policy.book.get('a1')?.table, 'tried')
+  })
+
+  it('asks a new outbound peer for addresses once, adds the answer from its netgroup, and rate-limits its own questions', () => {
+    const { clock, policy } = setup({ pexPeerIntervalMs: 60_000, pexMaxPeers: 500, maxAnswerPeers: 200 })
+    policy.start(seeds(1))
+    const { actions } = connect(policy, clock, 'p0', addr(0))
+    assert.deepEqual(of(actions, 'ask'), [{ type: 'ask', peer: 'p0', max: 200 }], 'the smaller of pexMaxPeers and the protocol limit')
+    const added = policy.answered('p0', [
+      { peer: 'x1', addrs: [addr(50)], ageMs: 0 },
+      { peer: 'x2', addrs: ['/ip4/0.0.0.0/tcp/1', addr(51)], ageMs: 1000 },
+      { peer: 'x3', addrs: ['/ip4/0.0.0.0/tcp/1'], ageMs: 0 }
+    ])
+    assert.equal(added, 2)
+    assert.deepEqual(policy.book.get('x2')?.addrs, [addr(51)], 'unspecified addresses are dropped')
+    assert.equal(policy.book.get('x1')?.sourceGroup, 'ip4:10.0')
+    assert.deepEqual(policy.stats().pex, { served: 0, asked: 1, learned: 2 })
+    // a second connection to the same peer within the interval: no second question
+    assert.deepEqual(of(policy.connected({ id: 'again', peer: 'p0', direction: 'outbound', addr: addr(0), openedAt: clock.now() }), 'ask'), [])
+    assert.equal(policy.askNow('p0'), undefined)
+    clock.advance(60_000)
+    assert.equal(policy.askNow('p0'), 200)
+    assert.equal(policy.askNow('me'), undefined, 'never itself')
+  })
+
+  it('runs a PEX round every pexIntervalMs, asking a connected peer not asked lately, and waits for its answer before the next', () => {
+    const { clock, policy } = setup({ pexIntervalMs: 30_000, pexPeerIntervalMs: 60_000, feelerIntervalMs: 0, targetOutbound: 0 })
+    policy.start()
+    policy.connected({ id: 'i1', peer: 'in1', direction: 'inbound', addr: addr(1), openedAt: clock.now() })
+    policy.connected({ id: 'i2', peer: 'in2', direction: 'inbound', addr: addr(2), openedAt: clock.now() })
+    clock.advance(30_000)
+    const first = of(policy.tick(), 'ask')
+    assert.equal(first.length, 1)
+    // while the question is out the round waits
+    clock.advance(20_000)
+    assert.deepEqual(of(policy.tick(), 'ask'), [])
+    policy.askFailed(first[0].peer)
+    // the next round is pexIntervalMs after the question ended
+    clock.advance(29_999)
+    assert.deepEqual(of(policy.tick(), 'ask'), [])
+    clock.advance(1)
+    const second = of(policy.tick(), 'ask')
+    assert.equal(second.length, 1)
+    assert.notEqual(second[0].peer, first[0].peer, 'the other peer: the first was asked within pexPeerIntervalMs')
+    policy.disconnected('i1')
+    policy.disconnected('i2')
+    policy.answered(second[0].peer, [])
+    clock.advance(30_000)
+    assert.deepEqual(of(policy.tick(), 'ask'), [], 'no one connected, no one asked')
+  })
+
+  it('feels a new address outside the netgroups in use, holds the connection feelerHoldMs, then closes it; a feeler is no outbound peer', () => {
+    const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000 })
+    policy.start(seeds(3))
+    const [dial] = of(step(policy, clock), 'dial')
+    connect(policy, clock, dial.peer, dial.addrs[0])
+    let feeler: Extract<DiscoveryAction, { type: 'dial' }> | undefined
+    while (feeler == null) feeler = of(step(policy, clock), 'dial').find(d => d.feeler)
+    assert.equal(clock.now(), START + 120_000)
+    assert.notEqual(feeler.peer, dial.peer)
+    const { id, actions } = connect(policy, clock, feeler.peer, feeler.addrs[0])
+    assert.deepEqual(of(actions, 'ask'), [], 'a feeler is not asked for addresses')
+    assert.equal(policy.stats().outbound, 1, 'the feeler does not count')
+    assert.equal(policy.book.get(feeler.peer)?.table, 'tried', 'it answered: tried')
+    clock.advance(1999)
+    assert.deepEqual(of(policy.tick(), 'close'), [])
+    clock.advance(1)
+    assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: id, peer: feeler.peer, reason: 'feeler' }])
+    // the next feeler round counts from the feeler's dial result
+    const due = policy.nextDue() ?? 0
+    assert.ok(due <= START + 240_000)
+  })
+
+  it('a failed dial counts against the entry and is not retried within dialRetryMs; an unusable one is forgotten', () => {
+    const { clock, policy } = setup({ targetOutbound: 2, maxParallelDials: 2, dialRetryMs: 600_000, feelerIntervalMs: 0 })
+    policy.start(seeds(2))
+    const dials = of(step(policy, clock), 'dial')
+    assert.equal(dials.length, 2)
+    policy.dialed(dials[0].peer, 'failed')
+    policy.dialed(dials[1].peer, 'unusable')
+    assert.equal(policy.book.get(dials[0].peer)?.attempts, 1)
+    assert.equal(policy.book.has(dials[1].peer), false)
+    for (let t = 0; t < 590_000; t += 5000) assert.deepEqual(of(step(policy, clock), 'dial'), [])
+    clock.advance(15_000)
+    assert.deepEqual(of(policy.tick(), 'dial').map(d => d.peer), [dials[0].peer])
+  })
+
+  it('past maxInbound evicts the youngest of the most crowded netgroup, and refuses the newcomer when every peer is protected', () => {
+    const { clock, policy } = setup({ maxInbound: 2, eviction: { protectNetgroups: 0, protectLowLatency: 0, protectLongLivedShare: 0 } })
+    policy.start()
+    const open = (id: string, group: number): DiscoveryAction[] => {
+      clock.advance(10)
+      return policy.connected({ id, peer: id, direction: 'inbound', addr: addr(group, Number(id.slice(1))), openedAt: clock.now() })
+    }
+    assert.deepEqual(open('i1', 1), [])
+    assert.deepEqual(open('i2', 1), [])
+    assert.deepEqual(open('i3', 2), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }])
+    policy.disconnected('i2')
+    assert.equal(policy.stats().inbound, 2)
+
+    const strict = setup({ maxInbound: 2 }).policy
+    strict.start()
+    for (const [i, id] of ['a', 'b'].entries()) assert.deepEqual(strict.connected({ id, peer: id, direction: 'inbound', addr: addr(9 + i), openedAt: START }), [])
+    assert.deepEqual(strict.connected({ id: 'c', peer: 'c', direction: 'inbound', addr: addr(9), openedAt: START + 1 }),
+      [{ type: 'close', connection: 'c', peer: 'c', reason: 'evict' }])
+  })
+
+  it('serves at most max peers, never the asker, and refuses a second request within the interval', () => {
+    const { clock, policy } = setup({ pexPeerIntervalMs: 60_000, maxAnswerPeers: 5 })
+    policy.start(seeds(20))
+    const answer = policy.serve('p3', 100)
+    assert.ok('records' in answer)
+    assert.equal(answer.records.length, 5)
+    assert.ok(answer.records.every(r => r.peer !== 'p3'))
+    const again = policy.serve('p3', 100)
+    assert.deepEqual(again, { tooSoonMs: 0 })
+    clock.advance(54_000)
+    assert.ok('records' in policy.serve('p3', 2), 'within the 10 % tolerance')
+    assert.equal(policy.stats().pex.served, 2)
+  })
+
+  it('saves the longest-standing outbound peers as anchors when they change, and again on the way down only if they changed', () => {
+    const { clock, policy } = setup({ targetOutbound: 3, anchors: 2, feelerIntervalMs: 0 })
+    policy.start(seeds(3))
+    const dials = of(step(policy, clock), 'dial')
+    assert.equal(dials.length, 3)
+    for (const d of dials) {
+      clock.advance(100)
+      connect(policy, clock, d.peer, d.addrs[0])
+    }
+    const saved = of(step(policy, clock), 'save-anchors')
+    assert.deepEqual(saved, [{ type: 'save-anchors', anchors: dials.slice(0, 2).map(d => ({ peer: d.peer, addrs: [...d.addrs] })) }])
+    assert.deepEqual(of(step(policy, clock), 'save-anchors'), [], 'unchanged: not saved again')
+    policy.saveFailed()
+    assert.equal(of(step(policy, clock), 'save-anchors').length, 1, 'a failed save is retried')
+    assert.deepEqual(policy.stopping(), [])
+    assert.deepEqual(of(step(policy, clock), 'save-anchors'), [], 'no save in rounds once stopping')
+    policy.stop()
+    assert.equal(policy.nextDue(), undefined)
+    assert.deepEqual(policy.tick(), [])
+  })
+
+  it('a flood of addresses in one netgroup from one source fills one bucket and can take at most one outbound slot', () => {
+    const { clock, policy } = setup({ targetOutbound: 8, maxParallelDials: 8, feelerIntervalMs: 0 })
+    policy.start(seeds(8))
+    connect(policy, clock, 'evil', '/ip4/66.66.0.1/tcp/1')
+    const flood = Array.from({ length: 1000 }, (_, i) => ({ peer: `e${i}`, addrs: [`/ip4/66.66.${i >> 8}.${i & 255}/tcp/1`], ageMs: 0 }))
+    const added = policy.answered('evil', flood)
+    assert.ok(added <= 64, `${added} of 1000 kept: one bucket`)
+    for (let round = 0; round < 5; round++) {
+      for (const d of of(step(policy, clock), 'dial')) connect(policy, clock, d.peer, d.addrs[0])
+    }
+    const groups = policy.stats().outboundByGroup
+    assert.ok(Object.values(groups).every(n => n === 1), JSON.stringify(groups))
+    assert.ok((groups['ip4:66.66'] ?? 0) <= 1)
+  })
+
+  it('is deterministic: the same seed and events give the same actions', () => {
+    const run = (seed: string): string => {
+      nextId = 0
+      const { clock, policy } = setup({ targetOutbound: 4 }, seed)
+      const log: DiscoveryAction[] = [...policy.start(seeds(30))]
+      for (let i = 0; i < 60; i++) {
+        const actions = step(policy, clock)
+        log.push(...actions)
+        for (const a of actions) {
+          if (a.type === 'dial') log.push(...connect(policy, clock, a.peer, a.addrs[0]).actions)
+          if (a.type === 'ask') policy.answered(a.peer, [])
+          if (a.type === 'close') policy.disconnected(a.connection)
+        }
+      }
+      return JSON.stringify(log)
+    }
+    assert.equal(run('one'), run('one'))
+    assert.notEqual(run('one'), run('two'))
+  })
+})
