@@ -180,55 +180,73 @@ export class AddressBookOptionError extends Error {
 
 /**
  * One table of buckets of slots, with the list of non-empty buckets kept for O(1) random choice.
+ * A bucket's slots exist only while it holds an entry: Bitcoin-sized tables (1024 + 256 buckets of
+ * 64) allocated up front cost 0.7 MiB per node, nearly all of it empty slots.
  */
 class BucketTable {
-  readonly slots: Array<Array<Entry | undefined>>
-  readonly counts: number[]
+  /** Non-empty bucket → its slots. */
+  readonly #rows = new Map<number, Array<Entry | undefined>>()
+  /** Non-empty bucket → how many entries it holds. */
+  readonly #counts = new Map<number, number>()
   readonly nonEmpty: number[] = []
   readonly #indexOf = new Map<number, number>()
+  readonly #size: number
   size = 0
 
-  constructor (buckets: number, size: number) {
-    this.slots = Array.from({ length: buckets }, () => new Array<Entry | undefined>(size).fill(undefined))
-    this.counts = new Array<number>(buckets).fill(0)
+  constructor (size: number) {
+    this.#size = size
   }
 
   get (bucket: number, position: number): Entry | undefined {
-    return this.slots[bucket][position]
+    return this.#rows.get(bucket)?.[position]
   }
 
   put (entry: Entry, bucket: number, position: number): void {
-    if (this.slots[bucket][position] != null) throw new Error('slot taken')
-    this.slots[bucket][position] = entry
+    let row = this.#rows.get(bucket)
+    if (row == null) {
+      row = new Array<Entry | undefined>(this.#size).fill(undefined)
+      this.#rows.set(bucket, row)
+    }
+    if (row[position] != null) throw new Error('slot taken')
+    row[position] = entry
     entry.bucket = bucket
     entry.position = position
     this.size++
-    if (this.counts[bucket]++ === 0) {
+    const count = (this.#counts.get(bucket) ?? 0) + 1
+    this.#counts.set(bucket, count)
+    if (count === 1) {
       this.#indexOf.set(bucket, this.nonEmpty.length)
       this.nonEmpty.push(bucket)
     }
   }
 
   clear (bucket: number, position: number): void {
-    if (this.slots[bucket][position] == null) return
-    this.slots[bucket][position] = undefined
+    const row = this.#rows.get(bucket)
+    if (row?.[position] == null) return
+    row[position] = undefined
     this.size--
-    if (--this.counts[bucket] === 0) {
-      const index = this.#indexOf.get(bucket) ?? -1
-      const last = this.nonEmpty.pop() ?? -1
-      if (index !== -1 && index < this.nonEmpty.length) {
-        this.nonEmpty[index] = last
-        this.#indexOf.set(last, index)
-      }
-      this.#indexOf.delete(bucket)
+    const count = (this.#counts.get(bucket) ?? 1) - 1
+    if (count > 0) {
+      this.#counts.set(bucket, count)
+      return
     }
+    this.#counts.delete(bucket)
+    this.#rows.delete(bucket)
+    const index = this.#indexOf.get(bucket) ?? -1
+    const last = this.nonEmpty.pop() ?? -1
+    if (index !== -1 && index < this.nonEmpty.length) {
+      this.nonEmpty[index] = last
+      this.#indexOf.set(last, index)
+    }
+    this.#indexOf.delete(bucket)
   }
 
   /** A random occupied slot of a random non-empty bucket (Bitcoin's scan from a random position). */
   random (rng: Rng): Entry | undefined {
     if (this.nonEmpty.length === 0) return undefined
     const bucket = this.nonEmpty[rng.int(this.nonEmpty.length)]
-    const row = this.slots[bucket]
+    const row = this.#rows.get(bucket)
+    if (row == null) return undefined
     const start = rng.int(row.length)
     for (let i = 0; i < row.length; i++) {
       const entry = row[(start + i) % row.length]
@@ -290,8 +308,8 @@ export class AddressBook {
     if (o.triedBucketsPerGroup > o.triedBucketCount) throw new AddressBookOptionError('triedBucketsPerGroup', 'more than triedBucketCount')
     this.#o = o
     this.#hash = new KeyedHash(options.key ?? KeyedHash.randomKey(this.#rng))
-    this.#new = new BucketTable(o.newBucketCount, o.bucketSize)
-    this.#tried = new BucketTable(o.triedBucketCount, o.bucketSize)
+    this.#new = new BucketTable(o.bucketSize)
+    this.#tried = new BucketTable(o.bucketSize)
   }
 
   /** Number of entries in both tables. */
