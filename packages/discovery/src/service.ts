@@ -123,6 +123,11 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     if (this.#abort.signal.aborted) return
     // anchors first: dialled before anything else, and the rounds start once they settle
     void this.#run(this.#policy.start(seeds, anchors))
+    // connections opened while libp2p started (the bootstrap list's) are the policy's to count
+    // too: outbound ones hold outbound slots and may become anchors
+    for (const connection of this.#components.connectionManager.getConnections()) {
+      if (connection.status === 'open') this.#opened(connection)
+    }
   }
 
   async #readPeerStore (): Promise<Array<{ peer: PeerKey, addrs: string[] }>> {
@@ -242,9 +247,10 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
 
   // ---- events -----------------------------------------------------------------------------
 
-  readonly #onConnectionOpen = (event: CustomEvent<Connection>): void => {
+  readonly #onConnectionOpen = (event: CustomEvent<Connection>): void => { this.#opened(event.detail) }
+
+  #opened (connection: Connection): void {
     try {
-      const connection = event.detail
       if (connection.direction === 'inbound') {
         // inbound eviction protects the fastest peers: give the policy the latest round-trip times
         for (const c of this.#components.connectionManager.getConnections()) {
