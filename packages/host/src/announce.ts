@@ -7,12 +7,15 @@ function isLoopback (addr: Multiaddr): boolean {
 }
 
 /**
- * The host's announce filter: a host that other machines can reach (it has an address off
- * loopback) does not announce its loopback addresses, nor relay addresses through a relay's
- * loopback. A peer elsewhere that dialled one would reach its own machine, and whatever listens
- * there (another node, or nothing) instead of us. A host on loopback only announces all it has.
+ * The host's announce filter: a host listening on an address off loopback (`0.0.0.0`, a LAN or
+ * public interface, which other machines can reach) does not announce its loopback addresses, nor
+ * relay addresses through a relay's loopback: a peer elsewhere that dialled one would reach its own
+ * machine, and whatever listens there (another node, or nothing), instead of us. A host listening
+ * on loopback alone (tests, one machine, a server behind a local proxy) announces everything.
+ *
+ * @param listen - the host's listen addresses
  */
-export function hideLoopbackWhenReachable (addrs: Multiaddr[]): Multiaddr[] {
-  const reachable = addrs.filter(a => !isLoopback(a))
-  return reachable.length > 0 ? reachable : addrs
+export function hideLoopbackWhenReachable (listen: readonly Multiaddr[]): (addrs: Multiaddr[]) => Multiaddr[] {
+  const reachable = listen.some(a => a.getComponents().some(c => c.name === 'ip4' || c.name === 'ip6') && !isLoopback(a))
+  return (addrs) => reachable ? addrs.filter(a => !isLoopback(a)) : addrs
 }

@@ -147,7 +147,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     datastore,
     addresses: {
       listen: [...listen.map(a => a.toString()), ...(nat?.listen ?? [])],
-      announceFilter: hideLoopbackWhenReachable,
+      announceFilter: hideLoopbackWhenReachable(listen),
       ...(announce.length > 0 ? { appendAnnounce: announce.map(a => a.toString()) } : {})
     },
     transports: [
