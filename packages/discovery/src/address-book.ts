@@ -1,3 +1,4 @@
+import { OptionError } from '@hearsay/sansio'
 import { KeyedHash } from './hash.ts'
 import { defaultNetgroup, UNKNOWN_NETGROUP, type Netgroup } from './netgroup.ts'
 import type { Clock, PeerKey, Rng } from '@hearsay/interface'
@@ -160,22 +161,12 @@ export const ADDRESS_BOOK_DEFAULTS = {
   testWindowMs: 40 * MINUTE
 } as const
 
-/** An option of the address book is unusable (a zero bucket count, a negative time). */
-export class AddressBookOptionError extends Error {
-  override readonly name = 'AddressBookOptionError'
-  /** The option at fault. */
-  readonly option: string
-
-  /**
-   * An error naming `option`.
-   *
-   * @param option - the option at fault
-   * @param message - what is wrong with its value
-   */
-  constructor (option: string, message: string) {
-    super(`invalid address book option "${option}": ${message}`)
-    this.option = option
-  }
+/**
+ * An option of the address book is unusable (a zero bucket count, a negative time). An
+ * `OptionError` (`@hearsay/sansio`) under the name the address book has always thrown.
+ */
+export class AddressBookOptionError extends OptionError {
+  override readonly name: string = 'AddressBookOptionError'
 }
 
 /**

@@ -1,20 +1,10 @@
+import { OptionError } from '@hearsay/sansio'
+
 /**
  * A discovery option is unusable (a negative interval, a fractional count). `option` names the
- * option so a caller can point at it.
+ * option so a caller can point at it. An `OptionError` (`@hearsay/sansio`) under the name
+ * discovery has always thrown.
  */
-export class DiscoveryOptionError extends Error {
-  override readonly name = 'DiscoveryOptionError'
-  /** The option at fault, e.g. `targetOutbound`. */
-  readonly option: string
-
-  /**
-   * An error naming `option`.
-   *
-   * @param option - the option at fault
-   * @param message - what is wrong with its value
-   */
-  constructor (option: string, message: string) {
-    super(`invalid discovery option "${option}": ${message}`)
-    this.option = option
-  }
+export class DiscoveryOptionError extends OptionError {
+  override readonly name: string = 'DiscoveryOptionError'
 }

@@ -29,6 +29,9 @@ interface FetchSession {
 
 const TICK_MS = 250
 
+/** Provider lookups of a download: the soonest and the latest the next one comes. */
+const LOOKUP_MIN_MS = 1000
+const LOOKUP_MAX_MS = 15_000
 /** A frame from a provider; a piece's data is read without copying. */
 type IncomingFrame = PieceMessage | { type: 'piece', index: number, offset: number, data: Uint8ArrayList }
 
@@ -131,7 +134,9 @@ export class Download {
     if (this.#options.dht === false) return
     const signal = this.#controller.signal
     void (async () => {
+      let waitMs = LOOKUP_MIN_MS
       while (!this.#finished) {
+        const known = this.#sessions.size
         try {
           for await (const provider of this.#ctx.components.contentRouting.findProviders(this.#cid, { signal })) {
             if (this.#finished) return
@@ -145,8 +150,11 @@ export class Download {
           if (this.#finished) return
           this.#ctx.log('find providers of %s: %s', this.#id, err?.message ?? err)
         }
-        // look again: sooner while nobody is serving us
-        await this.#sleep(this.#joinedCount() === 0 ? 1000 : 15_000)
+        // look again soon while the swarm grows (providers' records reach the DHT one by one, and
+        // a download that waited 15 s for its second seeder ran at one seeder's speed meanwhile),
+        // then less and less often: at once while nobody serves us, doubling up to 15 s otherwise
+        waitMs = this.#sessions.size > known || this.#joinedCount() === 0 ? LOOKUP_MIN_MS : Math.min(2 * waitMs, LOOKUP_MAX_MS)
+        await this.#sleep(waitMs)
       }
     })()
   }
