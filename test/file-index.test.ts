@@ -164,4 +164,39 @@ describe('file index on real hosts', function () {
     assert.deepEqual(await nodes[3].services.files.cat(id), new Uint8Array(data))
     assert.ok((result.fromPeers[nodes[0].peerId.toString()] ?? 0) > 0)
   })
+
+  it('pieces never go over a relayed connection unless both ends allow it with overRelay', async () => {
+    // a relay server, a seeder with a reservation on it, and downloaders that reach the seeder
+    // only through the relay (no discovery: nobody dials the seeder's own addresses)
+    const plain = { discovery: false as const, dht: { clientMode: true } }
+    const relay = await createHost({ ...onLoopback(48, 1), discovery: false, nat: { relayServer: {}, relayClient: false, dcutr: false, autonat: false } })
+    hosts.push(relay)
+    const seeder = await createHost<{ files: FileIndex }>({
+      ...onLoopback(48, 2), ...plain, files: false, nat: { dcutr: false, autonat: false },
+      bootstrap: [relay.getMultiaddrs()[0].toString()], services: { files: fileIndex({ overRelay: true }) }
+    })
+    hosts.push(seeder)
+    // a relay address proper (the bare /p2p-circuit listen address shows before the reservation)
+    const viaRelay = (): ReturnType<Host['getMultiaddrs']>[number] | undefined => seeder.getMultiaddrs().find(a => a.toString().startsWith('/ip4/') && a.toString().includes('/p2p-circuit'))
+    await waitFor(() => viaRelay() != null, { what: 'a reservation on the relay', timeoutMs: 20_000 })
+    const circuit = viaRelay()!
+    const data = randomBytes(64 * 1024)
+    const id = await seeder.services.files.add(data, { name: 'small.bin', provide: false })
+
+    const fetchOverRelay = async (n: number, overRelay: boolean): Promise<FilesHost> => {
+      const getter = await createHost<{ files: FileIndex }>({ ...onLoopback(48, n), ...plain, files: false, nat: { dcutr: false, autonat: false }, services: { files: fileIndex({ overRelay }) } })
+      hosts.push(getter)
+      const connection = await getter.dial(circuit)
+      assert.ok(connection.limits != null, 'the only connection to the seeder is relayed')
+      return getter
+    }
+
+    const refused = await fetchOverRelay(3, false)
+    await assert.rejects(refused.services.files.get(id, { dht: false, signal: AbortSignal.timeout(3000) }), 'no piece stream opens on a relayed connection by default')
+
+    const allowed = await fetchOverRelay(4, true)
+    await allowed.services.files.get(id, { dht: false, signal: AbortSignal.timeout(15_000) })
+    assert.deepEqual(await allowed.services.files.cat(id), new Uint8Array(data))
+    assert.ok(allowed.getConnections(seeder.peerId).every(c => c.limits != null), 'and it came over the relay')
+  })
 })

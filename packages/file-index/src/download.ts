@@ -183,7 +183,7 @@ export class Download {
     void (async () => {
       const signal = this.#controller.signal
       const connection = await this.#ctx.components.connectionManager.openConnection(peer, { signal })
-      const stream = await connection.newStream(this.#ctx.settings.protocol, { signal })
+      const stream = await connection.newStream(this.#ctx.settings.protocol, { signal, runOnLimitedConnection: this.#ctx.settings.overRelay })
       if (session.closed || this.#finished) {
         stream.abort(new Error('download over'))
         return

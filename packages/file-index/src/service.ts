@@ -58,6 +58,7 @@ export class FileIndexService implements FileIndex, Startable {
         maxPeers: init.maxPeersPerDownload ?? 16,
         maxPendingWrites: init.maxPendingWrites ?? 32,
         maxQueuedRequests: init.maxQueuedRequests ?? 128,
+        overRelay: init.overRelay === true,
         ...(init.uploadBytesPerSecond != null ? { throttle: new Throttle(init.uploadBytesPerSecond, this.#clock) } : {})
       },
       clock: this.#clock,
@@ -82,7 +83,8 @@ export class FileIndexService implements FileIndex, Startable {
     await this.#components.registrar.handle(this.#transfer.settings.protocol, (stream, connection) => { this.#onInbound(stream, connection) }, {
       // a few over the slots, so that we can answer "busy" instead of a reset
       maxInboundStreams: perPeer + 2,
-      maxOutboundStreams: 64
+      maxOutboundStreams: 64,
+      runOnLimitedConnection: this.#transfer.settings.overRelay
     })
     this.#running = true
     await this.#search.start()

@@ -22,6 +22,8 @@ export interface TransferSettings {
   maxQueuedRequests: number
   /** Upload bandwidth shared by every session, if limited. */
   throttle?: Throttle
+  /** Pieces go over limited (relayed) connections too. */
+  overRelay?: boolean
 }
 
 /**

@@ -33,6 +33,15 @@ export interface FileIndexInit {
   wire?: Partial<PieceWireLimits>
   /** Piece picker tuning. */
   picker?: Partial<PickerOptions>
+  /**
+   * Serve and fetch pieces over limited (relayed) connections too. Off by default: a relay carries
+   * a file for someone else, and circuit relay v2's default limits (128 KiB and 2 minutes per
+   * connection) end such a transfer early anyway. Turn it on with a relay of your own that allows
+   * more; a direct connection, when there is one, is still taken first.
+   *
+   * @default false
+   */
+  overRelay?: boolean
   /** Most peers a download opens sessions with. @default 16 */
   maxPeersPerDownload?: number
   /** Received pieces a download may hold in memory, being hashed or waiting for the store, before it pauses requests. @default 32 */
