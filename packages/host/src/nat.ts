@@ -70,39 +70,29 @@ const DCUTR_DIAL_PRIORITY = 100
 type TransportFactory = (components: any) => any
 
 /**
- * Settle who leads the handshake on a hole-punched TCP connection. Both peers dial at once and the
- * SYNs cross (TCP simultaneous open), so both sockets are "outbound"; DCUtR asks one side to act
- * as the responder (`initiator: false`), but libp2p 3.3's dial queue drops that option before it
- * reaches the transport (and a punch dial that joins another dial already queued for the peer
- * runs with that dial's options), so both sides start Noise as initiator and the handshake fails
- * ("handshake stage 1 validation fail"). Here, a TCP dial is taken for a punch when it is DCUtR's
- * (its priority gets through) or when the peer is reachable only through a relay right now; then
- * the peer with the smaller id leads and the other responds, a choice both sides make alike.
+ * The host's TCP transport, ready for hole punching:
+ *
+ * - every dial leaves from the fixed dial port (`nat.tcpDialPort`), except a second one to an
+ *   address the port already holds a connection to, and a dial whose 4-tuple still sits in
+ *   `TIME_WAIT` (a minute after a close), which go again from an ephemeral port;
+ * - on a hole punch both sockets are "outbound" (TCP simultaneous open), and DCUtR asks one side
+ *   to respond (`initiator: false`; its dials reach the transport with their options, see
+ *   `adaptedDcutr`). Multistream-select and Noise follow `initiator`, but Noise hands Yamux the
+ *   socket's direction, and two Yamux clients kill the connection at its first stream ("Both
+ *   endpoints are clients"): the responder's upgrader takes its socket for an inbound one.
  */
 export function punchableTcp (factory: TransportFactory): TransportFactory {
   return (components) => {
     const transport = factory(components)
     const dial = transport.dial.bind(transport)
-    transport.dial = (ma: Multiaddr, options: any): Promise<unknown> => {
-      const remote = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-      if (remote == null) return dial(ma, options)
-      const opts = { ...options }
-      // one fixed dial port can hold only one connection to a given address: a second dial there
-      // (DCUtR's unilateral upgrade to a peer we already reach, a redial) leaves from an ephemeral port
-      if (holdsConnectionTo(components, ma)) opts.localPort = undefined
-      if (isPunch(components, remote, options)) {
-        opts.initiator = components.peerId.toString() < remote
-        // the responder must be the server of every layer: multistream-select and Noise follow
-        // `initiator`, but Noise hands Yamux the socket's direction ("outbound": we dialled), and
-        // two Yamux clients kill the connection at its first stream ("Both endpoints are clients")
-        if (!opts.initiator) opts.upgrader = responderUpgrader(options.upgrader)
-      }
-      if (opts.localPort == null) return dial(ma, opts)
-      // the fixed port's last connection to that address may still sit in TIME_WAIT (a minute
-      // after a close): such a dial, and only it, goes again from an ephemeral port
-      return dial(ma, opts).catch((err: any) => {
+    transport.dial = async (ma: Multiaddr, options: any): Promise<unknown> => {
+      const opts = options?.initiator === false ? { ...options, upgrader: responderUpgrader(options.upgrader) } : options
+      // an explicit `localPort: undefined` overrides the transport's fixed one
+      const ephemeral = { ...opts, localPort: undefined }
+      if (holdsConnectionTo(components, ma)) return await dial(ma, ephemeral)
+      return await dial(ma, opts).catch(async (err: any) => {
         if (!portTaken(err)) throw err
-        return dial(ma, { ...opts, localPort: undefined })
+        return await dial(ma, ephemeral)
       })
     }
     return transport
@@ -110,14 +100,10 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
 }
 
 /** An upgrader that takes the dialled socket for an inbound one, so every layer above it responds. */
-function responderUpgrader (upgrader: any): any {
-  return new Proxy(upgrader, {
-    get: (target, prop) => prop === 'upgradeOutbound'
-      ? async (maConn: { direction: string }, options: unknown) => {
-        maConn.direction = 'inbound'
-        return await target.upgradeOutbound(maConn, options)
-      }
-      : bound(target, prop)
+function responderUpgrader (upgrader: any): unknown {
+  return overriding(upgrader, 'upgradeOutbound', async (maConn: { direction: string }, options: unknown) => {
+    maConn.direction = 'inbound'
+    return await upgrader.upgradeOutbound(maConn, options)
   })
 }
 
@@ -133,13 +119,6 @@ function holdsConnectionTo (components: any, ma: Multiaddr): boolean {
   const target = key(ma)
   const connections: Array<{ remoteAddr: Multiaddr }> = components.connectionManager?.getConnections?.() ?? []
   return connections.some(c => !c.remoteAddr.getComponents().some(x => x.name === 'p2p-circuit') && key(c.remoteAddr) === target)
-}
-
-function isPunch (components: any, remote: string, options: any): boolean {
-  if (options?.priority === DCUTR_DIAL_PRIORITY) return true
-  const connections: Array<{ remotePeer: { toString: () => string }, limits?: unknown }> = components.connectionManager?.getConnections?.() ?? []
-  const toPeer = connections.filter(c => c.remotePeer.toString() === remote)
-  return toPeer.length > 0 && toPeer.every(c => c.limits != null)
 }
 
 /**
