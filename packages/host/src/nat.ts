@@ -60,7 +60,7 @@ export interface NatInit {
    * @default 0
    */
   tcpDialPort?: number | false
-  /** When an address peers observe is trusted and announced. */
+  /** When an address peers observe is trusted (and offered to DCUtR, never announced). */
   observedAddresses?: ObservedAddressesInit
 }
 

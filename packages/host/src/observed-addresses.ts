@@ -21,16 +21,9 @@ export interface ObservedAddressesInit {
   ttlMs?: number
 }
 
-/** The part of libp2p's address manager that {@link ObservedAddresses} uses. */
-export interface AddressConfirmer {
-  /** Add `addr` as a candidate address, which AutoNAT then tests by dial-back before it is announced. */
-  addObservedAddr(addr: Multiaddr): void
-}
-
 /** The libp2p components {@link ObservedAddresses} needs. */
 export interface ObservedAddressesComponents {
   events: TypedEventTarget<Libp2pEvents>
-  addressManager: AddressConfirmer
   logger: ComponentLogger
 }
 

@@ -3,8 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ObservedAddresses, type ObservedAddressesComponents } from '@hearsay/host'
 
-/** Components whose address manager records what it is told, so a test sees that nothing is announced. */
-function components (): ObservedAddressesComponents & { added: string[] } {
+/**
+ * The components, and an address manager as libp2p hands every service one, recording what it is
+ * told, so a test sees that nothing is announced.
+ */
+function components (): ObservedAddressesComponents & { added: string[], addressManager: { addObservedAddr: (addr: ReturnType<typeof multiaddr>) => void } } {
   const added: string[] = []
   return {
     added,
