@@ -4,7 +4,7 @@
  * addresses get confirmed) and two homes behind NATs of the given kinds, each with one host.
  */
 import { fileURLToPath } from 'node:url'
-import type { JsonProcess } from '../../examples/demo/src/process.ts'
+import type { ChildEvent, JsonProcess } from '../../examples/demo/src/process.ts'
 import { createLab, type Lab, type NatKind } from './lab.ts'
 
 const nodeScript = fileURLToPath(new URL('./nat-node.ts', import.meta.url))
@@ -93,6 +93,13 @@ async function startHome (scenario: Pick<NatScenario, 'lab' | 'publicAddrs'>, na
 }
 
 const lastAddrs = (p: JsonProcess): string[] => p.events.filter(e => e.event === 'addrs').at(-1)?.addrs ?? []
+/** `a` pings `b` over the connection it holds: a `pinged` (with `limited`) or `ping-error` event. */
+async function pingPeer (a: HomeNode, b: HomeNode): Promise<ChildEvent> {
+  const from = a.proc.events.length
+  a.proc.send({ cmd: 'ping', peer: b.peerId })
+  return await a.proc.waitFor(e => e.event === 'pinged' || e.event === 'ping-error', 15_000, from)
+}
+
 const lastTrusted = (p: JsonProcess): string[] => p.events.filter(e => e.event === 'trusted').at(-1)?.addrs ?? []
 
 /**
@@ -114,9 +121,7 @@ export async function punchTrial (scenario: NatScenario, i: number, directMs: nu
     if (dialed.event === 'dialed' && dialed.limited === false) {
       // a<i> and b<i> met before the trial (discovery passes peers' relay addresses around) and
       // DCUtR already made that connection direct: the dial returned it. A punch, not timed.
-      const pingFrom = a.proc.events.length
-      a.proc.send({ cmd: 'ping', peer: b.peerId })
-      const ping = await a.proc.waitFor(e => e.event === 'pinged' || e.event === 'ping-error', 15_000, pingFrom)
+      const ping = await pingPeer(a, b)
       const ok = ping.event === 'pinged' && ping.limited === false
       return { relayed: true, direct: true, earlier: true, directHeld: ok, directPinged: ok, directAddr: dialed.remoteAddr, announced: { a: lastAddrs(a.proc), b: lastAddrs(b.proc) }, trusted: { a: lastTrusted(a.proc), b: lastTrusted(b.proc) } }
     }
@@ -134,9 +139,7 @@ export async function punchTrial (scenario: NatScenario, i: number, directMs: nu
       directHeld = !a.proc.events.slice(from).some(e => e.event === 'close' && e.peer === b.peerId && e.limited === false && e.remoteAddr === direct.remoteAddr)
     }
     // whichever connection there is now must carry traffic
-    const pingFrom = a.proc.events.length
-    a.proc.send({ cmd: 'ping', peer: b.peerId })
-    const ping = await a.proc.waitFor(e => e.event === 'pinged' || e.event === 'ping-error', 15_000, pingFrom)
+    const ping = await pingPeer(a, b)
     return {
       relayed: ping.event === 'pinged' || direct != null,
       direct: direct != null,
