@@ -3,7 +3,7 @@
  * Prints one JSON event per line: `started` (peer id, addresses), `addrs` whenever its announced
  * addresses change, `trusted` whenever the NAT mappings it trusts (and offers DCUtR) change, `open`/`close` per connection (remote address, relayed or direct). Reads JSON
  * commands on stdin: `{"cmd":"dial","addr":...}` (prints `dialed` or `dial-error`),
- * `{"cmd":"ping","peer":...}` (prints `pinged` or `ping-error`, over the current connection),
+ * `{"cmd":"ping","peer":...}` (prints `pinged` or `ping-error`, over a direct connection if there is one, else the relayed one),
  * `{"cmd":"status","peer":...}` (prints `status` with the connections to that peer).
  */
 import { createWriteStream } from 'node:fs'
@@ -20,6 +20,7 @@ if (process.env.LAB_LOG_DIR != null) {
 const print = (event: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(event) + '\n') }
 const options = JSON.parse(process.argv[2] ?? '{}') as HostOptions
 const node = await createHost(options)
+type Connection = Awaited<ReturnType<typeof node.dial>>
 const addrs = (): string[] => node.getMultiaddrs().map(String)
 print({ event: 'started', peerId: node.peerId.toString(), pid: process.pid, addrs: addrs() })
 
@@ -61,17 +62,38 @@ createInterface({ input: process.stdin }).on('line', line => {
       print({ event: 'status', peer: command.peer, connections: conns.map(c => ({ remoteAddr: c.remoteAddr.toString(), limited: c.limits != null })) })
     } else if (command.cmd === 'ping') {
       try {
-        const peer = node.getConnections().find(c => c.remotePeer.toString() === command.peer)?.remotePeer
-        if (peer == null) throw new Error('not connected')
-        const rtt = await node.services.ping.ping(peer, { signal: AbortSignal.timeout(10_000), runOnLimitedConnection: true })
-        // which connection carried it: libp2p takes an unlimited one when there is one
-        const direct = node.getConnections(peer).some(c => c.limits == null && c.status === 'open')
-        print({ event: 'pinged', rtt, limited: !direct })
+        // over the connection we hold, chosen here: libp2p's ping(peer) would first dial the peer
+        // again whenever the only connection is relayed (it looks for an unlimited one), and that
+        // dial, not the relayed connection, is what then fails or times out
+        const open = node.getConnections().filter(c => c.remotePeer.toString() === command.peer && c.status === 'open')
+        const connection = open.find(c => c.limits == null) ?? open[0]
+        if (connection == null) throw new Error('not connected')
+        const rtt = await pingOver(connection, AbortSignal.timeout(10_000))
+        print({ event: 'pinged', rtt, limited: connection.limits != null, remoteAddr: connection.remoteAddr.toString() })
       } catch (err: any) {
         print({ event: 'ping-error', error: err?.message ?? String(err) })
       }
     }
   })()
 }).on('close', () => { void Promise.resolve(node.stop()).then(() => process.exit(0)) })
+
+/** One ping (`/ipfs/ping/1.0.0`: 32 bytes echoed) over `connection`, relayed or not; the round trip in ms. */
+async function pingOver (connection: Connection, signal: AbortSignal): Promise<number> {
+  const stream = await connection.newStream('/ipfs/ping/1.0.0', { signal, runOnLimitedConnection: true })
+  const sent = crypto.getRandomValues(new Uint8Array(32))
+  const start = performance.now()
+  stream.send(sent)
+  const echoed: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of stream) {
+    echoed.push(chunk.subarray())
+    length += chunk.byteLength
+    if (length >= sent.byteLength) break
+  }
+  const rtt = performance.now() - start
+  await stream.close({ signal }).catch(() => {})
+  if (Buffer.compare(Buffer.concat(echoed), sent) !== 0) throw new Error(`the echo differs (${length} bytes)`)
+  return rtt
+}
 
 process.on('SIGTERM', () => { void Promise.resolve(node.stop()).then(() => process.exit(0)) })
