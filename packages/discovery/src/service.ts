@@ -1,7 +1,7 @@
 import { cryptoRng, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
 import { TypedEventEmitter, peerDiscoverySymbol, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { isPeerId } from '@hearsay/sansio/adapter'
+import { isPeerId, streamToConnected } from '@hearsay/sansio/adapter'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { Key } from 'interface-datastore'
@@ -112,7 +112,7 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
   async exchange (peer: PeerId, options: AbortOptions = {}): Promise<number> {
     const max = this.#policy.askNow(peer.toString())
     if (max == null) return 0
-    return this.#ask(peer, max, options)
+    return this.#ask(peer, max, options, true)
   }
 
   // ---- start-up ---------------------------------------------------------------------------
@@ -239,7 +239,8 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
 
   async #askRound (peer: PeerKey, max: number): Promise<void> {
     try {
-      await this.#ask(peerIdFromString(peer), max, {})
+      // the policy asks only peers we are connected to: never dial for it (see streamToConnected)
+      await this.#ask(peerIdFromString(peer), max, {}, false)
     } catch (err) {
       this.#log('peer exchange with %s failed - %e', peer, err)
     }
@@ -361,10 +362,10 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
   }
 
   /** Ask one peer for up to `max` addresses; the policy adds what it tells us. */
-  async #ask (peer: PeerId, max: number, options: AbortOptions): Promise<number> {
+  async #ask (peer: PeerId, max: number, options: AbortOptions, dial: boolean): Promise<number> {
     const key = peer.toString()
     try {
-      const added = await this.#askStream(peer, max, options)
+      const added = await this.#askStream(peer, max, options, dial)
       return added
     } finally {
       // answered() already ended the round when the peer answered; this ends it otherwise
@@ -373,11 +374,13 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     }
   }
 
-  async #askStream (peer: PeerId, max: number, options: AbortOptions): Promise<number> {
+  async #askStream (peer: PeerId, max: number, options: AbortOptions, dial: boolean): Promise<number> {
     const signal = AbortSignal.any([
       this.#abort.signal, AbortSignal.timeout(this.#policy.options.pexTimeoutMs), ...(options.signal != null ? [options.signal] : [])
     ])
-    const stream = await this.#components.connectionManager.openStream(peer, PEX_PROTOCOL, { signal })
+    const stream = dial
+      ? await this.#components.connectionManager.openStream(peer, PEX_PROTOCOL, { signal })
+      : await streamToConnected(this.#components.connectionManager, peer, PEX_PROTOCOL, { signal })
     try {
       const lp = lpStream(stream, { maxDataLength: this.#limits.maxFrameBytes, maxBufferSize: this.#limits.maxFrameBytes + 16, lengthDecoder: boundedLength(this.#limits.maxFrameBytes) })
       await lp.write(encodePexRequest(max), { signal })

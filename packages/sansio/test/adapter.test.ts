@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { streamPair } from '@libp2p/utils'
 import { ManualClock, PeerRateLimiter } from '@hearsay/sansio'
-import { FrameError, aborted, isPeerId, readFrames, readOne, requestOnce, serveOnce } from '@hearsay/sansio/adapter'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { FrameError, aborted, isPeerId, readFrames, readOne, requestOnce, serveOnce, streamToConnected } from '@hearsay/sansio/adapter'
 import type { Decoded } from '@hearsay/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -174,5 +175,43 @@ describe('adapter kit: aborted()', () => {
     assert.ok(!done)
     controller.abort()
     await waiting
+  })
+})
+
+describe('adapter kit: streams to neighbours', () => {
+  /** A connection as the host holds it; opening a stream records which one carried it. */
+  const connection = (name: string, shape: { limited?: boolean, direct?: boolean, status?: string }, used: string[]): any => ({
+    status: shape.status ?? 'open',
+    limits: shape.limited === true ? { bytes: 131072n } : undefined,
+    direct: shape.direct ?? shape.limited !== true,
+    newStream: async (protocol: string, options: { runOnLimitedConnection?: boolean }) => {
+      await Promise.resolve()
+      used.push(`${name} ${protocol}${options.runOnLimitedConnection === true ? ' limited-ok' : ''}`)
+      return {} as any
+    }
+  })
+  const peer = peerIdFromString('12D3KooWRquXiq8g8etPwK2sQRtgESjLpRQkmB9bH6GPgQndceTf')
+  const host = (...connections: any[]): { getConnections: () => any[] } => ({ getConnections: () => connections })
+
+  it('takes a direct connection before a relayed one, and an unlimited before a limited one', async () => {
+    const used: string[] = []
+    await streamToConnected(host(connection('relayed', { limited: true }, used), connection('unlimited-indirect', { direct: false }, used), connection('direct', {}, used)), peer, '/p/1')
+    await streamToConnected(host(connection('relayed', { limited: true }, used), connection('unlimited-indirect', { direct: false }, used)), peer, '/p/1')
+    assert.deepEqual(used, ['direct /p/1', 'unlimited-indirect /p/1'])
+  })
+
+  it('uses a limited connection only when the protocol may run on one', async () => {
+    const used: string[] = []
+    const relayedOnly = host(connection('relayed', { limited: true }, used))
+    await assert.rejects(streamToConnected(relayedOnly, peer, '/p/1'), { name: 'LimitedConnectionError' })
+    await streamToConnected(relayedOnly, peer, '/p/1', { runOnLimitedConnection: true })
+    assert.deepEqual(used, ['relayed /p/1 limited-ok'])
+  })
+
+  it('never dials: no open connection is a NotFoundError', async () => {
+    const used: string[] = []
+    await assert.rejects(streamToConnected(host(connection('closing', { status: 'closing' }, used)), peer, '/p/1'), { name: 'NotFoundError' })
+    await assert.rejects(streamToConnected(host(), peer, '/p/1'), { name: 'NotFoundError' })
+    assert.deepEqual(used, [])
   })
 })

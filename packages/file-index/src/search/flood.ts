@@ -7,7 +7,7 @@ import { lpStream } from '@libp2p/utils'
 import { fromString as fromHex, toString as toHex } from 'uint8arrays'
 import { FloodRouter, type FloodCoreFrame, type FloodRouterOptions, type FloodStats } from './flood-core.ts'
 import { PeerRateLimiter } from '@hearsay/sansio'
-import { aborted, isPeerId } from '@hearsay/sansio/adapter'
+import { aborted, isPeerId, streamToConnected } from '@hearsay/sansio/adapter'
 import { ResultMerger, serveSearch } from './util.ts'
 import { FLOOD_PROTOCOL, decodeFloodFrame, encodeFloodFrame, type WireEntry } from './wire.ts'
 import type { BackendContext } from './context.ts'
@@ -135,7 +135,8 @@ export class FloodSearch {
     let stream: Stream | undefined
     try {
       const signal = AbortSignal.any([this.#ctx.signal, AbortSignal.timeout(SEND_TIMEOUT_MS)])
-      stream = await this.#ctx.connectionManager.openStream(peerId, FLOOD_PROTOCOL, { signal })
+      // neighbours only: a peer reached only through a relay is skipped, never dialled again
+      stream = await streamToConnected(this.#ctx.connectionManager, peerId, FLOOD_PROTOCOL, { signal })
       await lpStream(stream).write(bytes, { signal })
       await stream.close({ signal })
     } catch (err: any) {
