@@ -3,6 +3,7 @@ import type { AbortOptions, Connection, PeerId, Stream } from '@libp2p/interface
 
 /** Where {@link streamToConnected} finds the host's connections (a libp2p `ConnectionManager` fits). */
 export interface ConnectionSource {
+  /** The open (and opening, closing) connections, to `peer` when given. */
   getConnections: (peer?: PeerId) => Connection[]
 }
 
