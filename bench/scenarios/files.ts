@@ -77,6 +77,10 @@ export const filesScenario: Scenario = {
         MBps: median(r => r.MBps),
         ratio: median(r => r.MBps / r.raw),
         cpu: { sender: median(r => r.cpu.sender), receiver: median(r => r.cpu.receiver) },
+        // like the throughput ratio, the median of the rounds' own ratios: each round's download
+        // and raw stream met the same load, while medians of each taken apart may come from
+        // rounds the machine treated differently (±20 % here while other work ran)
+        cpuRatio: median(r => (r.cpu.sender + r.cpu.receiver) / (r.rawCpu.sender + r.rawCpu.receiver)),
         duplicatePct: Math.max(...rounds.map(r => r.duplicatePct))
       }
       log(`raw single stream: ${rawMBps.toFixed(0)} MB/s`)
@@ -111,7 +115,7 @@ export const filesScenario: Scenario = {
         { name: '1 seeder duplicate piece bytes', value: single.duplicatePct, unit: '%' },
         // on a machine whose cores both ends share, throughput follows the CPU each byte costs
         { name: 'raw stream CPU per MB, sender + receiver', value: rawCpu.sender + rawCpu.receiver, unit: 'ms/MB' },
-        { name: '1 seeder CPU per MB, seeder + downloader', value: single.cpu.sender + single.cpu.receiver, unit: 'ms/MB', baseline: rawCpu.sender + rawCpu.receiver, ratio: (single.cpu.sender + single.cpu.receiver) / (rawCpu.sender + rawCpu.receiver) },
+        { name: '1 seeder CPU per MB, seeder + downloader', value: single.cpu.sender + single.cpu.receiver, unit: 'ms/MB', baseline: rawCpu.sender + rawCpu.receiver, ratio: single.cpuRatio },
         { name: '1 throttled seeder download throughput', value: oneThrottled.MBps, unit: 'MB/s', baseline: throttle / MB },
         { name: '2 throttled seeders download throughput', value: twoThrottled.MBps, unit: 'MB/s', baseline: oneThrottled.MBps, ratio: twoThrottled.MBps / oneThrottled.MBps },
         { name: '4 throttled seeders download throughput', value: fourThrottled.MBps, unit: 'MB/s', baseline: oneThrottled.MBps, ratio: fourThrottled.MBps / oneThrottled.MBps },
@@ -128,7 +132,7 @@ export const filesScenario: Scenario = {
         f.name, f.value, f.unit, f.baseline ?? '', f.ratio ?? ''
       ]))
       const goals = [
-        { goal: 'single seeder ≥ 0.85× the raw stream ceiling', met: single.ratio >= 0.85, detail: `${single.MBps.toFixed(0)} vs ${rawMBps.toFixed(0)} MB/s (median of rounds ${rounds.map(r => (r.MBps / r.raw).toFixed(2)).join(', ')}: ${single.ratio.toFixed(2)}×); CPU per MB, both processes: ${(single.cpu.sender + single.cpu.receiver).toFixed(1)} vs ${(rawCpu.sender + rawCpu.receiver).toFixed(1)} ms (seeder ${single.cpu.sender.toFixed(1)} vs sender ${rawCpu.sender.toFixed(1)}, downloader ${single.cpu.receiver.toFixed(1)} vs receiver ${rawCpu.receiver.toFixed(1)})` },
+        { goal: 'single seeder ≥ 0.85× the raw stream ceiling', met: single.ratio >= 0.85, detail: `${single.MBps.toFixed(0)} vs ${rawMBps.toFixed(0)} MB/s (median of rounds ${rounds.map(r => (r.MBps / r.raw).toFixed(2)).join(', ')}: ${single.ratio.toFixed(2)}×); CPU per MB, both processes: ${(single.cpu.sender + single.cpu.receiver).toFixed(1)} vs ${(rawCpu.sender + rawCpu.receiver).toFixed(1)} ms (median of rounds ${rounds.map(r => ((r.cpu.sender + r.cpu.receiver) / (r.rawCpu.sender + r.rawCpu.receiver)).toFixed(2)).join(', ')}: ${single.cpuRatio.toFixed(2)}×; seeder ${single.cpu.sender.toFixed(1)} vs sender ${rawCpu.sender.toFixed(1)}, downloader ${single.cpu.receiver.toFixed(1)} vs receiver ${rawCpu.receiver.toFixed(1)})` },
         { goal: '4 throttled seeders ≥ 3.6× one throttled seeder', met: fourThrottled.MBps >= 3.6 * oneThrottled.MBps, detail: `${fourThrottled.MBps.toFixed(1)} vs ${oneThrottled.MBps.toFixed(1)} MB/s (${(fourThrottled.MBps / oneThrottled.MBps).toFixed(2)}×)` },
         { goal: 'duplicate piece bytes ≤ 2 %', met: Math.max(single.duplicatePct, fourThrottled.duplicatePct) <= 2, detail: `1 seeder ${single.duplicatePct.toFixed(2)} %, 4 seeders ${fourThrottled.duplicatePct.toFixed(2)} %` }
       ]

@@ -1,10 +1,9 @@
 import { CustomProgressEvent } from 'progress-events'
 import { Bitfield } from './bitfield.ts'
 import { InvalidManifestError, NotFoundError } from './errors.ts'
-import { decodeManifest, type FileManifest } from './manifest.ts'
+import { decodeManifest, sha256, type FileManifest } from './manifest.ts'
 import { equals } from 'uint8arrays'
 import type { LocalFileState } from './local.ts'
-import { pieceHasher } from './hasher.ts'
 import { PieceSession } from './session.ts'
 import { PiecePicker, type PickerAction } from './picker.ts'
 import { readFrames } from '@hearsay/sansio/adapter'
@@ -53,8 +52,6 @@ export class Download {
   readonly #backoff = new Map<string, number>()
   readonly #fromPeers: Record<string, number> = {}
   readonly #writes = new Set<Promise<void>>()
-  /** pieces being hashed */
-  readonly #checks = new Set<Promise<void>>()
   readonly #started: number
   #file: LocalFileState | undefined
   #picker: PiecePicker | undefined
@@ -112,7 +109,7 @@ export class Download {
       this.#tick?.()
       this.#controller.abort()
       for (const session of this.#sessions.values()) this.#close(session)
-      await Promise.allSettled([...this.#checks, ...this.#writes])
+      await Promise.allSettled(this.#writes)
     }
     const file = this.#file as LocalFileState
     return {
@@ -353,18 +350,16 @@ export class Download {
       this.#checked(session, index, data.byteLength, undefined)
       return
     }
-    // the piece has left the peer's queue: refill it while the piece is hashed off the loop
+    // the piece has left the peer's queue: refill it before hashing the piece
     this.#pump()
-    const hash = file.manifest.pieces[index]
-    const check = pieceHasher.hash(data).then(({ digest, bytes }) => {
-      this.#checks.delete(check)
-      this.#checked(session, index, bytes.byteLength, equals(digest, hash) ? bytes : undefined)
-    })
-    this.#checks.add(check)
+    // hashed here, chunk by chunk as it arrived, and kept as those chunks: no copy of its bytes.
+    // (Joining it to hash it on a worker thread cost more CPU than the hash: the copy, fresh
+    // memory for it, and the transfers to and fro, whose buffers made V8 collect more often.)
+    this.#checked(session, index, data.byteLength, equals(sha256(data), file.manifest.pieces[index]) ? data : undefined)
   }
 
   /** A piece from `session` was verified (its bytes) or found bad (none): store it, or report its sender. */
-  #checked (session: FetchSession, index: number, length: number, data: Uint8Array | undefined): void {
+  #checked (session: FetchSession, index: number, length: number, data: Uint8Array | Uint8ArrayList | undefined): void {
     const file = this.#file
     const picker = this.#picker
     if (this.#finished || file == null || picker == null) return
@@ -402,8 +397,8 @@ export class Download {
 
   #pump (): void {
     const picker = this.#picker
-    // pieces held in memory, being hashed or written, are bounded: no requests beyond that
-    if (picker == null || this.#finished || this.#writes.size + this.#checks.size >= this.#ctx.settings.maxPendingWrites) return
+    // pieces held in memory, being written, are bounded: no requests beyond that
+    if (picker == null || this.#finished || this.#writes.size >= this.#ctx.settings.maxPendingWrites) return
     this.#execute(picker.pump())
   }
 

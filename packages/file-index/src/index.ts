@@ -33,8 +33,6 @@ export type { PickerOptions, PickerAction, PickerProgress, Received } from './pi
 export { PIECES_PROTOCOL, PIECE_WIRE_DEFAULTS, encodeFrame, decodeFrame, decodePieceFrame, frameDecoder, FrameDecoder, maxResponseFrameBytes } from './wire.ts'
 export type { PieceMessage, PieceRange, PieceWireLimits, RejectReason } from './wire.ts'
 export { Throttle } from './throttle.ts'
-export { PieceHasher } from './hasher.ts'
-export type { HashedPiece } from './hasher.ts'
 export type {
   FileIndex, FileIndexInit, FileIndexComponents, FileIndexStats, AddOptions, AddProgressEvents,
   GetOptions, GetProgress, GetProgressEvents, GetResult, LocalFile

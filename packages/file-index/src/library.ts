@@ -11,6 +11,7 @@ import { FileStore } from './store.ts'
 import type { AddOptions, LocalFile } from './types.ts'
 import type { Logger } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 /**
  * The local library: the files this node holds, their manifests and pieces in the store.
@@ -166,7 +167,11 @@ export class Library {
       options.signal?.throwIfAborted()
       const piece = await this.#verifiedPiece(file, i)
       if (piece == null) throw new FileIndexError(`piece ${i} of ${id} is damaged on disk and was dropped; get() the file again`)
-      out.set(piece, i * file.manifest.pieceSize)
+      let at = i * file.manifest.pieceSize
+      for (const chunk of piece) {
+        out.set(chunk, at)
+        at += chunk.byteLength
+      }
     }
     return out
   }
@@ -206,10 +211,14 @@ export class Library {
           continue
         }
         if (bad === 0) {
-          let written = 0
-          while (written < piece.byteLength) {
-            const { bytesWritten } = await handle.write(piece, written, piece.byteLength - written, position + written)
-            written += bytesWritten
+          let at = position
+          for (const chunk of piece) {
+            let written = 0
+            while (written < chunk.byteLength) {
+              const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, at + written)
+              written += bytesWritten
+            }
+            at += chunk.byteLength
           }
         }
         position += piece.byteLength
@@ -230,7 +239,7 @@ export class Library {
     }
   }
 
-  async #verifiedPiece (file: LocalFileState, index: number): Promise<Uint8Array | undefined> {
+  async #verifiedPiece (file: LocalFileState, index: number): Promise<Uint8ArrayList | undefined> {
     const piece = await file.readPiece(this.store, index)
     if (piece == null) return undefined
     if (!equals(sha256(piece), file.manifest.pieces[index])) {

@@ -3,6 +3,7 @@ import { Bitfield } from './bitfield.ts'
 import { pieceLength, sha256, type FileManifest } from './manifest.ts'
 import type { FileStore } from './store.ts'
 import type { CID } from 'multiformats/cid'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** A file the node knows: its manifest and the pieces it holds. */
 export class LocalFileState {
@@ -43,12 +44,13 @@ export class LocalFileState {
   /**
    * Read a stored piece. The first read of a piece in a process's life re-hashes it, so a
    * block damaged on disk (say by a crash before the OS flushed it) is found, deleted and
-   * reported missing (undefined) instead of being served or used.
+   * reported missing (undefined) instead of being served or used. The piece comes as the chunks
+   * the store holds it in.
    */
-  async readPiece (store: FileStore, index: number): Promise<Uint8Array | undefined> {
+  async readPiece (store: FileStore, index: number): Promise<Uint8ArrayList | undefined> {
     if (!this.have.get(index)) return undefined
     const hash = this.manifest.pieces[index]
-    let bytes: Uint8Array
+    let bytes: Uint8ArrayList
     try {
       bytes = await store.getPiece(hash)
     } catch {

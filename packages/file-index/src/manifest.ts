@@ -3,6 +3,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
 import { equals } from 'uint8arrays'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { InvalidManifestError, FileIndexError } from './errors.ts'
 import { Manifest } from './pb/pieces.ts'
 
@@ -32,9 +33,12 @@ export interface FileManifest {
   pieces: Uint8Array[]
 }
 
-/** SHA-256 of `bytes`. */
-export function sha256 (bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(bytes).digest()
+/** SHA-256 of `bytes`: one buffer, or the chunks of one (hashed in order, not joined). */
+export function sha256 (bytes: Uint8Array | Uint8ArrayList): Uint8Array {
+  if (bytes instanceof Uint8Array) return createHash('sha256').update(bytes).digest()
+  const hash = createHash('sha256')
+  for (const chunk of bytes) hash.update(chunk)
+  return hash.digest()
 }
 
 /** How many pieces a file of `size` bytes has. */

@@ -90,20 +90,23 @@ export class FileStore {
     return await this.#pieces.has(pieceCid(hash))
   }
 
-  async getPiece (hash: Uint8Array): Promise<Uint8Array> {
-    return await collect(this.#pieces.get(pieceCid(hash)))
+  /** A stored piece, as the chunks the store holds it in (never joined: a piece is sent, hashed and written out chunk by chunk). */
+  async getPiece (hash: Uint8Array): Promise<Uint8ArrayList> {
+    const list = new Uint8ArrayList()
+    for await (const chunk of this.#pieces.get(pieceCid(hash))) list.append(chunk)
+    return list
   }
 
-  /** Store a piece whose hash the caller verified. */
-  async putPiece (hash: Uint8Array, bytes: Uint8Array): Promise<void> {
-    await this.#serialized(this.#pieces, pieceCid(hash), bytes)
+  /** Store a piece whose hash the caller verified, as it is: the chunks it arrived in are kept, not joined. */
+  async putPiece (hash: Uint8Array, bytes: Uint8Array | Uint8ArrayList): Promise<void> {
+    await this.#serialized(this.#pieces, pieceCid(hash), bytes instanceof Uint8Array ? bytes : [...bytes])
   }
 
   async deletePiece (hash: Uint8Array): Promise<void> {
     await this.#pieces.delete(pieceCid(hash))
   }
 
-  async #serialized (store: Blockstore, cid: CID, bytes: Uint8Array): Promise<void> {
+  async #serialized (store: Blockstore, cid: CID, bytes: Uint8Array | Uint8Array[]): Promise<void> {
     const key = cid.toString()
     for (;;) {
       const pending = this.#writing.get(key)

@@ -16,7 +16,7 @@ export interface TransferSettings {
   picker: Partial<PickerOptions>
   /** Providers one download talks to at once. */
   maxPeers: number
-  /** Pieces being hashed or written at once per download. */
+  /** Pieces being written at once per download. */
   maxPendingWrites: number
   /** Requests queued per upload session. */
   maxQueuedRequests: number

@@ -44,7 +44,7 @@ export interface FileIndexInit {
   overRelay?: boolean
   /** Most peers a download opens sessions with. @default 16 */
   maxPeersPerDownload?: number
-  /** Received pieces a download may hold in memory, being hashed or waiting for the store, before it pauses requests. @default 32 */
+  /** Received pieces a download may hold in memory, waiting for the store, before it pauses requests. @default 32 */
   maxPendingWrites?: number
   /** Options of the search backends (`files.search`). */
   search?: SearchInit

@@ -1,7 +1,7 @@
 import { Bitfield } from './bitfield.ts'
 import { PieceSession, type ServedFile } from './session.ts'
 import { readFrames } from '@hearsay/sansio/adapter'
-import { decodeFrame, encodeFrame, type PieceMessage, type PieceRange } from './wire.ts'
+import { decodeFrame, encodeFrame, encodePieceFrame, type PieceMessage, type PieceRange } from './wire.ts'
 import type { LocalFileState } from './local.ts'
 import type { Library } from './library.ts'
 import type { TransferContext } from './transfer.ts'
@@ -123,9 +123,10 @@ export class UploadSession {
         }
         await this.#ctx.settings.throttle?.take(range.length)
         if (this.#closed) return
-        const data = piece.subarray(range.offset, range.offset + range.length)
+        // the stored chunks as they are: a piece is never joined to be sent
+        const data = piece.sublist(range.offset, range.offset + range.length)
         if (this.stream.status !== 'open') return
-        const ok = this.stream.send(encodeFrame({ type: 'piece', index: range.index, offset: range.offset, data }))
+        const ok = this.stream.send(encodePieceFrame(range.index, range.offset, data))
         this.#ctx.stats.uploadedBytes += range.length
         this.#ctx.stats.uploadedPieces++
         if (!ok) await this.stream.onDrain()

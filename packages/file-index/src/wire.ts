@@ -84,8 +84,12 @@ export function encodeFrame (message: PieceMessage): Uint8Array | Uint8ArrayList
   return lengthPrefixed(PieceFrame.encode(frame))
 }
 
-/** A piece frame: prefix and protobuf header in one small buffer, the data as is. */
-function encodePieceFrame (index: number, offset: number, data: Uint8Array): Uint8ArrayList {
+/**
+ * A piece frame as {@link encodeFrame} makes it, around `data` as it is (one buffer, or the
+ * chunks a piece is stored in): prefix and protobuf header in one small buffer, the data not
+ * copied.
+ */
+export function encodePieceFrame (index: number, offset: number, data: Uint8Array | Uint8ArrayList): Uint8ArrayList {
   const inner: number[] = []
   if (index !== 0) { inner.push(0x08); pushVarint(inner, index) }
   if (offset !== 0) { inner.push(0x10); pushVarint(inner, offset) }

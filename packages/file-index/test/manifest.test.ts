@@ -5,6 +5,7 @@ import {
   decodeManifest, encodeManifest, manifestCid, manifestOf, parseFileId, pieceCid, choosePieceSize, sha256
 } from '@hearsay/file-index'
 import { seededRng } from '@hearsay/sansio'
+import { Uint8ArrayList } from 'uint8arraylist'
 
 function seededBytes (n: number, seed: number): Uint8Array {
   const rng = seededRng(seed)
@@ -57,6 +58,13 @@ describe('manifest', () => {
     assert.throws(() => encodeManifest({ name: 'x', size: 10, pieceSize: 16 * 1024, pieces: [sha256(new Uint8Array(1)), sha256(new Uint8Array(2))] }), InvalidManifestError)
     assert.throws(() => encodeManifest({ name: 'x', size: 10, pieceSize: MAX_PIECE_SIZE + 1, pieces: [sha256(new Uint8Array(1))] }), InvalidManifestError)
     assert.throws(() => encodeManifest({ name: 'x', size: 10, pieceSize: 16, pieces: [new Uint8Array(31)] }), InvalidManifestError)
+  })
+
+  it('hashes a piece given as chunks as it hashes the joined bytes, without joining them', () => {
+    const bytes = randomBytes(100_000)
+    const chunks = [bytes.subarray(0, 1), bytes.subarray(1, 65_536), bytes.subarray(65_536)]
+    assert.deepEqual(sha256(new Uint8ArrayList(...chunks)), sha256(bytes))
+    assert.deepEqual(sha256(new Uint8ArrayList()), sha256(new Uint8Array(0)))
   })
 
   it('parses only CIDv1 raw sha2-256 ids', () => {

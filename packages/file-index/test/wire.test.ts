@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { PIECE_WIRE_DEFAULTS, decodeFrame, decodePieceFrame, encodeFrame, frameDecoder, type PieceMessage } from '@hearsay/file-index'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { encodePieceFrame } from '../dist/wire.js'
 
 function roundTrip (message: PieceMessage): PieceMessage {
   const encoded = encodeFrame(message)
@@ -109,5 +110,15 @@ describe('piece wire', () => {
     assert.equal(decodePieceFrame(big, { ...PIECE_WIRE_DEFAULTS, maxRequestBytes: 1000 }), undefined)
     assert.equal(decodePieceFrame(big.sublist(0, big.byteLength - 1)), undefined)
     assert.equal(decodePieceFrame(new Uint8ArrayList(Uint8Array.from([0x3a, 0x02, 0x1a, 0x00]))), undefined)
+  })
+
+  it('frames a piece held as chunks byte for byte as the joined piece, around the same chunks', () => {
+    const piece = Uint8Array.from({ length: 70_000 }, (_, i) => i % 253)
+    const chunks = [piece.subarray(0, 5), piece.subarray(5, 65_536), piece.subarray(65_536)]
+    const framed = encodePieceFrame(7, 0, new Uint8ArrayList(...chunks))
+    assert.deepEqual(framed.subarray(), new Uint8ArrayList(encodeFrame({ type: 'piece', index: 7, offset: 0, data: piece })).subarray())
+    // the data is not copied: the frame is a small header, then the chunks themselves
+    assert.deepEqual([...framed].slice(1), chunks)
+    assert.ok([...framed].slice(1).every((chunk, i) => chunk === chunks[i]))
   })
 })
