@@ -27,6 +27,8 @@ const shared = Object.create(Function.prototype, {
   },
   error: {
     get (this: Lean): Logger['error'] {
+      // a debug instance is a plain closure, which needs no `this`
+      // eslint-disable-next-line @typescript-eslint/unbound-method
       return this.real != null || enabled(`${this.namespace}:error`) ? realOf(this).error : noop
     }
   },

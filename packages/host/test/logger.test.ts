@@ -4,12 +4,12 @@ import { leanComponentLogger, leanLogger } from '../dist/logger.js'
 
 /** Run `fn` with stderr captured (where `@libp2p/logger` writes), and return what was written. */
 function captureStderr (fn: () => void): string {
-  const write = process.stderr.write
+  const write = process.stderr.write.bind(process.stderr)
   let text = ''
-  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+  process.stderr.write = (chunk: string | Uint8Array): boolean => {
     text += String(chunk)
     return true
-  }) as typeof process.stderr.write
+  }
   try {
     fn()
   } finally {
