@@ -9,7 +9,7 @@
  * for (const s of m.services) console.log(s.service, s.rssMiBPerHost.toFixed(2))
  * ```
  *
- * From the command line: `node bench/lib/memory-by-service.ts [nodes] [settleMs]` prints a table.
+ * From the command line: `node bench/lib/memory-by-service.ts [nodes] [settleMs] [runs]` prints a table.
  *
  * @module
  */
@@ -33,6 +33,13 @@ export interface MemoryByServiceOptions {
   settleMs?: number
   /** Longest a step's process may take, ms. @default 600000 */
   timeoutMs?: number
+  /**
+   * Processes per step; each figure is the median of theirs. The DHT and discovery dial beyond
+   * the seeded links at their own pace, so connections (most of a host's memory) differ from run
+   * to run by a factor up to 2 at 100 hosts after 15 s: one run per step can give a service a
+   * negative cost. @default 1
+   */
+  runs?: number
   /** Called with each step's sample as it completes. */
   log?: (line: string) => void
 }
@@ -69,6 +76,22 @@ async function sample (nodes: number, step: number, degree: number, settleMs: nu
   return JSON.parse(stdout.trim().split('\n').pop() ?? '') as MemorySample
 }
 
+const median = (values: number[]): number => {
+  const sorted = values.slice().sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** Each figure the median of the runs'. */
+const medianSample = (runs: MemorySample[]): MemorySample => ({
+  nodes: runs[0].nodes,
+  step: runs[0].step,
+  rssMiB: median(runs.map(r => r.rssMiB)),
+  heapMiB: median(runs.map(r => r.heapMiB)),
+  externalMiB: median(runs.map(r => r.externalMiB)),
+  connections: median(runs.map(r => r.connections))
+})
+
 const perHost = (service: string, s: MemorySample, less?: MemorySample): ServiceMemory => ({
   service,
   rssMiBPerHost: (s.rssMiB - (less?.rssMiB ?? 0)) / s.nodes,
@@ -82,11 +105,13 @@ const perHost = (service: string, s: MemorySample, less?: MemorySample): Service
  * (so they do not compete for cores). Throws if a step's process fails or times out.
  */
 export async function memoryByService (options: MemoryByServiceOptions): Promise<MemoryByService> {
-  const { nodes, degree = 3, settleMs = 15_000, timeoutMs = 600_000 } = options
+  const { nodes, degree = 3, settleMs = 15_000, timeoutMs = 600_000, runs = 1 } = options
   const samples: MemorySample[] = []
   for (let step = 0; step < MEMORY_STEPS.length; step++) {
-    const s = await sample(nodes, step, degree, settleMs, timeoutMs)
-    options.log?.(`${nodes} hosts, ${step === 0 ? 'defaults' : `without ${MEMORY_STEPS.slice(1, step + 1).map(m => m.name).join(', ')}`}: RSS +${s.rssMiB.toFixed(0)} MiB, heap +${s.heapMiB.toFixed(0)} MiB, external +${s.externalMiB.toFixed(0)} MiB, ${s.connections} connections`)
+    const each: MemorySample[] = []
+    for (let run = 0; run < runs; run++) each.push(await sample(nodes, step, degree, settleMs, timeoutMs))
+    const s = medianSample(each)
+    options.log?.(`${nodes} hosts${runs > 1 ? ` (median of ${runs})` : ''}, ${step === 0 ? 'defaults' : `without ${MEMORY_STEPS.slice(1, step + 1).map(m => m.name).join(', ')}`}: RSS +${s.rssMiB.toFixed(0)} MiB, heap +${s.heapMiB.toFixed(0)} MiB, external +${s.externalMiB.toFixed(0)} MiB, ${s.connections} connections`)
     samples.push(s)
   }
   const services = MEMORY_STEPS.slice(1).map((step, i) => perHost(step.name, samples[i], samples[i + 1]))
@@ -97,7 +122,8 @@ export async function memoryByService (options: MemoryByServiceOptions): Promise
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const nodes = Number(process.argv[2] ?? 100)
   const settleMs = Number(process.argv[3] ?? 15_000)
-  const m = await memoryByService({ nodes, settleMs, log: line => { process.stderr.write(line + '\n') } })
+  const runs = Number(process.argv[4] ?? 1)
+  const m = await memoryByService({ nodes, settleMs, runs, log: line => { process.stderr.write(line + '\n') } })
   const row = (s: ServiceMemory): string => `| ${s.service} | ${s.rssMiBPerHost.toFixed(3)} | ${s.heapMiBPerHost.toFixed(3)} | ${s.externalMiBPerHost.toFixed(3)} | ${s.connectionsPerHost.toFixed(2)} |`
   process.stdout.write(`${nodes} hosts, MiB per host\n\n| service | RSS | heap | external | connections |\n|---|---|---|---|---|\n${[...m.services, m.total].map(row).join('\n')}\n`)
 }
