@@ -18,6 +18,7 @@ import type { Libp2p, ServiceMap } from '@libp2p/interface'
 import { hideLoopbackWhenReachable } from './announce.ts'
 import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
+import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
@@ -170,6 +171,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     streamMuxers: [guardedYamux()],
     peerDiscovery,
     metrics: options.metrics,
+    // a logger per connection and per stream, made cheap while nobody enables it
+    logger: leanComponentLogger(),
     services: {
       ...(options.identify !== false ? { identify: identify(options.identify) } : {}),
       // libp2p's connection monitor pings every connection too; one stream per direction
