@@ -31,6 +31,12 @@ export interface AnnounceOptions {
   maxAnnouncers?: number
   /** Most ids being fetched at once; announces of new ids beyond it are ignored. @default 10 000 */
   maxTracked?: number
+  /**
+   * Most requests held, in all, for ids this node announced ahead and is still fetching; each
+   * peer may have `maxInFlightPerPeer` of them. Requests beyond are answered `notfound`.
+   * @default 10 000
+   */
+  maxHeld?: number
 }
 
 /** An announce timer: flush a peer's announce queue, or the timeout of one request. */
@@ -48,6 +54,10 @@ interface Tracked {
   alternatives: PeerKey[]
   /** peers that announced it (asked, waiting or beyond the alternatives cap), for skipping */
   announcers: Set<PeerKey>
+  /** announced onward already, when it was first requested (before the payload arrived) */
+  ahead: boolean
+  /** peers whose requests for it wait for the payload (cut-through), if any */
+  holders?: Set<PeerKey>
 }
 
 interface Queue {
@@ -63,6 +73,23 @@ interface Queue {
  * once. The publisher pushes its own payload to its peers (`push`): nobody else can have it
  * yet, so the first hop costs one trip instead of three at no duplicate copy.
  *
+ * Announce ahead, answer by cut-through: a node that requests an id announces it onward at once,
+ * before the payload arrives, so announces travel one trip per hop as a flood's payloads do. A
+ * request for an id it is still fetching is held (at most `maxInFlightPerPeer` per peer and
+ * `maxHeld` in all) and answered the moment the payload arrives and passes validation; the
+ * payload so follows the announce wave two trips behind, instead of three trips per hop. When
+ * the fetch fails — the validator rejects or ignores the payload, the announcer answers
+ * `notfound`, stalls or disconnects and no other announcer is left — held requests are answered
+ * with `notfound` at once, so their senders ask their next announcer instead of reporting this
+ * node as stalled. A request for an id this node neither has nor fetches is answered `notfound`
+ * too. A `notfound` from the peer asked moves on to the next announcer without a report; others
+ * are ignored (a late answer after a timeout looks like that).
+ *
+ * Privacy: as in Bitcoin, a node announces what it relays, never its own messages' origin
+ * beyond what the push to its peers reveals (`push: 0` announces those too). An announce now
+ * says "I have or am fetching this", so an observer timing announces learns when a node first
+ * heard of an id rather than when it received the payload: about as much as before.
+ *
  * A payload nobody asked for is accepted by the router and not reported: it is what a late
  * answer to a request that already timed out looks like, and Bitcoin tolerates unsolicited
  * transactions too. It costs only its sender bandwidth; validation, size and rate limits apply.
@@ -74,11 +101,12 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
   const maxInFlight = options.maxInFlightPerPeer ?? 100
   const maxAnnouncers = options.maxAnnouncers ?? 8
   const maxTracked = options.maxTracked ?? 10_000
+  const maxHeld = options.maxHeld ?? 10_000
   const push = options.push ?? Infinity
   if (!(Number.isFinite(batchMs) && batchMs >= 0)) throw new RangeError('announce: batchMs must be >= 0')
   if (!(Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0)) throw new RangeError('announce: requestTimeoutMs must be > 0')
   if (!(push === Infinity || (Number.isInteger(push) && push >= 0))) throw new RangeError('announce: push must be an integer >= 0 or Infinity')
-  for (const [name, value] of Object.entries({ maxBatch, maxInFlightPerPeer: maxInFlight, maxAnnouncers, maxTracked })) {
+  for (const [name, value] of Object.entries({ maxBatch, maxInFlightPerPeer: maxInFlight, maxAnnouncers, maxTracked, maxHeld })) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`announce: ${name} must be an integer >= 1`)
   }
   // who announced an id is only remembered to skip them; a few beyond the alternatives suffice
@@ -92,10 +120,14 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       const inFlight = new Map<PeerKey, Set<MessageId>>()
       /** ids each peer is an alternative for: what to ask it when it has a free slot */
       const offers = new Map<PeerKey, Set<MessageId>>()
+      /** ids each peer requested that wait for their payload here */
+      const holding = new Map<PeerKey, Set<MessageId>>()
+      let held = 0
       /** ids waiting to be announced to each peer */
       const queues = new Map<PeerKey, Queue>()
-      /** requests decided during the current event, sent as one frame per peer at its end */
+      /** requests and notfound answers decided during the current event, one frame per peer at its end */
       const outbox = new Map<PeerKey, MessageId[]>()
+      const notFound = new Map<PeerKey, MessageId[]>()
       let seq = 0
 
       const addTo = (index: Map<PeerKey, Set<MessageId>>, peer: PeerKey, id: MessageId): void => {
@@ -107,6 +139,11 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         const ids = index.get(peer)
         if (ids?.delete(id) === true && ids.size === 0) index.delete(peer)
       }
+      const append = (box: Map<PeerKey, MessageId[]>, peer: PeerKey, id: MessageId): void => {
+        let ids = box.get(peer)
+        if (ids == null) box.set(peer, ids = [])
+        ids.push(id)
+      }
       const hasSlot = (peer: PeerKey): boolean => (inFlight.get(peer)?.size ?? 0) < maxInFlight
 
       const request = (id: MessageId, entry: Tracked, peer: PeerKey): void => {
@@ -116,14 +153,33 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         addTo(inFlight, peer, id)
         entry.seq = ++seq
         context.schedule(requestTimeoutMs, { request: id, peer, seq: entry.seq })
-        let ids = outbox.get(peer)
-        if (ids == null) outbox.set(peer, ids = [])
-        ids.push(id)
+        append(outbox, peer, id)
+        if (!entry.ahead) {
+          // announce ahead: peers that did not announce it learn of it now, not a round trip later
+          entry.ahead = true
+          for (const other of context.peers().keys()) {
+            if (!entry.announcers.has(other)) enqueue(other, id)
+          }
+        }
       }
 
-      const forget = (id: MessageId, entry: Tracked): void => {
+      /** Answer the held requests for `id`: with its payload, or `notfound`. */
+      const release = (id: MessageId, entry: Tracked, message?: GossipMessage): void => {
+        if (entry.holders == null) return
+        for (const holder of entry.holders) {
+          removeFrom(holding, holder, id)
+          held--
+          if (message != null) context.send(holder, { type: 'message', message })
+          else append(notFound, holder, id)
+        }
+        entry.holders = undefined
+      }
+
+      /** Stop fetching `id`; its held requests get `message`, or `notfound` without it. */
+      const forget = (id: MessageId, entry: Tracked, message?: GossipMessage): void => {
         if (entry.peer != null) removeFrom(inFlight, entry.peer, id)
         for (const peer of entry.alternatives) removeFrom(offers, peer, id)
+        release(id, entry, message)
         tracked.delete(id)
       }
 
@@ -152,19 +208,18 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         }
       }
 
-      /** With no batch window, send every queued announce now: the end of an event. */
-      const flushNow = (): void => {
+      /** The end of an event: send the requests and `notfound`s decided, and (with no batch window) the announces. */
+      const send = (): void => {
+        for (const [box, type] of [[outbox, 'request'], [notFound, 'notfound']] as const) {
+          for (const [peer, ids] of box) {
+            for (let i = 0; i < ids.length; i += maxBatch) {
+              context.send(peer, { type, ids: ids.slice(i, i + maxBatch) })
+            }
+          }
+          box.clear()
+        }
         if (batchMs > 0) return
         for (const [peer, queue] of queues) flush(peer, queue)
-      }
-
-      const sendRequests = (): void => {
-        for (const [peer, ids] of outbox) {
-          for (let i = 0; i < ids.length; i += maxBatch) {
-            context.send(peer, { type: 'request', ids: ids.slice(i, i + maxBatch) })
-          }
-        }
-        outbox.clear()
       }
 
       const flush = (peer: PeerKey, queue: Queue): void => {
@@ -177,7 +232,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         if (queue == null) {
           queue = { ids: new Set(), seq: ++seq }
           queues.set(peer, queue)
-          // at 0 the queue goes out at the end of this event (flushNow), not a timer's turn later
+          // at 0 the queue goes out at the end of this event (send), not a timer's turn later
           if (batchMs > 0) context.schedule(batchMs, { flush: peer, seq: queue.seq })
         }
         queue.ids.add(id)
@@ -189,13 +244,11 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         queues.get(peer)?.ids.delete(id)
       }
 
-      /** A payload arrived: stop fetching it, free its slot; returns who is known to have it. */
-      const arrived = (id: MessageId): Set<PeerKey> | undefined => {
-        const entry = tracked.get(id)
-        if (entry == null) return undefined
-        forget(id, entry)
-        pump(entry.peer)
-        return entry.announcers
+      /** Free the request slot `id` holds at its peer, if it is `peer`; the entry itself stays. */
+      const answered = (id: MessageId, entry: Tracked, peer: PeerKey): boolean => {
+        if (entry.peer !== peer) return false
+        removeFrom(inFlight, peer, id)
+        return true
       }
 
       const announceAll = (message: GossipMessage, skip?: ReadonlySet<PeerKey>, from?: PeerKey): void => {
@@ -208,6 +261,12 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         addPeer () {},
         removePeer (peer) {
           queues.delete(peer)
+          const waiting = holding.get(peer)
+          holding.delete(peer)
+          for (const id of waiting ?? []) {
+            held--
+            tracked.get(id)?.holders?.delete(peer)
+          }
           const offered = offers.get(peer)
           offers.delete(peer)
           for (const id of offered ?? []) {
@@ -223,7 +282,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             const entry = tracked.get(id)
             if (entry != null) next(id, entry)
           }
-          sendRequests()
+          send()
         },
         publish (message) {
           const peers = [...context.peers().keys()]
@@ -231,18 +290,41 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           const pushed = new Set(push >= peers.length ? peers : sample(context.rng, peers, push))
           for (const peer of pushed) context.send(peer, { type: 'message', message })
           announceAll(message, pushed)
-          flushNow()
+          send()
         },
         onMessage (message, from) {
-          announceAll(message, arrived(message.id), from)
-          flushNow()
-          sendRequests()
+          const entry = tracked.get(message.id)
+          if (entry == null) {
+            announceAll(message, undefined, from)
+          } else {
+            forget(message.id, entry, message)
+            pump(entry.peer)
+            // announced ahead already; else, to whoever is not known to have it
+            if (!entry.ahead) announceAll(message, entry.announcers, from)
+          }
+          send()
         },
         onDuplicate (id, from, type) {
           if (type !== 'message') return
           dequeue(from, id)
-          arrived(id)
-          sendRequests()
+          const entry = tracked.get(id)
+          if (entry == null) return
+          if (!entry.ahead) {
+            // never requested: nothing to wait for
+            forget(id, entry)
+          } else if (answered(id, entry, from)) {
+            // another copy is being validated: wait for its outcome (onMessage or onRefused), or
+            // else this request's timer, with the held requests
+            pump(from)
+          }
+          send()
+        },
+        onRefused (id) {
+          const entry = tracked.get(id)
+          if (entry == null) return
+          forget(id, entry)
+          pump(entry.peer)
+          send()
         },
         onAnnounce (from, ids) {
           if (ids.length > maxBatch) {
@@ -250,14 +332,12 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             ids = ids.slice(0, maxBatch)
           }
           for (const id of ids) {
-            if (context.has(id)) {
-              dequeue(from, id)
-              continue
-            }
+            dequeue(from, id)
+            if (context.has(id)) continue
             let entry = tracked.get(id)
             if (entry == null) {
               if (tracked.size >= maxTracked) continue
-              entry = { seq: 0, alternatives: [], announcers: new Set() }
+              entry = { seq: 0, alternatives: [], announcers: new Set(), ahead: false }
               tracked.set(id, entry)
             }
             if (entry.peer === from || entry.announcers.has(from) || entry.alternatives.includes(from)) continue
@@ -269,7 +349,32 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
               addTo(offers, from, id)
             }
           }
-          sendRequests()
+          send()
+        },
+        onRequest (from, ids) {
+          for (const id of ids) {
+            const entry = tracked.get(id)
+            const mine = holding.get(from)
+            // only what this node announced ahead is worth waiting for; nothing twice, within bounds
+            if (entry?.ahead === true && entry.holders?.has(from) !== true && (mine?.size ?? 0) < maxInFlight && held < maxHeld) {
+              (entry.holders ??= new Set()).add(from)
+              addTo(holding, from, id)
+              held++
+            } else if (entry?.holders?.has(from) !== true) {
+              append(notFound, from, id)
+            }
+          }
+          send()
+        },
+        onNotFound (from, ids) {
+          for (const id of ids.slice(0, maxBatch)) {
+            const entry = tracked.get(id)
+            // not what `from` was asked for (or asked and timed out): nothing to do
+            if (entry == null || !answered(id, entry, from)) continue
+            next(id, entry)
+          }
+          pump(from)
+          send()
         },
         timer (timer) {
           if ('flush' in timer) {
@@ -286,10 +391,12 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             forget(id, entry)
           } else {
             context.report(peer, 'stalled', `no answer in ${requestTimeoutMs} ms to a request for ${id.slice(0, 16)}`)
+            // those waiting here must not wait for the next announcer too: they have their own
+            release(id, entry)
             next(id, entry)
           }
           pump(peer)
-          sendRequests()
+          send()
         }
       }
     }
