@@ -39,10 +39,11 @@ export interface AnnounceOptions {
   maxHeld?: number
 }
 
-/** An announce timer: flush a peer's announce queue, or the timeout of one request. */
+/** An announce timer: flush a peer's announce queue, the timeout of one request, or of one held request. */
 export type AnnounceTimer =
   | { flush: PeerKey, seq: number }
   | { request: MessageId, peer: PeerKey, seq: number }
+  | { hold: MessageId, peer: PeerKey, seq: number }
 
 /** An id being fetched. */
 interface Tracked {
@@ -56,8 +57,13 @@ interface Tracked {
   announcers: Set<PeerKey>
   /** announced onward already, when it was first requested (before the payload arrived) */
   ahead: boolean
-  /** peers whose requests for it wait for the payload (cut-through), if any */
-  holders?: Set<PeerKey>
+  /**
+   * the first request failed (notfound, stall, disconnect) and another announcer is asked: no
+   * request is held any more, so held requests never wait in a circle
+   */
+  retried: boolean
+  /** peers whose requests for it wait for the payload (cut-through), with their hold timers' seq */
+  holders?: Map<PeerKey, number>
 }
 
 interface Queue {
@@ -111,6 +117,10 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
   }
   // who announced an id is only remembered to skip them; a few beyond the alternatives suffice
   const maxRemembered = 4 * maxAnnouncers
+  // a held request is answered notfound after this, well before its sender's own timeout: requests
+  // held in a circle (possible after a failed fetch, from announces sent ahead before it failed)
+  // come undone without a stall
+  const holdMs = requestTimeoutMs / 2
 
   return {
     name: 'announce',
@@ -166,7 +176,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       /** Answer the held requests for `id`: with its payload, or `notfound`. */
       const release = (id: MessageId, entry: Tracked, message?: GossipMessage): void => {
         if (entry.holders == null) return
-        for (const holder of entry.holders) {
+        for (const holder of entry.holders.keys()) {
           removeFrom(holding, holder, id)
           held--
           if (message != null) context.send(holder, { type: 'message', message })
@@ -183,9 +193,14 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         tracked.delete(id)
       }
 
-      /** Ask the first alternative with a free slot; wait if all are busy; forget if none is left. */
+      /**
+       * The request failed: answer the held ones `notfound` (they have their own announcers to
+       * ask); ask the first alternative with a free slot; wait if all are busy; forget if none is left.
+       */
       const next = (id: MessageId, entry: Tracked): void => {
         entry.peer = undefined
+        entry.retried = true
+        release(id, entry)
         for (const peer of entry.alternatives) {
           if (hasSlot(peer)) {
             request(id, entry, peer)
@@ -337,7 +352,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             let entry = tracked.get(id)
             if (entry == null) {
               if (tracked.size >= maxTracked) continue
-              entry = { seq: 0, alternatives: [], announcers: new Set(), ahead: false }
+              entry = { seq: 0, alternatives: [], announcers: new Set(), ahead: false, retried: false }
               tracked.set(id, entry)
             }
             if (entry.peer === from || entry.announcers.has(from) || entry.alternatives.includes(from)) continue
@@ -354,13 +369,16 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         onRequest (from, ids) {
           for (const id of ids) {
             const entry = tracked.get(id)
+            if (entry?.holders?.has(from) === true) continue
             const mine = holding.get(from)
-            // only what this node announced ahead is worth waiting for; nothing twice, within bounds
-            if (entry?.ahead === true && entry.holders?.has(from) !== true && (mine?.size ?? 0) < maxInFlight && held < maxHeld) {
-              (entry.holders ??= new Set()).add(from)
+            // only what this node announced ahead and still fetches from its first announcer is worth
+            // waiting for, and not by the peer it asked (the two would wait for each other); within bounds
+            if (entry?.ahead === true && !entry.retried && entry.peer !== from && (mine?.size ?? 0) < maxInFlight && held < maxHeld) {
+              (entry.holders ??= new Map()).set(from, ++seq)
               addTo(holding, from, id)
               held++
-            } else if (entry?.holders?.has(from) !== true) {
+              context.schedule(holdMs, { hold: id, peer: from, seq })
+            } else {
               append(notFound, from, id)
             }
           }
@@ -382,6 +400,16 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             if (queue?.seq === timer.seq) flush(timer.flush, queue)
             return
           }
+          if ('hold' in timer) {
+            const holders = tracked.get(timer.hold)?.holders
+            if (holders?.get(timer.peer) !== timer.seq) return
+            holders.delete(timer.peer)
+            removeFrom(holding, timer.peer, timer.hold)
+            held--
+            append(notFound, timer.peer, timer.hold)
+            send()
+            return
+          }
           const { request: id, peer } = timer
           const entry = tracked.get(id)
           if (entry == null || entry.peer !== peer || entry.seq !== timer.seq) return
@@ -391,8 +419,6 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             forget(id, entry)
           } else {
             context.report(peer, 'stalled', `no answer in ${requestTimeoutMs} ms to a request for ${id.slice(0, 16)}`)
-            // those waiting here must not wait for the next announcer too: they have their own
-            release(id, entry)
             next(id, entry)
           }
           pump(peer)
