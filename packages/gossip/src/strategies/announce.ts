@@ -81,20 +81,24 @@ interface Queue {
  *
  * Announce ahead, answer by cut-through: a node that requests an id announces it onward at once,
  * before the payload arrives, so announces travel one trip per hop as a flood's payloads do. A
- * request for an id it is still fetching is held (at most `maxInFlightPerPeer` per peer and
- * `maxHeld` in all) and answered the moment the payload arrives and passes validation; the
- * payload so follows the announce wave two trips behind, instead of three trips per hop. When
- * the fetch fails — the validator rejects or ignores the payload, the announcer answers
- * `notfound`, stalls or disconnects and no other announcer is left — held requests are answered
- * with `notfound` at once, so their senders ask their next announcer instead of reporting this
- * node as stalled. A request for an id this node neither has nor fetches is answered `notfound`
- * too. A `notfound` from the peer asked moves on to the next announcer without a report; others
- * are ignored (a late answer after a timeout looks like that).
+ * request for an id it is still fetching is held and answered the moment the payload arrives and
+ * passes validation, so the payload trails the announce wave by two trips (announce → request →
+ * payload once, then one trip per hop) instead of costing three trips per hop. Held requests are
+ * bounded: `maxInFlightPerPeer` per peer, `maxHeld` in all, and half of `requestTimeoutMs` each
+ * (then `notfound`, before the sender's own request times out). When the fetch fails — the
+ * validator rejects or ignores the payload, the announcer answers `notfound`, stalls or
+ * disconnects — held requests are answered `notfound` at once, so their senders ask their next
+ * announcer instead of reporting this node as `stalled`; and a node fetching from a second
+ * announcer holds no requests any more. Requests held along first fetches point to nodes that
+ * requested earlier, so they never wait in a circle; a request from the very peer being asked
+ * is answered `notfound` too. A request for an id this node neither has nor fetches is
+ * answered `notfound`. A `notfound` from the peer asked moves on to the next announcer without
+ * a report; other ones are ignored (a late answer after a timeout looks like that).
  *
- * Privacy: as in Bitcoin, a node announces what it relays, never its own messages' origin
- * beyond what the push to its peers reveals (`push: 0` announces those too). An announce now
- * says "I have or am fetching this", so an observer timing announces learns when a node first
- * heard of an id rather than when it received the payload: about as much as before.
+ * What an observer learns: an announce now means "I have or am fetching this", sent when a node
+ * first requests an id rather than when its payload arrives; the announce wave still spreads
+ * from the publisher's neighbourhood outwards, as before. `push: 0` keeps the publisher's first
+ * hop an announce like every other.
  *
  * A payload nobody asked for is accepted by the router and not reported: it is what a late
  * answer to a request that already timed out looks like, and Bitcoin tolerates unsolicited
