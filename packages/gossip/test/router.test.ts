@@ -102,6 +102,12 @@ describe('TopicRouter', () => {
     assert.deepEqual(refused, [[bad.id, 'n0'], [dull.id, 'n0']])
     router.validated(late.id, 'ignore')
     assert.deepEqual(refused.map(([id]) => id), [bad.id, dull.id, late.id])
+    // dropped because too many wait for the validator
+    h.nodes[1].validator = () => undefined
+    const limit = router.limits.maxPendingPerPeer
+    const waiting = Array.from({ length: limit + 1 }, (_, i) => messageOf('t', `waiting ${i}`))
+    for (const message of waiting) router.receive('n0', { type: 'message', message })
+    assert.deepEqual(refused.slice(3), [[waiting[limit].id, 'n0']])
   })
 
   it('forgets a seen id after seenTtlMs, and publishing a known id is a no-op', () => {
