@@ -13,16 +13,16 @@ function framesOf<T extends GossipFrame['type']> (h: Harness, type: T, from?: st
   return h.sent.filter((s): s is Of<T> => s.frame.type === type && (from == null || s.from === from) && (to == null || s.to === to))
 }
 
-/** One real node, n0, whose peers are names only: frames to them are logged and go nowhere. */
+/** One real node, n0, whose peers are names only: frames to them are logged and go nowhere. Announces ahead at once. */
 function lone (options: AnnounceOptions, peers: string[]): Harness {
-  const h = createHarness({ spec: announce({ batchMs: 20, push: 0, ...options }), nodes: 1, edges: [], latencyMs: LATENCY })
+  const h = createHarness({ spec: announce({ batchMs: 20, push: 0, aheadMs: 0, ...options }), nodes: 1, edges: [], latencyMs: LATENCY })
   for (const peer of peers) h.nodes[0].router.addPeer(peer, 'outbound')
   return h
 }
 
-/** n0 publishes to n1; n1 relays to n2 and n3, which are also connected. */
+/** n0 publishes to n1; n1 relays to n2 and n3, which are also connected. Announces ahead at once. */
 function diamond (options: AnnounceOptions, drop: (s: SentFrame) => boolean): Harness {
-  return createHarness({ spec: announce({ batchMs: 20, push: 0, ...options }), nodes: 4, edges: [[0, 1], [1, 2], [1, 3], [2, 3]], latencyMs: LATENCY, drop })
+  return createHarness({ spec: announce({ batchMs: 20, push: 0, aheadMs: 0, ...options }), nodes: 4, edges: [[0, 1], [1, 2], [1, 3], [2, 3]], latencyMs: LATENCY, drop })
 }
 
 /** n1 answers requests from n3 with nothing: its payloads to n3 are lost. */
@@ -36,6 +36,9 @@ describe('announce()', () => {
     assert.throws(() => announce({ maxInFlightPerPeer: 1.5 }), RangeError)
     assert.throws(() => announce({ maxAnnouncers: 0 }), RangeError)
     assert.throws(() => announce({ maxTracked: 0 }), RangeError)
+    assert.throws(() => announce({ maxHeld: 0 }), RangeError)
+    assert.throws(() => announce({ aheadMs: -1 }), RangeError)
+    assert.throws(() => announce({ aheadMs: Infinity }), RangeError)
     assert.equal(announce().name, 'announce')
   })
 
@@ -282,6 +285,27 @@ describe('announce()', () => {
     assert.deepEqual(h.nodes[0].reports, [])
   })
 
+  it('announces ahead only a payload that has not come within aheadMs; one that came is announced to fewer peers', () => {
+    const h = lone({ aheadMs: 15, batchMs: 0 }, ['a', 'b', 'c'])
+    const router = h.nodes[0].router
+    const [fast, slow] = [messageOf('t', 'fast'), messageOf('t', 'slow')]
+    router.receive('a', { type: 'announce', ids: [fast.id, slow.id] })
+    h.clock.advance(5)
+    router.receive('b', { type: 'announce', ids: [fast.id] })
+    h.clock.advance(5)
+    router.receive('a', { type: 'message', message: fast })
+    assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.to, s.frame.ids]), [[10, 'c', [fast.id]]], 'on arrival, not to a or b')
+    router.receive('c', { type: 'request', ids: [slow.id] })
+    assert.deepEqual(framesOf(h, 'notfound').map(s => [s.at, s.to, s.frame.ids]), [[10, 'c', [slow.id]]], 'not announced yet: nothing to hold')
+    h.clock.advance(5)
+    assert.deepEqual(framesOf(h, 'announce').slice(1).map(s => [s.at, s.to, s.frame.ids]).sort(), [[15, 'b', [slow.id]], [15, 'c', [slow.id]]])
+    router.receive('b', { type: 'request', ids: [slow.id] })
+    h.clock.advance(5)
+    router.receive('a', { type: 'message', message: slow })
+    assert.deepEqual(framesOf(h, 'message').map(s => [s.at, s.to, s.frame.message.id]), [[20, 'b', slow.id]])
+    assert.equal(framesOf(h, 'announce').length, 3, 'announced ahead, not again')
+  })
+
   it('answers held requests notfound at once when the fetch fails, and after half the request timeout at the latest', () => {
     for (const failure of ['reject', 'notfound', 'stall'] as const) {
       const h = lone({ requestTimeoutMs: 1000 }, ['a', 'b', 'c'])
@@ -391,7 +415,7 @@ describe('announce()', () => {
       return d
     }
     for (const push of [0, Infinity]) {
-      const h = createHarness({ spec: announce({ push }), nodes: n, edges, latencyMs: LATENCY, seed: 3 })
+      const h = createHarness({ spec: announce({ push, aheadMs: 0 }), nodes: n, edges, latencyMs: LATENCY, seed: 3 })
       for (let i = 0; i < 20; i++) {
         const publishedAt = h.clock.now()
         const publisher = (i * 7) % n
