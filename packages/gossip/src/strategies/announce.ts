@@ -97,10 +97,10 @@ interface Queue {
  *
  * Announce ahead, answer by cut-through: a node whose requested payload has not come within
  * `aheadMs` announces the id onward before it arrives (at 0: as it requests it), so where links
- * are slow announces travel about one trip per hop, as a flood's payloads do. A
+ * are slow announces travel about one trip (plus `aheadMs`) per hop, as a flood's payloads do. A
  * request for an id it is still fetching is held and answered the moment the payload arrives and
- * passes validation, so the payload trails the announce wave by two trips (announce → request →
- * payload once, then one trip per hop) instead of costing three trips per hop. Held requests are
+ * passes validation, so the payload trails the announce wave (at `aheadMs` 0: by two trips, the
+ * first announce → request → payload) instead of costing three trips per hop. Held requests are
  * bounded: `maxInFlightPerPeer` per peer, `maxHeld` in all, and half of `requestTimeoutMs` each
  * (then `notfound`, before the sender's own request times out). When the fetch fails — the
  * validator rejects or ignores the payload, the announcer answers `notfound`, stalls or
@@ -112,8 +112,8 @@ interface Queue {
  * answered `notfound`. A `notfound` from the peer asked moves on to the next announcer without
  * a report; other ones are ignored (a late answer after a timeout looks like that).
  *
- * What an observer learns: an announce now means "I have or am fetching this", sent when a node
- * first requests an id rather than when its payload arrives; the announce wave still spreads
+ * What an observer learns: an announce now means "I have or am fetching this", sent `aheadMs`
+ * after a node first requested an id or when its payload arrived, whichever is first; the announce wave still spreads
  * from the publisher's neighbourhood outwards, as before. `push: 0` keeps the publisher's first
  * hop an announce like every other.
  *
