@@ -123,6 +123,23 @@ describe('gossip on real hosts', function () {
     assert.equal(await delivered, 'still here')
   })
 
+  it('announce: a relay that announced a payload ahead and then rejects it answers notfound over the wire, so nobody waits for it and nobody is reported stalled', async () => {
+    const [a, b, c] = await network(3, 45, [[0, 1], [1, 2]])
+    const strategy = announce({ push: 0, aheadMs: 0, requestTimeoutMs: 1000 })
+    a.services.gossip.subscribe('t', { strategy })
+    b.services.gossip.subscribe('t', { strategy, validate: () => 'reject' })
+    c.services.gossip.subscribe('t', { strategy })
+    await waitFor(() => b.services.gossip.getSubscribers('t').length === 2 && c.services.gossip.getSubscribers('t').length === 1, { what: 'subscriptions' })
+    await a.services.gossip.publish('t', new TextEncoder().encode('b will reject this'))
+    // b announced it to c before it had the payload, and c asked b for it
+    await waitFor(() => (c.services.gossip.stats('t')?.requestedOut ?? 0) === 1 && (b.services.gossip.stats('t')?.rejected ?? 0) === 1, { what: 'c requested, b rejected' })
+    // past c's request timeout: a stall would have been reported by now
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    assert.equal(c.services.scoring.score(b.peerId), 0, 'b answered notfound instead of stalling')
+    assert.equal(c.services.gossip.stats('t')?.received, 0)
+    assert.ok(b.services.scoring.score(a.peerId) > 0, 'a reported by b for the invalid message')
+  })
+
   it('dandelion: a stem whose sender is the only stem relay goes on, and one published before any peer goes when one comes: no embargo fires', async () => {
     // n1 dials n0 and n2 dials n1: n0 has no outbound peer, so it stems to n1; n1's only
     // outbound peer, its only relay, is n0; n2's only peer is n1. No node ever fluffs by chance

@@ -296,6 +296,13 @@ export class TopicRouter<Timer = unknown> {
         return
       case 'request':
         this.#serve(peer, frame.ids)
+        return
+      case 'notfound':
+        if (this.#strategy.onNotFound == null) {
+          this.#effects.report(peer, 'unexpected-frame', `notfound frame on topic "${this.topic}" relayed by ${this.#spec.name}`)
+          return
+        }
+        this.#strategy.onNotFound(peer, frame.ids)
     }
   }
 
@@ -374,6 +381,7 @@ export class TopicRouter<Timer = unknown> {
     if (this.#pending.size >= this.#maxPending || perPeer >= this.#maxPendingPerPeer) {
       // not marked seen: another copy may arrive once the validator has caught up
       this.#dropped++
+      this.#strategy.onRefused?.(pending.message.id, pending.from)
       return
     }
     const id = pending.message.id
@@ -401,10 +409,12 @@ export class TopicRouter<Timer = unknown> {
     if (result === 'reject') {
       this.#rejected++
       this.#effects.report(pending.from, 'invalid-message', `validator rejected ${id.slice(0, 16)} on "${this.topic}"`)
+      this.#strategy.onRefused?.(id, pending.from)
       return
     }
     if (result === 'ignore') {
       this.#ignored++
+      this.#strategy.onRefused?.(id, pending.from)
       return
     }
     if (pending.type === 'stem') {
@@ -448,12 +458,17 @@ export class TopicRouter<Timer = unknown> {
 
   #serve (peer: PeerKey, ids: MessageId[]): void {
     this.#requestedIn += ids.length
+    let missing: MessageId[] | undefined
     for (const id of ids) {
       const message = this.#cache.get(id)
-      if (message == null) continue
+      if (message == null) {
+        (missing ??= []).push(id)
+        continue
+      }
       this.#served++
       this.#send(peer, { type: 'message', message })
     }
+    if (missing != null) this.#strategy.onRequest?.(peer, missing)
   }
 
   #send (peer: PeerKey, frame: GossipFrame): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { flood, TopicRouter } from '@hearsay/gossip/strategies'
 import { seededRng } from '@hearsay/sansio'
-import type { GossipMessage } from '@hearsay/interface'
+import type { GossipMessage, StrategySpec } from '@hearsay/interface'
 import { createHarness, line, messageOf } from './harness.ts'
 
 describe('TopicRouter', () => {
@@ -56,11 +56,12 @@ describe('TopicRouter', () => {
     assert.throws(() => h.nodes[0].router.publish(big), RangeError)
   })
 
-  it('reports stem and announce frames a strategy does not use', () => {
+  it('reports stem, announce and notfound frames a strategy does not use', () => {
     const h = createHarness({ spec: flood(), nodes: 2, edges: line(2) })
     h.nodes[1].router.receive('n0', { type: 'stem', message: messageOf('t', 's') })
     h.nodes[1].router.receive('n0', { type: 'announce', ids: ['00'] })
-    assert.deepEqual(h.nodes[1].reports.map(r => r.infraction), ['unexpected-frame', 'unexpected-frame'])
+    h.nodes[1].router.receive('n0', { type: 'notfound', ids: ['00'] })
+    assert.deepEqual(h.nodes[1].reports.map(r => r.infraction), ['unexpected-frame', 'unexpected-frame', 'unexpected-frame'])
     assert.equal(h.nodes[1].delivered.length, 0)
   })
 
@@ -74,6 +75,39 @@ describe('TopicRouter', () => {
     assert.equal(answers.length, 1)
     assert.equal(answers[0].frame.type, 'message')
     assert.equal(h.nodes[0].router.stats().served, 1)
+  })
+
+  it('hands the strategy requested ids it could not answer, and messages the validator refused', () => {
+    const requests: Array<[string, string[]]> = []
+    const refused: Array<[string, string]> = []
+    const spec: StrategySpec = {
+      name: 'spy',
+      create: (context) => {
+        const base = flood().create(context)
+        return { ...base, onRequest: (from, ids) => { requests.push([from, ids]) }, onRefused: (id, from) => { refused.push([id, from]) } }
+      }
+    }
+    const h = createHarness({ spec, nodes: 2, edges: line(2) })
+    const message = h.publish(0, 'cached')
+    h.settle()
+    h.nodes[0].router.receive('n1', { type: 'request', ids: [message.id, 'ab', 'cd'] })
+    h.nodes[0].router.receive('n1', { type: 'request', ids: [message.id] })
+    assert.deepEqual(requests, [['n1', ['ab', 'cd']]])
+    const router = h.nodes[1].router
+    const [bad, dull, late] = ['bad', 'dull', 'late'].map(text => messageOf('t', text))
+    h.nodes[1].validator = message => message.id === bad.id ? 'reject' : message.id === dull.id ? 'ignore' : undefined
+    router.receive('n0', { type: 'message', message: bad })
+    router.receive('n0', { type: 'message', message: dull })
+    router.receive('n0', { type: 'message', message: late })
+    assert.deepEqual(refused, [[bad.id, 'n0'], [dull.id, 'n0']])
+    router.validated(late.id, 'ignore')
+    assert.deepEqual(refused.map(([id]) => id), [bad.id, dull.id, late.id])
+    // dropped because too many wait for the validator
+    h.nodes[1].validator = () => undefined
+    const limit = router.limits.maxPendingPerPeer
+    const waiting = Array.from({ length: limit + 1 }, (_, i) => messageOf('t', `waiting ${i}`))
+    for (const message of waiting) router.receive('n0', { type: 'message', message })
+    assert.deepEqual(refused.slice(3), [[waiting[limit].id, 'n0']])
   })
 
   it('forgets a seen id after seenTtlMs, and publishing a known id is a no-op', () => {

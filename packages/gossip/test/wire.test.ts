@@ -19,7 +19,8 @@ describe('gossip wire format', () => {
       { type: 'message' as const, message, ttl: 3, hops: 2 },
       { type: 'stem' as const, message },
       { type: 'announce' as const, ids: [message.id] },
-      { type: 'request' as const, ids: [message.id, 'ab'.repeat(32)] }
+      { type: 'request' as const, ids: [message.id, 'ab'.repeat(32)] },
+      { type: 'notfound' as const, ids: [message.id] }
     ]
     for (const frame of cases) {
       const decoded = decodeFrame(unframe(encodeTopicFrame('news', frame)), WIRE_DEFAULTS)
@@ -67,6 +68,22 @@ describe('gossip wire format', () => {
       request: { topic: 't', ids: [Uint8Array.from([1])] }
     })
     assert.deepEqual(pick(decodeFrame(twoParts, WIRE_DEFAULTS)), 'malformed-frame')
+  })
+
+  it('bounds a notfound frame as announce and request frames', () => {
+    const limits = { ...WIRE_DEFAULTS, maxIdsPerFrame: 3, maxTopicBytes: 8 }
+    const encode = (notfound: GossipRpc.Ids, rest: Partial<GossipRpc> = {}): Uint8Array => GossipRpc.encode({ subscriptions: [], notfound, ...rest })
+    const ids = (...bytes: number[]): Array<Uint8Array<ArrayBuffer>> => bytes.map(i => Uint8Array.from([i]))
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3) }), limits)), 'ok')
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3, 4) }), limits)), 'oversized-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(65)] }), limits)), 'malformed-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(0)] }), limits)), 'malformed-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: 'x'.repeat(9), ids: ids(1) }), limits)), 'malformed-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: '', ids: ids(1) }), limits)), 'malformed-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1) }, { request: { topic: 't', ids: ids(1) } }), limits)), 'malformed-frame')
+    // a notfound frame cut short in its ids
+    const whole = encode({ topic: 't', ids: [new Uint8Array(32)] })
+    assert.equal(pick(decodeFrame(whole.subarray(0, whole.byteLength - 5), limits)), 'malformed-frame')
   })
 })
 

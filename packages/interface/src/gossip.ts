@@ -25,12 +25,14 @@ export interface GossipMessage {
  * - `stem`: a full message in Dandelion's private stem phase
  * - `announce`: "I have these ids" (inv)
  * - `request`: "send me these ids" (getdata); answered with `message` frames from the cache
+ * - `notfound`: "I cannot send you these ids you requested" (Bitcoin's notfound): ask someone else
  */
 export type GossipFrame =
   | { type: 'message', message: GossipMessage, ttl?: number, hops?: number }
   | { type: 'stem', message: GossipMessage }
   | { type: 'announce', ids: MessageId[] }
   | { type: 'request', ids: MessageId[] }
+  | { type: 'notfound', ids: MessageId[] }
 
 /** What a strategy can see and do: one topic on one node. */
 export interface StrategyContext<Timer> {
@@ -81,6 +83,21 @@ export interface GossipStrategy<Timer = unknown> {
   onDuplicate?(id: MessageId, from: PeerKey, type: 'message' | 'stem'): void
   /** `from` announced ids. Strategies without it make `announce` frames an `unexpected-frame`. */
   onAnnounce?(from: PeerKey, ids: MessageId[]): void
+  /**
+   * `from` requested ids the router could not answer from its cache (not public here, or no
+   * longer cached). Strategies without it leave such ids unanswered.
+   */
+  onRequest?(from: PeerKey, ids: MessageId[]): void
+  /**
+   * `from` answered a request with `notfound`. Strategies without it make `notfound` frames an
+   * `unexpected-frame`.
+   */
+  onNotFound?(from: PeerKey, ids: MessageId[]): void
+  /**
+   * A message from `from` will never reach {@link GossipStrategy.onMessage}: the validator
+   * rejected or ignored it, or it was dropped because too many waited for the validator.
+   */
+  onRefused?(id: MessageId, from: PeerKey): void
   /** A timer the strategy scheduled fired. */
   timer(timer: Timer): void
   /**

@@ -6,6 +6,9 @@ const MESSAGE = 0
 const STEM = 1
 const ANNOUNCE = 2
 const REQUEST = 3
+const NOTFOUND = 4
+const ID_FRAMES = { announce: ANNOUNCE, request: REQUEST, notfound: NOTFOUND } as const
+const ID_FRAME_TYPES = ['announce', 'request', 'notfound'] as const
 
 /**
  * Deliveries to another thread's nodes, as numbers for a transferable buffer rather than cloned
@@ -31,7 +34,7 @@ export class DeliveryWriter {
         out.push(STEM, this.indexOf(frame.message.id))
         break
       default:
-        out.push(frame.type === 'announce' ? ANNOUNCE : REQUEST, frame.ids.length)
+        out.push(ID_FRAMES[frame.type], frame.ids.length)
         for (const id of frame.ids) out.push(this.indexOf(id))
     }
   }
@@ -87,7 +90,7 @@ export class DeliveryReader {
       } else {
         const count = data[k]
         const ids = Array.from(data.subarray(k + 1, k + 1 + count), m => messages[m].id)
-        frame = { type: type === ANNOUNCE ? 'announce' : 'request', ids }
+        frame = { type: ID_FRAME_TYPES[type - ANNOUNCE], ids }
         k += 1 + count
       }
       each({ time, tie, to, from, frame })

@@ -332,6 +332,8 @@ describe('threads', () => {
     { strategy: 'flood', nodes: 1000 },
     { strategy: 'dandelion', nodes: 800, spies: 0.1 },
     { strategy: 'announce', nodes: 500, spies: 0.1 },
+    // lost frames stall requests: held ones are answered notfound, across threads too
+    { strategy: 'announce', nodes: 500, loss: 0.05 },
     { strategy: 'gnutella', nodes: 800, loss: 0.05, ttl: 4 },
     // a constant latency and unlimited uplinks make many events fall at one virtual time
     { strategy: 'diffusion', nodes: 600, droppers: 0.05, delayers: 0.05, bandwidthMbps: 0, latency: 'constant:20' },

@@ -8,6 +8,7 @@ export interface GossipRpc {
   message?: GossipRpc.Message
   announce?: GossipRpc.Ids
   request?: GossipRpc.Ids
+  notfound?: GossipRpc.Ids
 }
 
 export namespace GossipRpc {
@@ -464,6 +465,11 @@ export namespace GossipRpc {
           GossipRpc.Ids.codec().encode(obj.request, w)
         }
 
+        if (obj.notfound != null) {
+          w.uint32(42)
+          GossipRpc.Ids.codec().encode(obj.notfound, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -503,6 +509,12 @@ export namespace GossipRpc {
             case 4: {
               obj.request = GossipRpc.Ids.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.request
+              })
+              break
+            }
+            case 5: {
+              obj.notfound = GossipRpc.Ids.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.notfound
               })
               break
             }
@@ -560,6 +572,13 @@ export namespace GossipRpc {
             case 4: {
               yield * GossipRpc.Ids.codec().stream(reader, reader.uint32(), `${prefix}.request`, {
                 limits: opts.limits?.request
+              })
+
+              break
+            }
+            case 5: {
+              yield * GossipRpc.Ids.codec().stream(reader, reader.uint32(), `${prefix}.notfound`, {
+                limits: opts.limits?.notfound
               })
 
               break
@@ -635,6 +654,17 @@ export namespace GossipRpc {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface GossipRpcNotfoundTopicFieldEvent {
+    field: '$.notfound.topic'
+    value: string
+  }
+
+  export interface GossipRpcNotfoundIdsFieldEvent {
+    field: '$.notfound.ids[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<GossipRpc>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GossipRpc.codec())
   }
@@ -643,7 +673,7 @@ export namespace GossipRpc {
     return decodeMessage(buf, GossipRpc.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipRpc>): Generator<GossipRpcSubscriptionsTopicFieldEvent | GossipRpcSubscriptionsSubscribeFieldEvent | GossipRpcMessageTopicFieldEvent | GossipRpcMessageDataFieldEvent | GossipRpcMessageTtlFieldEvent | GossipRpcMessageHopsFieldEvent | GossipRpcMessageStemFieldEvent | GossipRpcAnnounceTopicFieldEvent | GossipRpcAnnounceIdsFieldEvent | GossipRpcRequestTopicFieldEvent | GossipRpcRequestIdsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipRpc>): Generator<GossipRpcSubscriptionsTopicFieldEvent | GossipRpcSubscriptionsSubscribeFieldEvent | GossipRpcMessageTopicFieldEvent | GossipRpcMessageDataFieldEvent | GossipRpcMessageTtlFieldEvent | GossipRpcMessageHopsFieldEvent | GossipRpcMessageStemFieldEvent | GossipRpcAnnounceTopicFieldEvent | GossipRpcAnnounceIdsFieldEvent | GossipRpcRequestTopicFieldEvent | GossipRpcRequestIdsFieldEvent | GossipRpcNotfoundTopicFieldEvent | GossipRpcNotfoundIdsFieldEvent> {
     return streamMessage(buf, GossipRpc.codec(), opts)
   }
 }
