@@ -107,6 +107,10 @@ export interface PolicyStats extends AddressBookStats {
   dialing: number
   /** Peer-exchange requests answered and made since start, and the peers they taught us. */
   pex: { served: number, asked: number, learned: number }
+  /** Dials asked for since start: to fill outbound slots (anchors included), feelers, and those that failed. */
+  dials: { outbound: number, feeler: number, failed: number }
+  /** Connections closed by the policy since start: feelers done, inbound peers evicted. */
+  closes: { feeler: number, evict: number }
 }
 
 interface Tracked extends ConnectionInfo {
@@ -186,6 +190,8 @@ export class DiscoveryPolicy {
   #pexRound: PeerKey | undefined
   #feelerRound: PeerKey | undefined
   #counters = { served: 0, asked: 0, learned: 0 }
+  #dialCounters = { outbound: 0, feeler: 0, failed: 0 }
+  #closeCounters = { feeler: 0, evict: 0 }
 
   /** @throws {@link DiscoveryOptionError} or `AddressBookOptionError` for unusable options */
   constructor (options: DiscoveryPolicyOptions) {
@@ -355,6 +361,7 @@ export class DiscoveryPolicy {
       this.#feelers.delete(peer)
       this.book.remove(peer)
     } else if (outcome === 'failed') {
+      this.#dialCounters.failed++
       this.#feelers.delete(peer)
       if (this.#running) this.book.attempt(peer, true)
     } else {
@@ -468,7 +475,9 @@ export class DiscoveryPolicy {
       inboundByGroup,
       anchors: this.#loadedAnchors.map(a => a.peer),
       dialing: this.#dialing.size,
-      pex: { ...this.#counters }
+      pex: { ...this.#counters },
+      dials: { ...this.#dialCounters },
+      closes: { ...this.#closeCounters }
     }
   }
 
@@ -484,6 +493,8 @@ export class DiscoveryPolicy {
     this.#pexRound = this.#feelerRound = undefined
     this.#stopping = false
     this.#counters = { served: 0, asked: 0, learned: 0 }
+    this.#dialCounters = { outbound: 0, feeler: 0, failed: 0 }
+    this.#closeCounters = { feeler: 0, evict: 0 }
   }
 
   #startRounds (): void {
@@ -558,6 +569,7 @@ export class DiscoveryPolicy {
     if (this.#dialing.has(entry.peer) || !this.#running) return false
     this.#dialing.set(entry.peer, entry.group)
     if (feeler) this.#feelers.add(entry.peer)
+    this.#dialCounters[feeler ? 'feeler' : 'outbound']++
     actions.push({ type: 'dial', peer: entry.peer, addrs: entry.addrs, feeler })
     return true
   }
@@ -566,7 +578,9 @@ export class DiscoveryPolicy {
     if (!this.#feelers.delete(peer)) return
     // a feeler only tests reachability (as Bitcoin's, it disconnects after the handshake): kept,
     // it would become an outbound connection outside the one-per-netgroup rule
-    if (this.#connections.has(connection)) actions.push({ type: 'close', connection, peer, reason: 'feeler' })
+    if (!this.#connections.has(connection)) return
+    this.#closeCounters.feeler++
+    actions.push({ type: 'close', connection, peer, reason: 'feeler' })
   }
 
   /** Past `maxInbound`, evict one inbound peer by diversity, or refuse the newcomer. */
@@ -582,6 +596,7 @@ export class DiscoveryPolicy {
       groupRank: group => this.#groupHash.hash('evict', group)
     })
     const victim = inbound.find(c => c.id === victimId) ?? newcomer
+    this.#closeCounters.evict++
     actions.push({ type: 'close', connection: victim.id, peer: victim.peer, reason: 'evict' })
   }
 

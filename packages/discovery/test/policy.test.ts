@@ -135,6 +135,8 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'close'), [])
     clock.advance(1)
     assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: id, peer: feeler.peer, reason: 'feeler' }])
+    assert.deepEqual(policy.stats().dials, { outbound: 1, feeler: 1, failed: 0 }, 'the bench tells feelers from other dials by these')
+    assert.deepEqual(policy.stats().closes, { feeler: 1, evict: 0 })
     // the next feeler round counts from the feeler's dial result
     const due = policy.nextDue() ?? 0
     assert.ok(due <= START + 240_000)
@@ -149,6 +151,7 @@ describe('DiscoveryPolicy', () => {
     policy.dialed(dials[1].peer, 'unusable')
     assert.equal(policy.book.get(dials[0].peer)?.attempts, 1)
     assert.equal(policy.book.has(dials[1].peer), false)
+    assert.deepEqual(policy.stats().dials, { outbound: 2, feeler: 0, failed: 1 }, 'an unusable address is no failed dial')
     for (let t = 0; t < 590_000; t += 5000) assert.deepEqual(of(step(policy, clock), 'dial'), [])
     clock.advance(15_000)
     assert.deepEqual(of(policy.tick(), 'dial').map(d => d.peer), [dials[0].peer])
@@ -166,6 +169,7 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(open('i3', 2), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }])
     policy.disconnected('i2')
     assert.equal(policy.stats().inbound, 2)
+    assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 1 })
 
     const strict = setup({ maxInbound: 2 }).policy
     strict.start()
