@@ -9,7 +9,8 @@
  * host does over the steady window (`idleMs`): connections opened and closed, dials, streams
  * and frames per protocol, CPU. With `SCALE_CPU_PROFILE=<file>` in its environment it also writes
  * a V8 CPU profile of the steady window alone (open it in Chrome's DevTools), to see where
- * idle hosts spend their CPU.
+ * idle hosts spend their CPU; with `SCALE_DIAL_STACKS=1` it prints on stderr the call sites that
+ * asked for connections over the window, most frequent first.
  *
  * @module
  */
@@ -38,8 +39,8 @@ export interface SteadyCounts {
   dials: number
   /** requests for a connection to a peer with none open, by who asked (`discovery`, `kad-dht`, ...) */
   dialRequests: Record<string, number>
-  /** discovery's own counts: feeler and outbound dials, feelers closed, inbound peers evicted */
-  discovery: { feelers: number, outbound: number, failed: number, feelersClosed: number, evicted: number }
+  /** discovery's own counts: feeler and outbound dials, feelers closed and left open (their peer kept alive by the DHT), inbound peers evicted */
+  discovery: { feelers: number, outbound: number, failed: number, feelersClosed: number, feelersKept: number, evicted: number }
   /** per protocol: streams opened by us (outbound), frames and bytes we sent on them and on inbound ones */
   protocols: Record<string, { streams: number, frames: number, bytes: number }>
   /** CPU of the whole process over the window, % of one core */
@@ -99,6 +100,7 @@ const gc = (): void => { (globalThis as { gc?: () => void }).gc?.() }
 
 // ---- counting -------------------------------------------------------------------------------
 
+const dialStacks: Record<string, number> | undefined = process.env.SCALE_DIAL_STACKS === '1' ? {} : undefined
 /** Counting is on only over the steady window. */
 let counting = false
 const counts = {
@@ -191,7 +193,11 @@ function instrument (node: { components?: any, addEventListener: (...args: any[]
       if (counting) {
         const peer = peerOf(target)
         const connected = peer != null && connectionManager.getConnections().some((c: Connection) => c.remotePeer.toString() === peer && c.status === 'open')
-        if (!connected) bump(counts.dialRequests, caller(new Error().stack ?? ''))
+        if (!connected) {
+          const stack = new Error().stack ?? ''
+          bump(counts.dialRequests, caller(stack))
+          if (dialStacks != null) bump(dialStacks, stack.split('\n').slice(2, 9).map(line => line.trim().replace(/\(.*node_modules\//, '(')).join(' < '))
+        }
       }
       return open(target, options)
     }
@@ -205,9 +211,9 @@ function instrument (node: { components?: any, addEventListener: (...args: any[]
   })
 }
 
-interface DiscoveryCounters { dials: { outbound: number, feeler: number, failed: number }, closes: { feeler: number, evict: number } }
+interface DiscoveryCounters { dials: { outbound: number, feeler: number, failed: number }, closes: { feeler: number, evict: number }, feelersKept: number }
 function discoveryTotals (all: Array<{ services: Record<string, any> }>): DiscoveryCounters {
-  const sum: DiscoveryCounters = { dials: { outbound: 0, feeler: 0, failed: 0 }, closes: { feeler: 0, evict: 0 } }
+  const sum: DiscoveryCounters = { dials: { outbound: 0, feeler: 0, failed: 0 }, closes: { feeler: 0, evict: 0 }, feelersKept: 0 }
   for (const node of all) {
     const stats = node.services.discovery?.stats?.()
     if (stats?.dials == null) continue
@@ -216,6 +222,7 @@ function discoveryTotals (all: Array<{ services: Record<string, any> }>): Discov
     sum.dials.failed += stats.dials.failed
     sum.closes.feeler += stats.closes.feeler
     sum.closes.evict += stats.closes.evict
+    sum.feelersKept += stats.feelersKept ?? 0
   }
   return sum
 }
@@ -284,10 +291,14 @@ const steady: SteadyCounts = {
     outbound: perMinute(discoveryAfter.dials.outbound - discoveryBefore.dials.outbound),
     failed: perMinute(discoveryAfter.dials.failed - discoveryBefore.dials.failed),
     feelersClosed: perMinute(discoveryAfter.closes.feeler - discoveryBefore.closes.feeler),
+    feelersKept: perMinute(discoveryAfter.feelersKept - discoveryBefore.feelersKept),
     evicted: perMinute(discoveryAfter.closes.evict - discoveryBefore.closes.evict)
   },
   protocols: Object.fromEntries(Object.entries(counts.protocols).map(([k, p]) => [k, { streams: perMinute(p.streams), frames: perMinute(p.frames), bytes: perMinute(p.bytes) }])),
   cpuPct: idleCpuPct
+}
+if (dialStacks != null) {
+  for (const [stack, n] of Object.entries(dialStacks).sort((a, b) => b[1] - a[1]).slice(0, 15)) process.stderr.write(`${n} ${stack}\n`)
 }
 started = performance.now()
 await net.stop()

@@ -51,6 +51,13 @@ export interface DiscoveryPolicyOptions extends Partial<PolicyNumbers> {
   addressBook?: Partial<Omit<AddressBookOptions, 'clock' | 'rng' | 'netgroup' | 'self'>>
   /** How many inbound peers each eviction rule protects. */
   eviction?: Omit<EvictionOptions, 'groupRank'>
+  /**
+   * Whether another part of the node wants a connection to `peer` kept (the service answers
+   * from libp2p's `keep-alive` tags, which the DHT puts on its closest peers). A feeler to such a
+   * peer is left open when its hold ends, rather than closed for libp2p to dial again at once;
+   * it still never counts as an outbound connection. @default never
+   */
+  keep?: (peer: PeerKey) => boolean
 }
 
 /** One connection, as the policy is told of it. */
@@ -111,6 +118,8 @@ export interface PolicyStats extends AddressBookStats {
   dials: { outbound: number, feeler: number, failed: number }
   /** Connections closed by the policy since start: feelers done, inbound peers evicted. */
   closes: { feeler: number, evict: number }
+  /** Feelers left open since start, because another part of the node keeps their peer ({@link DiscoveryPolicyOptions.keep}). */
+  feelersKept: number
 }
 
 interface Tracked extends ConnectionInfo {
@@ -174,6 +183,9 @@ export class DiscoveryPolicy {
   /** dials in progress, with the netgroup each will fill */
   readonly #dialing = new Map<PeerKey, string>()
   readonly #feelers = new Set<PeerKey>()
+  /** feelers left open for another part of the node: still feelers (never outbound) until they close */
+  readonly #keptFeelers = new Set<PeerKey>()
+  readonly #keep: ((peer: PeerKey) => boolean) | undefined
   readonly #lastServed = new Map<PeerKey, number>()
   readonly #lastAsked = new Map<PeerKey, number>()
   /** feelers to close: peer → [due time, connection id] */
@@ -192,6 +204,7 @@ export class DiscoveryPolicy {
   #counters = { served: 0, asked: 0, learned: 0 }
   #dialCounters = { outbound: 0, feeler: 0, failed: 0 }
   #closeCounters = { feeler: 0, evict: 0 }
+  #feelersKept = 0
 
   /** @throws {@link DiscoveryOptionError} or `AddressBookOptionError` for unusable options */
   constructor (options: DiscoveryPolicyOptions) {
@@ -201,6 +214,7 @@ export class DiscoveryPolicy {
     this.#self = options.self
     this.#maxAnswer = options.maxAnswerPeers ?? 1000
     this.#eviction = options.eviction ?? {}
+    this.#keep = options.keep
     this.#groupHash = new KeyedHash(KeyedHash.randomKey(this.#rng))
     this.book = new AddressBook({
       ...options.addressBook,
@@ -328,7 +342,11 @@ export class DiscoveryPolicy {
     this.#connections.delete(id)
     const left = (this.#peers.get(tracked.peer) ?? 1) - 1
     if (left > 0) this.#peers.set(tracked.peer, left)
-    else this.#peers.delete(tracked.peer)
+    else {
+      this.#peers.delete(tracked.peer)
+      // a feeler left open has done its job once it closes: the peer may be an outbound one later
+      if (this.#keptFeelers.delete(tracked.peer)) this.#feelers.delete(tracked.peer)
+    }
   }
 
   /** A connection's round-trip time was measured (inbound eviction protects the fastest). */
@@ -477,7 +495,8 @@ export class DiscoveryPolicy {
       dialing: this.#dialing.size,
       pex: { ...this.#counters },
       dials: { ...this.#dialCounters },
-      closes: { ...this.#closeCounters }
+      closes: { ...this.#closeCounters },
+      feelersKept: this.#feelersKept
     }
   }
 
@@ -495,6 +514,8 @@ export class DiscoveryPolicy {
     this.#counters = { served: 0, asked: 0, learned: 0 }
     this.#dialCounters = { outbound: 0, feeler: 0, failed: 0 }
     this.#closeCounters = { feeler: 0, evict: 0 }
+    this.#feelersKept = 0
+    this.#keptFeelers.clear()
   }
 
   #startRounds (): void {
@@ -575,10 +596,22 @@ export class DiscoveryPolicy {
   }
 
   #closeFeeler (peer: PeerKey, connection: string, actions: DiscoveryAction[]): void {
-    if (!this.#feelers.delete(peer)) return
+    if (!this.#feelers.has(peer)) return
+    if (!this.#connections.has(connection)) {
+      this.#feelers.delete(peer)
+      return
+    }
+    // another part of the node wants this peer connected (the DHT keeps its closest peers):
+    // closing would only make libp2p dial it again at once. Left open, it stays a feeler, so it
+    // never takes an outbound slot, until it closes
+    if (this.#keep?.(peer) === true) {
+      this.#keptFeelers.add(peer)
+      this.#feelersKept++
+      return
+    }
+    this.#feelers.delete(peer)
     // a feeler only tests reachability (as Bitcoin's, it disconnects after the handshake): kept,
     // it would become an outbound connection outside the one-per-netgroup rule
-    if (!this.#connections.has(connection)) return
     this.#closeCounters.feeler++
     actions.push({ type: 'close', connection, peer, reason: 'feeler' })
   }

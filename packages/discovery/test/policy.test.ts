@@ -142,6 +142,41 @@ describe('DiscoveryPolicy', () => {
     assert.ok(due <= START + 240_000)
   })
 
+  it('leaves a feeler open when another part of the node keeps its peer, never counting it as outbound, until it closes', () => {
+    const kept = new Set<string>()
+    const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000, keep: peer => kept.has(peer) })
+    policy.start(seeds(3))
+    const [dial] = of(step(policy, clock), 'dial')
+    connect(policy, clock, dial.peer, dial.addrs[0])
+    let feeler: Extract<DiscoveryAction, { type: 'dial' }> | undefined
+    while (feeler == null) feeler = of(step(policy, clock), 'dial').find(d => d.feeler)
+    const { id } = connect(policy, clock, feeler.peer, feeler.addrs[0])
+    // the DHT tags the peer keep-alive while the feeler is held: closing would only make libp2p redial it
+    kept.add(feeler.peer)
+    clock.advance(2000)
+    assert.deepEqual(of(policy.tick(), 'close'), [], 'not closed')
+    assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 0 })
+    assert.equal(policy.stats().feelersKept, 1)
+    assert.equal(policy.stats().outbound, 1, 'still no outbound peer: a feeler chose it, not the one-per-netgroup plan')
+    assert.deepEqual(policy.outboundPeers(), [dial.peer])
+    // once it closes, the peer is an ordinary one again: an outbound connection to it counts
+    policy.disconnected(id)
+    connect(policy, clock, feeler.peer, feeler.addrs[0])
+    assert.equal(policy.stats().outbound, 2)
+
+    // without a keep-alive tag the feeler is closed as before
+    const plain = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000, keep: () => false })
+    plain.policy.start(seeds(3))
+    const [first] = of(step(plain.policy, plain.clock), 'dial')
+    connect(plain.policy, plain.clock, first.peer, first.addrs[0])
+    let other: Extract<DiscoveryAction, { type: 'dial' }> | undefined
+    while (other == null) other = of(step(plain.policy, plain.clock), 'dial').find(d => d.feeler)
+    const opened = connect(plain.policy, plain.clock, other.peer, other.addrs[0])
+    plain.clock.advance(2000)
+    assert.deepEqual(of(plain.policy.tick(), 'close'), [{ type: 'close', connection: opened.id, peer: other.peer, reason: 'feeler' }])
+    assert.equal(plain.policy.stats().feelersKept, 0)
+  })
+
   it('a failed dial counts against the entry and is not retried within dialRetryMs; an unusable one is forgotten', () => {
     const { clock, policy } = setup({ targetOutbound: 2, maxParallelDials: 2, dialRetryMs: 600_000, feelerIntervalMs: 0 })
     policy.start(seeds(2))
