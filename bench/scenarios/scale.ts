@@ -53,21 +53,23 @@ const byKey = (record: Record<string, number>): string => {
  */
 export const scaleScenario: Scenario = {
   name: 'scale',
-  description: 'createTestnet with 100, 300, 1000 hosts (default, lean and bare libp2p): RSS, start and connect time, idle CPU; per minute at steady state: connections opened and closed, dials, streams and frames per protocol',
+  description: 'createTestnet with 100 and 1000 hosts (default, lean and bare libp2p): RSS, start and connect time, idle CPU; per minute at steady state: connections opened and closed, dials, streams and frames per protocol',
   async run ({ quick, log }) {
-    const sizes = quick ? [20, 40] : [100, 300, 1000]
+    // 300 hosts left the full run when steady-state windows came in (issue #24's goals are at 100
+    // and 1000): nine processes, three of them waiting 2 min to converge, took ~19 min; six take ~13
+    const sizes = quick ? [20, 40] : [100, 1000]
     // quick leaves the middle kind out: four small processes instead of nine large ones
     const variants: readonly Variant[] = quick ? ['bare', 'full'] : VARIANTS
     // CPU while settling: the first 15 s after connecting. Steady state: a default host has
     // converged 2 min after the last host started (issue #24's definition: discovery has filled
     // its outbound slots, the DHT its routing table); bare and lean hosts run no discovery and
     // their DHT (lean's) is a client, so they are steady once settled and are not kept waiting
-    // (their steady counts show it: no connection opened or closed). The steady window is 30 s,
-    // reported per minute: it spans three periods of libp2p's connection monitor (10 s) and a
-    // quarter of discovery's feelers (one per host per 2 min) — enough for rates at 100 hosts and
-    // up — and keeps the full run near 14 min (9 processes, three of them waiting 2 min).
+    // (their steady counts show it: no connection opened or closed). The steady window is one
+    // minute: exactly one period of the host's connection monitor (every host pings each of its
+    // connections once a minute, all hosts in phase since they start together, so a shorter
+    // window would see either all of those pings or none) and half of discovery's feeler period.
     const settleMs = quick ? 1000 : 15_000
-    const idleMs = quick ? 3000 : 30_000
+    const idleMs = quick ? 3000 : 60_000
     const convergeMs = (variant: Variant): number => variant === 'full' ? (quick ? 5000 : 120_000) : 0
     const timeoutMs = quick ? 60_000 : 600_000
     const samples = new Map<string, ScaleSample>()
