@@ -162,7 +162,8 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  * The loops are those of the service before it: a dial round every `dialIntervalMs` (planned by
  * {@link planOutbound}: one outbound connection per netgroup), a peer-exchange round every
  * `pexIntervalMs` (a random connected peer not asked within `pexPeerIntervalMs`), a feeler every
- * `feelerIntervalMs` ({@link planFeeler}), held `feelerHoldMs` and closed; each round starts its
+ * `feelerIntervalMs` ({@link planFeeler}), held `feelerHoldMs` and closed (or left open when
+ * `keep` says another part of the node wants its peer); each round starts its
  * interval again when its dial or question has ended. Anchors are dialled first, and the rounds
  * start once their dials have ended.
  */
