@@ -31,7 +31,7 @@ interface Connection { direction: 'inbound' | 'outbound', status: string, remote
 export interface SteadyCounts {
   /** length of the window, ms */
   windowMs: number
-  /** connections opened (counted once, at the dialling end) */
+  /** connections opened (counted once, at the dialling end, in the window their dial began in) */
   opened: number
   /** connections closed (counted once per connection, not per end) */
   closed: number
@@ -183,8 +183,13 @@ function instrument (node: { components?: any, addEventListener: (...args: any[]
   if (transportManager != null) {
     const dial = transportManager.dial.bind(transportManager)
     transportManager.dial = (...args: any[]) => {
-      if (counting) counts.dials++
-      return dial(...args)
+      // a connection counts as opened in the window its dial began in, as discovery counts its
+      // feelers (a burst of feelers dialled just before the window would otherwise open inside it)
+      const inWindow = counting
+      if (inWindow) counts.dials++
+      const connecting = dial(...args)
+      if (inWindow) connecting.then(() => { counts.opened++ }, () => {})
+      return connecting
     }
   }
   if (connectionManager != null) {
@@ -202,9 +207,6 @@ function instrument (node: { components?: any, addEventListener: (...args: any[]
       return open(target, options)
     }
   }
-  node.addEventListener('connection:open', (event: CustomEvent<Connection>) => {
-    if (counting && event.detail.direction === 'outbound') counts.opened++
-  })
   node.addEventListener('connection:close', (event: CustomEvent<Connection>) => {
     // both ends see the close: count it where it was dialled, as opened is
     if (counting && event.detail.direction === 'outbound') counts.closed++
