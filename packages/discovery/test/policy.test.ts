@@ -118,6 +118,26 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'ask'), [], 'no one connected, no one asked')
   })
 
+  it('by default refreshes by peer exchange every 2 minutes, while a new outbound peer is asked at once', () => {
+    const { clock, policy } = setup({ feelerIntervalMs: 0, targetOutbound: 0 })
+    assert.equal(policy.options.pexIntervalMs, 120_000)
+    policy.start()
+    const { actions } = connect(policy, clock, 'out1', addr(1))
+    assert.deepEqual(of(actions, 'ask').map(a => a.peer), ['out1'], 'asked on connecting')
+    policy.answered('out1', [])
+    policy.connected({ id: 'i1', peer: 'in1', direction: 'inbound', addr: addr(2), openedAt: clock.now() })
+    // a converged network: nothing is asked until the round is due
+    const asks: number[] = []
+    for (let t = 0; t < 240_000; t += 1000) {
+      clock.advance(1000)
+      for (const ask of of(policy.tick(), 'ask')) {
+        asks.push(clock.now() - START)
+        policy.answered(ask.peer, [])
+      }
+    }
+    assert.deepEqual(asks, [120_000, 240_000])
+  })
+
   it('feels a new address outside the netgroups in use, holds the connection feelerHoldMs, then closes it; a feeler is no outbound peer', () => {
     const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000 })
     policy.start(seeds(3))
