@@ -68,6 +68,8 @@ export const scaleScenario: Scenario = {
     // minute: exactly one period of the host's connection monitor (every host pings each of its
     // connections once a minute, all hosts in phase since they start together, so a shorter
     // window would see either all of those pings or none) and half of discovery's feeler period.
+    // Discovery's feeler and peer-exchange rounds (every 2 min, also in phase) fall at the window's
+    // start: the feelers dialled then are closed inside it, the questions asked then are not in it.
     const settleMs = quick ? 1000 : 15_000
     const idleMs = quick ? 3000 : 60_000
     const convergeMs = (variant: Variant): number => variant === 'full' ? (quick ? 5000 : 120_000) : 0
