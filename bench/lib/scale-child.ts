@@ -1,15 +1,51 @@
 /**
  * One `scale` measurement in a process of its own, so that its RSS is its own and running out
  * of memory ends this process, not the benchmark run:
- * `node --expose-gc bench/lib/scale-child.ts <nodes> <full|lean|bare> <degree> <settleMs> <idleMs>`.
+ * `node --expose-gc bench/lib/scale-child.ts <nodes> <full|lean|bare> <degree> <settleMs> <idleMs> [convergeMs]`.
  * Prints one JSON line ({@link ScaleSample}) on stdout.
+ *
+ * Timeline: start every host, dial the seeded links, measure CPU while settling (`settleMs`),
+ * GC and read RSS, wait until `convergeMs` after the last host started, then count what every
+ * host does over the steady window (`idleMs`): connections opened and closed, dials, streams
+ * and frames per protocol, CPU. With `SCALE_CPU_PROFILE=<file>` in its environment it also writes
+ * a V8 CPU profile of the steady window alone (open it in Chrome's DevTools), to see where
+ * idle hosts spend their CPU; with `SCALE_DIAL_STACKS=1` it prints on stderr the call sites that
+ * asked for connections over the window, most frequent first.
  *
  * @module
  */
 // stops when the bench that started it is gone
 import '../../examples/shared/src/stop-with-launcher.ts'
+import { writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
 import { seededRng } from '@hearsay/sansio'
 import { createTestnet, topologyEdges } from '@hearsay/host/testnet'
+import type { HostOptions } from '@hearsay/host'
+
+// libp2p's types, by way of the host's options (the bench depends on no libp2p package itself)
+type Metrics = ReturnType<NonNullable<HostOptions['metrics']>>
+type Stream = Parameters<Metrics['trackProtocolStream']>[0]
+interface Connection { direction: 'inbound' | 'outbound', status: string, remotePeer: { toString: () => string } }
+
+/** What the hosts did over the steady window, all hosts together, per minute. */
+export interface SteadyCounts {
+  /** length of the window, ms */
+  windowMs: number
+  /** connections opened (counted once, at the dialling end, in the window their dial began in) */
+  opened: number
+  /** connections closed (counted once per connection, not per end) */
+  closed: number
+  /** transport dials (attempts to reach an address, successful or not) */
+  dials: number
+  /** requests for a connection to a peer with none open, by who asked (`discovery`, `kad-dht`, ...) */
+  dialRequests: Record<string, number>
+  /** discovery's own counts: feeler and outbound dials, feelers closed and left open (their peer kept alive by the DHT), inbound peers evicted */
+  discovery: { feelers: number, outbound: number, failed: number, feelersClosed: number, feelersKept: number, evicted: number }
+  /** per protocol: streams opened by us (outbound), frames and bytes we sent on them and on inbound ones */
+  protocols: Record<string, { streams: number, frames: number, bytes: number }>
+  /** CPU of the whole process over the window, % of one core */
+  cpuPct: number
+}
 
 /** What one child measured. */
 export interface ScaleSample {
@@ -27,32 +63,173 @@ export interface ScaleSample {
   connectMs: number
   /** connections open after settling (each counted once) */
   connections: number
+  /** connections open at the end of the steady window */
+  connectionsSteady: number
   /** links the topology asked for */
   links: number
   /** CPU used while settling, right after connecting, as % of one core */
   settlingCpuPct: number
-  /** CPU used while idle, after settling, as % of one core */
+  /** CPU used over the steady window, as % of one core */
   idleCpuPct: number
+  /** what happened over the steady window, per minute */
+  steady: SteadyCounts
+  /** time from the last host's start to the steady window, ms */
+  convergedAfterMs: number
   /** time to stop every host, ms */
   stopMs: number
 }
 
-const [nodesArg, variantArg, degreeArg, settleArg, idleArg] = process.argv.slice(2)
+const [nodesArg, variantArg, degreeArg, settleArg, idleArg, convergeArg] = process.argv.slice(2)
 const nodes = Number(nodesArg)
 const variant = variantArg === 'bare' || variantArg === 'lean' ? variantArg : 'full'
 const degree = Number(degreeArg)
 const settleMs = Number(settleArg)
 const idleMs = Number(idleArg)
+const convergeMs = Number(convergeArg ?? 0)
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20)
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, Math.max(0, ms))) }
 /** CPU this process uses over the next `ms`, as % of one core. */
 async function cpuPercent (ms: number): Promise<number> {
   const before = process.cpuUsage()
   const started = performance.now()
-  await new Promise(resolve => setTimeout(resolve, ms))
+  await sleep(ms)
   const used = process.cpuUsage(before)
   return (used.user + used.system) / 1000 / (performance.now() - started) * 100
 }
 const gc = (): void => { (globalThis as { gc?: () => void }).gc?.() }
+
+// ---- counting -------------------------------------------------------------------------------
+
+const dialStacks: Record<string, number> | undefined = process.env.SCALE_DIAL_STACKS === '1' ? {} : undefined
+/** Counting is on only over the steady window. */
+let counting = false
+const counts = {
+  opened: 0,
+  closed: 0,
+  dials: 0,
+  dialRequests: {} as Record<string, number>,
+  protocols: {} as Record<string, { streams: number, frames: number, bytes: number }>
+}
+const bump = (record: Record<string, number>, key: string): void => { record[key] = (record[key] ?? 0) + 1 }
+const protocol = (name: string): { streams: number, frames: number, bytes: number } =>
+  (counts.protocols[name] ??= { streams: 0, frames: 0, bytes: 0 })
+
+/** Does nothing, whatever is asked of it (libp2p's metric objects, timers, groups). */
+const inert: any = new Proxy(function () {}, {
+  get: (_, key) => key === 'then' ? undefined : inert,
+  apply: () => inert
+})
+
+/**
+ * A libp2p `Metrics` that records nothing but what the bench counts: every negotiated stream
+ * (libp2p calls `trackProtocolStream` for both directions), and the frames sent on it.
+ * One instance serves every host of the process.
+ */
+const metrics: Metrics = {
+  trackMultiaddrConnection: () => {},
+  trackProtocolStream: (stream: Stream) => {
+    const name = stream.protocol ?? '?'
+    if (counting && stream.direction === 'outbound') protocol(name).streams++
+    const send = stream.send.bind(stream)
+    stream.send = (data: Uint8Array | { byteLength: number }) => {
+      if (counting) {
+        const p = protocol(name)
+        p.frames++
+        p.bytes += data.byteLength
+      }
+      return send(data as any)
+    }
+  },
+  registerMetric: inert,
+  registerMetricGroup: inert,
+  registerCounter: inert,
+  registerCounterGroup: inert,
+  registerHistogram: inert,
+  registerHistogramGroup: inert,
+  registerSummary: inert,
+  registerSummaryGroup: inert,
+  traceFunction: (_name: string, fn: any) => fn,
+  createTrace: () => undefined
+}
+
+/** Who asked for a connection, from the caller's frames (they are synchronous up to the first await). */
+function caller (stack: string): string {
+  for (const [pattern, name] of [
+    [/discovery\/(src|dist)/, 'discovery'],
+    [/kad-dht/, 'kad-dht'],
+    [/file-index\/(src|dist)/, 'files'],
+    [/gossip\/(src|dist)/, 'gossip'],
+    [/bootstrap/, 'bootstrap'],
+    [/reconnect-queue/, 'reconnect'],
+    [/autonat|dcutr|circuit-relay/, 'nat'],
+    [/scale-child|testnet/, 'bench links']
+  ] as const) {
+    if (pattern.test(stack)) return name
+  }
+  return 'other'
+}
+
+/** The peer a connection is asked for: a peer id, a multiaddr with `/p2p`, or a list of them. */
+function peerOf (target: any): string | undefined {
+  const first = Array.isArray(target) ? target[0] : target
+  if (first == null) return undefined
+  if (typeof first.getPeerId === 'function') return first.getPeerId() ?? undefined
+  return String(first)
+}
+
+/** Count dials, dial requests and connections of one host. */
+function instrument (node: { components?: any, addEventListener: (...args: any[]) => void }): void {
+  const { transportManager, connectionManager } = node.components ?? {}
+  if (transportManager != null) {
+    const dial = transportManager.dial.bind(transportManager)
+    transportManager.dial = (...args: any[]) => {
+      // a connection counts as opened in the window its dial began in, as discovery counts its
+      // feelers (a burst of feelers dialled just before the window would otherwise open inside it)
+      const inWindow = counting
+      if (inWindow) counts.dials++
+      const connecting = dial(...args)
+      if (inWindow) connecting.then(() => { counts.opened++ }, () => {})
+      return connecting
+    }
+  }
+  if (connectionManager != null) {
+    const open = connectionManager.openConnection.bind(connectionManager)
+    connectionManager.openConnection = (target: any, options?: any) => {
+      if (counting) {
+        const peer = peerOf(target)
+        const connected = peer != null && connectionManager.getConnections().some((c: Connection) => c.remotePeer.toString() === peer && c.status === 'open')
+        if (!connected) {
+          const stack = new Error().stack ?? ''
+          bump(counts.dialRequests, caller(stack))
+          if (dialStacks != null) bump(dialStacks, stack.split('\n').slice(2, 9).map(line => line.trim().replace(/\(.*node_modules\//, '(')).join(' < '))
+        }
+      }
+      return open(target, options)
+    }
+  }
+  node.addEventListener('connection:close', (event: CustomEvent<Connection>) => {
+    // both ends see the close: count it where it was dialled, as opened is
+    if (counting && event.detail.direction === 'outbound') counts.closed++
+  })
+}
+
+interface DiscoveryCounters { dials: { outbound: number, feeler: number, failed: number }, closes: { feeler: number, evict: number }, feelersKept: number }
+function discoveryTotals (all: Array<{ services: Record<string, any> }>): DiscoveryCounters {
+  const sum: DiscoveryCounters = { dials: { outbound: 0, feeler: 0, failed: 0 }, closes: { feeler: 0, evict: 0 }, feelersKept: 0 }
+  for (const node of all) {
+    const stats = node.services.discovery?.stats?.()
+    if (stats?.dials == null) continue
+    sum.dials.outbound += stats.dials.outbound
+    sum.dials.feeler += stats.dials.feeler
+    sum.dials.failed += stats.dials.failed
+    sum.closes.feeler += stats.closes.feeler
+    sum.closes.evict += stats.closes.evict
+    sum.feelersKept += stats.feelersKept ?? 0
+  }
+  return sum
+}
+
+// ---- the run --------------------------------------------------------------------------------
 
 const rssBefore = process.memoryUsage().rss
 let started = performance.now()
@@ -63,22 +240,68 @@ const net = await createTestnet({
   // scoring, discovery, files, ping monitor): what the libp2p stack alone costs per node
   // lean: hearsay as the gossip bench runs it, without the parts that dial on their own
   host: variant === 'bare'
-    ? { libp2p: { services: {}, connectionMonitor: { enabled: false } } }
-    : variant === 'lean' ? { discovery: false, files: false, dht: { clientMode: true } } : {}
+    ? { metrics: () => metrics, libp2p: { services: {}, connectionMonitor: { enabled: false } } }
+    : variant === 'lean' ? { metrics: () => metrics, discovery: false, files: false, dht: { clientMode: true } } : { metrics: () => metrics }
 })
-const startMs = performance.now() - started
+const lastStarted = performance.now()
+const startMs = lastStarted - started
+for (const node of net.nodes) instrument(node)
 // the testnet was created without links so that starting and connecting are timed apart
 const edges = topologyEdges({ random: degree }, nodes, seededRng(1))
 started = performance.now()
 await Promise.all(edges.map(async ([a, b]) => { await net.connect(a, b) }))
 const connectMs = performance.now() - started
+const countConnections = (): number => net.nodes.reduce((sum, node) => sum + node.getConnections().length, 0) / 2
 // a new default host keeps busy for a while (identify, DHT self-queries, discovery dialling
 // beyond the seeded links): that is measured apart, and "idle" only after it
 const settlingCpuPct = await cpuPercent(settleMs)
 gc()
 const memory = process.memoryUsage()
+const connections = countConnections()
+// steady state: once the network has converged (`convergeMs` after the last host started)
+await sleep(lastStarted + convergeMs - performance.now())
+const convergedAfterMs = performance.now() - lastStarted
+const discoveryBefore = discoveryTotals(net.nodes)
+const profileFile = process.env.SCALE_CPU_PROFILE
+const profiler = profileFile == null || profileFile === '' ? undefined : new Session()
+if (profiler != null) {
+  profiler.connect()
+  await profiler.post('Profiler.enable')
+  await profiler.post('Profiler.start')
+}
+counting = true
+const windowStart = performance.now()
 const idleCpuPct = await cpuPercent(idleMs)
-const connections = net.nodes.reduce((sum, node) => sum + node.getConnections().length, 0) / 2
+counting = false
+if (profiler != null && profileFile != null) {
+  const { profile } = await profiler.post('Profiler.stop')
+  await writeFile(profileFile, JSON.stringify(profile))
+  profiler.disconnect()
+}
+const windowMs = performance.now() - windowStart
+const discoveryAfter = discoveryTotals(net.nodes)
+const connectionsSteady = countConnections()
+const perMinute = (n: number): number => n * 60_000 / windowMs
+const steady: SteadyCounts = {
+  windowMs,
+  opened: perMinute(counts.opened),
+  closed: perMinute(counts.closed),
+  dials: perMinute(counts.dials),
+  dialRequests: Object.fromEntries(Object.entries(counts.dialRequests).map(([k, v]) => [k, perMinute(v)])),
+  discovery: {
+    feelers: perMinute(discoveryAfter.dials.feeler - discoveryBefore.dials.feeler),
+    outbound: perMinute(discoveryAfter.dials.outbound - discoveryBefore.dials.outbound),
+    failed: perMinute(discoveryAfter.dials.failed - discoveryBefore.dials.failed),
+    feelersClosed: perMinute(discoveryAfter.closes.feeler - discoveryBefore.closes.feeler),
+    feelersKept: perMinute(discoveryAfter.feelersKept - discoveryBefore.feelersKept),
+    evicted: perMinute(discoveryAfter.closes.evict - discoveryBefore.closes.evict)
+  },
+  protocols: Object.fromEntries(Object.entries(counts.protocols).map(([k, p]) => [k, { streams: perMinute(p.streams), frames: perMinute(p.frames), bytes: perMinute(p.bytes) }])),
+  cpuPct: idleCpuPct
+}
+if (dialStacks != null) {
+  for (const [stack, n] of Object.entries(dialStacks).sort((a, b) => b[1] - a[1]).slice(0, 15)) process.stderr.write(`${n} ${stack}\n`)
+}
 started = performance.now()
 await net.stop()
 const sample: ScaleSample = {
@@ -90,9 +313,12 @@ const sample: ScaleSample = {
   startMs,
   connectMs,
   connections,
+  connectionsSteady,
   links: edges.length,
   settlingCpuPct,
   idleCpuPct,
+  steady,
+  convergedAfterMs,
   stopMs: performance.now() - started
 }
 process.stdout.write(JSON.stringify(sample) + '\n')

@@ -19,7 +19,11 @@ export const DISCOVERY_DEFAULTS = Object.freeze({
   maxParallelDials: 4,
   dialRetryMs: 10 * 60_000,
   dialTimeoutMs: 10_000,
-  pexIntervalMs: 30_000,
+  // a new outbound peer is asked at once (as Bitcoin asks only then); the round only refreshes,
+  // and once a network has converged its answers hold addresses already known (every 30 s, an idle
+  // 100-host network of the `scale` bench sent 1.6 MB of them a minute, ~6 % of its busy CPU in
+  // peer-exchange code alone, Noise and Yamux aside)
+  pexIntervalMs: 2 * 60_000,
   pexPeerIntervalMs: 60_000,
   pexMaxPeers: 1000,
   pexTimeoutMs: 10_000,
@@ -51,6 +55,13 @@ export interface DiscoveryPolicyOptions extends Partial<PolicyNumbers> {
   addressBook?: Partial<Omit<AddressBookOptions, 'clock' | 'rng' | 'netgroup' | 'self'>>
   /** How many inbound peers each eviction rule protects. */
   eviction?: Omit<EvictionOptions, 'groupRank'>
+  /**
+   * Whether another part of the node wants a connection to `peer` kept (the service answers
+   * from libp2p's `keep-alive` tags, which the DHT puts on its closest peers). A feeler to such a
+   * peer is left open when its hold ends, rather than closed for libp2p to dial again at once;
+   * it still never counts as an outbound connection. @default never
+   */
+  keep?: (peer: PeerKey) => boolean
 }
 
 /** One connection, as the policy is told of it. */
@@ -107,6 +118,12 @@ export interface PolicyStats extends AddressBookStats {
   dialing: number
   /** Peer-exchange requests answered and made since start, and the peers they taught us. */
   pex: { served: number, asked: number, learned: number }
+  /** Dials asked for since start: to fill outbound slots (anchors included), feelers, and those that failed. */
+  dials: { outbound: number, feeler: number, failed: number }
+  /** Connections closed by the policy since start: feelers done, inbound peers evicted. */
+  closes: { feeler: number, evict: number }
+  /** Feelers left open since start, because another part of the node keeps their peer ({@link DiscoveryPolicyOptions.keep}). */
+  feelersKept: number
 }
 
 interface Tracked extends ConnectionInfo {
@@ -149,7 +166,8 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  * The loops are those of the service before it: a dial round every `dialIntervalMs` (planned by
  * {@link planOutbound}: one outbound connection per netgroup), a peer-exchange round every
  * `pexIntervalMs` (a random connected peer not asked within `pexPeerIntervalMs`), a feeler every
- * `feelerIntervalMs` ({@link planFeeler}), held `feelerHoldMs` and closed; each round starts its
+ * `feelerIntervalMs` ({@link planFeeler}), held `feelerHoldMs` and closed (or left open when
+ * `keep` says another part of the node wants its peer); each round starts its
  * interval again when its dial or question has ended. Anchors are dialled first, and the rounds
  * start once their dials have ended.
  */
@@ -170,6 +188,9 @@ export class DiscoveryPolicy {
   /** dials in progress, with the netgroup each will fill */
   readonly #dialing = new Map<PeerKey, string>()
   readonly #feelers = new Set<PeerKey>()
+  /** feelers left open for another part of the node: still feelers (never outbound) until they close */
+  readonly #keptFeelers = new Set<PeerKey>()
+  readonly #keep: ((peer: PeerKey) => boolean) | undefined
   readonly #lastServed = new Map<PeerKey, number>()
   readonly #lastAsked = new Map<PeerKey, number>()
   /** feelers to close: peer → [due time, connection id] */
@@ -186,6 +207,9 @@ export class DiscoveryPolicy {
   #pexRound: PeerKey | undefined
   #feelerRound: PeerKey | undefined
   #counters = { served: 0, asked: 0, learned: 0 }
+  #dialCounters = { outbound: 0, feeler: 0, failed: 0 }
+  #closeCounters = { feeler: 0, evict: 0 }
+  #feelersKept = 0
 
   /** @throws {@link DiscoveryOptionError} or `AddressBookOptionError` for unusable options */
   constructor (options: DiscoveryPolicyOptions) {
@@ -195,6 +219,7 @@ export class DiscoveryPolicy {
     this.#self = options.self
     this.#maxAnswer = options.maxAnswerPeers ?? 1000
     this.#eviction = options.eviction ?? {}
+    this.#keep = options.keep
     this.#groupHash = new KeyedHash(KeyedHash.randomKey(this.#rng))
     this.book = new AddressBook({
       ...options.addressBook,
@@ -322,7 +347,11 @@ export class DiscoveryPolicy {
     this.#connections.delete(id)
     const left = (this.#peers.get(tracked.peer) ?? 1) - 1
     if (left > 0) this.#peers.set(tracked.peer, left)
-    else this.#peers.delete(tracked.peer)
+    else {
+      this.#peers.delete(tracked.peer)
+      // a feeler left open has done its job once it closes: the peer may be an outbound one later
+      if (this.#keptFeelers.delete(tracked.peer)) this.#feelers.delete(tracked.peer)
+    }
   }
 
   /** A connection's round-trip time was measured (inbound eviction protects the fastest). */
@@ -355,6 +384,7 @@ export class DiscoveryPolicy {
       this.#feelers.delete(peer)
       this.book.remove(peer)
     } else if (outcome === 'failed') {
+      this.#dialCounters.failed++
       this.#feelers.delete(peer)
       if (this.#running) this.book.attempt(peer, true)
     } else {
@@ -468,7 +498,10 @@ export class DiscoveryPolicy {
       inboundByGroup,
       anchors: this.#loadedAnchors.map(a => a.peer),
       dialing: this.#dialing.size,
-      pex: { ...this.#counters }
+      pex: { ...this.#counters },
+      dials: { ...this.#dialCounters },
+      closes: { ...this.#closeCounters },
+      feelersKept: this.#feelersKept
     }
   }
 
@@ -484,6 +517,10 @@ export class DiscoveryPolicy {
     this.#pexRound = this.#feelerRound = undefined
     this.#stopping = false
     this.#counters = { served: 0, asked: 0, learned: 0 }
+    this.#dialCounters = { outbound: 0, feeler: 0, failed: 0 }
+    this.#closeCounters = { feeler: 0, evict: 0 }
+    this.#feelersKept = 0
+    this.#keptFeelers.clear()
   }
 
   #startRounds (): void {
@@ -558,15 +595,30 @@ export class DiscoveryPolicy {
     if (this.#dialing.has(entry.peer) || !this.#running) return false
     this.#dialing.set(entry.peer, entry.group)
     if (feeler) this.#feelers.add(entry.peer)
+    this.#dialCounters[feeler ? 'feeler' : 'outbound']++
     actions.push({ type: 'dial', peer: entry.peer, addrs: entry.addrs, feeler })
     return true
   }
 
   #closeFeeler (peer: PeerKey, connection: string, actions: DiscoveryAction[]): void {
-    if (!this.#feelers.delete(peer)) return
+    if (!this.#feelers.has(peer)) return
+    if (!this.#connections.has(connection)) {
+      this.#feelers.delete(peer)
+      return
+    }
+    // another part of the node wants this peer connected (the DHT keeps its closest peers):
+    // closing would only make libp2p dial it again at once. Left open, it stays a feeler, so it
+    // never takes an outbound slot, until it closes
+    if (this.#keep?.(peer) === true) {
+      this.#keptFeelers.add(peer)
+      this.#feelersKept++
+      return
+    }
+    this.#feelers.delete(peer)
     // a feeler only tests reachability (as Bitcoin's, it disconnects after the handshake): kept,
     // it would become an outbound connection outside the one-per-netgroup rule
-    if (this.#connections.has(connection)) actions.push({ type: 'close', connection, peer, reason: 'feeler' })
+    this.#closeCounters.feeler++
+    actions.push({ type: 'close', connection, peer, reason: 'feeler' })
   }
 
   /** Past `maxInbound`, evict one inbound peer by diversity, or refuse the newcomer. */
@@ -582,6 +634,7 @@ export class DiscoveryPolicy {
       groupRank: group => this.#groupHash.hash('evict', group)
     })
     const victim = inbound.find(c => c.id === victimId) ?? newcomer
+    this.#closeCounters.evict++
     actions.push({ type: 'close', connection: victim.id, peer: victim.peer, reason: 'evict' })
   }
 

@@ -1,5 +1,5 @@
 import { cryptoRng, scoringOf, systemClock, type CancelTimer, type TimedClock } from '@hearsay/sansio'
-import { TypedEventEmitter, peerDiscoverySymbol, serviceCapabilities } from '@libp2p/interface'
+import { KEEP_ALIVE, TypedEventEmitter, peerDiscoverySymbol, serviceCapabilities } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { isPeerId, streamToConnected } from '@hearsay/sansio/adapter'
 import { lpStream } from '@libp2p/utils'
@@ -15,8 +15,11 @@ import type { AddressBook } from './address-book.ts'
 import type { Discovery, DiscoveryComponents, DiscoveryInit, DiscoveryStats } from './types.ts'
 import type { InfractionName, PeerKey, PeerReporter } from '@hearsay/interface'
 import type {
-  AbortOptions, Connection, IdentifyResult, Logger, PeerDiscoveryEvents, PeerId, PeerInfo, Stream
+  AbortOptions, Connection, IdentifyResult, Logger, Peer, PeerDiscoveryEvents, PeerId, PeerInfo, PeerUpdate, Stream
 } from '@libp2p/interface'
+
+/** Whether some part of the node asked libp2p to keep `peer` connected (a `keep-alive` tag: the DHT's closest peers, the bootstrap list). */
+const keptAlive = (peer: Peer): boolean => [...peer.tags.keys()].some(tag => tag.startsWith(KEEP_ALIVE))
 
 /** Where anchors are saved in the node's datastore. */
 export const DEFAULT_ANCHORS_KEY = '/hearsay/discovery/anchors'
@@ -42,6 +45,8 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
   #reporter: PeerReporter | undefined
   #abort = new AbortController()
   #timer: { at: number, cancel: CancelTimer } | undefined
+  /** peers with a keep-alive tag, from the peer store's updates: feelers to them are not closed */
+  readonly #keptAlive = new Set<PeerKey>()
 
   constructor (components: DiscoveryComponents, init: DiscoveryInit) {
     super()
@@ -60,7 +65,8 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
       maxAnswerPeers: this.#limits.maxPeers,
       netgroup: init.netgroup,
       addressBook: init.addressBook,
-      eviction: init.eviction
+      eviction: init.eviction,
+      keep: peer => this.#keptAlive.has(peer)
     })
   }
 
@@ -80,6 +86,7 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     events.addEventListener('connection:close', this.#onConnectionClose)
     events.addEventListener('peer:identify', this.#onIdentify)
     events.addEventListener('peer:discovery', this.#onPeerDiscovery)
+    events.addEventListener('peer:update', this.#onPeerUpdate)
   }
 
   afterStart (): void {
@@ -102,6 +109,8 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     events.removeEventListener('connection:close', this.#onConnectionClose)
     events.removeEventListener('peer:identify', this.#onIdentify)
     events.removeEventListener('peer:discovery', this.#onPeerDiscovery)
+    events.removeEventListener('peer:update', this.#onPeerUpdate)
+    this.#keptAlive.clear()
     await this.#components.registrar.unhandle(PEX_PROTOCOL).catch(() => {})
   }
 
@@ -133,6 +142,7 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
   async #readPeerStore (): Promise<Array<{ peer: PeerKey, addrs: string[] }>> {
     try {
       const peers = await this.#components.peerStore.all({ signal: this.#abort.signal })
+      for (const peer of peers) if (keptAlive(peer)) this.#keptAlive.add(peer.id.toString())
       return peers.map(peer => ({ peer: peer.id.toString(), addrs: peer.addresses.map(a => addrString(a.multiaddr)).filter(a => a != null) }))
     } catch (err) {
       this.#log('could not read the peer store - %e', err)
@@ -287,6 +297,12 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     } catch (err) {
       this.#log.error('could not record identified addresses - %e', err)
     }
+  }
+
+  readonly #onPeerUpdate = (event: CustomEvent<PeerUpdate>): void => {
+    const { peer } = event.detail
+    if (keptAlive(peer)) this.#keptAlive.add(peer.id.toString())
+    else this.#keptAlive.delete(peer.id.toString())
   }
 
   readonly #onPeerDiscovery = (event: CustomEvent<PeerInfo>): void => {

@@ -28,7 +28,7 @@ export interface DiscoveryInit {
   dialRetryMs?: number
   /** Give up a dial after this long. @default 10_000 */
   dialTimeoutMs?: number
-  /** How often a random connected peer is asked for addresses. @default 30_000 */
+  /** How often a random connected peer is asked for addresses (a new outbound peer is asked at once). @default 120_000 */
   pexIntervalMs?: number
   /**
    * Least time between two peer-exchange requests to or from one peer: we ask a peer at most this

@@ -118,6 +118,26 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'ask'), [], 'no one connected, no one asked')
   })
 
+  it('by default refreshes by peer exchange every 2 minutes, while a new outbound peer is asked at once', () => {
+    const { clock, policy } = setup({ feelerIntervalMs: 0, targetOutbound: 0 })
+    assert.equal(policy.options.pexIntervalMs, 120_000)
+    policy.start()
+    const { actions } = connect(policy, clock, 'out1', addr(1))
+    assert.deepEqual(of(actions, 'ask').map(a => a.peer), ['out1'], 'asked on connecting')
+    policy.answered('out1', [])
+    policy.connected({ id: 'i1', peer: 'in1', direction: 'inbound', addr: addr(2), openedAt: clock.now() })
+    // a converged network: nothing is asked until the round is due
+    const asks: number[] = []
+    for (let t = 0; t < 240_000; t += 1000) {
+      clock.advance(1000)
+      for (const ask of of(policy.tick(), 'ask')) {
+        asks.push(clock.now() - START)
+        policy.answered(ask.peer, [])
+      }
+    }
+    assert.deepEqual(asks, [120_000, 240_000])
+  })
+
   it('feels a new address outside the netgroups in use, holds the connection feelerHoldMs, then closes it; a feeler is no outbound peer', () => {
     const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000 })
     policy.start(seeds(3))
@@ -135,9 +155,46 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'close'), [])
     clock.advance(1)
     assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: id, peer: feeler.peer, reason: 'feeler' }])
+    assert.deepEqual(policy.stats().dials, { outbound: 1, feeler: 1, failed: 0 }, 'the bench tells feelers from other dials by these')
+    assert.deepEqual(policy.stats().closes, { feeler: 1, evict: 0 })
     // the next feeler round counts from the feeler's dial result
     const due = policy.nextDue() ?? 0
     assert.ok(due <= START + 240_000)
+  })
+
+  it('leaves a feeler open when another part of the node keeps its peer, never counting it as outbound, until it closes', () => {
+    const kept = new Set<string>()
+    const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000, keep: peer => kept.has(peer) })
+    policy.start(seeds(3))
+    const [dial] = of(step(policy, clock), 'dial')
+    connect(policy, clock, dial.peer, dial.addrs[0])
+    let feeler: Extract<DiscoveryAction, { type: 'dial' }> | undefined
+    while (feeler == null) feeler = of(step(policy, clock), 'dial').find(d => d.feeler)
+    const { id } = connect(policy, clock, feeler.peer, feeler.addrs[0])
+    // the DHT tags the peer keep-alive while the feeler is held: closing would only make libp2p redial it
+    kept.add(feeler.peer)
+    clock.advance(2000)
+    assert.deepEqual(of(policy.tick(), 'close'), [], 'not closed')
+    assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 0 })
+    assert.equal(policy.stats().feelersKept, 1)
+    assert.equal(policy.stats().outbound, 1, 'still no outbound peer: a feeler chose it, not the one-per-netgroup plan')
+    assert.deepEqual(policy.outboundPeers(), [dial.peer])
+    // once it closes, the peer is an ordinary one again: an outbound connection to it counts
+    policy.disconnected(id)
+    connect(policy, clock, feeler.peer, feeler.addrs[0])
+    assert.equal(policy.stats().outbound, 2)
+
+    // without a keep-alive tag the feeler is closed as before
+    const plain = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000, keep: () => false })
+    plain.policy.start(seeds(3))
+    const [first] = of(step(plain.policy, plain.clock), 'dial')
+    connect(plain.policy, plain.clock, first.peer, first.addrs[0])
+    let other: Extract<DiscoveryAction, { type: 'dial' }> | undefined
+    while (other == null) other = of(step(plain.policy, plain.clock), 'dial').find(d => d.feeler)
+    const opened = connect(plain.policy, plain.clock, other.peer, other.addrs[0])
+    plain.clock.advance(2000)
+    assert.deepEqual(of(plain.policy.tick(), 'close'), [{ type: 'close', connection: opened.id, peer: other.peer, reason: 'feeler' }])
+    assert.equal(plain.policy.stats().feelersKept, 0)
   })
 
   it('a failed dial counts against the entry and is not retried within dialRetryMs; an unusable one is forgotten', () => {
@@ -149,6 +206,7 @@ describe('DiscoveryPolicy', () => {
     policy.dialed(dials[1].peer, 'unusable')
     assert.equal(policy.book.get(dials[0].peer)?.attempts, 1)
     assert.equal(policy.book.has(dials[1].peer), false)
+    assert.deepEqual(policy.stats().dials, { outbound: 2, feeler: 0, failed: 1 }, 'an unusable address is no failed dial')
     for (let t = 0; t < 590_000; t += 5000) assert.deepEqual(of(step(policy, clock), 'dial'), [])
     clock.advance(15_000)
     assert.deepEqual(of(policy.tick(), 'dial').map(d => d.peer), [dials[0].peer])
@@ -166,6 +224,7 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(open('i3', 2), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }])
     policy.disconnected('i2')
     assert.equal(policy.stats().inbound, 2)
+    assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 1 })
 
     const strict = setup({ maxInbound: 2 }).policy
     strict.start()

@@ -25,6 +25,16 @@ import { natByDefault, natParts, punchableTcp } from './nat.ts'
 import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 
+/**
+ * How often libp2p's connection monitor pings each connection (its default is every 10 s).
+ * Each ping is a new stream — Yamux, multistream-select, a peer-store write and about ten Noise
+ * messages each way — from both ends of every connection: at 100 hosts of the `scale` bench it
+ * was most of an idle network's CPU. Yamux's own keep-alive (one frame every 30 s) already
+ * keeps connections warm; a dead one is still found and closed, within a minute instead of 10 s.
+ * `libp2p: { connectionMonitor }` overrides it.
+ */
+export const CONNECTION_PING_INTERVAL_MS = 60_000
+
 /** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
 export const HEARSAY_DHT_PROTOCOL = '/hearsay/kad/1.0.0'
 
@@ -201,6 +211,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...nat?.services,
       ...options.services
     },
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS },
     ...options.libp2p,
     connectionGater: options.libp2p?.connectionGater == null
       ? gater

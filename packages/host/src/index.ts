@@ -5,7 +5,7 @@
  * @packageDocumentation
  * @module @hearsay/host
  */
-export { createHost, HEARSAY_DHT_PROTOCOL } from './host.ts'
+export { createHost, HEARSAY_DHT_PROTOCOL, CONNECTION_PING_INTERVAL_MS } from './host.ts'
 export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut } from './host.ts'
 export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createHost, InvalidOptionError, type Host } from '@hearsay/host'
+import { CONNECTION_PING_INTERVAL_MS, createHost, InvalidOptionError, type Host } from '@hearsay/host'
 
 const ALL = ['identify', 'ping', 'dht', 'scoring', 'gossip', 'discovery', 'files']
 
@@ -34,6 +34,18 @@ describe('createHost services', () => {
     assert.equal(typeof host.services.dht.findPeer, 'function')
     // no file store grows in the data directory of a node without files
     assert.ok(!(await readdir(dir)).includes('files'), 'no files/ store')
+  })
+
+  it("pings each connection every minute, not libp2p's 10 s, unless told otherwise", async () => {
+    // libp2p keeps the interval in its connection monitor component; nothing public reads it
+    const interval = (host: Host): unknown => (host as unknown as { components: { connectionMonitor: { pingIntervalMs: unknown } } }).components.connectionMonitor.pingIntervalMs
+    const host = await createHost({ start: false })
+    hosts.push(host)
+    assert.equal(CONNECTION_PING_INTERVAL_MS, 60_000)
+    assert.equal(interval(host), CONNECTION_PING_INTERVAL_MS)
+    const eager = await createHost({ start: false, libp2p: { connectionMonitor: { pingInterval: 5000 } } })
+    hosts.push(eager)
+    assert.equal(interval(eager), 5000)
   })
 
   it('runs with no service at all', async () => {
