@@ -3,6 +3,7 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { figure } from '../lib/measure.ts'
+import { memoryByService } from '../lib/memory-by-service.ts'
 import { markdownTable, type Figure, type Scenario } from '../lib/report.ts'
 import type { ScaleSample } from '../lib/scale-child.ts'
 
@@ -141,6 +142,21 @@ export const scaleScenario: Scenario = {
       met: samples.has(`full ${biggest}`),
       detail: samples.has(`full ${biggest}`) ? `${samples.get(`full ${biggest}`)?.rssMiB} MiB RSS` : failures.find(f => f.startsWith('full')) ?? 'not run'
     }]
+    // issue #24 part 1: memory per host
+    const bigFull = samples.get(`full ${biggest}`)
+    if (!quick && bigFull != null) {
+      goals.push({ goal: `${biggest} default hosts in one process: RSS ≤ 2048 MiB`, met: bigFull.rssMiB <= 2048, detail: `${bigFull.rssMiB} MiB with ${bigFull.connections} connections after settling` })
+    }
+    // where a default host's memory goes: one process per service left out, read right after
+    // connecting (1 s), before discovery and the DHT dial beyond the seeded links at their own
+    // pace — connections are most of a host's memory, and their count then differs run to run
+    const memoryNodes = quick ? 20 : 100
+    const memory = await memoryByService({ nodes: memoryNodes, settleMs: 1000, runs: quick ? 1 : 2, log })
+    for (const m of [...memory.services, memory.total]) {
+      figures.push(figure(`memory by service, ${memoryNodes} hosts: ${m.service} RSS per host`, m.rssMiBPerHost, 'MiB'))
+    }
+    const memoryTable = markdownTable(['service', 'RSS MiB per host', 'heap MiB per host', 'off-heap MiB per host', 'connections per host'],
+      [...memory.services, memory.total].map(m => [m.service, m.rssMiBPerHost, m.heapMiBPerHost, m.externalMiBPerHost, m.connectionsPerHost]))
     // issue #24: quiet when idle
     const smallest = samples.get(`full ${sizes[0]}`)
     if (smallest != null) {
@@ -173,7 +189,7 @@ export const scaleScenario: Scenario = {
       scenario: 'scale',
       baseline: `the smallest size (${sizes[0]} hosts) of the same kind of host, and bare libp2p hosts of the same size, in the same run`,
       figures,
-      table: `createTestnet (in-memory transport, Noise, Yamux), one process per row; links: a seeded random graph of degree ≥ ${DEGREE}, dialled all at once after every host started; CPU while settling over the ${settleMs / 1000} s after connecting, then RSS after a GC (the process starts at ~${[...samples.values()][0]?.rssBeforeMiB ?? '?'} MiB, subtracted per host; "per added host" is the slope between sizes), then, at steady state (default hosts: from 2 min after the last host started; bare and lean: right after settling), idle CPU and counts over ${idleMs / 1000} s, per minute: connections opened (counted at the dialling end; feelers: discovery's), closed, transport dials, and whom connections to unconnected peers were requested for; CPU is the whole process, in % of one core (the machine has ${cpus().length}). **bare** = libp2p with no services; **lean** = hearsay without discovery or files, DHT in client mode (as the gossip bench runs it); **full** = \`createHost()\` defaults (DHT server, identify, ping, scoring, gossip, discovery, files), whose discovery and DHT dial beyond the seeded links\n\n${table}\n\nPer protocol at steady state, all hosts together: streams opened (outbound), frames and bytes sent (both directions of streams)\n\n${protocolTable}${failures.length > 0 ? `\n\n${failures.map(f => `- ${f}`).join('\n')}` : ''}`,
+      table: `createTestnet (in-memory transport, Noise, Yamux), one process per row; links: a seeded random graph of degree ≥ ${DEGREE}, dialled all at once after every host started; CPU while settling over the ${settleMs / 1000} s after connecting, then RSS after a GC (the process starts at ~${[...samples.values()][0]?.rssBeforeMiB ?? '?'} MiB, subtracted per host; "per added host" is the slope between sizes), then, at steady state (default hosts: from 2 min after the last host started; bare and lean: right after settling), idle CPU and counts over ${idleMs / 1000} s, per minute: connections opened (counted at the dialling end; feelers: discovery's), closed, transport dials, and whom connections to unconnected peers were requested for; CPU is the whole process, in % of one core (the machine has ${cpus().length}). **bare** = libp2p with no services; **lean** = hearsay without discovery or files, DHT in client mode (as the gossip bench runs it); **full** = \`createHost()\` defaults (DHT server, identify, ping, scoring, gossip, discovery, files), whose discovery and DHT dial beyond the seeded links\n\n${table}\n\nPer protocol at steady state, all hosts together: streams opened (outbound), frames and bytes sent (both directions of streams)\n\n${protocolTable}\n\nMemory by service (${memoryNodes} default hosts, read 1 s after connecting, median of ${quick ? 1 : 2} processes per step; each step leaves one more service out, down to bare libp2p; the defaults row is a whole default host):\n\n${memoryTable}${failures.length > 0 ? `\n\n${failures.map(f => `- ${f}`).join('\n')}` : ''}`,
       goals
     }
   }
