@@ -176,7 +176,8 @@ export class DiscoveryPolicy {
   readonly #feelerCloses = new Map<PeerKey, [number, string]>()
   #anchorDials = new Set<PeerKey>()
   #loadedAnchors: Anchor[] = []
-  #savedAnchors = ''
+  /** the anchors last saved, unless that failed */
+  #savedAnchors: readonly Anchor[] = []
   #running = false
   #stopping = false
   #dialDue = Infinity
@@ -249,7 +250,7 @@ export class DiscoveryPolicy {
 
   /** A `save-anchors` action could not be carried out: the next round tries again. */
   saveFailed (): void {
-    this.#savedAnchors = ''
+    this.#savedAnchors = []
   }
 
   // ---- time -------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ export class DiscoveryPolicy {
     const actions: DiscoveryAction[] = []
     if (!this.#running) return actions
     const now = this.#clock.now()
-    for (const [peer, [at, connection]] of [...this.#feelerCloses]) {
+    if (this.#feelerCloses.size > 0) for (const [peer, [at, connection]] of [...this.#feelerCloses]) {
       if (at <= now) {
         this.#feelerCloses.delete(peer)
         this.#closeFeeler(peer, connection, actions)
@@ -394,11 +395,13 @@ export class DiscoveryPolicy {
    */
   answered (peer: PeerKey, records: readonly PexRecord[]): number {
     this.#endPexRound(peer)
-    const source = this.#addrOf(peer)
+    const addr = this.#addrOf(peer)
+    // the source's netgroup once per answer, not once per record
+    const source = addr != null ? { group: this.book.netgroup(addr) } : {}
     let added = 0
     for (const record of records) {
-      const addrs = record.addrs.filter(a => !isUnspecified(a))
-      if (this.book.add(record.peer, addrs, source != null ? { addr: source } : {}, { ageMs: record.ageMs })) added++
+      const addrs = record.addrs.some(isUnspecified) ? record.addrs.filter(a => !isUnspecified(a)) : record.addrs
+      if (this.book.add(record.peer, addrs, source, { ageMs: record.ageMs })) added++
     }
     this.#counters.asked++
     this.#counters.learned += added
@@ -588,9 +591,9 @@ export class DiscoveryPolicy {
   /** The longest-standing outbound peers, unless there are none (never erase on the way down). */
   #saveAnchors (actions: DiscoveryAction[]): void {
     if (this.options.anchors === 0) return
-    const outbound = [...this.#connections.values()]
-      .filter(c => c.direction === 'outbound' && !this.#feelers.has(c.peer))
-      .sort((a, b) => a.openedAt - b.openedAt)
+    const outbound: Tracked[] = []
+    for (const c of this.#connections.values()) if (c.direction === 'outbound' && !this.#feelers.has(c.peer)) outbound.push(c)
+    outbound.sort((a, b) => a.openedAt - b.openedAt)
     const anchors: Anchor[] = []
     for (const c of outbound) {
       if (anchors.length >= this.options.anchors) break
@@ -599,10 +602,8 @@ export class DiscoveryPolicy {
         .filter((a, i, all): a is string => a != null && all.indexOf(a) === i)
       if (addrs.length > 0) anchors.push({ peer: c.peer, addrs })
     }
-    if (anchors.length === 0) return
-    const text = JSON.stringify(anchors)
-    if (text === this.#savedAnchors) return
-    this.#savedAnchors = text
+    if (anchors.length === 0 || sameAnchors(anchors, this.#savedAnchors)) return
+    this.#savedAnchors = anchors
     actions.push({ type: 'save-anchors', anchors })
   }
 
@@ -611,6 +612,16 @@ export class DiscoveryPolicy {
     for (const c of this.#connections.values()) if (c.peer === peer) return c.addr
     return undefined
   }
+}
+
+/** Whether two anchor lists name the same peers at the same addresses, in the same order. */
+function sameAnchors (a: readonly Anchor[], b: readonly Anchor[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].peer !== b[i].peer || a[i].addrs.length !== b[i].addrs.length) return false
+    for (let j = 0; j < a[i].addrs.length; j++) if (a[i].addrs[j] !== b[i].addrs[j]) return false
+  }
+  return true
 }
 
 /** Insert or refresh `key` at the end of an insertion-ordered map, dropping the oldest past the cap. */

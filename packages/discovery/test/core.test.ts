@@ -19,6 +19,20 @@ describe('defaultNetgroup', () => {
       assert.equal(defaultNetgroup(bad), 'unknown', bad)
     }
   })
+
+  it('reads an IPv4 address octet by octet as a split and a pattern would', () => {
+    // the reading those names: four dot-separated octets of 1-3 digits, each at most 255
+    const reference = (addr: string): string => {
+      const octets = (addr.split('/')[2] ?? '').split('.')
+      if (octets.length !== 4 || !octets.every(o => /^\d{1,3}$/.test(o) && Number(o) <= 255)) return 'unknown'
+      return `ip4:${Number(octets[0])}.${Number(octets[1])}`
+    }
+    const quads = ['1.2.3.4', '001.02.3.4', '255.255.255.255', '256.1.1.1', '1.256.1.1', '1.1.1.256', '1.2.3', '1.2.3.4.5', '1..3.4', '.1.2.3',
+      '1.2.3.', '1234.1.1.1', '1.2.3.4a', 'a.b.c.d', '', '1.2.3.0004', '٣.1.1.1', '1.2.3.4 ']
+    for (const quad of quads) {
+      for (const addr of [`/ip4/${quad}`, `/ip4/${quad}/tcp/1`, `/ip4/${quad}/`]) assert.equal(defaultNetgroup(addr), reference(addr), addr)
+    }
+  })
 })
 
 describe('selectInboundToEvict', () => {
