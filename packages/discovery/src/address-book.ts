@@ -501,6 +501,7 @@ export class AddressBook {
 
   /** One old `tried` entry that blocks a newer good peer, to test with a feeler. */
   selectTriedCollision (): AddressEntry | undefined {
+    if (this.#collisions.size === 0) return undefined
     const peers = [...this.#collisions.keys()]
     if (peers.length === 0) return undefined
     const entry = this.#entries.get(peers[this.#rng.int(peers.length)])

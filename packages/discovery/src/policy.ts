@@ -165,6 +165,9 @@ export class DiscoveryPolicy {
   readonly #groupHash: KeyedHash
   readonly #eviction: Omit<EvictionOptions, 'groupRank'>
   readonly #connections = new Map<string, Tracked>()
+  /** the outbound ones among them (feelers included), in the same order: the rounds read only these */
+  readonly #outbound = new Map<string, Tracked>()
+  #inbound = 0
   /** open connections per peer */
   readonly #peers = new Map<PeerKey, number>()
   /** dials in progress, with the netgroup each will fill */
@@ -303,6 +306,8 @@ export class DiscoveryPolicy {
     const tracked: Tracked = { ...info, group: this.book.netgroup(info.addr ?? '') }
     if (this.#connections.has(info.id)) return actions
     this.#connections.set(info.id, tracked)
+    if (info.direction === 'outbound') this.#outbound.set(info.id, tracked)
+    else if (info.direction === 'inbound') this.#inbound++
     this.#peers.set(info.peer, (this.#peers.get(info.peer) ?? 0) + 1)
     if (info.direction === 'outbound') {
       if (info.addr != null && !this.book.has(info.peer)) {
@@ -321,6 +326,8 @@ export class DiscoveryPolicy {
     const tracked = this.#connections.get(id)
     if (tracked == null) return
     this.#connections.delete(id)
+    if (tracked.direction === 'outbound') this.#outbound.delete(id)
+    else if (tracked.direction === 'inbound') this.#inbound--
     const left = (this.#peers.get(tracked.peer) ?? 1) - 1
     if (left > 0) this.#peers.set(tracked.peer, left)
     else this.#peers.delete(tracked.peer)
@@ -442,9 +449,7 @@ export class DiscoveryPolicy {
   /** Peers of the open outbound connections that count toward the target (feelers excluded). */
   outboundPeers (): PeerKey[] {
     const out: PeerKey[] = []
-    for (const c of this.#connections.values()) {
-      if (c.direction === 'outbound' && !this.#feelers.has(c.peer)) out.push(c.peer)
-    }
+    for (const c of this.#outbound.values()) if (!this.#feelers.has(c.peer)) out.push(c.peer)
     return out
   }
 
@@ -479,6 +484,8 @@ export class DiscoveryPolicy {
 
   #reset (): void {
     this.#connections.clear()
+    this.#outbound.clear()
+    this.#inbound = 0
     this.#peers.clear()
     this.#dialing.clear()
     this.#feelers.clear()
@@ -499,9 +506,7 @@ export class DiscoveryPolicy {
   /** Netgroups holding an outbound connection (feelers excluded) or a dial in progress. */
   #outboundGroups (): Set<string> {
     const groups = new Set<string>()
-    for (const c of this.#connections.values()) {
-      if (c.direction === 'outbound' && !this.#feelers.has(c.peer)) groups.add(c.group)
-    }
+    for (const c of this.#outbound.values()) if (!this.#feelers.has(c.peer)) groups.add(c.group)
     for (const group of this.#dialing.values()) groups.add(group)
     return groups
   }
@@ -575,8 +580,8 @@ export class DiscoveryPolicy {
   /** Past `maxInbound`, evict one inbound peer by diversity, or refuse the newcomer. */
   #limitInbound (newcomer: Tracked, actions: DiscoveryAction[]): void {
     const inbound: Tracked[] = []
+    if (this.#inbound <= this.options.maxInbound) return
     for (const c of this.#connections.values()) if (c.direction === 'inbound') inbound.push(c)
-    if (inbound.length <= this.options.maxInbound) return
     const candidates: InboundCandidate[] = inbound
       .filter(c => c.id !== newcomer.id)
       .map(c => ({ peer: c.id, group: c.group, connectedAt: c.openedAt, latencyMs: c.latencyMs }))
@@ -592,7 +597,7 @@ export class DiscoveryPolicy {
   #saveAnchors (actions: DiscoveryAction[]): void {
     if (this.options.anchors === 0) return
     const outbound: Tracked[] = []
-    for (const c of this.#connections.values()) if (c.direction === 'outbound' && !this.#feelers.has(c.peer)) outbound.push(c)
+    for (const c of this.#outbound.values()) if (!this.#feelers.has(c.peer)) outbound.push(c)
     outbound.sort((a, b) => a.openedAt - b.openedAt)
     const anchors: Anchor[] = []
     for (const c of outbound) {

@@ -1,5 +1,23 @@
 import assert from 'node:assert/strict'
-import { decodeAnchors, defaultNetgroup, encodeAnchors, selectInboundToEvict, type InboundCandidate } from '@hearsay/discovery/address-book'
+import { createHash } from 'node:crypto'
+import { decodeAnchors, defaultNetgroup, encodeAnchors, KeyedHash, selectInboundToEvict, type InboundCandidate } from '@hearsay/discovery/address-book'
+import { seededRng } from '@hearsay/sansio'
+
+describe('KeyedHash', () => {
+  it('is the first 32 bits, big-endian, of SHA-256 over the hex key and the length-prefixed parts', () => {
+    const key = KeyedHash.randomKey(seededRng('key'))
+    const keyed = new KeyedHash(key)
+    const text = `${Buffer.from(key).toString('hex')};8:position;3:new;2:17;6:peer-1;`
+    assert.equal(keyed.hash('position', 'new', 17, 'peer-1'), createHash('sha256').update(text).digest().readUInt32BE(0))
+    // unambiguous joins, and a key of its own
+    assert.notEqual(keyed.hash('ab', 'c'), keyed.hash('a', 'bc'))
+    assert.notEqual(new KeyedHash(KeyedHash.randomKey(seededRng('other'))).hash('position'), keyed.hash('position'))
+    for (let i = 0; i < 100; i++) {
+      const h = keyed.hash('n', i)
+      assert.ok(Number.isInteger(h) && h >= 0 && h < 2 ** 32)
+    }
+  })
+})
 
 describe('defaultNetgroup', () => {
   it('groups IPv4 by /16 (loopback included), IPv6 by /32', () => {
