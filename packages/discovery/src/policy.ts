@@ -503,10 +503,17 @@ export class DiscoveryPolicy {
     if (this.options.feelerIntervalMs > 0) this.#feelerDue = now + this.options.feelerIntervalMs
   }
 
-  /** Netgroups holding an outbound connection (feelers excluded) or a dial in progress. */
-  #outboundGroups (): Set<string> {
+  /** The open outbound connections that count toward the target (feelers excluded). */
+  #counted (): Tracked[] {
+    const counted: Tracked[] = []
+    for (const c of this.#outbound.values()) if (!this.#feelers.has(c.peer)) counted.push(c)
+    return counted
+  }
+
+  /** Netgroups holding one of the `counted` connections or a dial in progress. */
+  #outboundGroups (counted = this.#counted()): Set<string> {
     const groups = new Set<string>()
-    for (const c of this.#outbound.values()) if (!this.#feelers.has(c.peer)) groups.add(c.group)
+    for (const c of counted) groups.add(c.group)
     for (const group of this.#dialing.values()) groups.add(group)
     return groups
   }
@@ -514,17 +521,23 @@ export class DiscoveryPolicy {
   readonly #skip = (peer: PeerKey): boolean => peer === this.#self || this.#peers.has(peer) || this.#dialing.has(peer)
 
   #dialRound (actions: DiscoveryAction[]): void {
-    const plan = planOutbound(this.book, {
-      target: this.options.targetOutbound,
-      outboundGroups: this.#outboundGroups(),
-      skip: this.#skip,
-      retryMs: this.options.dialRetryMs,
-      now: this.#clock.now(),
-      maxDials: this.options.maxParallelDials
-    })
-    for (const entry of plan) this.#dial(entry, false, actions)
+    // read once for the plan and the anchors: dials in progress change neither
+    const counted = this.#counted()
+    const outboundGroups = this.#outboundGroups(counted)
+    // with every slot filled the plan is empty (and draws nothing): most rounds
+    if (outboundGroups.size < this.options.targetOutbound) {
+      const plan = planOutbound(this.book, {
+        target: this.options.targetOutbound,
+        outboundGroups,
+        skip: this.#skip,
+        retryMs: this.options.dialRetryMs,
+        now: this.#clock.now(),
+        maxDials: this.options.maxParallelDials
+      })
+      for (const entry of plan) this.#dial(entry, false, actions)
+    }
     this.book.resolveCollisions()
-    if (!this.#stopping) this.#saveAnchors(actions)
+    if (!this.#stopping) this.#saveAnchors(actions, counted)
   }
 
   #pexRoundAsk (actions: DiscoveryAction[]): PeerKey | undefined {
@@ -594,11 +607,9 @@ export class DiscoveryPolicy {
   }
 
   /** The longest-standing outbound peers, unless there are none (never erase on the way down). */
-  #saveAnchors (actions: DiscoveryAction[]): void {
+  #saveAnchors (actions: DiscoveryAction[], counted = this.#counted()): void {
     if (this.options.anchors === 0) return
-    const outbound: Tracked[] = []
-    for (const c of this.#outbound.values()) if (!this.#feelers.has(c.peer)) outbound.push(c)
-    outbound.sort((a, b) => a.openedAt - b.openedAt)
+    const outbound = counted.slice().sort((a, b) => a.openedAt - b.openedAt)
     const anchors: Anchor[] = []
     for (const c of outbound) {
       if (anchors.length >= this.options.anchors) break
