@@ -130,6 +130,8 @@ interface Entry {
   table: Table
   bucket: number
   position: number
+  /** its `tried` slot (bucket x bucketSize + position) once computed, -1 until then: it depends on `peer` and `group` only */
+  triedSlot: number
   seen: number
   lastTry: number
   lastSuccess: number
@@ -230,6 +232,19 @@ class BucketTable {
       this.#indexOf.set(last, index)
     }
     this.#indexOf.delete(bucket)
+  }
+
+  /** Whether every slot of `bucket` holds an entry. */
+  isFull (bucket: number): boolean {
+    return this.#counts.get(bucket) === this.#size
+  }
+
+  /** Whether some entry of `bucket` passes `test`. */
+  some (bucket: number, test: (entry: Entry) => boolean): boolean {
+    const row = this.#rows.get(bucket)
+    if (row == null) return false
+    for (const entry of row) if (entry != null && test(entry)) return true
+    return false
   }
 
   /** A random occupied slot of a random non-empty bucket (Bitcoin's scan from a random position). */
@@ -356,6 +371,7 @@ export class AddressBook {
       table: 'new',
       bucket: -1,
       position: -1,
+      triedSlot: -1,
       seen,
       lastTry: 0,
       lastSuccess: 0,
@@ -462,23 +478,30 @@ export class AddressBook {
     const now = this.#clock.now()
     const k = Math.max(0, Math.floor(max))
     if (k === 0) return []
-    const pool: Entry[] = []
+    // the pool is a scratch array shared by all books (one sample runs at a time): a fresh one
+    // per answer was most of the garbage a node with a full book made
+    const pool = samplePool
+    let size = 0
     for (const entry of this.#entries.values()) {
-      if (entry.peer !== exclude && !this.#isTerrible(entry, now)) pool.push(entry)
+      if (entry.peer !== exclude && !this.#isTerrible(entry, now)) pool[size++] = entry
     }
     // partial Fisher-Yates
-    const n = Math.min(k, pool.length)
+    const n = Math.min(k, size)
+    const out: AddressEntry[] = new Array(n)
     for (let i = 0; i < n; i++) {
-      const j = i + this.#rng.int(pool.length - i)
+      const j = i + this.#rng.int(size - i)
       const tmp = pool[i]
       pool[i] = pool[j]
       pool[j] = tmp
+      out[i] = view(pool[i])
     }
-    return pool.slice(0, n).map(view)
+    pool.fill(undefined as unknown as Entry, 0, size)
+    return out
   }
 
   /** One old `tried` entry that blocks a newer good peer, to test with a feeler. */
   selectTriedCollision (): AddressEntry | undefined {
+    if (this.#collisions.size === 0) return undefined
     const peers = [...this.#collisions.keys()]
     if (peers.length === 0) return undefined
     const entry = this.#entries.get(peers[this.#rng.int(peers.length)])
@@ -493,6 +516,7 @@ export class AddressBook {
    * (back to `new`) if its test failed, or if it went untested for `testWindowMs`.
    */
   resolveCollisions (): void {
+    if (this.#collisions.size === 0) return
     const now = this.#clock.now()
     for (const [peer, since] of [...this.#collisions]) {
       const entry = this.#entries.get(peer)
@@ -591,7 +615,7 @@ export class AddressBook {
     return UNKNOWN_NETGROUP
   }
 
-  #newSlot (group: string, sourceGroup: string, peer: PeerKey): [number, number] {
+  #newBucket (group: string, sourceGroup: string): number {
     const o = this.#o
     // the bucket depends on the two netgroups only: a flood of addresses from few netgroups
     // (the very case the tables are for) would hash the same pair again for every address
@@ -603,21 +627,32 @@ export class AddressBook {
       if (this.#bucketOf.size >= MAX_CACHED_PAIRS) this.#bucketOf.clear()
       this.#bucketOf.set(pair, bucket)
     }
-    const position = this.#hash.hash('position', 'new', bucket, peer) % o.bucketSize
-    return [bucket, position]
+    return bucket
   }
 
+  #newPosition (bucket: number, peer: PeerKey): number {
+    return this.#hash.hash('position', 'new', bucket, peer) % this.#o.bucketSize
+  }
+
+  /** The entry's `tried` slot, hashed once per (peer, netgroup): three keyed hashes are most of a `good`. */
   #triedSlot (entry: Entry): [number, number] {
     const o = this.#o
-    const inner = this.#hash.hash('tried-peer', entry.peer) % o.triedBucketsPerGroup
-    const bucket = this.#hash.hash('tried-bucket', entry.group, inner) % o.triedBucketCount
-    const position = this.#hash.hash('position', 'tried', bucket, entry.peer) % o.bucketSize
-    return [bucket, position]
+    if (entry.triedSlot < 0) {
+      const inner = this.#hash.hash('tried-peer', entry.peer) % o.triedBucketsPerGroup
+      const bucket = this.#hash.hash('tried-bucket', entry.group, inner) % o.triedBucketCount
+      const position = this.#hash.hash('position', 'tried', bucket, entry.peer) % o.bucketSize
+      entry.triedSlot = bucket * o.bucketSize + position
+    }
+    return [Math.floor(entry.triedSlot / o.bucketSize), entry.triedSlot % o.bucketSize]
   }
 
   /** Put a detached entry into its new slot, displacing only a terrible occupant. */
   #placeNew (entry: Entry, now: number): boolean {
-    const [bucket, position] = this.#newSlot(entry.group, entry.sourceGroup, entry.peer)
+    const bucket = this.#newBucket(entry.group, entry.sourceGroup)
+    // a bucket whose every slot holds a live entry takes nobody, whatever the slot: no need to
+    // hash it (the common case under a flood, when the flooder's buckets are full)
+    if (this.#new.isFull(bucket) && !this.#new.some(bucket, occupant => this.#isTerrible(occupant, now))) return false
+    const position = this.#newPosition(bucket, entry.peer)
     const occupant = this.#new.get(bucket, position)
     if (occupant != null) {
       if (!this.#isTerrible(occupant, now)) return false
@@ -636,7 +671,8 @@ export class AddressBook {
     this.#new.clear(entry.bucket, entry.position)
     if (old != null) {
       this.#tried.clear(bucket, position)
-      const [nb, np] = this.#newSlot(old.group, old.sourceGroup, old.peer)
+      const nb = this.#newBucket(old.group, old.sourceGroup)
+      const np = this.#newPosition(nb, old.peer)
       const displaced = this.#new.get(nb, np)
       if (displaced != null) this.#delete(displaced)
       old.table = 'new'
@@ -651,6 +687,7 @@ export class AddressBook {
     const wasTried = entry.table === 'tried'
     this.#delete(entry)
     entry.group = group
+    entry.triedSlot = -1
     if (!this.#placeNew(entry, this.#clock.now())) return
     if (wasTried) {
       const [bucket, position] = this.#triedSlot(entry)
@@ -665,6 +702,9 @@ export class AddressBook {
     this.#collisions.delete(entry.peer)
   }
 }
+
+/** {@link AddressBook.sample}'s pool of candidates, cleared after each use. */
+const samplePool: Entry[] = []
 
 function view (entry: Entry): AddressEntry {
   return Object.freeze({

@@ -20,17 +20,18 @@ export const UNKNOWN_NETGROUP = 'unknown'
  * can give nodes distinct netgroups without leaving the machine.
  */
 export function defaultNetgroup (addr: string): string {
+  // the common case without splitting the address: every PEX record is grouped
+  if (addr.startsWith('/ip4/')) return ipv4GroupAt(addr, 5) ?? UNKNOWN_NETGROUP
   const parts = addr.split('/')
   // a multiaddr string starts with '/', so parts[0] is ''
   const proto = parts[1]
   const value = parts[2]
   if (proto == null || proto === '' || value == null) return UNKNOWN_NETGROUP
-  if (proto === 'ip4') return ipv4Group(value) ?? UNKNOWN_NETGROUP
   if (proto === 'ip6' || proto === 'ip6zone') {
     const ip = proto === 'ip6zone' ? parts[4] : value
     if (ip == null) return UNKNOWN_NETGROUP
     const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)
-    if (mapped != null) return ipv4Group(mapped[1]) ?? UNKNOWN_NETGROUP
+    if (mapped != null) return ipv4GroupAt(mapped[1], 0) ?? UNKNOWN_NETGROUP
     const hextets = expandIpv6(ip)
     return hextets == null ? UNKNOWN_NETGROUP : `ip6:${hextets[0]}:${hextets[1]}`
   }
@@ -46,10 +47,31 @@ export function ipOf (addr: string): string | undefined {
   return undefined
 }
 
-function ipv4Group (ip: string): string | undefined {
-  const octets = ip.split('.')
-  if (octets.length !== 4 || !octets.every(o => /^\d{1,3}$/.test(o) && Number(o) <= 255)) return undefined
-  return `ip4:${Number(octets[0])}.${Number(octets[1])}`
+/**
+ * The /16 (`ip4:1.2`) of the dotted quad that starts at `start` in `text` and ends at the next
+ * `/` or at the end: four decimal octets of one to three digits, each at most 255.
+ */
+function ipv4GroupAt (text: string, start: number): string | undefined {
+  let first = 0
+  let second = 0
+  let i = start
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0) {
+      if (text.charCodeAt(i) !== 46) return undefined // '.'
+      i++
+    }
+    let value = 0
+    let digits = 0
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) {
+      value = value * 10 + c - 48
+      digits++
+    }
+    if (digits === 0 || digits > 3 || value > 255) return undefined
+    if (octet === 0) first = value
+    else if (octet === 1) second = value
+  }
+  if (i < text.length && text.charCodeAt(i) !== 47) return undefined // '/'
+  return `ip4:${first}.${second}`
 }
 
 /** The eight hextets of an IPv6 address, lower-case without leading zeros; `undefined` if malformed. */

@@ -183,6 +183,9 @@ export class DiscoveryPolicy {
   readonly #groupHash: KeyedHash
   readonly #eviction: Omit<EvictionOptions, 'groupRank'>
   readonly #connections = new Map<string, Tracked>()
+  /** the outbound ones among them (feelers included), in the same order: the rounds read only these */
+  readonly #outbound = new Map<string, Tracked>()
+  #inbound = 0
   /** open connections per peer */
   readonly #peers = new Map<PeerKey, number>()
   /** dials in progress, with the netgroup each will fill */
@@ -197,7 +200,8 @@ export class DiscoveryPolicy {
   readonly #feelerCloses = new Map<PeerKey, [number, string]>()
   #anchorDials = new Set<PeerKey>()
   #loadedAnchors: Anchor[] = []
-  #savedAnchors = ''
+  /** the anchors last saved, unless that failed */
+  #savedAnchors: readonly Anchor[] = []
   #running = false
   #stopping = false
   #dialDue = Infinity
@@ -274,7 +278,7 @@ export class DiscoveryPolicy {
 
   /** A `save-anchors` action could not be carried out: the next round tries again. */
   saveFailed (): void {
-    this.#savedAnchors = ''
+    this.#savedAnchors = []
   }
 
   // ---- time -------------------------------------------------------------------------------
@@ -292,7 +296,7 @@ export class DiscoveryPolicy {
     const actions: DiscoveryAction[] = []
     if (!this.#running) return actions
     const now = this.#clock.now()
-    for (const [peer, [at, connection]] of [...this.#feelerCloses]) {
+    if (this.#feelerCloses.size > 0) for (const [peer, [at, connection]] of [...this.#feelerCloses]) {
       if (at <= now) {
         this.#feelerCloses.delete(peer)
         this.#closeFeeler(peer, connection, actions)
@@ -327,6 +331,8 @@ export class DiscoveryPolicy {
     const tracked: Tracked = { ...info, group: this.book.netgroup(info.addr ?? '') }
     if (this.#connections.has(info.id)) return actions
     this.#connections.set(info.id, tracked)
+    if (info.direction === 'outbound') this.#outbound.set(info.id, tracked)
+    else if (info.direction === 'inbound') this.#inbound++
     this.#peers.set(info.peer, (this.#peers.get(info.peer) ?? 0) + 1)
     if (info.direction === 'outbound') {
       if (info.addr != null && !this.book.has(info.peer)) {
@@ -345,6 +351,8 @@ export class DiscoveryPolicy {
     const tracked = this.#connections.get(id)
     if (tracked == null) return
     this.#connections.delete(id)
+    if (tracked.direction === 'outbound') this.#outbound.delete(id)
+    else if (tracked.direction === 'inbound') this.#inbound--
     const left = (this.#peers.get(tracked.peer) ?? 1) - 1
     if (left > 0) this.#peers.set(tracked.peer, left)
     else {
@@ -424,11 +432,13 @@ export class DiscoveryPolicy {
    */
   answered (peer: PeerKey, records: readonly PexRecord[]): number {
     this.#endPexRound(peer)
-    const source = this.#addrOf(peer)
+    const addr = this.#addrOf(peer)
+    // the source's netgroup once per answer, not once per record
+    const source = addr != null ? { group: this.book.netgroup(addr) } : {}
     let added = 0
     for (const record of records) {
-      const addrs = record.addrs.filter(a => !isUnspecified(a))
-      if (this.book.add(record.peer, addrs, source != null ? { addr: source } : {}, { ageMs: record.ageMs })) added++
+      const addrs = record.addrs.some(isUnspecified) ? record.addrs.filter(a => !isUnspecified(a)) : record.addrs
+      if (this.book.add(record.peer, addrs, source, { ageMs: record.ageMs })) added++
     }
     this.#counters.asked++
     this.#counters.learned += added
@@ -469,9 +479,7 @@ export class DiscoveryPolicy {
   /** Peers of the open outbound connections that count toward the target (feelers excluded). */
   outboundPeers (): PeerKey[] {
     const out: PeerKey[] = []
-    for (const c of this.#connections.values()) {
-      if (c.direction === 'outbound' && !this.#feelers.has(c.peer)) out.push(c.peer)
-    }
+    for (const c of this.#outbound.values()) if (!this.#feelers.has(c.peer)) out.push(c.peer)
     return out
   }
 
@@ -509,6 +517,8 @@ export class DiscoveryPolicy {
 
   #reset (): void {
     this.#connections.clear()
+    this.#outbound.clear()
+    this.#inbound = 0
     this.#peers.clear()
     this.#dialing.clear()
     this.#feelers.clear()
@@ -530,12 +540,17 @@ export class DiscoveryPolicy {
     if (this.options.feelerIntervalMs > 0) this.#feelerDue = now + this.options.feelerIntervalMs
   }
 
-  /** Netgroups holding an outbound connection (feelers excluded) or a dial in progress. */
-  #outboundGroups (): Set<string> {
+  /** The open outbound connections that count toward the target (feelers excluded). */
+  #counted (): Tracked[] {
+    const counted: Tracked[] = []
+    for (const c of this.#outbound.values()) if (!this.#feelers.has(c.peer)) counted.push(c)
+    return counted
+  }
+
+  /** Netgroups holding one of the `counted` connections or a dial in progress. */
+  #outboundGroups (counted = this.#counted()): Set<string> {
     const groups = new Set<string>()
-    for (const c of this.#connections.values()) {
-      if (c.direction === 'outbound' && !this.#feelers.has(c.peer)) groups.add(c.group)
-    }
+    for (const c of counted) groups.add(c.group)
     for (const group of this.#dialing.values()) groups.add(group)
     return groups
   }
@@ -543,17 +558,23 @@ export class DiscoveryPolicy {
   readonly #skip = (peer: PeerKey): boolean => peer === this.#self || this.#peers.has(peer) || this.#dialing.has(peer)
 
   #dialRound (actions: DiscoveryAction[]): void {
-    const plan = planOutbound(this.book, {
-      target: this.options.targetOutbound,
-      outboundGroups: this.#outboundGroups(),
-      skip: this.#skip,
-      retryMs: this.options.dialRetryMs,
-      now: this.#clock.now(),
-      maxDials: this.options.maxParallelDials
-    })
-    for (const entry of plan) this.#dial(entry, false, actions)
+    // read once for the plan and the anchors: dials in progress change neither
+    const counted = this.#counted()
+    const outboundGroups = this.#outboundGroups(counted)
+    // with every slot filled the plan is empty (and draws nothing): most rounds
+    if (outboundGroups.size < this.options.targetOutbound) {
+      const plan = planOutbound(this.book, {
+        target: this.options.targetOutbound,
+        outboundGroups,
+        skip: this.#skip,
+        retryMs: this.options.dialRetryMs,
+        now: this.#clock.now(),
+        maxDials: this.options.maxParallelDials
+      })
+      for (const entry of plan) this.#dial(entry, false, actions)
+    }
     this.book.resolveCollisions()
-    if (!this.#stopping) this.#saveAnchors(actions)
+    if (!this.#stopping) this.#saveAnchors(actions, counted)
   }
 
   #pexRoundAsk (actions: DiscoveryAction[]): PeerKey | undefined {
@@ -624,8 +645,8 @@ export class DiscoveryPolicy {
   /** Past `maxInbound`, evict one inbound peer by diversity, or refuse the newcomer. */
   #limitInbound (newcomer: Tracked, actions: DiscoveryAction[]): void {
     const inbound: Tracked[] = []
+    if (this.#inbound <= this.options.maxInbound) return
     for (const c of this.#connections.values()) if (c.direction === 'inbound') inbound.push(c)
-    if (inbound.length <= this.options.maxInbound) return
     const candidates: InboundCandidate[] = inbound
       .filter(c => c.id !== newcomer.id)
       .map(c => ({ peer: c.id, group: c.group, connectedAt: c.openedAt, latencyMs: c.latencyMs }))
@@ -639,11 +660,9 @@ export class DiscoveryPolicy {
   }
 
   /** The longest-standing outbound peers, unless there are none (never erase on the way down). */
-  #saveAnchors (actions: DiscoveryAction[]): void {
+  #saveAnchors (actions: DiscoveryAction[], counted = this.#counted()): void {
     if (this.options.anchors === 0) return
-    const outbound = [...this.#connections.values()]
-      .filter(c => c.direction === 'outbound' && !this.#feelers.has(c.peer))
-      .sort((a, b) => a.openedAt - b.openedAt)
+    const outbound = counted.slice().sort((a, b) => a.openedAt - b.openedAt)
     const anchors: Anchor[] = []
     for (const c of outbound) {
       if (anchors.length >= this.options.anchors) break
@@ -652,10 +671,8 @@ export class DiscoveryPolicy {
         .filter((a, i, all): a is string => a != null && all.indexOf(a) === i)
       if (addrs.length > 0) anchors.push({ peer: c.peer, addrs })
     }
-    if (anchors.length === 0) return
-    const text = JSON.stringify(anchors)
-    if (text === this.#savedAnchors) return
-    this.#savedAnchors = text
+    if (anchors.length === 0 || sameAnchors(anchors, this.#savedAnchors)) return
+    this.#savedAnchors = anchors
     actions.push({ type: 'save-anchors', anchors })
   }
 
@@ -664,6 +681,16 @@ export class DiscoveryPolicy {
     for (const c of this.#connections.values()) if (c.peer === peer) return c.addr
     return undefined
   }
+}
+
+/** Whether two anchor lists name the same peers at the same addresses, in the same order. */
+function sameAnchors (a: readonly Anchor[], b: readonly Anchor[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].peer !== b[i].peer || a[i].addrs.length !== b[i].addrs.length) return false
+    for (let j = 0; j < a[i].addrs.length; j++) if (a[i].addrs[j] !== b[i].addrs[j]) return false
+  }
+  return true
 }
 
 /** Insert or refresh `key` at the end of an insertion-ordered map, dropping the oldest past the cap. */

@@ -120,6 +120,35 @@ describe('AddressBook', () => {
     assert.equal(b.has('a'), false)
   })
 
+  it('a full bucket of live entries takes no newcomer; once one is terrible, a newcomer hashed to its slot takes it', () => {
+    const { book: b, clock } = book('full-bucket', { newBucketCount: 1, newBucketsPerSourceGroup: 1, bucketSize: 4 })
+    const placed: string[] = []
+    for (let i = 0; i < 1000 && placed.length < 4; i++) if (b.add(`p${i}`, [honestAddr(i)])) placed.push(`p${i}`)
+    assert.equal(placed.length, 4)
+    for (let i = 0; i < 100; i++) assert.equal(b.add(`late${i}`, [honestAddr(300 + i)]), false, 'every slot holds a live entry')
+    for (let i = 0; i < 3; i++) { b.attempt(placed[0]); clock.advance(2 * MINUTE) }
+    assert.ok(b.isTerrible(placed[0]))
+    let taken: string | undefined
+    for (let i = 0; i < 200 && taken == null; i++) if (b.add(`later${i}`, [honestAddr(300 + i)])) taken = `later${i}`
+    assert.ok(taken != null, 'some newcomer hashes to the terrible entry\'s slot')
+    assert.equal(b.has(placed[0]), false)
+    assert.deepEqual(placed.slice(1).map(peer => b.has(peer)), [true, true, true], 'the live entries stay')
+    assert.equal(b.size, 4)
+  })
+
+  it('a tried entry whose confirmed address moves to another netgroup is placed by its new netgroup', () => {
+    // one tried slot per netgroup: 10.1's and 10.2's
+    const { book: b } = book('regroup', { triedBucketCount: 64, triedBucketsPerGroup: 1, bucketSize: 1 })
+    assert.ok(b.add('p', [honestAddr(1)]))
+    assert.ok(b.good('p').tried)
+    b.add('p', [honestAddr(2)], {}, { confirmed: true })
+    assert.equal(b.get('p')?.group, 'ip4:10.2')
+    assert.equal(b.get('p')?.table, 'tried', 'back in tried, in 10.2\'s slot')
+    // 10.1's slot is free again: a peer of 10.1 takes it without a collision
+    assert.ok(b.add('q', [honestAddr(1)], { group: 'other' }))
+    assert.deepEqual(b.good('q'), { tried: true })
+  })
+
   it('addresses not heard of for 30 days become terrible and are not selected', () => {
     const { book: b, clock } = book('stale')
     b.add('old', ['/ip4/1.1.1.1/tcp/1'])

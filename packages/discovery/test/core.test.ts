@@ -1,5 +1,23 @@
 import assert from 'node:assert/strict'
-import { decodeAnchors, defaultNetgroup, encodeAnchors, selectInboundToEvict, type InboundCandidate } from '@hearsay/discovery/address-book'
+import { createHash } from 'node:crypto'
+import { decodeAnchors, defaultNetgroup, encodeAnchors, KeyedHash, selectInboundToEvict, type InboundCandidate } from '@hearsay/discovery/address-book'
+import { seededRng } from '@hearsay/sansio'
+
+describe('KeyedHash', () => {
+  it('is the first 32 bits, big-endian, of SHA-256 over the hex key and the length-prefixed parts', () => {
+    const key = KeyedHash.randomKey(seededRng('key'))
+    const keyed = new KeyedHash(key)
+    const text = `${Buffer.from(key).toString('hex')};8:position;3:new;2:17;6:peer-1;`
+    assert.equal(keyed.hash('position', 'new', 17, 'peer-1'), createHash('sha256').update(text).digest().readUInt32BE(0))
+    // unambiguous joins, and a key of its own
+    assert.notEqual(keyed.hash('ab', 'c'), keyed.hash('a', 'bc'))
+    assert.notEqual(new KeyedHash(KeyedHash.randomKey(seededRng('other'))).hash('position'), keyed.hash('position'))
+    for (let i = 0; i < 100; i++) {
+      const h = keyed.hash('n', i)
+      assert.ok(Number.isInteger(h) && h >= 0 && h < 2 ** 32)
+    }
+  })
+})
 
 describe('defaultNetgroup', () => {
   it('groups IPv4 by /16 (loopback included), IPv6 by /32', () => {
@@ -17,6 +35,20 @@ describe('defaultNetgroup', () => {
   it('names malformed addresses "unknown" instead of throwing', () => {
     for (const bad of ['', '/', 'ip4', '/ip4/1.2.3/tcp/1', '/ip4/300.1.1.1/tcp/1', '/ip6/1:::2/tcp/1', '/ip6/zz::/tcp/1']) {
       assert.equal(defaultNetgroup(bad), 'unknown', bad)
+    }
+  })
+
+  it('reads an IPv4 address octet by octet as a split and a pattern would', () => {
+    // the reading those names: four dot-separated octets of 1-3 digits, each at most 255
+    const reference = (addr: string): string => {
+      const octets = (addr.split('/')[2] ?? '').split('.')
+      if (octets.length !== 4 || !octets.every(o => /^\d{1,3}$/.test(o) && Number(o) <= 255)) return 'unknown'
+      return `ip4:${Number(octets[0])}.${Number(octets[1])}`
+    }
+    const quads = ['1.2.3.4', '001.02.3.4', '255.255.255.255', '256.1.1.1', '1.256.1.1', '1.1.1.256', '1.2.3', '1.2.3.4.5', '1..3.4', '.1.2.3',
+      '1.2.3.', '1234.1.1.1', '1.2.3.4a', 'a.b.c.d', '', '1.2.3.0004', '٣.1.1.1', '1.2.3.4 ']
+    for (const quad of quads) {
+      for (const addr of [`/ip4/${quad}`, `/ip4/${quad}/tcp/1`, `/ip4/${quad}/`]) assert.equal(defaultNetgroup(addr), reference(addr), addr)
     }
   })
 })

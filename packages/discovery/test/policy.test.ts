@@ -225,12 +225,30 @@ describe('DiscoveryPolicy', () => {
     policy.disconnected('i2')
     assert.equal(policy.stats().inbound, 2)
     assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 1 })
+    policy.disconnected('i3')
+    assert.deepEqual(open('i4', 3), [], 'a closed inbound connection frees its slot')
 
     const strict = setup({ maxInbound: 2 }).policy
     strict.start()
     for (const [i, id] of ['a', 'b'].entries()) assert.deepEqual(strict.connected({ id, peer: id, direction: 'inbound', addr: addr(9 + i), openedAt: START }), [])
     assert.deepEqual(strict.connected({ id: 'c', peer: 'c', direction: 'inbound', addr: addr(9), openedAt: START + 1 }),
       [{ type: 'close', connection: 'c', peer: 'c', reason: 'evict' }])
+  })
+
+  it('counts outbound connections as they open and close, inbound ones aside', () => {
+    const { policy } = setup()
+    policy.start()
+    policy.connected({ id: 'o1', peer: 'p1', direction: 'outbound', addr: addr(1), openedAt: START })
+    policy.connected({ id: 'i1', peer: 'p2', direction: 'inbound', addr: addr(2), openedAt: START })
+    policy.connected({ id: 'o2', peer: 'p3', direction: 'outbound', addr: addr(3), openedAt: START })
+    policy.connected({ id: 'o2', peer: 'p3', direction: 'outbound', addr: addr(3), openedAt: START })
+    assert.deepEqual(policy.outboundPeers(), ['p1', 'p3'], 'a connection told twice counts once')
+    policy.disconnected('o1')
+    policy.disconnected('i1')
+    policy.disconnected('i1')
+    assert.deepEqual(policy.outboundPeers(), ['p3'])
+    assert.equal(policy.stats().inbound, 0)
+    assert.equal(policy.stats().outbound, 1)
   })
 
   it('serves at most max peers, never the asker, and refuses a second request within the interval', () => {

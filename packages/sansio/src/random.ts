@@ -18,8 +18,9 @@ export function shuffle<T> (rng: Rng, items: T[]): T[] {
 
 /** `k` distinct elements chosen uniformly (all of them, shuffled, when `k >= items.length`). */
 export function sample<T> (rng: Rng, items: readonly T[], k: number): T[] {
+  const n = Math.min(Math.max(0, Math.floor(k)), items.length)
+  if (n * 4 < items.length) return sampleSparse(rng, items, n)
   const copy = items.slice()
-  const n = Math.min(Math.max(0, Math.floor(k)), copy.length)
   // partial Fisher–Yates: only the first n positions are needed
   for (let i = 0; i < n; i++) {
     const j = i + rng.int(copy.length - i)
@@ -28,6 +29,22 @@ export function sample<T> (rng: Rng, items: readonly T[], k: number): T[] {
     copy[j] = tmp
   }
   return copy.slice(0, n)
+}
+
+/**
+ * {@link sample} of a few from many: the same draws and the same result, but only the positions
+ * the partial Fisher–Yates moved are remembered instead of copying all of `items`.
+ */
+function sampleSparse<T> (rng: Rng, items: readonly T[], n: number): T[] {
+  const moved = new Map<number, T>()
+  const out = new Array<T>(n)
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(items.length - i)
+    // swap positions i and j; position i is never drawn again, so only j's new value is kept
+    out[i] = moved.has(j) ? moved.get(j) as T : items[j]
+    moved.set(j, moved.has(i) ? moved.get(i) as T : items[i])
+  }
+  return out
 }
 
 /** An exponentially distributed delay with the given mean (a Poisson process's gaps). */

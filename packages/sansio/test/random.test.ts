@@ -52,6 +52,30 @@ describe('random helpers', () => {
     assert.equal(items.length, 20, 'input untouched')
   })
 
+  it('sample draws as a partial Fisher–Yates on a copy, whether it copies or not', () => {
+    // the textbook form: shuffle the first k positions of a copy, keep them
+    const reference = (rng: ReturnType<typeof seededRng>, items: readonly number[], k: number): number[] => {
+      const copy = items.slice()
+      const n = Math.min(k, copy.length)
+      for (let i = 0; i < n; i++) {
+        const j = i + rng.int(copy.length - i)
+        ;[copy[i], copy[j]] = [copy[j], copy[i]]
+      }
+      return copy.slice(0, n)
+    }
+    for (const length of [1, 3, 10, 100, 4096]) {
+      const items = Array.from({ length }, (_, i) => i)
+      for (const k of [0, 1, 2, Math.floor(length / 5), Math.floor(length / 4), length, length + 1]) {
+        for (let seed = 0; seed < 5; seed++) {
+          const a = seededRng(`${length}:${k}:${seed}`)
+          const b = seededRng(`${length}:${k}:${seed}`)
+          assert.deepEqual(sample(a, items, k), reference(b, items, k), `${k} of ${length}, seed ${seed}`)
+          assert.equal(a.next(), b.next(), 'as many draws')
+        }
+      }
+    }
+  })
+
   it('shuffle permutes in place and pick handles empty lists', () => {
     const rng = seededRng(2)
     const items = [1, 2, 3, 4, 5, 6]

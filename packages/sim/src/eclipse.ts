@@ -171,8 +171,8 @@ export function simulateEclipse (options: EclipseOptions = {}): EclipseResult {
     const host = n % o.attackerAddrsPerGroup
     return `/ip4/100.${group}.${host >> 8}.${host & 255}/tcp/4001`
   }
-  const attackerKey = (n: number): PeerKey => `a${n}`
-  const attackerRecords: PexRecord[] = Array.from({ length: attackerCount }, (_, n) => ({ peer: attackerKey(n), addrs: [attackerAddr(n)], ageMs: 0 }))
+  // one string per key and address, shared by every book and connection that holds it
+  const attackerRecords: PexRecord[] = Array.from({ length: attackerCount }, (_, n) => ({ peer: `a${n}`, addrs: [attackerAddr(n)], ageMs: 0 }))
   const honestAddr = (): string => {
     let a: number
     do a = 1 + rng.int(223); while (a === 100 || a === 127 || a === 10)
@@ -246,23 +246,28 @@ export function simulateEclipse (options: EclipseOptions = {}): EclipseResult {
     if (conn.from < 0 && conn.to >= 0) nodes[conn.to].attackerIn--
   }
 
+  const keyOf = (side: number): PeerKey => side >= 0 ? nodes[side].key : attackerRecords[-1 - side].peer
+  const addrOf = (side: number): string => side >= 0 ? nodes[side].addr : attackerRecords[-1 - side].addrs[0]
+
+  /** `node` learns of connection `id` with `other` (an index as in {@link Conn}). */
+  const meet = (node: Honest, id: string, other: number, direction: 'inbound' | 'outbound'): void => {
+    const peer = keyOf(other)
+    const addr = addrOf(other)
+    node.conns.add(id)
+    node.known?.add(peer)
+    const actions = node.policy.connected({ id, peer, direction, addr, openedAt: now })
+    // identify: the peer's own address, over the connection
+    node.policy.identified(peer, [addr], addr)
+    run(node, actions)
+  }
+
   /** Open a connection from `from` to `to` (indices as in {@link Conn}); the dialler is told by the caller. */
   const open = (from: number, to: number): Conn => {
     const conn: Conn = { id: `k${connSeq++}`, from, to }
     conns.set(conn.id, conn)
-    const keyOf = (side: number): PeerKey => side >= 0 ? nodes[side].key : attackerKey(-1 - side)
-    const addrOf = (side: number): string => side >= 0 ? nodes[side].addr : attackerAddr(-1 - side)
     if (from < 0 && to >= 0) nodes[to].attackerIn++
-    for (const [self, other, direction] of [[from, to, 'outbound'], [to, from, 'inbound']] as const) {
-      if (self < 0) continue
-      const node = nodes[self]
-      node.conns.add(conn.id)
-      node.known?.add(keyOf(other))
-      const actions = node.policy.connected({ id: conn.id, peer: keyOf(other), direction, addr: addrOf(other), openedAt: now })
-      // identify: the peer's own address, over the connection
-      node.policy.identified(keyOf(other), [addrOf(other)], addrOf(other))
-      run(node, actions)
-    }
+    if (from >= 0) meet(nodes[from], conn.id, to, 'outbound')
+    if (to >= 0) meet(nodes[to], conn.id, from, 'inbound')
     return conn
   }
 
@@ -390,7 +395,7 @@ export function simulateEclipse (options: EclipseOptions = {}): EclipseResult {
           // a restarted node reads its peer store (every peer it dialled or met) and, with anchors, its anchors
           const seeds = [...(node.known ?? [])].flatMap(peer => {
             const i = resolve(peer)
-            return i == null ? [] : [{ peer, addrs: [i >= 0 ? nodes[i].addr : attackerAddr(-1 - i)] }]
+            return i == null ? [] : [{ peer, addrs: [addrOf(i)] }]
           })
           run(node, node.policy.start(seeds, node.restart === 'anchors' ? node.anchors : []))
         }
