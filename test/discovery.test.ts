@@ -105,6 +105,14 @@ describe('discovery on hosts over TCP on loopback', function () {
     const all = [boot, ...rest]
 
     await waitFor(() => rest.every(h => h.services.discovery.stats().outbound >= target), { what: 'every joiner at its outbound target', timeoutMs: 30_000 })
+      .catch(err => {
+        // which joiner fell short, and what its policy saw: the numbers to read when this fails
+        const short = rest.filter(h => h.services.discovery.stats().outbound < target).map(h => {
+          const s = h.services.discovery.stats()
+          return { host: rest.indexOf(h) + 1, outbound: s.outbound, inbound: s.inbound, book: h.services.discovery.addressBook.size, connections: h.getConnections().length, dials: s.dials, closes: s.closes, feelersKept: s.feelersKept }
+        })
+        throw new Error(`${err.message}: ${JSON.stringify(short)}`)
+      })
     const reachedMs = Date.now() - started
     await waitFor(() => rest.every(h => h.services.discovery.addressBook.size >= 12), { what: 'every joiner knows at least 12 of the 15 others', timeoutMs: 20_000 })
     const learnedMs = Date.now() - started
