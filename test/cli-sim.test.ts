@@ -42,7 +42,7 @@ describe('hearsay-sim CLI', function () {
   it('--help lists every flag and exits 0', () => {
     const r = sim(['--help'], dir)
     assert.equal(r.status, 0)
-    for (const flag of ['--strategy', '--nodes', '--one-per-node', '--spy-nodes', '--silent-spies', '--eavesdropper', '--depth', '--json', '--version', '--verbose', '--quiet', '--out', 'DEBUG=hearsay:sim']) {
+    for (const flag of ['--strategy', '--nodes', '--one-per-node', '--spy-nodes', '--silent-spies', '--eavesdropper', '--centre', '--depth', '--json', '--version', '--verbose', '--quiet', '--out', 'DEBUG=hearsay:sim']) {
       assert.ok(r.stdout.includes(flag), `--help mentions ${flag}`)
     }
   })
@@ -79,6 +79,8 @@ describe('hearsay-sim CLI', function () {
       [['--churn', '-1'], /--churn/],
       [['--ttl', '0'], /--ttl/],
       [['--eavesdropper', '-1'], /--eavesdropper/],
+      [['--centre', '2.5'], /--centre/],
+      [['--centre', '8'], /--centre/],
       [['--spy-nodes', '1,x'], /--spy-nodes/],
       [['--nodes', '10', '--spy-nodes', '3,10'], /--spy-nodes/],
       [['--topology', 'tree', '--depth', '0'], /--depth/],
@@ -112,7 +114,7 @@ describe('hearsay-sim CLI', function () {
 
   it("runs the anonymity papers' settings: one message per honest node, chosen silent spies, an eavesdropper, a tree", () => {
     const r = sim(['--strategy', 'diffusion', '--topology', 'tree', '--degree', '3', '--depth', '4', '--one-per-node', '--spy-nodes', '0,5',
-      '--silent-spies', '--eavesdropper', '1', '--interval', '10', '--json', '--no-charts', '--quiet'], dir)
+      '--silent-spies', '--eavesdropper', '1', '--centre', '8', '--interval', '10', '--json', '--no-charts', '--quiet'], dir)
     assert.equal(r.status, 0, r.stderr)
     const [result] = JSON.parse(r.stdout).results
     assert.equal(result.config.nodes, 1 + 3 + 6 + 12 + 24)
@@ -120,6 +122,9 @@ describe('hearsay-sim CLI', function () {
     assert.equal(result.config.eavesdropper, 1)
     assert.equal(result.spy.spies, 2)
     for (const key of ['precision', 'accuracy', 'recall']) assert.ok(result.spy[key] >= 0 && result.spy[key] <= 1, key)
+    assert.equal(result.spy.centre.reports, 8)
+    for (const key of ['precision', 'accuracy', 'recall']) assert.ok(result.spy.centre[key] >= 0 && result.spy.centre[key] <= 1, `centre ${key}`)
+    assert.ok(result.spy.centre.guessed > 0, 'the centre names sources')
   })
 
   it('prints the table on stdout; --quiet silences progress, --verbose adds detail; a leading -- is dropped', () => {

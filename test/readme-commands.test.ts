@@ -112,6 +112,14 @@ const PLANS: Record<string, Plan> = {
     }
   },
 
+  'node packages/sim/bin/hearsay-sim.js --strategy diffusion --nodes 2000 --messages 100 --eavesdropper 1 --centre 16 --no-charts': {
+    kind: 'as written',
+    check: ({ stdout }) => {
+      assert.match(stdout, /^2000 nodes, .* 100 messages,/m)
+      assert.match(stdout, /precision \(papers\) \| guess accuracy \| recall \| centre precision \(papers\) \| centre recall/)
+    }
+  },
+
   // examples/custom-protocol/README.md
   'tsc -b': { kind: 'as written' },
   'node examples/custom-protocol/src/demo.ts': { kind: 'as written', check: ({ stdout }) => { assert.match(stdout, /converged/) } },

@@ -99,3 +99,30 @@ export function dandelionRecall (p: number): number {
  * monitored peers announced a transaction. As quoted by issue #25; not checkable offline.
  */
 export const DECKER_WATTENHOFER_TX = { p50Ms: 900, p90Ms: 2600, date: '2014-03-24' } as const
+
+/**
+ * Shah & Zaman ("Rumors in a network: who's the culprit?", IEEE Trans. Inf. Theory 2011): the
+ * probability that the rumour centre of a complete snapshot names the source of a spread on an
+ * infinite `d`-regular tree (d ≥ 3), as the snapshot grows, every link of one exponential delay:
+ *
+ *   d · I_{1/2}(1/(d − 2), (d − 1)/(d − 2)) − (d − 1),
+ *
+ * with I the regularised incomplete beta function: 1/4 at d = 3, 4/π − 1 ≈ 0.273 at d = 4, and
+ * 1 − ln 2 ≈ 0.307 as d grows. The closed form as we recall it from the paper; it checks against
+ * those three values. The value the centrality estimators would reach with every infected node
+ * in view.
+ */
+export function rumourCentreDetection (d: number): number {
+  if (!(Number.isInteger(d) && d >= 3)) throw new RangeError('rumour centre: d must be an integer >= 3')
+  const a = 1 / (d - 2)
+  const b = (d - 1) / (d - 2)
+  // I_x(a, b) = ∫_0^{x^a} (1 − s^{1/a})^{b−1} ds / ∫_0^1 (same): t = s^{1/a} takes the t^{a−1} singularity out
+  const integral = (upper: number): number => {
+    const steps = 200_000
+    const h = upper / steps
+    let sum = 0
+    for (let i = 0; i < steps; i++) sum += (1 - ((i + 0.5) * h) ** (1 / a)) ** (b - 1)
+    return sum * h
+  }
+  return d * integral(0.5 ** a) / integral(1) - (d - 1)
+}

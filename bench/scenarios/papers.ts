@@ -3,7 +3,7 @@ import { announce, dandelion, diffusion } from '@hearsay/gossip/strategies'
 import type { StrategySpec } from '@hearsay/interface'
 import { markdownTable, type Chart, type Figure, type Scenario } from '../lib/report.ts'
 import {
-  DECKER_WATTENHOFER_TX, dandelionRecall, diffusionFirstSpyRecall, firstTimestampDetection, gnutellaReach, precisionLowerBound
+  DECKER_WATTENHOFER_TX, dandelionRecall, diffusionFirstSpyRecall, firstTimestampDetection, gnutellaReach, precisionLowerBound, rumourCentreDetection
 } from '../lib/papers-models.ts'
 
 /** One row of the papers table: a published (or closed-form) value beside hearsay's. */
@@ -25,6 +25,14 @@ interface Row {
 const twoSe = (r: number, n: number): number => 2 * Math.sqrt(Math.max(r * (1 - r), 0) / Math.max(1, n))
 
 const SPY_SHARES = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+
+/**
+ * Nodes the centrality estimators look at: the first this many seen sending each transaction.
+ * The papers' reporting centrality is an asymptotic one (time → ∞ on an infinite tree); on the
+ * finite trees here a reporter reaches the last level early (the infection runs down single
+ * paths far faster than it fills the tree), and more reports only pull the centre to the root.
+ */
+const CENTRE_REPORTS = 16
 
 /** Run one setting, timed, with a progress line; first a turn of the event loop, so signals get through between runs. */
 async function run (log: (line: string) => void, label: string, options: SimulationOptions): Promise<SimulationResult> {
@@ -80,7 +88,7 @@ export const papersScenario: Scenario = {
       const ringBase: Omit<SimulationOptions, 'strategy'> = { ...base, topology: { kind: 'ring' }, horizonMs: 2_000_000 }
       const ring = buildNetwork(ringBase)
       const variants: Array<[string, StrategySpec<any>, Omit<SimulationOptions, 'strategy'>]> = [
-        ['diffusion', diffusionSpec, { ...base, graph }],
+        ['diffusion', diffusionSpec, { ...base, graph, centreReports: CENTRE_REPORTS }],
         ['dandelion++', dandelion(), { ...base, graph }],
         ['dandelion++ per-message', dandelion({ routing: 'per-message' }), { ...base, graph }],
         // the fluff also travels the ring, slowly: a long embargo keeps it from firing on the way
@@ -103,6 +111,19 @@ export const papersScenario: Scenario = {
             published: null, source: 'the papers plot it only (no value readable offline); no closed form',
             hearsay: spy.precision, unit: 'share'
           })
+          const centre = spy.centre
+          if (centre != null) {
+            rows.push({
+              paper: 'Shah & Zaman (IEEE Trans. IT 2011), on what the spies see', setting: `diffusion, ${setting}, first ${CENTRE_REPORTS} nodes seen sending`, metric: 'rumour-centre recall',
+              published: null, source: 'no published value for spies; the full-snapshot tree value is in the notes. Compare with the first-spy row',
+              hearsay: centre.recall, error: twoSe(centre.recall, messages), unit: 'share'
+            }, {
+              paper: 'Shah & Zaman (IEEE Trans. IT 2011), on what the spies see', setting: `diffusion, ${setting}, first ${CENTRE_REPORTS} nodes seen sending`, metric: "rumour-centre precision (papers')",
+              published: null, source: 'no published value; compare with the first-spy row',
+              hearsay: centre.precision, unit: 'share'
+            })
+            log(`  rumour centre: precision ${centre.precision.toFixed(3)}, recall ${centre.recall.toFixed(3)}`)
+          }
         } else {
           const [paper, what, where] = strategy === 'dandelion++'
             ? ['Dandelion++ (Fanti et al., SIGMETRICS 2018)', 'Dandelion++ (q = 0.1, 2 relays, one-to-one per epoch)', setting]
@@ -126,7 +147,7 @@ export const papersScenario: Scenario = {
       anonymity.filter(a => a.strategy === strategy).map(a => [a.p, pick(a.result)])
     charts.push({
       file: 'papers-precision-vs-spies',
-      title: `Precision (papers') of the first-spy estimator, random 4-regular, ${spyNodes} nodes`,
+      title: `Precision (papers') of the first-spy estimator (and the rumour centre for diffusion), random 4-regular, ${spyNodes} nodes`,
       xLabel: 'share of spies p',
       yLabel: 'precision',
       series: [
@@ -134,12 +155,13 @@ export const papersScenario: Scenario = {
         { name: 'Dandelion++', points: curve('dandelion++', r => r.spy?.precision ?? 0) },
         { name: 'Dandelion++, per-message routing', points: curve('dandelion++ per-message', r => r.spy?.precision ?? 0) },
         { name: 'Dandelion, line graph', points: curve('dandelion line graph', r => r.spy?.precision ?? 0) },
+        { name: 'diffusion, rumour centre', points: curve('diffusion', r => r.spy?.centre?.precision ?? 0) },
         { name: 'lower bound p²', dashed: true, color: '#333', points: SPY_SHARES.map(p => [p, precisionLowerBound(p)]) },
         { name: 'p² log(1/p)', dashed: true, color: '#999', points: SPY_SHARES.map(p => [p, p * p * Math.log(1 / p)]) }
       ]
     }, {
       file: 'papers-recall-vs-spies',
-      title: `Recall of the first-spy estimator, random 4-regular, ${spyNodes} nodes`,
+      title: `Recall of the first-spy estimator (and the rumour centre for diffusion), random 4-regular, ${spyNodes} nodes`,
       xLabel: 'share of spies p',
       yLabel: 'recall',
       series: [
@@ -147,17 +169,21 @@ export const papersScenario: Scenario = {
         { name: 'Dandelion++', points: curve('dandelion++', r => r.spy?.recall ?? 0) },
         { name: 'Dandelion++, per-message routing', points: curve('dandelion++ per-message', r => r.spy?.recall ?? 0) },
         { name: 'Dandelion, line graph', points: curve('dandelion line graph', r => r.spy?.recall ?? 0) },
+        { name: 'diffusion, rumour centre', points: curve('diffusion', r => r.spy?.centre?.recall ?? 0) },
         { name: 'diffusion, tree model', dashed: true, color: '#1f77b4', points: SPY_SHARES.map(p => [p, diffusionFirstSpyRecall(4, p)]) },
         { name: 'Dandelion++, p', dashed: true, color: '#d62728', points: SPY_SHARES.map(p => [p, dandelionRecall(p)]) }
       ]
     })
 
     // --- Fanti & Viswanath (NeurIPS 2017): eavesdropper vs diffusion on d-regular trees ---
-    const trees = [{ d: 4, depth: quick ? 5 : 7 }, { d: 8, depth: quick ? 3 : 4 }]
+    // deep enough that the first reports rarely come from the last level; the run stops once
+    // every estimator has what it reads (the first report, and the first CENTRE_REPORTS)
+    const trees = [{ d: 4, depth: quick ? 5 : 7, horizonMs: 3000 }, { d: 8, depth: quick ? 3 : 5, horizonMs: 1500 }]
     const thetas = [1, 2, 3]
     const ftMessages = quick ? 60 : 300
     const eavesdropSeries: Chart['series'] = []
-    for (const { d, depth } of trees) {
+    const eavesdrop: Array<{ d: number, theta: number, first: number, centre: number }> = []
+    for (const { d, depth, horizonMs } of trees) {
       const base: Omit<SimulationOptions, 'strategy'> = {
         topology: { kind: 'tree', degree: d, depth },
         sources: [0],
@@ -165,34 +191,51 @@ export const papersScenario: Scenario = {
         intervalMs: 0,
         latency: 'constant:1',
         bandwidthMbps: 0,
-        horizonMs: d === 4 ? 4000 : 2000,
+        horizonMs,
+        centreReports: CENTRE_REPORTS,
         seed
       }
       const graph = buildNetwork(base)
       const points: Array<[number, number]> = []
+      const centrePoints: Array<[number, number]> = []
       for (const theta of thetas) {
         const result = await run(log, `eavesdropper θ = ${theta}, diffusion on a ${d}-regular tree of ${graph.n} nodes`, { ...base, graph, eavesdropper: theta, strategy: diffusionSpec })
         const recall = result.spy?.recall ?? 0
+        const centre = result.spy?.centre?.recall ?? 0
         points.push([theta, recall])
+        centrePoints.push([theta, centre])
+        eavesdrop.push({ d, theta, first: recall, centre })
+        log(`  first-timestamp ${recall.toFixed(3)}, reporting centrality ${centre.toFixed(3)}`)
+        const setting = `diffusion (one rate), ${d}-regular tree (${graph.n} nodes, depth ${depth}), source at the root, eavesdropper θ = ${theta}, ${ftMessages} txs`
         rows.push({
           paper: 'Fanti & Viswanath (NeurIPS 2017)',
-          setting: `diffusion (one rate), ${d}-regular tree (${graph.n} nodes, depth ${depth}), source at the root, eavesdropper θ = ${theta}, ${ftMessages} txs`,
+          setting,
           metric: 'first-timestamp detection probability',
           published: firstTimestampDetection(d, theta),
           source: 'closed form: the model\'s exact series (bench/lib/papers-models.ts)',
           hearsay: recall,
           error: twoSe(recall, ftMessages),
           unit: 'share'
+        }, {
+          paper: 'Fanti & Viswanath (NeurIPS 2017)',
+          setting: `${setting}, first ${CENTRE_REPORTS} reporters`,
+          metric: 'reporting-centrality detection probability',
+          published: null,
+          source: 'no value or closed form known offline; the paper\'s result, as recalled, is qualitative (see the goal and notes)',
+          hearsay: centre,
+          error: twoSe(centre, ftMessages),
+          unit: 'share'
         })
       }
       eavesdropSeries.push(
-        { name: `d = ${d}`, points },
-        { name: `d = ${d}, model`, dashed: true, points: thetas.map(theta => [theta, firstTimestampDetection(d, theta)]) }
+        { name: `d = ${d}, first timestamp`, points },
+        { name: `d = ${d}, reporting centrality`, points: centrePoints },
+        { name: `d = ${d}, first timestamp, model`, dashed: true, points: thetas.map(theta => [theta, firstTimestampDetection(d, theta)]) }
       )
     }
     charts.push({
       file: 'papers-eavesdropper',
-      title: 'Eavesdropper vs diffusion: first-timestamp detection probability on d-regular trees',
+      title: `Eavesdropper vs diffusion on d-regular trees: first-timestamp and reporting centrality (first ${CENTRE_REPORTS} reporters)`,
       xLabel: 'eavesdropper connections per node θ',
       yLabel: 'probability of detection',
       series: eavesdropSeries
@@ -311,6 +354,14 @@ export const papersScenario: Scenario = {
         return `p ${p}: ${d?.toFixed(3)} vs ${f?.toFixed(3)}`
       }).join('; ')
     }, {
+      goal: 'eavesdropper, θ = 1: reporting centrality detects the source more often than first-timestamp on the 8-regular tree ' +
+        '(Fanti & Viswanath\'s qualitative result as recalled, no value known offline: first-timestamp falls as d grows, reporting centrality stays bounded away from 0)',
+      met: (() => {
+        const e = eavesdrop.find(x => x.d === 8 && x.theta === 1)
+        return e != null && e.centre > e.first
+      })(),
+      detail: eavesdrop.map(e => `d ${e.d}, θ ${e.theta}: ${e.centre.toFixed(3)} vs ${e.first.toFixed(3)}`).join('; ')
+    }, {
       goal: 'no Dandelion++ stem waits for its embargo on 4-regular graphs',
       met: anonymity.every(a => !a.strategy.startsWith('dandelion++') || a.result.embargoes === 0),
       detail: `${anonymity.filter(a => a.strategy.startsWith('dandelion++')).reduce((s, a) => s + a.result.embargoes, 0)} embargo fires over ${2 * SPY_SHARES.length} runs`
@@ -323,6 +374,16 @@ export const papersScenario: Scenario = {
     })
     const gnutellaWorst = rows.filter(r => r.paper.startsWith('Gnutella') && r.published != null)
       .reduce<Row | undefined>((w, r) => w == null || r.hearsay / (r.published as number) < w.hearsay / (w.published as number) ? r : w, undefined)
+    const settingsWhere = (pick: (e: typeof eavesdrop[number]) => boolean): string => {
+      const list = eavesdrop.filter(pick).map(e => `d = ${e.d} θ = ${e.theta}`)
+      return list.length === 0 ? 'no setting' : list.join(', ')
+    }
+    const spySharesWhere = (pick: (centre: number, first: number) => boolean): number => anonymity
+      .filter(a => a.strategy === 'diffusion' && a.result.spy?.centre != null)
+      .filter(a => pick(a.result.spy?.centre?.recall ?? 0, a.result.spy?.recall ?? 0)).length
+    const spyPrecisionWhere = (pick: (centre: number, first: number) => boolean): number => anonymity
+      .filter(a => a.strategy === 'diffusion' && a.result.spy?.centre != null)
+      .filter(a => pick(a.result.spy?.centre?.precision ?? 0, a.result.spy?.precision ?? 0)).length
     const notes = [
       '**Notes.**',
       '',
@@ -339,7 +400,17 @@ export const papersScenario: Scenario = {
         'with BIP 156\'s q = 0.1 fixed the sets stop growing below p ≈ q, and precision falls only linearly in p there. ' +
         'Dandelion++ stays below diffusion at every p, and neither per-transaction routing nor the line graph changes recall (≈ p: the first hop decides).',
       '- *Diffusion precision* has no published number that could be read offline and no closed form in the papers; it is shown for comparison only.',
-      '- *Eavesdropper.* The series is exact for diffusion on an infinite d-regular tree with one rate on every link; the simulation cuts the tree at a finite depth and gives links 1 ms latency (each hop delays the others\' reports by 1 ms), both negligible next to 1 s delays.',
+      '- *Eavesdropper.* The series is exact for diffusion on an infinite d-regular tree with one rate on every link; the simulation cuts the tree at a finite depth and gives links 1 ms latency (each hop delays the others\' reports by 1 ms), both negligible next to 1 s delays for first-timestamp.',
+      `- *Reporting centrality* (Fanti & Viswanath 2017): the node none of whose branches holds more than half of the nodes that have reported the transaction (on a tree, the node with the least sum of distances to them; \`distanceCentre\` in @hearsay/sim), here on the first ${CENTRE_REPORTS} reporters. ` +
+        'The paper analyses it as time grows on an infinite tree and, as we recall, gives a lower bound and plots, no value that could be read offline: so its rows have no baseline, the goal line states the qualitative result, and the full-snapshot limit of the same centre is the reference ' +
+        `(Shah & Zaman's rumour centre, the maximum-likelihood source of a snapshot: d·I½(1/(d−2), (d−1)/(d−2)) − (d−1) = ${r3(rumourCentreDetection(4))} at d = 4, ${r3(rumourCentreDetection(8))} at d = 8). ` +
+        'The finite tree flatters it: a diffusion runs down single paths long before it fills a level, so some of the first reporters sit on the last level of the tree, where the spread stops, and the centre drifts towards the root, which is the source. ' +
+        'Measured once at θ = 1, 16 reporters: on the 8-regular tree 0.515 at depth 4, 0.44 at depth 5 (200 txs), 0.37 at depth 6 (100 txs, 157 000 nodes, too large for this bench); on the 4-regular tree 0.35 at depth 7, 0.30 at depth 9. ' +
+        `With that in mind, reporting centrality detects more often at ${settingsWhere(e => e.centre > e.first)}, first-timestamp at ${settingsWhere(e => e.centre <= e.first)}. ` +
+        'The maximum-likelihood estimator on the timestamps is not built: as we recall, the paper offers reporting centrality in its place for diffusion, with no closed form to compute.',
+      `- *Rumour centre against spies* (Shah & Zaman 2011, on diffusion): spies do not see the infected subgraph the rumour centre is defined on, only the nodes that sent a spy the transaction (a node is seen only if it has a spy among its 4 peers) and when; the rows compute the same distance centre on the first ${CENTRE_REPORTS} of those, over the random graph (with cycles: the sum of graph distances, not the paper's tree count). ` +
+        `Its recall is below first-spy's at ${spySharesWhere((c, f) => c < f)} of ${SPY_SHARES.length} spy shares: the first spy's sender is the publisher with probability about the recall of the tree model, while the centre of a sparse, late sample is pulled away from it; fewer nodes move it back towards first-spy (1 node is first-spy; 4 nodes gave 0.184 at p = 0.1, 64 gave 0.067, against 0.216). ` +
+        `Its precision (papers') is above first-spy's at ${spyPrecisionWhere((c, f) => c > f)} of ${SPY_SHARES.length}. Cost: one breadth-first search of the graph per node seen and transaction, about a second per run here.`,
       `- *Gnutella.* Σ k(k−1)^(h−1) counts a tree; on a finite random graph the flood meets nodes it already reached once its reach is no longer small next to the graph, so the shortfall grows with TTL (largest: ${gnutellaWorst == null ? '—' : `${gnutellaWorst.setting}, ${gnutellaWorst.hearsay} of ${gnutellaWorst.published}`}).`,
       `- *Bitcoin.* The published figures measure the 2014 network: several thousand reachable nodes and many more unreachable ones, real inter-continental latencies, transaction validation at every hop and pre-2015 trickling (a peer not picked for immediate relay waited to be the trickle peer), none of which the pre-2015 row models (${bitcoin.slice(0, 2).map(r => `${r.metric} ${r3(r.hearsay)}`).join(', ')} ms: inv, getdata and tx each one latency per hop). ` +
         'Diffusion and Core\'s Poisson timers wait 2 s (outbound) or 5 s (inbound) on average per hop by design, so they are slower than the 2014 network at the median; the two timer models have the same per-peer delay distribution and so nearly the same propagation — they differ in what an observer learns (every inbound peer gets a transaction at one shared tick).'

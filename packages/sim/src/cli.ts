@@ -69,6 +69,7 @@ const program = new Command()
   .option('--spy-nodes <list>', 'the spies, by node number (comma-separated), instead of --spies', nodeList)
   .option('--silent-spies', 'spies only listen: they relay nothing')
   .option('--eavesdropper <connections>', 'an eavesdropper with this many connections to every node (first-timestamp estimator)', number(0, 64, true), 0)
+  .option('--centre <reports>', 'also name sources by centrality on the first this many nodes seen sending each message: reporting centrality against the eavesdropper (Fanti & Viswanath 2017), the rumour centre of what spies see (Shah & Zaman 2011); 0: off', number(0, 10_000, true), 0)
   .option('--droppers <fraction>', 'share of nodes that send nothing', number(0, 1), 0)
   .option('--delayers <fraction>', 'share of nodes that delay every frame they send by --delay', number(0, 1), 0)
   .option('--delay <ms>', 'extra delay of delaying nodes', number(0), 1000)
@@ -106,6 +107,9 @@ async function checkedOptions (): Promise<{ names: string[], edges: EdgeList | u
   for (const name of names) {
     if (name === 'gossipsub') throw new UsageError('option \'-s, --strategy <names>\': gossipsub wraps @libp2p/gossipsub and is not a sans-IO core, so it cannot be simulated')
     if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw new UsageError(`option '-s, --strategy <names>': unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')}, all)`)
+  }
+  if (opts.centre > 0 && opts.spies === 0 && opts.spyNodes == null && opts.eavesdropper === 0) {
+    throw new UsageError('option \'--centre <reports>\': there is no adversary to look: add --spies, --spy-nodes or --eavesdropper')
   }
   let edges: EdgeList | undefined
   if (opts.edges != null) {
@@ -156,6 +160,7 @@ async function main (): Promise<void> {
     spyNodes: opts.spyNodes,
     spiesRelay: opts.silentSpies !== true,
     eavesdropper: opts.eavesdropper,
+    centreReports: opts.centre,
     onePerHonest: opts.onePerNode === true,
     droppers: opts.droppers,
     delayers: opts.delayers,

@@ -70,6 +70,11 @@ export class Simulation {
   /** first delivery time of message m at node i: `deliveredAt[m * n + i]`, NaN until then */
   readonly deliveredAt: Float64Array
   readonly firstSpyFrom: Int32Array
+  /**
+   * with `centreReports`: when the adversary first saw node i send message m,
+   * `observedAt[m * n + i]` (NaN: not yet), the centrality estimators' input
+   */
+  readonly observedAt?: Float64Array
   readonly msPerByte: number
   readonly loss: number
   readonly delayMs: number
@@ -134,6 +139,7 @@ export class Simulation {
     this.firstSpyFrom = new Int32Array(count).fill(-1)
     this.firstSpyAt = new Float64Array(count).fill(Infinity)
     this.firstSpyTie = new Float64Array(count).fill(Infinity)
+    if (options.centreReports > 0) this.observedAt = new Float64Array(count * n).fill(Number.NaN)
 
     const clock: Clock = { now: () => this.now }
     this.routers = new Array(n)
@@ -239,8 +245,11 @@ export class Simulation {
   }
 
   #firstSpy (m: number | undefined, from: number, tie: number): void {
+    if (m == null) return
+    const observed = this.observedAt
+    if (observed != null && Number.isNaN(observed[m * this.n + from])) observed[m * this.n + from] = this.now
     // events run in (time, tie) order, so the first observation here is the earliest
-    if (m == null || this.firstSpyFrom[m] !== -1) return
+    if (this.firstSpyFrom[m] !== -1) return
     this.firstSpyFrom[m] = from
     this.firstSpyAt[m] = this.now
     this.firstSpyTie[m] = tie
@@ -382,6 +391,7 @@ export function recordOf (sim: Simulation): RunRecord {
     firstSpyFrom: sim.firstSpyFrom,
     firstSpyAt: sim.firstSpyAt,
     firstSpyTie: sim.firstSpyTie,
+    observedAt: sim.observedAt,
     copies: sim.copies,
     bytesOut: sim.bytesOut,
     payloadBytesOut: sim.payloadBytesOut,

@@ -27,6 +27,7 @@ export interface ResolvedOptions extends SimulationOptions {
   seed: number | string
   horizonMs: number
   onePerHonest: boolean
+  centreReports: number
 }
 
 /** The default topology: a random 8-regular graph. */
@@ -54,7 +55,8 @@ export function resolveOptions (options: SimulationOptions): ResolvedOptions {
     churnDowntimeMs: options.churnDowntimeMs ?? 30_000,
     seed: options.seed ?? 1,
     horizonMs: options.horizonMs ?? 300_000,
-    onePerHonest: options.onePerHonest ?? false
+    onePerHonest: options.onePerHonest ?? false,
+    centreReports: options.centreReports ?? 0
   }
 }
 

@@ -110,6 +110,15 @@ function merge (records: RunRecord[], n: number): RunRecord {
       }
     }
   }
+  const observedAt = first.observedAt
+  if (observedAt != null) {
+    for (const r of records.slice(1)) {
+      const other = r.observedAt as Float64Array
+      for (let k = 0; k < observedAt.length; k++) {
+        if (other[k] < observedAt[k] || (Number.isNaN(observedAt[k]) && !Number.isNaN(other[k]))) observedAt[k] = other[k]
+      }
+    }
+  }
   const sum = (key: 'copies' | 'bytesOut' | 'payloadBytesOut' | 'framesLost' | 'reports' | 'embargoes' | 'churnLeaves' | 'churnJoins' | 'events' | 'peakQueue'): number =>
     records.reduce((total, r) => total + r[key], 0)
   return {
@@ -118,6 +127,7 @@ function merge (records: RunRecord[], n: number): RunRecord {
     firstSpyFrom,
     firstSpyAt,
     firstSpyTie,
+    observedAt,
     copies: sum('copies'),
     bytesOut: sum('bytesOut'),
     payloadBytesOut: sum('payloadBytesOut'),

@@ -3,11 +3,13 @@ import { lineChart, type ChartSeries } from './svg.ts'
 
 const fmt = (v: number | null | undefined, digits = 0): string => v == null ? '—' : v.toFixed(digits)
 
-/** A markdown table comparing results: coverage times beside the bound, delivery, cost, spies. */
+/** A markdown table comparing results: coverage times beside the bound, delivery, cost, spies (and the centrality estimator, when run). */
 export function resultsTable (results: SimulationResult[]): string {
   const spies = results.some(r => r.spy != null)
   const header = ['strategy', 'delivery %', 't50 ms', 't90 ms', 't99 ms', 't100 ms', 'bound t50/t90/t100 ms', 't90 / bound', 'copies/node/msg', 'KiB out/node', 'embargo fires']
   if (spies) header.push('precision (papers)', 'guess accuracy', 'recall')
+  const centre = results.some(r => r.spy?.centre != null)
+  if (centre) header.push('centre precision (papers)', 'centre recall')
   header.push('wall s')
   const rows = results.map(r => {
     const row = [
@@ -24,6 +26,7 @@ export function resultsTable (results: SimulationResult[]): string {
       String(r.embargoes)
     ]
     if (spies) row.push(r.spy == null ? '—' : r.spy.precision.toFixed(3), r.spy == null ? '—' : r.spy.accuracy.toFixed(3), r.spy == null ? '—' : r.spy.recall.toFixed(3))
+    if (centre) row.push(r.spy?.centre == null ? '—' : r.spy.centre.precision.toFixed(3), r.spy?.centre == null ? '—' : r.spy.centre.recall.toFixed(3))
     row.push(r.perf == null ? '—' : (r.perf.wallMs / 1000).toFixed(2))
     return row
   })

@@ -1,4 +1,6 @@
 import type { StrategySpec } from '@hearsay/interface'
+import { seededRng } from '@hearsay/sansio'
+import { distanceCentre, firstObserved } from './estimators.ts'
 import { formatLatency } from './latency.ts'
 import { attribution, curveFractions, quantiles, shortestTimes, coverageTime, type Quantiles } from './metrics.ts'
 import { meanDegree, type Graph } from './topology.ts'
@@ -87,6 +89,13 @@ export function summarize (record: RunRecord, graph: Graph, spec: StrategySpec, 
     }
   }
   if (result.spy == null) delete result.spy
+  else if (record.observedAt != null && options.centreReports > 0) {
+    // ties between equally central nodes are drawn from a stream of the seed's own
+    const rng = seededRng(`${String(options.seed)}/centre`)
+    const observed = record.observedAt
+    const centres = published.map(m => distanceCentre(graph, firstObserved(observed, m, n, options.centreReports), rng))
+    result.spy.centre = { reports: options.centreReports, ...attribution(centres, sources) }
+  }
   const t3 = performance.now()
   const memory = process.memoryUsage()
   result.perf = {

@@ -73,6 +73,16 @@ export interface SimulationOptions {
    * `sources`. @default false
    */
   onePerHonest?: boolean
+  /**
+   * Also name a source by centrality, from the first this many nodes the adversary saw send each
+   * message (0: only first-spy / first-timestamp). Against the eavesdropper it is Fanti &
+   * Viswanath's reporting centrality (NeurIPS 2017), against spies Shah & Zaman's rumour centre
+   * (IEEE Trans. Inf. Theory 2011) of the infected nodes the spies saw; both are the node with the
+   * least sum of hop distances to those nodes (see `distanceCentre`). Costs one breadth-first
+   * search of the network per observed node and message, and memory for every (message, node) pair.
+   * @default 0
+   */
+  centreReports?: number
   /** Gnutella's TTL when `strategy` is `'gnutella'`. */
   ttl?: number
 }
@@ -112,8 +122,11 @@ export interface SimulationResult {
   bytesOutPerNode: number
   /** Payload bytes sent per node per message */
   payloadBytesPerNodePerMessage: number
-  /** The first-spy (and, with an eavesdropper, first-timestamp) estimator, when there is an adversary */
-  spy?: Attribution & { spies: number }
+  /**
+   * The first-spy (and, with an eavesdropper, first-timestamp) estimator, when there is an
+   * adversary; `centre`: the centrality estimator on the first `reports` nodes seen (with `centreReports`)
+   */
+  spy?: Attribution & { spies: number, centre?: Attribution & { reports: number } }
   churnEvents: { leaves: number, joins: number }
   /** Infractions the routers reported */
   reports: number
@@ -182,6 +195,8 @@ export interface RunRecord {
   firstSpyFrom: Int32Array
   firstSpyAt: Float64Array
   firstSpyTie: Float64Array
+  /** with `centreReports`: when the adversary first saw node i send message m, `[m * n + i]`, NaN: never */
+  observedAt?: Float64Array
   copies: number
   bytesOut: number
   payloadBytesOut: number

@@ -339,7 +339,9 @@ describe('threads', () => {
     { strategy: 'diffusion', nodes: 600, droppers: 0.05, delayers: 0.05, bandwidthMbps: 0, latency: 'constant:20' },
     // the papers' settings: one message per honest node, an eavesdropper, chosen silent spies
     { strategy: 'diffusion', nodes: 300, onePerHonest: true, spies: 0.1, eavesdropper: 1, intervalMs: 20, horizonMs: 60_000 },
-    { strategy: 'dandelion', nodes: 300, messages: 30, spyNodes: [1, 5, 9, 40, 77], spiesRelay: false }
+    { strategy: 'dandelion', nodes: 300, messages: 30, spyNodes: [1, 5, 9, 40, 77], spiesRelay: false },
+    // the centrality estimators: what spies on other threads saw is merged before the centres are taken
+    { strategy: 'diffusion', nodes: 300, messages: 30, spies: 0.2, centreReports: 8, latency: 'constant:5' }
   ]
   for (const options of cases) {
     it(`gives the same result on 1, 2 and 3 threads: ${JSON.stringify(options)}`, async () => {
