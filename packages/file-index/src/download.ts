@@ -454,7 +454,8 @@ export class Download {
   #progress (): void {
     const picker = this.#picker
     const file = this.#file
-    if (picker == null || file == null) return
+    // nothing to build for a caller who does not listen (a piece stored is the hot path)
+    if (picker == null || file == null || this.#options.onProgress == null) return
     const p = picker.progress()
     const elapsed = Math.max(this.#ctx.clock.now() - this.#started, 1)
     this.#options.onProgress?.(new CustomProgressEvent('files:get:progress', {

@@ -1,3 +1,4 @@
+import { Uint8ArrayList } from 'uint8arraylist'
 import { Bitfield } from './bitfield.ts'
 import { PieceSession, type ServedFile } from './session.ts'
 import { readFrames } from '@hearsay/sansio/adapter'
@@ -7,6 +8,9 @@ import type { Library } from './library.ts'
 import type { TransferContext } from './transfer.ts'
 import type { PeerId, Stream } from '@libp2p/interface'
 import type { InfractionName } from '@hearsay/interface'
+
+/** Bytes of piece frames sent together when several requests are ready (see `#serve`). */
+const SEND_BATCH_BYTES = 1024 * 1024
 
 /**
  * The provider side of one stream of `/hearsay/pieces/1.0.0`: a hello names the file; we
@@ -108,8 +112,26 @@ export class UploadSession {
 
   async #serve (): Promise<void> {
     this.#serving = true
+    // the pieces ready now go out in one send (up to SEND_BATCH_BYTES): the muxer makes one frame
+    // of them, which the encryption cuts into full-size messages, where a send per piece ended
+    // each piece with a short message (and its header, tag and socket writes) of its own
+    let batch = new Uint8ArrayList()
+    /** Send the batch and wait while the stream is full; false once the stream is no longer open. */
+    const flush = async (): Promise<boolean> => {
+      if (batch.byteLength === 0) return true
+      if (this.stream.status !== 'open') return false
+      const frames = batch
+      batch = new Uint8ArrayList()
+      if (!this.stream.send(frames)) await this.stream.onDrain()
+      return true
+    }
     try {
-      while (!this.#closed && this.#queue.length > 0) {
+      while (!this.#closed && (this.#queue.length > 0 || batch.byteLength > 0)) {
+        // nothing more to read now: send what is ready (requests that come meanwhile are served next)
+        if (this.#queue.length === 0) {
+          if (!await flush()) return
+          continue
+        }
         const range = this.#queue[0]
         const file = this.#file as LocalFileState
         const piece = await file.readPiece(this.#library.store, range.index)
@@ -118,18 +140,22 @@ export class UploadSession {
         this.#queue.shift()
         if (this.#closed) return
         if (piece == null) {
+          if (!await flush()) return
           this.#send({ type: 'reject', reason: 'not-found', range })
           continue
         }
-        await this.#ctx.settings.throttle?.take(range.length)
+        const throttle = this.#ctx.settings.throttle
+        // what the throttle holds back waits alone: the pieces before it go now
+        if (throttle != null && !await flush()) return
+        await throttle?.take(range.length)
         if (this.#closed) return
-        // the stored chunks as they are: a piece is never joined to be sent
-        const data = piece.sublist(range.offset, range.offset + range.length)
-        if (this.stream.status !== 'open') return
-        const ok = this.stream.send(encodePieceFrame(range.index, range.offset, data))
+        // the stored chunks as they are: a piece is never joined to be sent (nor listed anew when
+        // the request is the whole piece, as a downloader's requests are)
+        const data = range.offset === 0 && range.length === piece.byteLength ? piece : piece.sublist(range.offset, range.offset + range.length)
+        batch.append(encodePieceFrame(range.index, range.offset, data))
         this.#ctx.stats.uploadedBytes += range.length
         this.#ctx.stats.uploadedPieces++
-        if (!ok) await this.stream.onDrain()
+        if (batch.byteLength >= SEND_BATCH_BYTES && !await flush()) return
       }
     } catch (err: any) {
       this.#ctx.log('upload to %p ended: %s', this.peer, err?.message ?? err)

@@ -87,6 +87,42 @@ describe('UploadSession over a stream pair', () => {
     await lib.close()
   })
 
+  it('sends the pieces of requests queued together in one send, in order, and still serves a request that comes once the queue drained', async () => {
+    const { library: lib, id } = await library(data)
+    const [downloader, provider] = await streamPair()
+    const ctx = context(ALICE, systemClock, [])
+    // the sends that carry pieces (the manifest and bitfield go one by one, before any request)
+    let pieceSends = 0
+    const send = provider.send.bind(provider)
+    provider.send = (bytes: Uint8Array | Uint8ArrayList) => {
+      if (bytes.byteLength >= PIECE) pieceSends++
+      return send(bytes)
+    }
+    const session = new UploadSession(BOB, provider, lib, ctx)
+    const frames = received(downloader)
+    downloader.send(encodeFrame({ type: 'hello', file: parseFileId(id as string).bytes, wantManifest: false }))
+    await settle()
+    const requests = new Uint8ArrayList()
+    for (const index of [2, 0, 3, 1]) requests.append(encodeFrame({ type: 'request', index, offset: 0, length: index === 3 ? 100 : PIECE }))
+    // a part of a piece, too
+    requests.append(encodeFrame({ type: 'request', index: 1, offset: 10, length: 20 }))
+    downloader.send(requests)
+    await settle()
+    assert.equal(pieceSends, 1)
+    downloader.send(encodeFrame({ type: 'request', index: 0, offset: 0, length: PIECE }))
+    await settle()
+    assert.equal(pieceSends, 2)
+    const pieces = frames.filter(f => f.type === 'piece')
+    assert.deepEqual(pieces.map(p => [p.index, p.offset, p.data.byteLength]), [[2, 0, PIECE], [0, 0, PIECE], [3, 0, 100], [1, 0, PIECE], [1, 10, 20], [0, 0, PIECE]])
+    for (const p of pieces) {
+      const at = p.index * PIECE + p.offset
+      assert.deepEqual(new Uint8ArrayList(p.data).subarray(), data.subarray(at, at + p.data.byteLength))
+    }
+    assert.equal(ctx.stats.uploadedPieces, 6)
+    session.close()
+    await lib.close()
+  })
+
   it('rejects a file it does not have, and reports a request before hello and aborts', async () => {
     const { library: lib } = await library()
     const reports: Reported[] = []
