@@ -21,6 +21,7 @@ import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
 import { loadOrCreateIdentity } from './identity.ts'
+import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
 import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
@@ -163,7 +164,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     },
     transports: [
       // ./nat.ts: hole-punched TCP connections need a settled handshake role
-      (nat != null ? punchableTcp : (t: ReturnType<typeof tcp>) => t)(tcp({
+      // ./coalesced-tcp.ts: one write per tick to the kernel
+      coalescedTcp((nat != null ? punchableTcp : (t: ReturnType<typeof tcp>) => t)(tcp({
         ...options.tcp,
         // @libp2p/tcp hands dialOpts to net.connect, so localAddress reaches the socket
         dialOpts: {
@@ -171,7 +173,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
           ...options.tcp?.dialOpts,
           ...(options.dialFrom != null ? { localAddress: options.dialFrom } : {})
         }
-      })),
+      }))),
       ...(needsMemoryTransport(listen) ? [memory()] : []),
       // loaded only when asked for: a native module a TCP-only host need not carry
       ...(needsQuicTransport(listen) ? [(await import('@chainsafe/libp2p-quic')).quic(options.quic)] : []),

@@ -10,6 +10,7 @@ export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut }
 export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'
 export { guardedYamux } from './guarded-yamux.ts'
+export { coalescedTcp } from './coalesced-tcp.ts'
 export { hostNoiseCrypto } from './noise-crypto.ts'
 export { IDENTITY_FILE } from './identity.ts'
 export type { NatInit } from './nat.ts'
