@@ -37,6 +37,12 @@ describe('gossip wire format', () => {
         assert.deepEqual(body, { type: frame.type, ids: frame.ids })
       }
     }
+    // announce() marks its pushes hops 0 (publisher) or 1 (onward): a 0 must not read as absent
+    for (const hops of [0, 1, undefined]) {
+      const decoded = decodeFrame(unframe(encodeTopicFrame('news', { type: 'message', message, hops })), WIRE_DEFAULTS)
+      assert.ok(decoded.ok)
+      assert.equal(decoded.frame.body?.type === 'message' ? decoded.frame.body.hops : 'not a message', hops)
+    }
     const subs = decodeFrame(unframe(encodeSubscriptions([{ topic: 'a', subscribe: true }, { topic: 'b', subscribe: false }])), WIRE_DEFAULTS)
     assert.ok(subs.ok)
     assert.deepEqual(subs.frame.subscriptions, [{ topic: 'a', subscribe: true }, { topic: 'b', subscribe: false }])

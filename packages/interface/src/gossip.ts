@@ -21,7 +21,8 @@ export interface GossipMessage {
  * A frame of one topic, as a strategy sends and receives it. The adapter adds the topic and
  * encodes it as protobuf; the simulator hands the object over as it is.
  *
- * - `message`: a full message in the public (fluff) phase; `ttl`/`hops` only for TTL strategies
+ * - `message`: a full message in the public (fluff) phase; `ttl`/`hops` for TTL strategies, and
+ *   `hops` for `announce()`'s pushes (0 from the publisher, 1 onward)
  * - `stem`: a full message in Dandelion's private stem phase
  * - `announce`: "I have these ids" (inv)
  * - `request`: "send me these ids" (getdata); answered with `message` frames from the cache
