@@ -281,9 +281,10 @@ export const papersScenario: Scenario = {
       nodes: bitcoinNodes, topology: { kind: 'bitcoin' }, messages: 20, payloadBytes: 250, seed
     }
     const bitcoinGraph = buildNetwork(bitcoinBase)
-    // Bitcoin announced a transaction only once it held and had checked it: hearsay's announce-ahead
-    // (an inv sent onward while the payload is still on its way) is pushed out beyond the run
-    const bitcoinInv = announce({ aheadMs: 3_600_000 })
+    // Bitcoin announced a transaction to every peer, its own ones too, and only once it held and
+    // had checked it: no publisher push, no onward push, and hearsay's announce-ahead (an inv sent
+    // onward while the payload is still on its way) pushed out beyond the run
+    const bitcoinInv = announce({ push: 0, onward: 0, aheadMs: 3_600_000 })
     const relays: Array<[string, StrategySpec<any>]> = [
       ['pre-2015 relay (inv/getdata/tx at once)', bitcoinInv],
       ['diffusion, 2015 model (per message and peer; 2 s out, 5 s in)', diffusion()],
