@@ -191,10 +191,12 @@ describe('gossip on real hosts', function () {
     }
 
     // b and then c subscribe: every pair of neighbours learns the other's topics, both ways
-    for (const host of [b, c]) {
-      host.services.gossip.subscribe('late', { strategy: flood() })
-      host.services.gossip.subscribe('late-sub', { strategy: gossipsub() })
-    }
+    // b's validator on the gossipsub topic: given before b's gossipsub existed, it must still run
+    const validatedAtB: string[] = []
+    b.services.gossip.subscribe('late', { strategy: flood() })
+    b.services.gossip.subscribe('late-sub', { strategy: gossipsub(), validate: message => { validatedAtB.push(text(message.data)); return 'accept' } })
+    c.services.gossip.subscribe('late', { strategy: flood() })
+    c.services.gossip.subscribe('late-sub', { strategy: gossipsub() })
     const neighbours = (host: Host): number => new Set(host.getConnections().map(conn => conn.remotePeer.toString())).size
     await waitFor(() => ['late', 'late-sub'].every(topic => [a, b, c].every(h => h.services.gossip.getSubscribers(topic).length === neighbours(h))) &&
       neighbours(b) === 2,
@@ -211,6 +213,7 @@ describe('gossip on real hosts', function () {
       { what: 'a and c each get the other\'s message on both topics, through b' })
     assert.deepEqual(got.get('c late-sub'), ['from a on late-sub'])
     assert.deepEqual(got.get('a late'), ['from c on late'])
+    assert.deepEqual(validatedAtB.sort(), ['from a on late-sub', 'from c on late-sub'])
   })
 
   it('keeps gossiping over a second connection when the one carrying its stream closes', async () => {

@@ -26,6 +26,7 @@ interface Init {
 }
 
 type Counters = Omit<TopicStats, 'strategy' | 'peers'>
+interface TopicState { validate?: Validator, counters: Counters }
 
 const hash = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest()
 const hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
@@ -42,10 +43,11 @@ const hex = (data: Uint8Array): string => createHash('sha256').update(data).dige
  * start gossipsub later: then they open theirs to us) or gossipsub, and they answer with theirs.
  */
 export class GossipsubTopics {
-  readonly #router: GossipSub
   readonly #components: GossipComponents
   readonly #init: Init
-  readonly #topics = new Map<string, { validate?: Validator, counters: Counters }>()
+  readonly #topics = new Map<string, TopicState>()
+  /** made with the first topic: an unused router still costs memory */
+  #router: GossipSub | undefined
   #running = false
   /** the router's start, begun by the first topic */
   #starting: Promise<void> | undefined
@@ -57,7 +59,11 @@ export class GossipsubTopics {
   constructor (components: GossipComponents, init: Init) {
     this.#components = components
     this.#init = init
-    this.#router = createGossipsub({
+  }
+
+  #createRouter (): GossipSub {
+    const init = this.#init
+    const router = createGossipsub({
       globalSignaturePolicy: StrictNoSign,
       allowPublishToZeroTopicPeers: true,
       emitSelf: false,
@@ -76,8 +82,8 @@ export class GossipsubTopics {
         return hex(data)
       },
       ...init.options
-    })(components)
-    this.#router.addEventListener('gossipsub:message', event => {
+    })(this.#components)
+    router.addEventListener('gossipsub:message', event => {
       const { propagationSource, msgId, msg } = event.detail
       const topic = this.#topics.get(msg.topic)
       if (topic == null) return
@@ -85,6 +91,8 @@ export class GossipsubTopics {
       init.reporter.credit(propagationSource, 'gossip-delivery')
       init.deliver({ id: msgId, topic: msg.topic, data: msg.data, from: propagationSource, strategy: 'gossipsub' })
     })
+    for (const [topic, state] of this.#topics) this.#installValidator(router, topic, state)
+    return router
   }
 
   /** Nothing until the first topic: see {@link GossipsubTopics}. */
@@ -97,7 +105,7 @@ export class GossipsubTopics {
     await this.#starting?.catch(() => {})
     if (this.#topologyId != null) this.#components.registrar.unregister(this.#topologyId)
     this.#topologyId = undefined
-    await (this.#router as unknown as { stop(): Promise<void> }).stop()
+    if (this.#router != null) await (this.#router as unknown as { stop(): Promise<void> }).stop()
     this.#starting = undefined
     this.#ready = false
   }
@@ -105,9 +113,10 @@ export class GossipsubTopics {
   /** Start the router (once), tell it of the peers already connected, and subscribe its topics. */
   async #start (): Promise<void> {
     const registrar = this.#components.registrar
-    const protocols = this.#router.protocols
+    const router = this.#router ??= this.#createRouter()
+    const protocols = router.protocols
     const before = new Set(protocols.flatMap(protocol => registrar.getTopologies(protocol)))
-    await (this.#router as unknown as { start(): Promise<void> }).start()
+    await (router as unknown as { start(): Promise<void> }).start()
     if (!this.#running) return
     // the router's own topology (the one its start registered): libp2p tells it only of peers
     // identified after it registered, and only of those that spoke gossipsub then
@@ -133,7 +142,7 @@ export class GossipsubTopics {
       }
     }
     if (!this.#running) return
-    for (const topic of this.#topics.keys()) this.#router.subscribe(topic)
+    for (const topic of this.#topics.keys()) router.subscribe(topic)
     this.#ready = true
   }
 
@@ -158,35 +167,38 @@ export class GossipsubTopics {
       published: 0, received: 0, duplicates: 0, delivered: 0, rejected: 0, ignored: 0, dropped: 0,
       sent: 0, bytesIn: 0, bytesOut: 0, announcedIn: 0, announcedOut: 0, requestedIn: 0, requestedOut: 0, served: 0, embargoes: 0
     }
-    this.#topics.set(topic, { validate: options.validate, counters })
-    const validate = options.validate
-    if (validate != null) {
-      this.#router.topicValidators.set(topic, async (peer, message) => {
-        const result = await this.#validate(validate, peer, message.topic, message.data)
-        if (result === 'reject') {
-          counters.rejected++
-          this.#init.reporter.report(peer, 'invalid-message', `validator rejected a gossipsub message on "${topic}"`)
-          return TopicValidatorResult.Reject
-        }
-        if (result === 'ignore') {
-          counters.ignored++
-          return TopicValidatorResult.Ignore
-        }
-        return TopicValidatorResult.Accept
-      })
-    }
+    const state: TopicState = { validate: options.validate, counters }
+    this.#topics.set(topic, state)
+    if (this.#router != null) this.#installValidator(this.#router, topic, state)
     if (this.#ready) {
-      this.#router.subscribe(topic)
+      this.#router?.subscribe(topic)
       return
     }
     // the router subscribes every topic of this.#topics once started
     this.#started().catch((err: any) => { this.#init.log('could not start gossipsub: %s', err?.message ?? err) })
   }
 
+  #installValidator (router: GossipSub, topic: string, { validate, counters }: TopicState): void {
+    if (validate == null) return
+    router.topicValidators.set(topic, async (peer, message) => {
+      const result = await this.#validate(validate, peer, message.topic, message.data)
+      if (result === 'reject') {
+        counters.rejected++
+        this.#init.reporter.report(peer, 'invalid-message', `validator rejected a gossipsub message on "${topic}"`)
+        return TopicValidatorResult.Reject
+      }
+      if (result === 'ignore') {
+        counters.ignored++
+        return TopicValidatorResult.Ignore
+      }
+      return TopicValidatorResult.Accept
+    })
+  }
+
   unsubscribe (topic: string): void {
     this.#topics.delete(topic)
-    this.#router.topicValidators.delete(topic)
-    if (this.#ready) this.#router.unsubscribe(topic)
+    this.#router?.topicValidators.delete(topic)
+    if (this.#ready) this.#router?.unsubscribe(topic)
   }
 
   async publish (topic: string, data: Uint8Array, options: { signal?: AbortSignal }): Promise<MessageId> {
@@ -194,9 +206,11 @@ export class GossipsubTopics {
     if (counters == null) throw new GossipError(`not subscribed to "${topic}"`)
     options.signal?.throwIfAborted()
     await this.#started()
+    const router = this.#router
+    if (router == null) throw new GossipError('gossipsub did not start')
     const id = hex(data)
     try {
-      await this.#router.publish(topic, data)
+      await router.publish(topic, data)
       counters.published++
     } catch (err: any) {
       // publishing a payload again is a no-op, as with every other strategy
@@ -206,7 +220,7 @@ export class GossipsubTopics {
   }
 
   subscribers (topic: string): PeerId[] {
-    return this.#router.getSubscribers(topic)
+    return this.#router?.getSubscribers(topic) ?? []
   }
 
   stats (topic: string): TopicStats | undefined {
@@ -215,7 +229,7 @@ export class GossipsubTopics {
     const c = topicState.counters
     return {
       strategy: 'gossipsub',
-      peers: this.#router.getSubscribers(topic).length,
+      peers: this.subscribers(topic).length,
       ...c,
       duplicates: Math.max(0, c.received - c.delivered - c.rejected - c.ignored)
     }
