@@ -161,6 +161,61 @@ describe('gossip on real hosts', function () {
     assert.deepEqual(nodes.map(node => node.services.gossip.stats('stems')?.embargoes), [0, 0, 0])
   })
 
+  it('opens no stream while a host has no topic, and hosts that subscribe later, one after the other, learn each other\'s topics (hearsay and gossipsub)', async () => {
+    // a line a - b - c, without discovery (the DHT may still connect a and c)
+    const [a, b, c] = await Promise.all([1, 2, 3].map(async i => await createHost({ ...onLoopback(46, i), discovery: false })))
+    hosts.push(a, b, c)
+    await a.dial(b.getMultiaddrs())
+    await b.dial(c.getMultiaddrs())
+    const streams = (host: Host, protocol: string, direction?: 'inbound' | 'outbound'): number =>
+      host.getConnections().flatMap(conn => conn.streams).filter(s => s.protocol?.startsWith(protocol) === true && (direction == null || s.direction === direction)).length
+    const ours = (host: Host): number => streams(host, GOSSIP_PROTOCOL) + streams(host, '/meshsub/')
+    // identify has run both ways on both connections (the gossip topology is told of peers by it)
+    await waitFor(() => [a, b, c].every(h => h.getConnections().every(conn => h.getProtocols().length > 0 && conn.status === 'open')) &&
+      b.getConnections().length === 2, { what: 'connections' })
+    await new Promise(resolve => setTimeout(resolve, 1000))
+    assert.deepEqual([a, b, c].map(ours), [0, 0, 0], 'no gossip or gossipsub stream between hosts without topics')
+
+    const got = new Map<string, string[]>()
+    for (const [name, host] of [['a', a], ['c', c]] as const) {
+      host.services.gossip.addEventListener('message', event => { got.set(`${name} ${event.detail.topic}`, [...got.get(`${name} ${event.detail.topic}`) ?? [], text(event.detail.data)]) })
+    }
+    // a subscribes: it tells b (a stream a -> b), b has nothing to tell and opens none
+    a.services.gossip.subscribe('late', { strategy: flood() })
+    a.services.gossip.subscribe('late-sub', { strategy: gossipsub() })
+    await waitFor(() => b.services.gossip.getSubscribers('late').length === 1, { what: 'b learns a\'s topic' })
+    await new Promise(resolve => setTimeout(resolve, 500))
+    for (const [name, host] of [['b', b], ['c', c]] as const) {
+      assert.equal(streams(host, GOSSIP_PROTOCOL, 'outbound'), 0, `${name}, without topics, opens no gossip stream`)
+      assert.equal(streams(host, '/meshsub/'), 0, `${name}, not using gossipsub, keeps no gossipsub stream (it refuses a's)`)
+    }
+
+    // b and then c subscribe: every pair of neighbours learns the other's topics, both ways
+    // b's validator on the gossipsub topic: given before b's gossipsub existed, it must still run
+    const validatedAtB: string[] = []
+    b.services.gossip.subscribe('late', { strategy: flood() })
+    b.services.gossip.subscribe('late-sub', { strategy: gossipsub(), validate: message => { validatedAtB.push(text(message.data)); return 'accept' } })
+    c.services.gossip.subscribe('late', { strategy: flood() })
+    c.services.gossip.subscribe('late-sub', { strategy: gossipsub() })
+    const neighbours = (host: Host): number => new Set(host.getConnections().map(conn => conn.remotePeer.toString())).size
+    await waitFor(() => ['late', 'late-sub'].every(topic => [a, b, c].every(h => h.services.gossip.getSubscribers(topic).length === neighbours(h))) &&
+      neighbours(b) === 2,
+    { what: 'every host sees its neighbours subscribed to both topics', timeoutMs: 20_000 }).catch(err => {
+      throw new Error(`${err.message}: ${JSON.stringify([a, b, c].map(h => [neighbours(h), h.services.gossip.getSubscribers('late').length, h.services.gossip.getSubscribers('late-sub').length, h.getConnections().flatMap(conn => conn.streams.map(s => `${s.protocol} ${s.direction}`))]))}`)
+    })
+    // gossipsub forms its mesh on its heartbeat (1 s)
+    await new Promise(resolve => setTimeout(resolve, 1500))
+    for (const topic of ['late', 'late-sub']) {
+      await a.services.gossip.publish(topic, new TextEncoder().encode(`from a on ${topic}`))
+      await c.services.gossip.publish(topic, new TextEncoder().encode(`from c on ${topic}`))
+    }
+    await waitFor(() => ['late', 'late-sub'].every(topic => got.get(`a ${topic}`)?.length === 1 && got.get(`c ${topic}`)?.length === 1),
+      { what: 'a and c each get the other\'s message on both topics, through b' })
+    assert.deepEqual(got.get('c late-sub'), ['from a on late-sub'])
+    assert.deepEqual(got.get('a late'), ['from c on late'])
+    assert.deepEqual(validatedAtB.sort(), ['from a on late-sub', 'from c on late-sub'])
+  })
+
   it('keeps gossiping over a second connection when the one carrying its stream closes', async () => {
     const [a, b] = await network(2, 43, [[0, 1]])
     await a.dial(b.getMultiaddrs(), { force: true })

@@ -20,9 +20,13 @@ interface Init {
   maxMessageBytes: number
   validateTimeoutMs: number
   deliver: (message: ReceivedMessage) => void
+  log: (format: string, ...args: unknown[]) => void
+  /** The hearsay gossip protocol: peers running it may start gossipsub after they connected. */
+  peerProtocol: string
 }
 
 type Counters = Omit<TopicStats, 'strategy' | 'peers'>
+interface TopicState { validate?: Validator, counters: Counters }
 
 const hash = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest()
 const hex = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
@@ -31,15 +35,35 @@ const hex = (data: Uint8Array): string => createHash('sha256').update(data).dige
  * The embedded gossipsub router and the hearsay topics it carries. Messages are unsigned with
  * SHA-256 ids (what every hearsay strategy uses), so ids match across strategies. Frames sent
  * are not counted (gossipsub does not expose them); `received` counts every copy that arrives.
+ *
+ * The router starts with the first `gossipsub()` topic, not with the host: a started gossipsub
+ * opens a stream each way on every connection to a gossipsub peer, topics or not. Until then its
+ * protocols are not handled, so identify tells peers this host does not speak gossipsub yet. Once
+ * started, it opens its streams to the peers already connected that run hearsay gossip (they may
+ * start gossipsub later: then they open theirs to us) or gossipsub, and they answer with theirs.
  */
 export class GossipsubTopics {
-  readonly #router: GossipSub
+  readonly #components: GossipComponents
   readonly #init: Init
-  readonly #topics = new Map<string, { validate?: Validator, counters: Counters }>()
+  readonly #topics = new Map<string, TopicState>()
+  /** made with the first topic: an unused router still costs memory */
+  #router: GossipSub | undefined
+  #running = false
+  /** the router's start, begun by the first topic */
+  #starting: Promise<void> | undefined
+  /** the router has started and carries every topic of {@link GossipsubTopics.#topics} */
+  #ready = false
+  /** the topology that tells the router of peers gone that libp2p would not tell it of */
+  #topologyId: string | undefined
 
   constructor (components: GossipComponents, init: Init) {
+    this.#components = components
     this.#init = init
-    this.#router = createGossipsub({
+  }
+
+  #createRouter (): GossipSub {
+    const init = this.#init
+    const router = createGossipsub({
       globalSignaturePolicy: StrictNoSign,
       allowPublishToZeroTopicPeers: true,
       emitSelf: false,
@@ -58,8 +82,8 @@ export class GossipsubTopics {
         return hex(data)
       },
       ...init.options
-    })(components)
-    this.#router.addEventListener('gossipsub:message', event => {
+    })(this.#components)
+    router.addEventListener('gossipsub:message', event => {
       const { propagationSource, msgId, msg } = event.detail
       const topic = this.#topics.get(msg.topic)
       if (topic == null) return
@@ -67,14 +91,66 @@ export class GossipsubTopics {
       init.reporter.credit(propagationSource, 'gossip-delivery')
       init.deliver({ id: msgId, topic: msg.topic, data: msg.data, from: propagationSource, strategy: 'gossipsub' })
     })
+    for (const [topic, state] of this.#topics) this.#installValidator(router, topic, state)
+    return router
   }
 
-  async start (): Promise<void> {
-    await (this.#router as unknown as { start(): Promise<void> }).start()
+  /** Nothing until the first topic: see {@link GossipsubTopics}. */
+  start (): void {
+    this.#running = true
   }
 
   async stop (): Promise<void> {
-    await (this.#router as unknown as { stop(): Promise<void> }).stop()
+    this.#running = false
+    await this.#starting?.catch(() => {})
+    if (this.#topologyId != null) this.#components.registrar.unregister(this.#topologyId)
+    this.#topologyId = undefined
+    if (this.#router != null) await (this.#router as unknown as { stop(): Promise<void> }).stop()
+    this.#starting = undefined
+    this.#ready = false
+  }
+
+  /** Start the router (once), tell it of the peers already connected, and subscribe its topics. */
+  async #start (): Promise<void> {
+    const registrar = this.#components.registrar
+    const router = this.#router ??= this.#createRouter()
+    const protocols = router.protocols
+    const before = new Set(protocols.flatMap(protocol => registrar.getTopologies(protocol)))
+    await (router as unknown as { start(): Promise<void> }).start()
+    if (!this.#running) return
+    // the router's own topology (the one its start registered): libp2p tells it only of peers
+    // identified after it registered, and only of those that spoke gossipsub then
+    const topologies = [...new Set(protocols.flatMap(protocol => registrar.getTopologies(protocol)))].filter(t => !before.has(t))
+    // a hearsay peer identified before it started gossipsub is not known to speak it: libp2p
+    // would not tell the router when it goes, so this does
+    this.#topologyId = await registrar.register(this.#init.peerProtocol, {
+      onDisconnect: peerId => {
+        for (const topology of topologies) void Promise.resolve(topology.onDisconnect?.(peerId)).catch(() => {})
+      }
+    })
+    const told = new Set<string>()
+    for (const connection of this.#components.connectionManager.getConnections()) {
+      const key = connection.remotePeer.toString()
+      if (connection.status !== 'open' || told.has(key)) continue
+      const peer = await this.#components.peerStore.get(connection.remotePeer).catch(() => undefined)
+      if (peer == null || !peer.protocols.some(protocol => protocol === this.#init.peerProtocol || protocols.includes(protocol))) continue
+      told.add(key)
+      for (const topology of topologies) {
+        if (connection.limits != null && topology.notifyOnLimitedConnection !== true) continue
+        // a peer that has not started gossipsub refuses the stream; it opens one when it starts
+        void Promise.resolve(topology.onConnect?.(connection.remotePeer, connection)).catch(() => {})
+      }
+    }
+    if (!this.#running) return
+    for (const topic of this.#topics.keys()) router.subscribe(topic)
+    this.#ready = true
+  }
+
+  /** The router, started; starts it on first use. */
+  async #started (): Promise<void> {
+    if (!this.#running) throw new GossipError('gossip is not running')
+    this.#starting ??= this.#start()
+    await this.#starting
   }
 
   has (topic: string): boolean {
@@ -91,39 +167,50 @@ export class GossipsubTopics {
       published: 0, received: 0, duplicates: 0, delivered: 0, rejected: 0, ignored: 0, dropped: 0,
       sent: 0, bytesIn: 0, bytesOut: 0, announcedIn: 0, announcedOut: 0, requestedIn: 0, requestedOut: 0, served: 0, embargoes: 0
     }
-    this.#topics.set(topic, { validate: options.validate, counters })
-    const validate = options.validate
-    if (validate != null) {
-      this.#router.topicValidators.set(topic, async (peer, message) => {
-        const result = await this.#validate(validate, peer, message.topic, message.data)
-        if (result === 'reject') {
-          counters.rejected++
-          this.#init.reporter.report(peer, 'invalid-message', `validator rejected a gossipsub message on "${topic}"`)
-          return TopicValidatorResult.Reject
-        }
-        if (result === 'ignore') {
-          counters.ignored++
-          return TopicValidatorResult.Ignore
-        }
-        return TopicValidatorResult.Accept
-      })
+    const state: TopicState = { validate: options.validate, counters }
+    this.#topics.set(topic, state)
+    if (this.#router != null) this.#installValidator(this.#router, topic, state)
+    if (this.#ready) {
+      this.#router?.subscribe(topic)
+      return
     }
-    this.#router.subscribe(topic)
+    // the router subscribes every topic of this.#topics once started
+    this.#started().catch((err: any) => { this.#init.log('could not start gossipsub: %s', err?.message ?? err) })
+  }
+
+  #installValidator (router: GossipSub, topic: string, { validate, counters }: TopicState): void {
+    if (validate == null) return
+    router.topicValidators.set(topic, async (peer, message) => {
+      const result = await this.#validate(validate, peer, message.topic, message.data)
+      if (result === 'reject') {
+        counters.rejected++
+        this.#init.reporter.report(peer, 'invalid-message', `validator rejected a gossipsub message on "${topic}"`)
+        return TopicValidatorResult.Reject
+      }
+      if (result === 'ignore') {
+        counters.ignored++
+        return TopicValidatorResult.Ignore
+      }
+      return TopicValidatorResult.Accept
+    })
   }
 
   unsubscribe (topic: string): void {
     this.#topics.delete(topic)
-    this.#router.topicValidators.delete(topic)
-    this.#router.unsubscribe(topic)
+    this.#router?.topicValidators.delete(topic)
+    if (this.#ready) this.#router?.unsubscribe(topic)
   }
 
   async publish (topic: string, data: Uint8Array, options: { signal?: AbortSignal }): Promise<MessageId> {
     const counters = this.#topics.get(topic)?.counters
     if (counters == null) throw new GossipError(`not subscribed to "${topic}"`)
     options.signal?.throwIfAborted()
+    await this.#started()
+    const router = this.#router
+    if (router == null) throw new GossipError('gossipsub did not start')
     const id = hex(data)
     try {
-      await this.#router.publish(topic, data)
+      await router.publish(topic, data)
       counters.published++
     } catch (err: any) {
       // publishing a payload again is a no-op, as with every other strategy
@@ -133,7 +220,7 @@ export class GossipsubTopics {
   }
 
   subscribers (topic: string): PeerId[] {
-    return this.#router.getSubscribers(topic)
+    return this.#router?.getSubscribers(topic) ?? []
   }
 
   stats (topic: string): TopicStats | undefined {
@@ -142,7 +229,7 @@ export class GossipsubTopics {
     const c = topicState.counters
     return {
       strategy: 'gossipsub',
-      peers: this.#router.getSubscribers(topic).length,
+      peers: this.subscribers(topic).length,
       ...c,
       duplicates: Math.max(0, c.received - c.delivered - c.rejected - c.ignored)
     }

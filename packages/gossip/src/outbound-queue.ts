@@ -43,6 +43,11 @@ export class OutboundQueue {
     return this.#stream != null
   }
 
+  /** Frames waiting for a stream or for `drain`. */
+  get waiting (): number {
+    return this.#waiting.length
+  }
+
   push (bytes: Uint8Array): void {
     if (this.#closed) return
     if (this.#stream == null || this.#blocked || this.#waiting.length > 0 || !this.#send(bytes)) this.#enqueue(bytes, false)

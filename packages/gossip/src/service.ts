@@ -45,6 +45,10 @@ const sha256Id = (data: Uint8Array): MessageId => createHash('sha256').update(da
  * The libp2p adapter of hearsay gossip: one long-lived stream per peer and direction on
  * `/hearsay/gossip/1.0.0`, a {@link TopicRouter} per subscribed topic, and the embedded
  * gossipsub for `gossipsub()` topics. Bad input becomes an infraction and a reset stream.
+ *
+ * Streams are opened lazily: to a peer only once there is something to tell it (our
+ * subscriptions, a frame), so a host with no topics opens none, and a connection between two
+ * such hosts carries no gossip stream at all. A stream, once open, lives as long as its connection.
  */
 export class GossipService extends TypedEventEmitter<GossipEvents> implements Gossip, Startable {
   readonly [Symbol.toStringTag] = '@hearsay/gossip'
@@ -85,7 +89,9 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
         reporter: this.#reporter,
         maxMessageBytes: this.#wire.maxMessageBytes,
         validateTimeoutMs: init.validateTimeoutMs ?? 10_000,
-        deliver: message => { this.safeDispatchEvent('message', { detail: message }) }
+        deliver: message => { this.safeDispatchEvent('message', { detail: message }) },
+        log: (format, ...args) => { this.#log(format, ...args) },
+        peerProtocol: this.#protocol
       })
     }
   }
@@ -107,7 +113,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
       const peer = await this.#components.peerStore.get(connection.remotePeer).catch(() => undefined)
       if (peer?.protocols.includes(this.#protocol) === true) this.#onConnect(connection.remotePeer, connection)
     }
-    await this.#gossipsub?.start()
+    this.#gossipsub?.start()
   }
 
   async stop (): Promise<void> {
@@ -230,7 +236,24 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
   #onConnect (peerId: PeerId, connection: Connection): void {
     if (!this.#running) return
     const peer = this.#peer(peerId, connection)
-    this.#openOutbound(peer, connection)
+    if (this.#wantsStream(peer)) this.#openOutbound(peer, connection)
+  }
+
+  /**
+   * Whether we have anything to tell `peer`: our subscriptions, or frames waiting. Without, no
+   * stream is opened (an idle stream costs both ends memory on every connection).
+   */
+  #wantsStream (peer: PeerState): boolean {
+    return this.#topics.size > 0 || peer.out.waiting > 0
+  }
+
+  /** Queue `bytes` for `peer`, opening a stream to it when it has none. */
+  #push (peer: PeerState, bytes: Uint8Array): void {
+    peer.out.push(bytes)
+    // a stream that is open, or closing (its close listener reopens), needs nothing more
+    if (peer.outStream != null || peer.opening || !this.#running) return
+    const connection = this.#components.connectionManager.getConnections(peer.id).find(c => c.status === 'open')
+    if (connection != null) this.#openOutbound(peer, connection)
   }
 
   #openOutbound (peer: PeerState, connection: Connection): void {
@@ -272,6 +295,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     }
     // a stream that lived a while was no attack: start counting afresh (never after a failed open)
     if (stream != null && this.#clock.now() - peer.attachedAt > 60_000) peer.reopenAttempts = 0
+    if (!this.#wantsStream(peer)) return
     if (peer.reopenAttempts++ >= MAX_REOPEN_ATTEMPTS) {
       this.#log('giving up on a gossip stream to %s', peer.key)
       this.#onDisconnect(peer.id)
@@ -288,7 +312,8 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     const peer = this.#peer(connection.remotePeer, connection)
     if (peer.inStream != null && peer.inStream !== stream) peer.inStream.abort(new Error('replaced by a newer gossip stream'))
     peer.inStream = stream
-    this.#openOutbound(peer, connection)
+    // a peer that opens a stream learns our subscriptions on ours, if we have any
+    if (this.#wantsStream(peer)) this.#openOutbound(peer, connection)
     readFrames(stream, {
       maxBytes: maxFrameBytes(this.#wire),
       // decoded in #onBytes, after the rate check
@@ -376,13 +401,14 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
 
   #broadcastSubscriptions (changes: Array<{ topic: string, subscribe: boolean }>): void {
     const bytes = encodeSubscriptions(changes)
-    for (const peer of this.#peers.values()) peer.out.push(bytes)
+    for (const peer of this.#peers.values()) this.#push(peer, bytes)
   }
 
   // --- router effects ---
 
   #send (peerKey: PeerKey, topic: string, frame: GossipFrame): void {
-    this.#peers.get(peerKey)?.out.push(encodeTopicFrame(topic, frame))
+    const peer = this.#peers.get(peerKey)
+    if (peer != null) this.#push(peer, encodeTopicFrame(topic, frame))
   }
 
   #schedule (state: TopicState, delayMs: number, timer: unknown): void {
