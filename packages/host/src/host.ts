@@ -26,14 +26,16 @@ import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap,
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 
 /**
- * How often libp2p's connection monitor pings each connection (its default is every 10 s).
- * Each ping is a new stream — Yamux, multistream-select, a peer-store write and about ten Noise
- * messages each way — from both ends of every connection: at 100 hosts of the `scale` bench it
- * was most of an idle network's CPU. Yamux's own keep-alive (one frame every 30 s) already
- * keeps connections warm; a dead one is still found and closed, within a minute instead of 10 s.
- * `libp2p: { connectionMonitor }` overrides it.
+ * How often libp2p's connection monitor pings each connection (its default is every 10 s), now
+ * only to keep each connection's round-trip time fresh (discovery's inbound eviction protects the
+ * fastest peers). Each of its pings is a new stream — Yamux, multistream-select, a peer-store
+ * write and about ten Noise messages each way — from both ends of every connection: at 100 hosts
+ * of the `scale` bench, once a minute, it was most of an idle network's CPU. Finding dead
+ * connections is left to Yamux's keep-alive, one frame each way every 30 s from both ends, which
+ * `guardedYamux` bounds (`KEEP_ALIVE_TIMEOUT_MS`): a dead connection is still closed
+ * within a minute. `libp2p: { connectionMonitor }` overrides it.
  */
-export const CONNECTION_PING_INTERVAL_MS = 60_000
+export const CONNECTION_PING_INTERVAL_MS = 5 * 60_000
 
 /** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
 export const HEARSAY_DHT_PROTOCOL = '/hearsay/kad/1.0.0'
