@@ -4,7 +4,7 @@ import { guardedYamux } from './guarded-yamux.ts'
 import { hostNoiseCrypto } from './noise-crypto.ts'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, type Identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { kadDHT, passthroughMapper, type KadDHT, type KadDHTComponents } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -20,6 +20,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
+import { dhtComponents } from './dht-ping.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
 import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
@@ -192,12 +193,12 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...(options.ping !== false ? { ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4, ...options.ping }) } : {}),
       ...(options.dht !== false
         ? {
-            dht: kadDHT({
+            dht: (components: KadDHTComponents) => kadDHT({
               protocol: HEARSAY_DHT_PROTOCOL,
               clientMode: false,
               peerInfoMapper: passthroughMapper,
               ...options.dht
-            })
+            })(dhtComponents(components)) // ./dht-ping.ts: its routing table pings never dial
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),
