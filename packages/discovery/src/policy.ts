@@ -65,7 +65,8 @@ export interface DiscoveryPolicyOptions extends Partial<PolicyNumbers> {
    * Whether another part of the node wants a connection to `peer` kept (the service answers
    * from libp2p's `keep-alive` tags, which the DHT puts on its closest peers). A feeler to such a
    * peer is left open when its hold ends, rather than closed for libp2p to dial again at once;
-   * it still never counts as an outbound connection. @default never
+   * it becomes an outbound connection if a slot is free in a netgroup no outbound peer holds, and
+   * otherwise never counts as one. @default never
    */
   keep?: (peer: PeerKey) => boolean
 }
@@ -128,7 +129,11 @@ export interface PolicyStats extends AddressBookStats {
   dials: { outbound: number, feeler: number, failed: number }
   /** Connections closed by the policy since start: feelers done, inbound peers evicted. */
   closes: { feeler: number, evict: number }
-  /** Feelers left open since start, because another part of the node keeps their peer ({@link DiscoveryPolicyOptions.keep}). */
+  /**
+   * Feelers left open since start, because another part of the node keeps their peer
+   * ({@link DiscoveryPolicyOptions.keep}); with an outbound slot free in a netgroup no outbound
+   * peer holds, such a feeler becomes an outbound connection.
+   */
   feelersKept: number
 }
 
@@ -642,12 +647,22 @@ export class DiscoveryPolicy {
       this.#feelers.delete(peer)
       return
     }
-    // another part of the node wants this peer connected (the DHT keeps its closest peers):
-    // closing would only make libp2p dial it again at once. Left open, it stays a feeler, so it
-    // never takes an outbound slot, until it closes
+    // another part of the node wants this peer connected (the DHT keeps its closest peers, the
+    // bootstrap list its peers): closing would only make libp2p dial it again at once
     if (this.#keep?.(peer) === true) {
-      this.#keptFeelers.add(peer)
       this.#feelersKept++
+      // with a slot free in a netgroup no outbound peer holds, the open connection fills it: the
+      // feeler chose its peer outside the netgroups in use, so one outbound per netgroup holds
+      const tracked = this.#connections.get(connection)
+      const counted = this.#counted()
+      const groups = this.#outboundGroups(counted)
+      if (tracked?.direction === 'outbound' && groups.size < this.options.targetOutbound && !groups.has(tracked.group)) {
+        this.#feelers.delete(peer)
+        this.#ask(peer, actions)
+        return
+      }
+      // else it stays a feeler, never taking an outbound slot, until it closes
+      this.#keptFeelers.add(peer)
       return
     }
     this.#feelers.delete(peer)

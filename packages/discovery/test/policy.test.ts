@@ -220,6 +220,30 @@ describe('DiscoveryPolicy', () => {
     assert.equal(plain.policy.stats().feelersKept, 0)
   })
 
+  it('a feeler its peer is kept for fills a free outbound slot in a netgroup no outbound peer holds', () => {
+    const kept = new Set<string>()
+    const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000, keep: peer => kept.has(peer) })
+    policy.start(seeds(2))
+    const [dial] = of(step(policy, clock), 'dial')
+    const outbound = connect(policy, clock, dial.peer, dial.addrs[0])
+    let feeler: Extract<DiscoveryAction, { type: 'dial' }> | undefined
+    while (feeler == null) feeler = of(step(policy, clock), 'dial').find(d => d.feeler)
+    const { id } = connect(policy, clock, feeler.peer, feeler.addrs[0])
+    kept.add(feeler.peer)
+    // the outbound peer goes while the feeler is held: its slot is free
+    policy.disconnected(outbound.id)
+    assert.equal(policy.stats().outbound, 0)
+    clock.advance(2000)
+    const actions = policy.tick()
+    assert.deepEqual(of(actions, 'close'), [], 'not closed')
+    assert.deepEqual(of(actions, 'ask').map(a => a.peer), [feeler.peer], 'asked, as a new outbound peer is')
+    assert.deepEqual(policy.outboundPeers(), [feeler.peer])
+    assert.equal(policy.stats().outbound, 1)
+    assert.equal(policy.stats().feelersKept, 1)
+    policy.disconnected(id)
+    assert.equal(policy.stats().outbound, 0)
+  })
+
   it('a failed dial counts against the entry and is not retried within dialRetryMs; an unusable one is forgotten', () => {
     const { clock, policy } = setup({ targetOutbound: 2, maxParallelDials: 2, dialRetryMs: 600_000, feelerIntervalMs: 0 })
     policy.start(seeds(2))
