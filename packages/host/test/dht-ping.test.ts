@@ -15,7 +15,7 @@ describe('dhtComponents', () => {
           ? [{ status: 'closing' }, { status: 'open' }]
           : [{ status: 'closed' }]
       },
-      ping: { ping: async (peer: { toString: () => string }) => { pinged.push(peer.toString()); return 7 } },
+      ping: { ping: async (peer: { toString: () => string }) => { pinged.push(peer.toString()); return await Promise.resolve(7) } },
       peerId: connectedPeer
     } as unknown as KadDHTComponents
     const wrapped = dhtComponents(components)
