@@ -38,6 +38,12 @@ export type PolicyNumbers = { -readonly [K in keyof typeof DISCOVERY_DEFAULTS]: 
 const MAX_RATE_ENTRIES = 10_000
 /** A request up to this much early is still served (clock and network jitter). */
 const RATE_TOLERANCE = 0.9
+/**
+ * The peer-exchange and feeler rounds wait their interval times a factor drawn uniformly from
+ * `[1 - ROUND_JITTER, 1 + ROUND_JITTER)` (the mean stays the interval): hosts started together
+ * would otherwise feel and ask in lockstep, every one in the same second of every 2 minutes.
+ */
+export const ROUND_JITTER = 0.5
 
 /** Options of a {@link DiscoveryPolicy}. */
 export interface DiscoveryPolicyOptions extends Partial<PolicyNumbers> {
@@ -59,7 +65,8 @@ export interface DiscoveryPolicyOptions extends Partial<PolicyNumbers> {
    * Whether another part of the node wants a connection to `peer` kept (the service answers
    * from libp2p's `keep-alive` tags, which the DHT puts on its closest peers). A feeler to such a
    * peer is left open when its hold ends, rather than closed for libp2p to dial again at once;
-   * it still never counts as an outbound connection. @default never
+   * it becomes an outbound connection if a slot is free in a netgroup no outbound peer holds, and
+   * otherwise never counts as one. @default never
    */
   keep?: (peer: PeerKey) => boolean
 }
@@ -122,7 +129,11 @@ export interface PolicyStats extends AddressBookStats {
   dials: { outbound: number, feeler: number, failed: number }
   /** Connections closed by the policy since start: feelers done, inbound peers evicted. */
   closes: { feeler: number, evict: number }
-  /** Feelers left open since start, because another part of the node keeps their peer ({@link DiscoveryPolicyOptions.keep}). */
+  /**
+   * Feelers left open since start, because another part of the node keeps their peer
+   * ({@link DiscoveryPolicyOptions.keep}); with an outbound slot free in a netgroup no outbound
+   * peer holds, such a feeler becomes an outbound connection.
+   */
   feelersKept: number
 }
 
@@ -168,8 +179,9 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  * `pexIntervalMs` (a random connected peer not asked within `pexPeerIntervalMs`), a feeler every
  * `feelerIntervalMs` ({@link planFeeler}), held `feelerHoldMs` and closed (or left open when
  * `keep` says another part of the node wants its peer); each round starts its
- * interval again when its dial or question has ended. Anchors are dialled first, and the rounds
- * start once their dials have ended.
+ * interval again when its dial or question has ended. The peer-exchange and feeler intervals are
+ * jittered by {@link ROUND_JITTER} (drawn from the seeded `rng`), so that hosts started together
+ * do not act in lockstep. Anchors are dialled first, and the rounds start once their dials have ended.
  */
 export class DiscoveryPolicy {
   /** The address book the policy feeds and selects from. */
@@ -178,6 +190,8 @@ export class DiscoveryPolicy {
   readonly options: Readonly<PolicyNumbers>
   readonly #clock: Clock
   readonly #rng: Rng
+  /** draws the rounds' jitter, apart from `#rng` so that jitter does not shift its selections */
+  readonly #jitterRng: Rng
   readonly #self: PeerKey
   readonly #maxAnswer: number
   readonly #groupHash: KeyedHash
@@ -232,6 +246,7 @@ export class DiscoveryPolicy {
       netgroup: options.netgroup,
       self: this.#self
     })
+    this.#jitterRng = this.#rng.fork()
   }
 
   /** Whether the policy runs (between {@link start} and {@link stop}). */
@@ -309,12 +324,12 @@ export class DiscoveryPolicy {
     if (this.#pexDue <= now) {
       this.#pexDue = Infinity
       this.#pexRound = this.#pexRoundAsk(actions)
-      if (this.#pexRound == null) this.#pexDue = now + this.options.pexIntervalMs
+      if (this.#pexRound == null) this.#pexDue = now + this.#jittered(this.options.pexIntervalMs)
     }
     if (this.#feelerDue <= now) {
       this.#feelerDue = Infinity
       this.#feelerRound = this.#feelerRoundDial(actions)
-      if (this.#feelerRound == null) this.#feelerDue = now + this.options.feelerIntervalMs
+      if (this.#feelerRound == null) this.#feelerDue = now + this.#jittered(this.options.feelerIntervalMs)
     }
     return actions
   }
@@ -402,7 +417,7 @@ export class DiscoveryPolicy {
     }
     if (this.#feelerRound === peer) {
       this.#feelerRound = undefined
-      this.#feelerDue = this.#clock.now() + this.options.feelerIntervalMs
+      this.#feelerDue = this.#clock.now() + this.#jittered(this.options.feelerIntervalMs)
     }
     if (this.#anchorDials.delete(peer) && this.#anchorDials.size === 0 && this.#running) this.#startRounds()
     return actions
@@ -536,8 +551,13 @@ export class DiscoveryPolicy {
   #startRounds (): void {
     const now = this.#clock.now()
     this.#dialDue = now
-    this.#pexDue = now + this.options.pexIntervalMs
-    if (this.options.feelerIntervalMs > 0) this.#feelerDue = now + this.options.feelerIntervalMs
+    this.#pexDue = now + this.#jittered(this.options.pexIntervalMs)
+    if (this.options.feelerIntervalMs > 0) this.#feelerDue = now + this.#jittered(this.options.feelerIntervalMs)
+  }
+
+  /** `ms` times a factor in `[1 - ROUND_JITTER, 1 + ROUND_JITTER)`. */
+  #jittered (ms: number): number {
+    return ms * (1 - ROUND_JITTER + 2 * ROUND_JITTER * this.#jitterRng.next())
   }
 
   /** The open outbound connections that count toward the target (feelers excluded). */
@@ -602,7 +622,7 @@ export class DiscoveryPolicy {
   #endPexRound (peer: PeerKey): void {
     if (this.#pexRound !== peer) return
     this.#pexRound = undefined
-    if (this.#running) this.#pexDue = this.#clock.now() + this.options.pexIntervalMs
+    if (this.#running) this.#pexDue = this.#clock.now() + this.#jittered(this.options.pexIntervalMs)
   }
 
   #ask (peer: PeerKey, actions: DiscoveryAction[]): boolean {
@@ -627,12 +647,22 @@ export class DiscoveryPolicy {
       this.#feelers.delete(peer)
       return
     }
-    // another part of the node wants this peer connected (the DHT keeps its closest peers):
-    // closing would only make libp2p dial it again at once. Left open, it stays a feeler, so it
-    // never takes an outbound slot, until it closes
+    // another part of the node wants this peer connected (the DHT keeps its closest peers, the
+    // bootstrap list its peers): closing would only make libp2p dial it again at once
     if (this.#keep?.(peer) === true) {
-      this.#keptFeelers.add(peer)
       this.#feelersKept++
+      // with a slot free in a netgroup no outbound peer holds, the open connection fills it: the
+      // feeler chose its peer outside the netgroups in use, so one outbound per netgroup holds
+      const tracked = this.#connections.get(connection)
+      const counted = this.#counted()
+      const groups = this.#outboundGroups(counted)
+      if (tracked?.direction === 'outbound' && groups.size < this.options.targetOutbound && !groups.has(tracked.group)) {
+        this.#feelers.delete(peer)
+        this.#ask(peer, actions)
+        return
+      }
+      // else it stays a feeler, never taking an outbound slot, until it closes
+      this.#keptFeelers.add(peer)
       return
     }
     this.#feelers.delete(peer)

@@ -28,7 +28,11 @@ export interface DiscoveryInit {
   dialRetryMs?: number
   /** Give up a dial after this long. @default 10_000 */
   dialTimeoutMs?: number
-  /** How often a random connected peer is asked for addresses (a new outbound peer is asked at once). @default 120_000 */
+  /**
+   * How often a random connected peer is asked for addresses (a new outbound peer is asked at
+   * once); each wait is this times a random factor in [0.5, 1.5), so hosts started together do
+   * not ask in lockstep. @default 120_000
+   */
   pexIntervalMs?: number
   /**
    * Least time between two peer-exchange requests to or from one peer: we ask a peer at most this
@@ -40,7 +44,10 @@ export interface DiscoveryInit {
   pexMaxPeers?: number
   /** A peer-exchange exchange must finish within this long. @default 10_000 */
   pexTimeoutMs?: number
-  /** How often a feeler tests a `new` address (or a tried collision). `0` turns feelers off. @default 120_000 */
+  /**
+   * How often a feeler tests a `new` address (or a tried collision), on average: each wait is
+   * this times a random factor in [0.5, 1.5). `0` turns feelers off. @default 120_000
+   */
   feelerIntervalMs?: number
   /** How long a feeler connection is kept before it is closed. @default 2000 */
   feelerHoldMs?: number

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { ManualClock, seededRng } from '@hearsay/sansio'
-import { DiscoveryPolicy, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
+import { DiscoveryPolicy, ROUND_JITTER, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
 
 const START = 1_000_000_000
 const addr = (a: number, b = 0): string => `/ip4/10.${a}.${b}.1/tcp/4001`
@@ -97,28 +97,30 @@ describe('DiscoveryPolicy', () => {
     policy.start()
     policy.connected({ id: 'i1', peer: 'in1', direction: 'inbound', addr: addr(1), openedAt: clock.now() })
     policy.connected({ id: 'i2', peer: 'in2', direction: 'inbound', addr: addr(2), openedAt: clock.now() })
-    clock.advance(30_000)
-    const first = of(policy.tick(), 'ask')
+    // the first round comes within the jittered interval: 0.5-1.5 times pexIntervalMs
+    let first = of(step(policy, clock), 'ask')
+    while (first.length === 0) first = of(step(policy, clock), 'ask')
+    assert.ok(clock.now() >= START + 15_000 && clock.now() < START + 45_000, `first round at +${clock.now() - START} ms`)
     assert.equal(first.length, 1)
     // while the question is out the round waits
     clock.advance(20_000)
     assert.deepEqual(of(policy.tick(), 'ask'), [])
+    const ended = clock.now()
     policy.askFailed(first[0].peer)
-    // the next round is pexIntervalMs after the question ended
-    clock.advance(29_999)
-    assert.deepEqual(of(policy.tick(), 'ask'), [])
-    clock.advance(1)
-    const second = of(policy.tick(), 'ask')
+    // the next round is a jittered pexIntervalMs after the question ended
+    let second = of(step(policy, clock), 'ask')
+    while (second.length === 0) second = of(step(policy, clock), 'ask')
+    assert.ok(clock.now() >= ended + 15_000 && clock.now() < ended + 45_000, `next round +${clock.now() - ended} ms after the answer`)
     assert.equal(second.length, 1)
     assert.notEqual(second[0].peer, first[0].peer, 'the other peer: the first was asked within pexPeerIntervalMs')
     policy.disconnected('i1')
     policy.disconnected('i2')
     policy.answered(second[0].peer, [])
-    clock.advance(30_000)
+    clock.advance(45_000)
     assert.deepEqual(of(policy.tick(), 'ask'), [], 'no one connected, no one asked')
   })
 
-  it('by default refreshes by peer exchange every 2 minutes, while a new outbound peer is asked at once', () => {
+  it('by default refreshes by peer exchange every 2 minutes on average (1 to 3 minutes apart), while a new outbound peer is asked at once', () => {
     const { clock, policy } = setup({ feelerIntervalMs: 0, targetOutbound: 0 })
     assert.equal(policy.options.pexIntervalMs, 120_000)
     policy.start()
@@ -128,14 +130,32 @@ describe('DiscoveryPolicy', () => {
     policy.connected({ id: 'i1', peer: 'in1', direction: 'inbound', addr: addr(2), openedAt: clock.now() })
     // a converged network: nothing is asked until the round is due
     const asks: number[] = []
-    for (let t = 0; t < 240_000; t += 1000) {
+    for (let t = 0; t < 20 * 60_000; t += 1000) {
       clock.advance(1000)
       for (const ask of of(policy.tick(), 'ask')) {
         asks.push(clock.now() - START)
         policy.answered(ask.peer, [])
       }
     }
-    assert.deepEqual(asks, [120_000, 240_000])
+    const gaps = asks.map((at, i) => at - (asks[i - 1] ?? 0))
+    // each wait is 0.5-1.5 times the interval (to the 1 s step of this loop)
+    for (const gap of gaps) assert.ok(gap >= 60_000 && gap <= 181_000, `a round ${gap} ms after the last`)
+    assert.ok(new Set(gaps).size > 1, `jittered, not fixed: ${gaps.join(', ')}`)
+    // 20 minutes hold 7 to 20 rounds; the mean wait is 2 minutes
+    assert.ok(asks.length >= 7 && asks.length <= 20, `${asks.length} rounds`)
+  })
+
+  it('draws the jitter from its seeded rng: the same seed, the same first feeler; other seeds, other moments', () => {
+    const firstFeeler = (seed: string): number => {
+      const { clock, policy } = setup({ targetOutbound: 0, feelerIntervalMs: 120_000 }, seed)
+      policy.start(seeds(3))
+      while (!of(step(policy, clock), 'dial').some(d => d.feeler)) { /* dial rounds until the feeler */ }
+      return clock.now() - START
+    }
+    assert.equal(firstFeeler('a'), firstFeeler('a'))
+    const moments = new Set(['a', 'b', 'c', 'd', 'e'].map(firstFeeler))
+    assert.ok(moments.size > 1, 'five hosts started together do not feel at one moment')
+    for (const at of moments) assert.ok(at >= 120_000 * (1 - ROUND_JITTER) && at < 120_000 * (1 + ROUND_JITTER), `first feeler at ${at} ms`)
   })
 
   it('feels a new address outside the netgroups in use, holds the connection feelerHoldMs, then closes it; a feeler is no outbound peer', () => {
@@ -145,7 +165,8 @@ describe('DiscoveryPolicy', () => {
     connect(policy, clock, dial.peer, dial.addrs[0])
     let feeler: Extract<DiscoveryAction, { type: 'dial' }> | undefined
     while (feeler == null) feeler = of(step(policy, clock), 'dial').find(d => d.feeler)
-    assert.equal(clock.now(), START + 120_000)
+    // the first feeler comes within the jittered interval: 0.5-1.5 times feelerIntervalMs
+    assert.ok(clock.now() >= START + 60_000 && clock.now() < START + 180_000, `first feeler at +${clock.now() - START} ms`)
     assert.notEqual(feeler.peer, dial.peer)
     const { id, actions } = connect(policy, clock, feeler.peer, feeler.addrs[0])
     assert.deepEqual(of(actions, 'ask'), [], 'a feeler is not asked for addresses')
@@ -157,9 +178,11 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: id, peer: feeler.peer, reason: 'feeler' }])
     assert.deepEqual(policy.stats().dials, { outbound: 1, feeler: 1, failed: 0 }, 'the bench tells feelers from other dials by these')
     assert.deepEqual(policy.stats().closes, { feeler: 1, evict: 0 })
-    // the next feeler round counts from the feeler's dial result
-    const due = policy.nextDue() ?? 0
-    assert.ok(due <= START + 240_000)
+    // the next feeler round counts from the feeler's dial result, jittered too
+    const dialled = clock.now() - 2000
+    let nextFeeler: number | undefined
+    while (nextFeeler == null) if (of(step(policy, clock), 'dial').some(d => d.feeler)) nextFeeler = clock.now()
+    assert.ok(nextFeeler >= dialled + 60_000 && nextFeeler < dialled + 180_000, `next feeler +${nextFeeler - dialled} ms after the last`)
   })
 
   it('leaves a feeler open when another part of the node keeps its peer, never counting it as outbound, until it closes', () => {
@@ -197,6 +220,30 @@ describe('DiscoveryPolicy', () => {
     assert.equal(plain.policy.stats().feelersKept, 0)
   })
 
+  it('a feeler its peer is kept for fills a free outbound slot in a netgroup no outbound peer holds', () => {
+    const kept = new Set<string>()
+    const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000, keep: peer => kept.has(peer) })
+    policy.start(seeds(2))
+    const [dial] = of(step(policy, clock), 'dial')
+    const outbound = connect(policy, clock, dial.peer, dial.addrs[0])
+    let feeler: Extract<DiscoveryAction, { type: 'dial' }> | undefined
+    while (feeler == null) feeler = of(step(policy, clock), 'dial').find(d => d.feeler)
+    const { id } = connect(policy, clock, feeler.peer, feeler.addrs[0])
+    kept.add(feeler.peer)
+    // the outbound peer goes while the feeler is held: its slot is free
+    policy.disconnected(outbound.id)
+    assert.equal(policy.stats().outbound, 0)
+    clock.advance(2000)
+    const actions = policy.tick()
+    assert.deepEqual(of(actions, 'close'), [], 'not closed')
+    assert.deepEqual(of(actions, 'ask').map(a => a.peer), [feeler.peer], 'asked, as a new outbound peer is')
+    assert.deepEqual(policy.outboundPeers(), [feeler.peer])
+    assert.equal(policy.stats().outbound, 1)
+    assert.equal(policy.stats().feelersKept, 1)
+    policy.disconnected(id)
+    assert.equal(policy.stats().outbound, 0)
+  })
+
   it('a failed dial counts against the entry and is not retried within dialRetryMs; an unusable one is forgotten', () => {
     const { clock, policy } = setup({ targetOutbound: 2, maxParallelDials: 2, dialRetryMs: 600_000, feelerIntervalMs: 0 })
     policy.start(seeds(2))
@@ -207,8 +254,8 @@ describe('DiscoveryPolicy', () => {
     assert.equal(policy.book.get(dials[0].peer)?.attempts, 1)
     assert.equal(policy.book.has(dials[1].peer), false)
     assert.deepEqual(policy.stats().dials, { outbound: 2, feeler: 0, failed: 1 }, 'an unusable address is no failed dial')
-    for (let t = 0; t < 590_000; t += 5000) assert.deepEqual(of(step(policy, clock), 'dial'), [])
-    clock.advance(15_000)
+    while (clock.now() < START + 595_000) assert.deepEqual(of(step(policy, clock), 'dial'), [])
+    clock.advance(START + 600_000 - clock.now())
     assert.deepEqual(of(policy.tick(), 'dial').map(d => d.peer), [dials[0].peer])
   })
 

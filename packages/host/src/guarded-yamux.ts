@@ -6,17 +6,34 @@ import { fixStreamIterator } from './stream-iterator.ts'
 const DATA_FRAME = 0
 
 /**
- * `@chainsafe/libp2p-yamux` with two guards. First, its streams' async iterator ends when the remote
+ * How long a Yamux keep-alive ping may go unanswered before its connection is aborted. Yamux
+ * pings every connection from both ends every 30 s (`keepAliveInterval`), one frame each way, but
+ * only logs a pong that never comes; with this timeout a dead connection is found within a
+ * minute at either end, without the stream per ping that libp2p's connection monitor opens.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 30_000
+
+/** Options of {@link guardedYamux}: Yamux's own, and how long a keep-alive ping may wait for its pong. */
+export interface GuardedYamuxInit extends YamuxMuxerInit {
+  /** Abort a connection whose keep-alive ping is unanswered this long (ms). @default {@link KEEP_ALIVE_TIMEOUT_MS} */
+  keepAliveTimeoutMs?: number
+}
+
+/**
+ * `@chainsafe/libp2p-yamux` with three guards. First, its streams' async iterator ends when the remote
  * closed before a handler began reading (`stream-iterator.ts`). Second, yamux 8.0.1 sends control frames from places no
  * caller awaits — a new stream's opening window update from a bare `queueMicrotask`, pings from
  * timers. When the connection began closing in between, the write throws `StreamStateError`
  * there, and Node exits with an uncaught exception: a service that opens a stream just as a peer
  * goes away (gossip reopening its stream, say) took the whole node down. Here a control frame
  * that cannot be written because the connection is closing is dropped — the connection is going,
- * and its close ends every stream on it. Data frames still throw to their writer.
+ * and its close ends every stream on it. Data frames still throw to their writer. Third, a
+ * keep-alive ping unanswered within `keepAliveTimeoutMs` aborts the connection (yamux itself waits
+ * for the pong forever, and pings no more).
  */
-export function guardedYamux (init?: YamuxMuxerInit): () => StreamMuxerFactory {
-  const create = yamux(init)
+export function guardedYamux (init: GuardedYamuxInit = {}): () => StreamMuxerFactory {
+  const { keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS, ...yamuxInit } = init
+  const create = yamux(yamuxInit)
   return () => {
     const factory: StreamMuxerFactory = create()
     const createStreamMuxer = factory.createStreamMuxer.bind(factory)
@@ -48,6 +65,22 @@ export function guardedYamux (init?: YamuxMuxerInit): () => StreamMuxerFactory {
             const type = data instanceof Uint8Array ? data[1] : data.get(1)
             if (err?.name === 'StreamStateError' && type !== DATA_FRAME) return true
             throw err
+          }
+        }
+      }
+      // yamux's keep-alive task calls this.ping(): bounded here, it finds a dead connection
+      const pinging = muxer as StreamMuxer & { ping?: (options?: { signal?: AbortSignal }) => Promise<number> }
+      const ping = pinging.ping?.bind(muxer)
+      if (ping != null) {
+        pinging.ping = async options => {
+          const timer = setTimeout(() => {
+            if (maConn.status === 'open') maConn.abort(new Error(`no answer to a keep-alive ping within ${keepAliveTimeoutMs} ms`))
+          }, keepAliveTimeoutMs)
+          timer.unref?.()
+          try {
+            return await ping(options)
+          } finally {
+            clearTimeout(timer)
           }
         }
       }

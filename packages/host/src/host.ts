@@ -4,7 +4,7 @@ import { guardedYamux } from './guarded-yamux.ts'
 import { hostNoiseCrypto } from './noise-crypto.ts'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, type Identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { kadDHT, passthroughMapper, type KadDHT, type KadDHTComponents } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { ping, type Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -20,6 +20,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
+import { dhtComponents } from './dht-ping.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
@@ -27,14 +28,16 @@ import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap,
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 
 /**
- * How often libp2p's connection monitor pings each connection (its default is every 10 s).
- * Each ping is a new stream — Yamux, multistream-select, a peer-store write and about ten Noise
- * messages each way — from both ends of every connection: at 100 hosts of the `scale` bench it
- * was most of an idle network's CPU. Yamux's own keep-alive (one frame every 30 s) already
- * keeps connections warm; a dead one is still found and closed, within a minute instead of 10 s.
- * `libp2p: { connectionMonitor }` overrides it.
+ * How often libp2p's connection monitor pings each connection (its default is every 10 s), now
+ * only to keep each connection's round-trip time fresh (discovery's inbound eviction protects the
+ * fastest peers). Each of its pings is a new stream — Yamux, multistream-select, a peer-store
+ * write and about ten Noise messages each way — from both ends of every connection: at 100 hosts
+ * of the `scale` bench, once a minute, it was most of an idle network's CPU. Finding dead
+ * connections is left to Yamux's keep-alive, one frame each way every 30 s from both ends, which
+ * `guardedYamux` bounds (`KEEP_ALIVE_TIMEOUT_MS`): a dead connection is still closed
+ * within a minute. `libp2p: { connectionMonitor }` overrides it.
  */
-export const CONNECTION_PING_INTERVAL_MS = 60_000
+export const CONNECTION_PING_INTERVAL_MS = 5 * 60_000
 
 /** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
 export const HEARSAY_DHT_PROTOCOL = '/hearsay/kad/1.0.0'
@@ -192,12 +195,12 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...(options.ping !== false ? { ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4, ...options.ping }) } : {}),
       ...(options.dht !== false
         ? {
-            dht: kadDHT({
+            dht: (components: KadDHTComponents) => kadDHT({
               protocol: HEARSAY_DHT_PROTOCOL,
               clientMode: false,
               peerInfoMapper: passthroughMapper,
               ...options.dht
-            })
+            })(dhtComponents(components)) // ./dht-ping.ts: its routing table pings never dial
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),

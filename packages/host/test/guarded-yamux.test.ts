@@ -39,4 +39,25 @@ describe('guardedYamux', () => {
     assert.deepEqual(await received, Uint8Array.from([1, 2, 3]))
     await Promise.all([a.close(), b.close()])
   })
+
+  it('aborts a connection whose keep-alive ping goes unanswered, and keeps one whose pings are answered', async () => {
+    const factory = guardedYamux({ keepAliveInterval: 50, keepAliveTimeoutMs: 200 })()
+    // a peer that went silent: nothing reads or answers at the other end
+    const [silent] = multiaddrConnectionPair()
+    factory.createStreamMuxer(silent)
+    // two live muxers
+    const [a, b] = multiaddrConnectionPair()
+    factory.createStreamMuxer(a)
+    factory.createStreamMuxer(b)
+    try {
+      await new Promise(resolve => setTimeout(resolve, 150))
+      assert.equal(silent.status, 'open', 'not before the timeout')
+      await new Promise(resolve => setTimeout(resolve, 250))
+      assert.notEqual(silent.status, 'open', 'aborted once its ping waited keepAliveTimeoutMs')
+      assert.equal(a.status, 'open', 'pinged eight times, answered every time')
+      assert.equal(b.status, 'open')
+    } finally {
+      await Promise.all([a.close(), b.close()])
+    }
+  })
 })

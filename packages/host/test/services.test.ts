@@ -36,12 +36,12 @@ describe('createHost services', () => {
     assert.ok(!(await readdir(dir)).includes('files'), 'no files/ store')
   })
 
-  it("pings each connection every minute, not libp2p's 10 s, unless told otherwise", async () => {
+  it("pings each connection with a stream every 5 minutes, not libp2p's 10 s, unless told otherwise (Yamux's keep-alive finds dead connections)", async () => {
     // libp2p keeps the interval in its connection monitor component; nothing public reads it
     const interval = (host: Host): unknown => (host as unknown as { components: { connectionMonitor: { pingIntervalMs: unknown } } }).components.connectionMonitor.pingIntervalMs
     const host = await createHost({ start: false })
     hosts.push(host)
-    assert.equal(CONNECTION_PING_INTERVAL_MS, 60_000)
+    assert.equal(CONNECTION_PING_INTERVAL_MS, 5 * 60_000)
     assert.equal(interval(host), CONNECTION_PING_INTERVAL_MS)
     const eager = await createHost({ start: false, libp2p: { connectionMonitor: { pingInterval: 5000 } } })
     hosts.push(eager)
