@@ -8,10 +8,12 @@ const DATA_FRAME = 0
 /**
  * How long a Yamux keep-alive ping may go unanswered before its connection is aborted. Yamux
  * pings every connection from both ends every 30 s (`keepAliveInterval`), one frame each way, but
- * only logs a pong that never comes; with this timeout a dead connection is found within a
- * minute at either end, without the stream per ping that libp2p's connection monitor opens.
+ * only logs a pong that never comes; with this timeout a dead connection is found within 90 s
+ * at either end, without the stream per ping that libp2p's connection monitor opens. A minute,
+ * not less: a pong leaves behind whatever the peer has already queued on that connection, and on
+ * a slow uplink under a full Yamux window (up to 16 MiB) that can take tens of seconds.
  */
-export const KEEP_ALIVE_TIMEOUT_MS = 30_000
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000
 
 /** Options of {@link guardedYamux}: Yamux's own, and how long a keep-alive ping may wait for its pong. */
 export interface GuardedYamuxInit extends YamuxMuxerInit {

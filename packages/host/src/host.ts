@@ -35,7 +35,7 @@ import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
  * of the `scale` bench, once a minute, it was most of an idle network's CPU. Finding dead
  * connections is left to Yamux's keep-alive, one frame each way every 30 s from both ends, which
  * `guardedYamux` bounds (`KEEP_ALIVE_TIMEOUT_MS`): a dead connection is still closed
- * within a minute. `libp2p: { connectionMonitor }` overrides it.
+ * within 90 s. `libp2p: { connectionMonitor }` overrides it.
  */
 export const CONNECTION_PING_INTERVAL_MS = 5 * 60_000
 
