@@ -252,8 +252,13 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     peer.out.push(bytes)
     // a stream that is open, or closing (its close listener reopens), needs nothing more
     if (peer.outStream != null || peer.opening || !this.#running) return
-    const connection = this.#components.connectionManager.getConnections(peer.id).find(c => c.status === 'open')
+    const connection = this.#openConnection(peer)
     if (connection != null) this.#openOutbound(peer, connection)
+  }
+
+  /** An open connection to `peer`, if any. */
+  #openConnection (peer: PeerState): Connection | undefined {
+    return this.#components.connectionManager.getConnections(peer.id).find(c => c.status === 'open')
   }
 
   #openOutbound (peer: PeerState, connection: Connection): void {
@@ -288,7 +293,7 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     peer.outStream = undefined
     peer.out.detach()
     if (!this.#running || this.#peers.get(peer.key) !== peer) return
-    const connection = this.#components.connectionManager.getConnections(peer.id).find(c => c.status === 'open')
+    const connection = this.#openConnection(peer)
     if (connection == null) {
       this.#onDisconnect(peer.id)
       return

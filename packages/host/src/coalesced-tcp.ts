@@ -1,4 +1,5 @@
 import { Socket } from 'node:net'
+import { overriding } from './overriding.ts'
 
 type SendData = (data: Iterable<Uint8Array>) => { sentBytes: number, canSendMore: boolean }
 
@@ -37,16 +38,14 @@ export function coalescedTcp<Factory extends (components: any) => any> (factory:
 
 /** An upgrader that coalesces the writes of every connection it upgrades. */
 function coalescingUpgrader (upgrader: any): unknown {
-  return new Proxy(upgrader, {
-    get (target, prop) {
-      const value = Reflect.get(target, prop)
-      if (prop === 'upgradeInbound' || prop === 'upgradeOutbound') {
-        return async (maConn: any, options: unknown) => {
-          coalesceWrites(maConn)
-          return await value.call(target, maConn, options)
-        }
-      }
-      return typeof value === 'function' ? value.bind(target) : value
+  return overriding(upgrader, {
+    upgradeInbound: async (maConn: any, options: unknown) => {
+      coalesceWrites(maConn)
+      return await upgrader.upgradeInbound(maConn, options)
+    },
+    upgradeOutbound: async (maConn: any, options: unknown) => {
+      coalesceWrites(maConn)
+      return await upgrader.upgradeOutbound(maConn, options)
     }
   })
 }

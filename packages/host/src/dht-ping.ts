@@ -1,5 +1,6 @@
 import { isPeerId, type PeerId } from '@libp2p/interface'
 import type { KadDHTComponents } from '@libp2p/kad-dht'
+import { overriding } from './overriding.ts'
 
 /** The error a DHT ping to a peer with no open connection rejects with. */
 class NotConnectedError extends Error {
@@ -26,9 +27,7 @@ export function dhtComponents (components: KadDHTComponents): KadDHTComponents {
       return components.ping.ping(peer, options)
     }
   }
-  return new Proxy(components, {
-    get: (target, key, receiver) => key === 'ping' ? ping : Reflect.get(target, key, receiver)
-  })
+  return overriding(components, { ping })
 }
 
 function connected (components: KadDHTComponents, peer: PeerId): boolean {

@@ -13,6 +13,7 @@ import { uPnPNAT, type UPnPNATInit } from '@libp2p/upnp-nat'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2pOptions } from 'libp2p'
 import { ObservedAddresses, type ObservedAddressesInit } from './observed-addresses.ts'
+import { overriding } from './overriding.ts'
 
 /** Options of the host's `nat` option; every part can be turned off or tuned. */
 export interface NatInit {
@@ -101,9 +102,11 @@ export function punchableTcp (factory: TransportFactory): TransportFactory {
 
 /** An upgrader that takes the dialled socket for an inbound one, so every layer above it responds. */
 function responderUpgrader (upgrader: any): unknown {
-  return overriding(upgrader, 'upgradeOutbound', async (maConn: { direction: string }, options: unknown) => {
-    maConn.direction = 'inbound'
-    return await upgrader.upgradeOutbound(maConn, options)
+  return overriding(upgrader, {
+    upgradeOutbound: async (maConn: { direction: string }, options: unknown) => {
+      maConn.direction = 'inbound'
+      return await upgrader.upgradeOutbound(maConn, options)
+    }
   })
 }
 
@@ -134,16 +137,20 @@ function holdsConnectionTo (components: any, ma: Multiaddr): boolean {
  */
 function adaptedDcutr (factory: ServiceFactory, trusted: () => Multiaddr[]): ServiceFactory {
   return replacing(factory, {
-    addressManager: (own, components) => overriding(own, 'getAddresses', (): Multiaddr[] => {
-      const announced: Multiaddr[] = own.getAddresses()
-      const known = new Set(announced.map(String))
-      const self = components.peerId.toString()
-      const mappings = trusted().map(a => a.getComponents().some(c => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${self}`))
-      return [...announced, ...mappings.filter(a => !known.has(a.toString()))]
+    addressManager: (own, components) => overriding(own, {
+      getAddresses: (): Multiaddr[] => {
+        const announced: Multiaddr[] = own.getAddresses()
+        const known = new Set(announced.map(String))
+        const self = components.peerId.toString()
+        const mappings = trusted().map(a => a.getComponents().some(c => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${self}`))
+        return [...announced, ...mappings.filter(a => !known.has(a.toString()))]
+      }
     }),
-    connectionManager: (own, components) => overriding(own, 'openConnection', async (target: Multiaddr | Multiaddr[], options: any = {}) => {
-      if (options.priority !== DCUTR_DIAL_PRIORITY || !Array.isArray(target)) return await own.openConnection(target, options)
-      return await Promise.any(target.map(async ma => await components.transportManager.dial(ma, options)))
+    connectionManager: (own, components) => overriding(own, {
+      openConnection: async (target: Multiaddr | Multiaddr[], options: any = {}) => {
+        if (options.priority !== DCUTR_DIAL_PRIORITY || !Array.isArray(target)) return await own.openConnection(target, options)
+        return await Promise.any(target.map(async ma => await components.transportManager.dial(ma, options)))
+      }
     })
   })
 }
@@ -158,8 +165,10 @@ function adaptedDcutr (factory: ServiceFactory, trusted: () => Multiaddr[]): Ser
  */
 function forcingDialBack (factory: ServiceFactory): ServiceFactory {
   return replacing(factory, {
-    connectionManager: own => overriding(own, 'openConnection', async (target: unknown, options: Record<string, unknown> = {}) =>
-      await own.openConnection(target, { ...options, force: true }))
+    connectionManager: own => overriding(own, {
+      openConnection: async (target: unknown, options: Record<string, unknown> = {}) =>
+        await own.openConnection(target, { ...options, force: true })
+    })
   })
 }
 
@@ -167,20 +176,9 @@ type ServiceFactory = (components: any) => unknown
 
 /** `factory` given the libp2p components with some of them replaced. */
 function replacing (factory: ServiceFactory, replace: Record<string, (own: any, components: any) => unknown>): ServiceFactory {
-  return (components) => {
-    const replaced = new Map(Object.entries(replace).map(([name, make]) => [name, make(components[name], components)]))
-    return factory(new Proxy(components, { get: (c, p) => typeof p === 'string' && replaced.has(p) ? replaced.get(p) : bound(c, p) }))
-  }
-}
-
-/** `target` with one method replaced (the others bound to it, so a proxy never stands in as their `this`). */
-function overriding (target: any, method: string, replacement: (...args: any[]) => unknown): unknown {
-  return new Proxy(target, { get: (t, p) => p === method ? replacement : bound(t, p) })
-}
-
-function bound (target: any, prop: string | symbol): unknown {
-  const value = Reflect.get(target, prop)
-  return typeof value === 'function' ? value.bind(target) : value
+  return (components) => factory(overriding(components, Object.fromEntries(
+    Object.entries(replace).map(([name, make]) => [name, make(components[name], components)])
+  )))
 }
 
 /** What the host adds to its libp2p options for NAT traversal. */
