@@ -30,32 +30,25 @@ const GOSSIP_COUNTERS: Record<Exclude<keyof TopicStats, 'strategy' | 'peers'>, [
   embargoes: ['embargo_fires_total', 'Dandelion++ stems this node fluffed because their embargo timer ran out (a stem lost on its way).']
 }
 
-/** A counter whose value is read from the node at each scrape (prom-client counters only add, so it is reset first). */
-function countFrom (registry: Registry, name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>): void {
-  new Counter({
+/**
+ * A counter or gauge whose values are read from the node at each scrape: it is reset first, then
+ * each label set is added from zero (prom-client counters only add; gauges add the same way).
+ */
+function readAtScrape (Metric: typeof Counter | typeof Gauge, registry: Registry, name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>): void {
+  new Metric({
     name,
     help,
     labelNames,
     registers: [registry],
-    collect () {
+    collect (this: Counter | Gauge) {
       this.reset()
       for (const [labels, value] of read()) this.inc(labels, value)
     }
   })
 }
 
-function gaugeFrom (registry: Registry, name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>): void {
-  new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect () {
-      this.reset()
-      for (const [labels, value] of read()) this.set(labels, value)
-    }
-  })
-}
+const countFrom = readAtScrape.bind(null, Counter)
+const gaugeFrom = readAtScrape.bind(null, Gauge)
 
 /** Register the relay's metrics for `node` in `registry`. */
 export function registerRelayMetrics (node: RelayNode, registry: Registry): void {
