@@ -20,7 +20,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
-import { dhtComponents } from './dht-ping.ts'
+import { dhtComponents } from './dht-components.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
@@ -200,7 +200,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
               clientMode: false,
               peerInfoMapper: passthroughMapper,
               ...options.dht
-            })(dhtComponents(components)) // ./dht-ping.ts: its routing table pings never dial
+            })(dhtComponents(components)) // ./dht-components.ts: it neither dials to ping nor pins connections
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),
