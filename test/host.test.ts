@@ -83,10 +83,12 @@ describe('hosts over TCP and QUIC on loopback', function () {
     const a = await createHost({ ...onLoopback(2, 1), discovery: false })
     const b = await createHost({ ...onLoopback(2, 2), discovery: false })
     hosts.push(a, b)
+    // the tagger of the pinned @libp2p/kad-dht (a private part) was found and stopped at start
+    for (const host of [a, b]) assert.equal((host.services.dht as any).routingTable.closestPeerTagger.running, false)
     await b.dial(a.getMultiaddrs()[0])
     // each routing table pings the other, a new contact, and adds it (tag `kad-peer`): from then
-    // on each is the other's closest peer, which kad-dht tags `kad-close` and
-    // `keep-alive-kad-dht` at its next refresh, 5 s later
+    // on each is the other's closest peer, which kad-dht's tagger would tag `kad-close` and
+    // `keep-alive-kad-dht` at its next refresh, 5 s later (and the DHT's peer store would drop)
     const tagsOf = async (host: Host, other: Host): Promise<string[]> => [...((await host.peerStore.get(other.peerId).catch(() => undefined))?.tags.keys() ?? [])]
     await waitFor(async () => (await tagsOf(a, b)).includes('kad-peer') && (await tagsOf(b, a)).includes('kad-peer'), { what: 'each in the other\'s routing table' })
     await sleep(6_000)

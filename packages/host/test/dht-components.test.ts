@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { dhtComponents } from '../dist/dht-components.js'
-import type { KadDHTComponents } from '@libp2p/kad-dht'
+import { dhtComponents, withoutClosestPeerTagger } from '../dist/dht-components.js'
+import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
 
 describe('dhtComponents', () => {
   it("gives the DHT a ping that never dials: a peer without an open connection is unanswered, a connected one is pinged; every other component passes through", async () => {
@@ -58,5 +58,21 @@ describe('dhtComponents', () => {
       { peer: clean.toString(), data: { multiaddrs: [], tags: { other: { value: 2 } } } }
     ])
     assert.equal(await wrapped.peerStore.has(clean), true, 'every other method passes through')
+  })
+
+  it('stops the DHT\'s closest-peer tagger once the DHT has started, and starts a DHT without one as before', async () => {
+    const calls: string[] = []
+    const dht = {
+      routingTable: { closestPeerTagger: { stop: () => { calls.push('tagger stopped') } } },
+      start: async () => { calls.push('started') },
+      getMode: () => 'server'
+    }
+    const wrapped = withoutClosestPeerTagger(dht as unknown as KadDHT) as unknown as typeof dht
+    await wrapped.start()
+    assert.deepEqual(calls, ['started', 'tagger stopped'])
+    assert.equal(wrapped.getMode(), 'server', 'every other method passes through')
+    const other = withoutClosestPeerTagger({ start: async () => { calls.push('other started') } } as unknown as KadDHT) as unknown as typeof dht
+    await other.start()
+    assert.deepEqual(calls.slice(2), ['other started'])
   })
 })
