@@ -35,9 +35,9 @@ describe('dhtComponents', () => {
       tags: new Map(peer.toString() === tagged.toString() ? [['keep-alive-kad-dht', { value: 1 }], ['kad-close', { value: 50 }]] : [['kad-peer', { value: 1 }]])
     })
     const peerStore = {
-      get: async (peer: { toString: () => string }) => stored(peer),
-      merge: async (peer: { toString: () => string }, data: unknown) => { merges.push({ peer: peer.toString(), data }); return stored(peer) },
-      has: async () => true
+      get: async (peer: { toString: () => string }) => await Promise.resolve(stored(peer)),
+      merge: async (peer: { toString: () => string }, data: unknown) => { merges.push({ peer: peer.toString(), data }); return await Promise.resolve(stored(peer)) },
+      has: async () => await Promise.resolve(true)
     }
     const wrapped = dhtComponents({ peerStore } as unknown as KadDHTComponents)
     // what kad-dht's closest-peer tagger writes when `clean` joins its closest peers, and leaves them
@@ -64,14 +64,14 @@ describe('dhtComponents', () => {
     const calls: string[] = []
     const dht = {
       routingTable: { closestPeerTagger: { stop: () => { calls.push('tagger stopped') } } },
-      start: async () => { calls.push('started') },
+      start: async () => { await Promise.resolve(); calls.push('started') },
       getMode: () => 'server'
     }
     const wrapped = withoutClosestPeerTagger(dht as unknown as KadDHT) as unknown as typeof dht
     await wrapped.start()
     assert.deepEqual(calls, ['started', 'tagger stopped'])
     assert.equal(wrapped.getMode(), 'server', 'every other method passes through')
-    const other = withoutClosestPeerTagger({ start: async () => { calls.push('other started') } } as unknown as KadDHT) as unknown as typeof dht
+    const other = withoutClosestPeerTagger({ start: async () => { await Promise.resolve(); calls.push('other started') } } as unknown as KadDHT) as unknown as typeof dht
     await other.start()
     assert.deepEqual(calls.slice(2), ['other started'])
   })
