@@ -9,6 +9,8 @@ import { createTestnet } from '@hearsay/host/testnet'
 import { onLoopback } from './helpers/loopback.ts'
 import { waitFor } from './helpers/wait.ts'
 
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
 describe('hosts over TCP and QUIC on loopback', function () {
   this.timeout(120_000)
   const hosts: Host[] = []
@@ -73,6 +75,35 @@ describe('hosts over TCP and QUIC on loopback', function () {
       const rtt = await seeker.services.ping.ping(info.id)
       assert.ok(rtt >= 0)
     }
+  })
+
+  it('the DHT pins no connection: its closest peers get no keep-alive tag, and a closed connection to one is not dialled again', async () => {
+    // discovery off: it would redial the only peer it knows to meet its outbound target, and
+    // here nothing but libp2p's reconnect queue (which follows keep-alive tags) may dial
+    const a = await createHost({ ...onLoopback(2, 1), discovery: false })
+    const b = await createHost({ ...onLoopback(2, 2), discovery: false })
+    hosts.push(a, b)
+    // the tagger of the pinned @libp2p/kad-dht (a private part) was found and stopped at start
+    for (const host of [a, b]) assert.equal((host.services.dht as any).routingTable.closestPeerTagger.running, false)
+    await b.dial(a.getMultiaddrs()[0])
+    // each routing table pings the other, a new contact, and adds it (tag `kad-peer`): from then
+    // on each is the other's closest peer, which kad-dht's tagger would tag `kad-close` and
+    // `keep-alive-kad-dht` at its next refresh, 5 s later (and the DHT's peer store would drop)
+    const tagsOf = async (host: Host, other: Host): Promise<string[]> => [...((await host.peerStore.get(other.peerId).catch(() => undefined))?.tags.keys() ?? [])]
+    await waitFor(async () => (await tagsOf(a, b)).includes('kad-peer') && (await tagsOf(b, a)).includes('kad-peer'), { what: 'each in the other\'s routing table' })
+    await sleep(6_000)
+    for (const [host, other] of [[a, b], [b, a]]) {
+      const tags = await tagsOf(host, other)
+      assert.ok(tags.includes('kad-peer'), 'still in the routing table')
+      assert.deepEqual(tags.filter(tag => tag.startsWith('keep-alive') || tag === 'kad-close'), [], 'no closest-peer tag')
+    }
+    // the DHT answers over the connection as before
+    const found = await b.peerRouting.findPeer(a.peerId, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(found.id.toString(), a.peerId.toString())
+    await b.hangUp(a.peerId)
+    // libp2p's reconnect queue redials a keep-alive peer at once (then after 1 s, 2 s, ...)
+    await sleep(3_000)
+    assert.equal(a.getConnections(b.peerId).length + b.getConnections(a.peerId).length, 0, 'neither dialled the other again')
   })
 
   it('a restart with the same dataDir keeps the PeerId and what it learned', async () => {

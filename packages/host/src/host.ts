@@ -20,7 +20,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
-import { dhtComponents } from './dht-ping.ts'
+import { dhtComponents, withoutClosestPeerTagger } from './dht-components.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
@@ -195,12 +195,13 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...(options.ping !== false ? { ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4, ...options.ping }) } : {}),
       ...(options.dht !== false
         ? {
-            dht: (components: KadDHTComponents) => kadDHT({
+            // ./dht-components.ts: the DHT neither dials to ping nor pins connections
+            dht: (components: KadDHTComponents) => withoutClosestPeerTagger(kadDHT({
               protocol: HEARSAY_DHT_PROTOCOL,
               clientMode: false,
               peerInfoMapper: passthroughMapper,
               ...options.dht
-            })(dhtComponents(components)) // ./dht-ping.ts: its routing table pings never dial
+            })(dhtComponents(components)))
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),

@@ -1,0 +1,86 @@
+import { KEEP_ALIVE, isPeerId, type PeerData, type PeerId, type PeerStore } from '@libp2p/interface'
+import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
+import { overriding } from './overriding.ts'
+
+/**
+ * The tags `@libp2p/kad-dht` (16.x) puts on the peers closest to its own id, every 5 s as that set
+ * changes (`routing-table/closest-peers.js`; neither name can be changed from its options):
+ * `kad-close` (value 50) and libp2p's `keep-alive-kad-dht`.
+ */
+const CLOSEST_PEER_TAGS = [`${KEEP_ALIVE}-kad-dht`, 'kad-close']
+
+/** The error a DHT ping to a peer with no open connection rejects with. */
+class NotConnectedError extends Error {
+  override name = 'NotConnectedError'
+}
+
+/**
+ * The components of the DHT, adapted so that the DHT never decides which connections the host
+ * keeps — discovery does (its outbound target by netgroup, its inbound limit with eviction):
+ *
+ * - a ping that never dials. `@libp2p/kad-dht` pings a new contact before it adds it to its routing
+ *   table, and the oldest contacts of a full bucket before it evicts them; through libp2p's ping
+ *   service each of those dials a peer that is no longer connected. At steady state the new
+ *   contacts it is late to ping are mostly discovery's feelers, closed after their 2 s hold: the DHT
+ *   dialled them again at once (at 1000 hosts of the `scale` bench, most of its dials). Here a peer
+ *   with no open connection counts as unanswered: a new contact is not added, and an old one gives
+ *   its place to a connected peer — the table keeps peers known to be reachable now, and the DHT's
+ *   queries (its self-query and table refresh) still dial whom they need.
+ * - a peer store that never takes the DHT's closest-peer tags (`CLOSEST_PEER_TAGS`). Its
+ *   `keep-alive` tag made libp2p keep a connection to each of the DHT's 20 closest peers and redial
+ *   it whenever it closed (libp2p's reconnect queue), and discovery leave open its feelers to them:
+ *   at 1000 hosts the connections kept growing past discovery's target, and each closest-set change
+ *   was a peer-store write and a `peer:update` event. A write of those tags is dropped, and removes
+ *   them where an older version left them (a `dataDir`'s peer store); the DHT's other writes (its
+ *   routing-table tag, addresses) pass through.
+ */
+export function dhtComponents (components: KadDHTComponents): KadDHTComponents {
+  const ping: KadDHTComponents['ping'] = {
+    ping: async (peer, options) => {
+      if (isPeerId(peer) && !connected(components, peer)) {
+        throw new NotConnectedError(`${peer.toString()} is not connected: the DHT does not dial to ping`)
+      }
+      return components.ping.ping(peer, options)
+    }
+  }
+  return overriding(components, { ping, peerStore: withoutClosestPeerTags(components.peerStore) })
+}
+
+function connected (components: KadDHTComponents, peer: PeerId): boolean {
+  return components.connectionManager.getConnections(peer).some(c => c.status === 'open')
+}
+
+/** `peerStore`, but a `merge` that sets none of `CLOSEST_PEER_TAGS` (and clears any it finds). */
+function withoutClosestPeerTags (peerStore: PeerStore): PeerStore {
+  const merge: PeerStore['merge'] = async (peer, data, options) => {
+    const tags = data.tags
+    if (tags == null || !CLOSEST_PEER_TAGS.some(tag => Object.hasOwn(tags, tag))) return peerStore.merge(peer, data, options)
+    const kept: NonNullable<PeerData['tags']> = Object.fromEntries(Object.entries(tags).filter(([tag]) => !CLOSEST_PEER_TAGS.includes(tag)))
+    const existing = await peerStore.get(peer, options).catch(() => undefined)
+    const stale = CLOSEST_PEER_TAGS.filter(tag => existing?.tags.has(tag) === true)
+    const rest = Object.keys(data).some(key => key !== 'tags')
+    // nothing left to write: no peer-store write, no `peer:update` event
+    if (existing != null && stale.length === 0 && Object.keys(kept).length === 0 && !rest) return existing
+    for (const tag of stale) kept[tag] = undefined
+    return peerStore.merge(peer, { ...data, tags: kept }, options)
+  }
+  return overriding(peerStore, { merge })
+}
+
+/**
+ * `dht`, whose closest-peer tagger stops as soon as the DHT has started. Its only output is the
+ * tags {@link dhtComponents}' peer store drops, but every 5 s it compares the closest peers of
+ * the moment with the last ones, turning each id back from a string (at 1000 hosts of the `scale`
+ * bench about 2 % of an idle process's CPU, before its garbage). The tagger is a private part of
+ * `@libp2p/kad-dht` 16 (`routingTable.closestPeerTagger`): if a later version moves it, the DHT
+ * runs as before and only this saving is lost.
+ */
+export function withoutClosestPeerTagger (dht: KadDHT): KadDHT {
+  const internals = dht as unknown as { start: () => Promise<void>, routingTable?: { closestPeerTagger?: { stop?: () => void } } }
+  return overriding(dht, {
+    start: async () => {
+      await internals.start()
+      internals.routingTable?.closestPeerTagger?.stop?.()
+    }
+  })
+}

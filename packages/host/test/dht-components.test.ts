@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { dhtComponents, withoutClosestPeerTagger } from '../dist/dht-components.js'
+import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
+
+describe('dhtComponents', () => {
+  it("gives the DHT a ping that never dials: a peer without an open connection is unanswered, a connected one is pinged; every other component passes through", async () => {
+    const connectedPeer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const gonePeer = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const pinged: string[] = []
+    const components = {
+      connectionManager: {
+        getConnections: (peer: { toString: () => string }) => peer.toString() === connectedPeer.toString()
+          ? [{ status: 'closing' }, { status: 'open' }]
+          : [{ status: 'closed' }]
+      },
+      ping: { ping: async (peer: { toString: () => string }) => { pinged.push(peer.toString()); return await Promise.resolve(7) } },
+      peerStore: {},
+      peerId: connectedPeer
+    } as unknown as KadDHTComponents
+    const wrapped = dhtComponents(components)
+    assert.equal(await wrapped.ping.ping(connectedPeer), 7)
+    await assert.rejects(wrapped.ping.ping(gonePeer), { name: 'NotConnectedError' })
+    assert.deepEqual(pinged, [connectedPeer.toString()], 'only the connected peer was pinged (a ping of the other would have dialled it)')
+    assert.equal(wrapped.connectionManager, components.connectionManager)
+    assert.equal(wrapped.peerId, connectedPeer)
+  })
+
+  it("gives the DHT a peer store that never takes its closest-peer tags: such a write is dropped, clears a tag left from before, and every other write passes through", async () => {
+    const tagged = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const clean = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const merges: Array<{ peer: string, data: unknown }> = []
+    const stored = (peer: { toString: () => string }): { tags: Map<string, { value: number }> } => ({
+      tags: new Map(peer.toString() === tagged.toString() ? [['keep-alive-kad-dht', { value: 1 }], ['kad-close', { value: 50 }]] : [['kad-peer', { value: 1 }]])
+    })
+    const peerStore = {
+      get: async (peer: { toString: () => string }) => await Promise.resolve(stored(peer)),
+      merge: async (peer: { toString: () => string }, data: unknown) => { merges.push({ peer: peer.toString(), data }); return await Promise.resolve(stored(peer)) },
+      has: async () => await Promise.resolve(true)
+    }
+    const wrapped = dhtComponents({ peerStore } as unknown as KadDHTComponents)
+    // what kad-dht's closest-peer tagger writes when `clean` joins its closest peers, and leaves them
+    const joins = { tags: { 'kad-close': { value: 50 }, 'keep-alive-kad-dht': { value: 1 } } }
+    const leaves = { tags: { 'kad-close': undefined, 'keep-alive-kad-dht': undefined } }
+    assert.deepEqual(await wrapped.peerStore.merge(clean, joins), stored(clean), 'answers with the peer as stored')
+    await wrapped.peerStore.merge(clean, leaves)
+    assert.deepEqual(merges, [], 'no write for a peer without those tags')
+    // a peer tagged by an older version (a dataDir's peer store): the tags go
+    await wrapped.peerStore.merge(tagged, joins)
+    assert.deepEqual(merges, [{ peer: tagged.toString(), data: leaves }])
+    // the routing table's own tag, and writes mixing both, pass through minus the closest-peer tags
+    merges.length = 0
+    await wrapped.peerStore.merge(clean, { tags: { 'kad-peer': { value: 1 } } })
+    await wrapped.peerStore.merge(clean, { multiaddrs: [], tags: { 'kad-close': { value: 50 }, other: { value: 2 } } })
+    assert.deepEqual(merges, [
+      { peer: clean.toString(), data: { tags: { 'kad-peer': { value: 1 } } } },
+      { peer: clean.toString(), data: { multiaddrs: [], tags: { other: { value: 2 } } } }
+    ])
+    assert.equal(await wrapped.peerStore.has(clean), true, 'every other method passes through')
+  })
+
+  it('stops the DHT\'s closest-peer tagger once the DHT has started, and starts a DHT without one as before', async () => {
+    const calls: string[] = []
+    const dht = {
+      routingTable: { closestPeerTagger: { stop: () => { calls.push('tagger stopped') } } },
+      start: async () => { await Promise.resolve(); calls.push('started') },
+      getMode: () => 'server'
+    }
+    const wrapped = withoutClosestPeerTagger(dht as unknown as KadDHT) as unknown as typeof dht
+    await wrapped.start()
+    assert.deepEqual(calls, ['started', 'tagger stopped'])
+    assert.equal(wrapped.getMode(), 'server', 'every other method passes through')
+    const other = withoutClosestPeerTagger({ start: async () => { await Promise.resolve(); calls.push('other started') } } as unknown as KadDHT) as unknown as typeof dht
+    await other.start()
+    assert.deepEqual(calls.slice(2), ['other started'])
+  })
+})
