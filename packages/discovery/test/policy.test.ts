@@ -92,6 +92,21 @@ describe('DiscoveryPolicy', () => {
     assert.equal(policy.askNow('me'), undefined, 'never itself')
   })
 
+  it('asks a peer whose connection opens again only once pexCacheMs has passed since it was last asked', () => {
+    const { clock, policy } = setup({ pexPeerIntervalMs: 60_000, pexCacheMs: 600_000, targetOutbound: 0, feelerIntervalMs: 0 })
+    policy.start()
+    const first = connect(policy, clock, 'p0', addr(0))
+    assert.equal(of(first.actions, 'ask').length, 1)
+    policy.answered('p0', [])
+    policy.disconnected(first.id)
+    clock.advance(300_000)
+    const again = connect(policy, clock, 'p0', addr(0))
+    assert.deepEqual(of(again.actions, 'ask'), [], 'its answer would come from the sample it gave us')
+    policy.disconnected(again.id)
+    clock.advance(300_000)
+    assert.deepEqual(of(connect(policy, clock, 'p0', addr(0)).actions, 'ask').map(a => a.peer), ['p0'])
+  })
+
   it('runs a PEX round every pexIntervalMs, asking an outbound peer (never an inbound one) not asked within pexPeerIntervalMs, and waits for its answer before the next', () => {
     const { clock, policy } = setup({ pexIntervalMs: 30_000, pexPeerIntervalMs: 60_000, pexCacheMs: 90_000, feelerIntervalMs: 0, targetOutbound: 0 })
     policy.start()
@@ -380,6 +395,17 @@ describe('DiscoveryPolicy', () => {
     const grown = young.policy.serve('y2', 1000)
     assert.ok('records' in grown)
     assert.equal(grown.records.length, 15, 'the five learned since are in')
+  })
+
+  it('with pexCacheMs 0 draws a fresh sample for every answer', () => {
+    const { clock, policy } = setup({ pexCacheMs: 0, pexPeerIntervalMs: 0, maxAnswerPeers: 64 })
+    policy.start(Array.from({ length: 600 }, (_, i) => ({ peer: `b${i}`, addrs: [addr(i % 250, Math.floor(i / 250))] })))
+    const a = policy.serve('x1', 1000)
+    clock.advance(1)
+    const b = policy.serve('x1', 1000)
+    assert.ok('records' in a && 'records' in b)
+    assert.equal(a.records.length, 64)
+    assert.notDeepEqual(a.records.map(r => r.peer), b.records.map(r => r.peer))
   })
 
   it('serves at most max peers, never the asker, and refuses a second request within the interval', () => {
