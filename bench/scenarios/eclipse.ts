@@ -9,7 +9,7 @@ const child = new URL('./eclipse-child.ts', import.meta.url).pathname
 /**
  * The simulation's profile: the production policy, with the rounds that cost a simulation most
  * spaced out — a dial round a minute (production: 5 s; it only matters while a slot is empty), a
- * peer-exchange round every 30 min (production: 30 s) — and answers of `pexMaxPeers`; feelers,
+ * peer-exchange round every 30 min (production: 10 min) — and answers of `pexMaxPeers`; feelers,
  * retries, anchors, eviction and every rule of the book are the production ones.
  */
 const PROFILE = { dialIntervalMs: 60_000, pexIntervalMs: 30 * 60_000 }

@@ -20,11 +20,15 @@ export const DISCOVERY_DEFAULTS = Object.freeze({
   dialRetryMs: 10 * 60_000,
   dialTimeoutMs: 10_000,
   // a new outbound peer is asked at once (as Bitcoin asks only then); the round only refreshes,
-  // and once a network has converged its answers hold addresses already known (every 30 s, an idle
-  // 100-host network of the `scale` bench sent 1.6 MB of them a minute, ~6 % of its busy CPU in
-  // peer-exchange code alone, Noise and Yamux aside)
-  pexIntervalMs: 2 * 60_000,
+  // from an outbound peer, and once a network has converged its answers hold addresses already
+  // known (a round every 2 min to any connected peer: an idle 1000-host network of the `scale`
+  // bench opened 769 PEX streams and sent 26.5 MB a minute)
+  pexIntervalMs: 10 * 60_000,
   pexPeerIntervalMs: 60_000,
+  // answers come from a sample this old at most (Bitcoin: ~24 h), so that asking again does not
+  // scrape the book; a peer answers the same within it, so the round prefers peers not asked as
+  // lately, and a peer connected again within it is not asked again
+  pexCacheMs: 30 * 60_000,
   pexMaxPeers: 1000,
   pexTimeoutMs: 10_000,
   feelerIntervalMs: 2 * 60_000,
@@ -44,6 +48,23 @@ const RATE_TOLERANCE = 0.9
  * would otherwise feel and ask in lockstep, every one in the same second of every 2 minutes.
  */
 export const ROUND_JITTER = 0.5
+/**
+ * Share of the address book one peer-exchange answer carries at most (Bitcoin's 23 %), so that
+ * no single answer, nor the answers of one cache lifetime, hands out the whole book.
+ */
+export const ANSWER_SHARE = 0.23
+/** An answer may always carry this many peers: a young node's small book is given whole. */
+export const ANSWER_FLOOR = 64
+
+/** The sample every answer is cut from: used until `expires`, or until the book has doubled since `bookSize`. */
+interface AnswerCache {
+  /** each peer's addresses, and when the book last heard of it; `cap` + 1 of them at most */
+  records: Array<{ peer: PeerKey, addrs: string[], seen: number }>
+  /** most peers one answer carries */
+  cap: number
+  expires: number
+  bookSize: number
+}
 
 /** Options of a {@link DiscoveryPolicy}. */
 export interface DiscoveryPolicyOptions extends Partial<PolicyNumbers> {
@@ -176,7 +197,9 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  *
  * The loops are those of the service before it: a dial round every `dialIntervalMs` (planned by
  * {@link planOutbound}: one outbound connection per netgroup), a peer-exchange round every
- * `pexIntervalMs` (a random connected peer not asked within `pexPeerIntervalMs`), a feeler every
+ * `pexIntervalMs` (a random outbound peer, preferring those not asked within `pexCacheMs`: as in
+ * Bitcoin, a new outbound peer is asked at once and inbound peers never; answers are cut from a
+ * sample of the book kept `pexCacheMs`, see {@link serve}), a feeler every
  * `feelerIntervalMs` ({@link planFeeler}), held `feelerHoldMs` and closed (or left open when
  * `keep` says another part of the node wants its peer); each round starts its
  * interval again when its dial or question has ended. The peer-exchange and feeler intervals are
@@ -209,6 +232,7 @@ export class DiscoveryPolicy {
   readonly #keptFeelers = new Set<PeerKey>()
   readonly #keep: ((peer: PeerKey) => boolean) | undefined
   readonly #lastServed = new Map<PeerKey, number>()
+  #answerCache: AnswerCache | undefined
   readonly #lastAsked = new Map<PeerKey, number>()
   /** feelers to close: peer → [due time, connection id] */
   readonly #feelerCloses = new Map<PeerKey, [number, string]>()
@@ -354,7 +378,7 @@ export class DiscoveryPolicy {
         this.book.add(info.peer, [info.addr], { addr: info.addr }, { confirmed: true })
       }
       this.book.good(info.peer)
-      if (!this.#feelers.has(info.peer)) this.#ask(info.peer, actions)
+      if (!this.#feelers.has(info.peer)) this.#askNew(info.peer, actions)
     } else {
       this.#limitInbound(tracked, actions)
     }
@@ -466,7 +490,9 @@ export class DiscoveryPolicy {
   }
 
   /**
-   * `peer` asks us for up to `max` addresses.
+   * `peer` asks us for up to `max` addresses: they come from a sample of at most
+   * {@link ANSWER_SHARE} of the book, drawn again every `pexCacheMs` (jittered), so that every
+   * asker within one lifetime gets the same peers and the book cannot be scraped by asking again.
    *
    * @returns the answer, or `{ tooSoonMs }` (ms since its last request) when it asks more often than `pexPeerIntervalMs` allows
    */
@@ -475,13 +501,34 @@ export class DiscoveryPolicy {
     const last = this.#lastServed.get(peer)
     if (last != null && now - last < this.options.pexPeerIntervalMs * RATE_TOLERANCE) return { tooSoonMs: now - last }
     remember(this.#lastServed, peer, now)
-    const records = this.book.sample(Math.min(max, this.#maxAnswer), peer).map(e => ({
-      peer: e.peer,
-      addrs: [...e.addrs],
-      ageMs: Math.max(0, now - e.seen)
-    }))
+    const sample = this.#answerSample(now)
+    const n = Math.min(Math.max(0, Math.floor(max)), sample.cap)
+    const records: PexRecord[] = []
+    for (const cached of sample.records) {
+      if (records.length >= n) break
+      if (cached.peer !== peer) records.push({ peer: cached.peer, addrs: cached.addrs, ageMs: Math.max(0, now - cached.seen) })
+    }
     this.#counters.served++
     return { records }
+  }
+
+  /**
+   * The sample answers are cut from: at most {@link ANSWER_SHARE} of the book (never fewer than
+   * {@link ANSWER_FLOOR}, never more than the protocol's limit), drawn again once `pexCacheMs`
+   * (jittered) has passed, or sooner when the book has doubled since (a young node learning its
+   * network). Within a lifetime every asker gets the same peers, so asking again learns nothing.
+   */
+  #answerSample (now: number): AnswerCache {
+    const size = this.book.size
+    const cache = this.#answerCache
+    // a book no larger than one answer is given whole, so always as it is now
+    const whole = cache != null && cache.bookSize <= cache.cap
+    if (cache != null && now < cache.expires && size < 2 * cache.bookSize && !(whole && size !== cache.bookSize)) return cache
+    const cap = Math.min(this.#maxAnswer, Math.max(ANSWER_FLOOR, Math.ceil(ANSWER_SHARE * size)))
+    // one more than the cap: the asker, if drawn, is left out of its own answer
+    const records = this.book.sample(cap + 1).map(e => ({ peer: e.peer, addrs: Object.freeze([...e.addrs]) as string[], seen: e.seen }))
+    this.#answerCache = { records, cap, expires: now + this.#jittered(this.options.pexCacheMs), bookSize: size }
+    return this.#answerCache
   }
 
   // ---- reading ----------------------------------------------------------------------------
@@ -599,12 +646,17 @@ export class DiscoveryPolicy {
 
   #pexRoundAsk (actions: DiscoveryAction[]): PeerKey | undefined {
     const now = this.#clock.now()
-    const candidates: PeerKey[] = []
-    for (const peer of this.#peers.keys()) {
-      const last = this.#lastAsked.get(peer)
-      if (last == null || now - last >= this.options.pexPeerIntervalMs) candidates.push(peer)
+    // outbound peers only, as Bitcoin asks: an inbound peer chose us, and may be anyone's; those
+    // not asked within `pexCacheMs` first (any other would answer from the sample it gave us),
+    // else those not asked within `pexPeerIntervalMs` (a young network's books grow faster)
+    const fresh: PeerKey[] = []
+    const recent: PeerKey[] = []
+    for (const c of this.#counted()) {
+      const last = this.#lastAsked.get(c.peer)
+      const list = last == null || now - last >= this.options.pexCacheMs ? fresh : now - last >= this.options.pexPeerIntervalMs ? recent : undefined
+      if (list != null && !list.includes(c.peer)) list.push(c.peer)
     }
-    const peer = pick(this.#rng, candidates)
+    const peer = pick(this.#rng, fresh.length > 0 ? fresh : recent)
     if (peer == null) return undefined
     return this.#ask(peer, actions) ? peer : undefined
   }
@@ -630,6 +682,15 @@ export class DiscoveryPolicy {
     if (max == null) return false
     actions.push({ type: 'ask', peer, max })
     return true
+  }
+
+  /**
+   * A new outbound connection: its peer is asked unless it was asked within `pexCacheMs` (a
+   * connection opened again soon, as the DHT's are, would get the sample it was given before).
+   */
+  #askNew (peer: PeerKey, actions: DiscoveryAction[]): void {
+    const last = this.#lastAsked.get(peer)
+    if (last == null || this.#clock.now() - last >= this.options.pexCacheMs) this.#ask(peer, actions)
   }
 
   #dial (entry: AddressEntry, feeler: boolean, actions: DiscoveryAction[]): boolean {
@@ -658,7 +719,7 @@ export class DiscoveryPolicy {
       const groups = this.#outboundGroups(counted)
       if (tracked?.direction === 'outbound' && groups.size < this.options.targetOutbound && !groups.has(tracked.group)) {
         this.#feelers.delete(peer)
-        this.#ask(peer, actions)
+        this.#askNew(peer, actions)
         return
       }
       // else it stays a feeler, never taking an outbound slot, until it closes

@@ -29,9 +29,10 @@ export interface DiscoveryInit {
   /** Give up a dial after this long. @default 10_000 */
   dialTimeoutMs?: number
   /**
-   * How often a random connected peer is asked for addresses (a new outbound peer is asked at
-   * once); each wait is this times a random factor in [0.5, 1.5), so hosts started together do
-   * not ask in lockstep. @default 120_000
+   * How often a random outbound peer is asked for addresses, one not asked within `pexCacheMs` if
+   * there is one (a new outbound peer is asked at once; inbound peers never are); each wait is
+   * this times a random factor in [0.5, 1.5), so hosts started together do not ask in lockstep.
+   * @default 600_000
    */
   pexIntervalMs?: number
   /**
@@ -40,6 +41,15 @@ export interface DiscoveryInit {
    * @default 60_000
    */
   pexPeerIntervalMs?: number
+  /**
+   * How long answers are cut from one sample of the address book (at most 23 % of it, never fewer
+   * than 64 peers; a book that small is given whole, as it is), each lifetime 0.5–1.5 times this;
+   * drawn again sooner when the book has doubled. Every asker within a lifetime gets the same
+   * peers, so the book cannot be scraped by asking again; the PEX round prefers peers not asked
+   * within it, and a peer connected again within it is not asked again. `0`: a fresh sample per answer.
+   * @default 1_800_000 (30 min)
+   */
+  pexCacheMs?: number
   /** How many peers to ask for per request (at most `limits.maxPeers`). @default 1000 */
   pexMaxPeers?: number
   /** A peer-exchange exchange must finish within this long. @default 10_000 */

@@ -92,57 +92,102 @@ describe('DiscoveryPolicy', () => {
     assert.equal(policy.askNow('me'), undefined, 'never itself')
   })
 
-  it('runs a PEX round every pexIntervalMs, asking a connected peer not asked lately, and waits for its answer before the next', () => {
-    const { clock, policy } = setup({ pexIntervalMs: 30_000, pexPeerIntervalMs: 60_000, feelerIntervalMs: 0, targetOutbound: 0 })
+  it('asks a peer whose connection opens again only once pexCacheMs has passed since it was last asked', () => {
+    const { clock, policy } = setup({ pexPeerIntervalMs: 60_000, pexCacheMs: 600_000, targetOutbound: 0, feelerIntervalMs: 0 })
+    policy.start()
+    const first = connect(policy, clock, 'p0', addr(0))
+    assert.equal(of(first.actions, 'ask').length, 1)
+    policy.answered('p0', [])
+    policy.disconnected(first.id)
+    clock.advance(300_000)
+    const again = connect(policy, clock, 'p0', addr(0))
+    assert.deepEqual(of(again.actions, 'ask'), [], 'its answer would come from the sample it gave us')
+    policy.disconnected(again.id)
+    clock.advance(300_000)
+    assert.deepEqual(of(connect(policy, clock, 'p0', addr(0)).actions, 'ask').map(a => a.peer), ['p0'])
+  })
+
+  it('runs a PEX round every pexIntervalMs, asking an outbound peer (never an inbound one) not asked within pexPeerIntervalMs, and waits for its answer before the next', () => {
+    const { clock, policy } = setup({ pexIntervalMs: 30_000, pexPeerIntervalMs: 60_000, pexCacheMs: 90_000, feelerIntervalMs: 0, targetOutbound: 0 })
     policy.start()
     policy.connected({ id: 'i1', peer: 'in1', direction: 'inbound', addr: addr(1), openedAt: clock.now() })
     policy.connected({ id: 'i2', peer: 'in2', direction: 'inbound', addr: addr(2), openedAt: clock.now() })
-    // the first round comes within the jittered interval: 0.5-1.5 times pexIntervalMs
-    let first = of(step(policy, clock), 'ask')
-    while (first.length === 0) first = of(step(policy, clock), 'ask')
-    assert.ok(clock.now() >= START + 15_000 && clock.now() < START + 45_000, `first round at +${clock.now() - START} ms`)
-    assert.equal(first.length, 1)
+    for (let t = 0; t < 10 * 30_000; t += 1000) {
+      clock.advance(1000)
+      assert.deepEqual(of(policy.tick(), 'ask'), [], 'inbound peers are never asked')
+    }
+    const o1 = connect(policy, clock, 'out1', addr(3))
+    const o2 = connect(policy, clock, 'out2', addr(4))
+    assert.deepEqual([...of(o1.actions, 'ask'), ...of(o2.actions, 'ask')].map(a => a.peer), ['out1', 'out2'], 'new outbound peers are asked at once')
+    policy.answered('out1', [])
+    policy.answered('out2', [])
+    const asked = clock.now()
+    // within pexCacheMs of those questions, no round asks anyone: their answers would be the same
+    const rounds: Array<{ at: number, peer: string }> = []
+    const waitAsk = (): { at: number, peer: string } => {
+      for (;;) {
+        const [ask] = of(step(policy, clock), 'ask')
+        if (ask != null) {
+          rounds.push({ at: clock.now(), peer: ask.peer })
+          return rounds[rounds.length - 1]
+        }
+      }
+    }
+    const first = waitAsk()
+    assert.ok(first.at - asked >= 60_000, `first round ${first.at - asked} ms after the last question`)
+    assert.ok(['out1', 'out2'].includes(first.peer), `asked ${first.peer}, an outbound peer`)
     // while the question is out the round waits
     clock.advance(20_000)
     assert.deepEqual(of(policy.tick(), 'ask'), [])
     const ended = clock.now()
-    policy.askFailed(first[0].peer)
-    // the next round is a jittered pexIntervalMs after the question ended
-    let second = of(step(policy, clock), 'ask')
-    while (second.length === 0) second = of(step(policy, clock), 'ask')
-    assert.ok(clock.now() >= ended + 15_000 && clock.now() < ended + 45_000, `next round +${clock.now() - ended} ms after the answer`)
-    assert.equal(second.length, 1)
-    assert.notEqual(second[0].peer, first[0].peer, 'the other peer: the first was asked within pexPeerIntervalMs')
-    policy.disconnected('i1')
-    policy.disconnected('i2')
-    policy.answered(second[0].peer, [])
-    clock.advance(45_000)
-    assert.deepEqual(of(policy.tick(), 'ask'), [], 'no one connected, no one asked')
+    policy.askFailed(first.peer)
+    // the next round is a jittered pexIntervalMs after the question ended: the other outbound peer
+    const second = waitAsk()
+    assert.ok(second.at >= ended + 15_000 && second.at < ended + 45_000, `next round +${second.at - ended} ms after the answer`)
+    assert.notEqual(second.peer, first.peer, 'the other peer: the first was asked within pexPeerIntervalMs')
+    policy.disconnected(o1.id)
+    policy.disconnected(o2.id)
+    policy.answered(second.peer, [])
+    clock.advance(200_000)
+    assert.deepEqual(of(policy.tick(), 'ask'), [], 'no outbound peer, no one asked')
   })
 
-  it('by default refreshes by peer exchange every 2 minutes on average (1 to 3 minutes apart), while a new outbound peer is asked at once', () => {
+  it('by default asks a new outbound peer at once, and refreshes from an outbound peer every 10 minutes on average (5 to 15 minutes apart), preferring one not asked for 30 minutes', () => {
     const { clock, policy } = setup({ feelerIntervalMs: 0, targetOutbound: 0 })
-    assert.equal(policy.options.pexIntervalMs, 120_000)
+    assert.equal(policy.options.pexIntervalMs, 600_000)
+    assert.equal(policy.options.pexCacheMs, 1_800_000)
     policy.start()
-    const { actions } = connect(policy, clock, 'out1', addr(1))
-    assert.deepEqual(of(actions, 'ask').map(a => a.peer), ['out1'], 'asked on connecting')
-    policy.answered('out1', [])
-    policy.connected({ id: 'i1', peer: 'in1', direction: 'inbound', addr: addr(2), openedAt: clock.now() })
+    const outbound = ['out1', 'out2', 'out3', 'out4', 'out5', 'out6', 'out7', 'out8']
+    for (const [i, peer] of outbound.entries()) {
+      const { actions } = connect(policy, clock, peer, addr(i + 1))
+      assert.deepEqual(of(actions, 'ask').map(a => a.peer), [peer], 'asked on connecting')
+      policy.answered(peer, [])
+    }
+    policy.connected({ id: 'i1', peer: 'in1', direction: 'inbound', addr: addr(20), openedAt: clock.now() })
     // a converged network: nothing is asked until the round is due
-    const asks: number[] = []
-    for (let t = 0; t < 20 * 60_000; t += 1000) {
+    const asks: Array<{ at: number, peer: string }> = []
+    for (let t = 0; t < 4 * 60 * 60_000; t += 1000) {
       clock.advance(1000)
       for (const ask of of(policy.tick(), 'ask')) {
-        asks.push(clock.now() - START)
+        asks.push({ at: clock.now() - START, peer: ask.peer })
         policy.answered(ask.peer, [])
       }
     }
-    const gaps = asks.map((at, i) => at - (asks[i - 1] ?? 0))
+    assert.ok(asks.every(a => outbound.includes(a.peer)), 'only outbound peers')
+    const gaps = asks.map((a, i) => a.at - (asks[i - 1]?.at ?? 0))
     // each wait is 0.5-1.5 times the interval (to the 1 s step of this loop)
-    for (const gap of gaps) assert.ok(gap >= 60_000 && gap <= 181_000, `a round ${gap} ms after the last`)
+    for (const gap of gaps) assert.ok(gap >= 300_000 && gap <= 901_000, `a round ${gap} ms after the last`)
     assert.ok(new Set(gaps).size > 1, `jittered, not fixed: ${gaps.join(', ')}`)
-    // 20 minutes hold 7 to 20 rounds; the mean wait is 2 minutes
-    assert.ok(asks.length >= 7 && asks.length <= 20, `${asks.length} rounds`)
+    // 4 hours hold 16 to 48 rounds; the mean wait is 10 minutes
+    assert.ok(asks.length >= 16 && asks.length <= 48, `${asks.length} rounds`)
+    // once 30 minutes have passed since every peer was asked on connecting, a round always finds
+    // one not asked within them (at most 6 rounds fit in 30 minutes, and there are 8 peers)
+    const last = new Map(outbound.map(peer => [peer, 0]))
+    for (const ask of asks) {
+      const since = ask.at - (last.get(ask.peer) ?? 0)
+      if (ask.at >= 1_800_000) assert.ok(since >= 1_800_000, `${ask.peer} asked again after ${since} ms at ${ask.at}`)
+      last.set(ask.peer, ask.at)
+    }
   })
 
   it('draws the jitter from its seeded rng: the same seed, the same first feeler; other seeds, other moments', () => {
@@ -296,6 +341,71 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(policy.outboundPeers(), ['p3'])
     assert.equal(policy.stats().inbound, 0)
     assert.equal(policy.stats().outbound, 1)
+  })
+
+  it('answers every asker from one sample of at most 23 % of the book (at least 64 peers) until pexCacheMs has passed or the book has doubled', () => {
+    const { clock, policy } = setup({ pexCacheMs: 600_000, pexPeerIntervalMs: 60_000 })
+    const book = (from: number, n: number): Array<{ peer: string, addrs: string[] }> =>
+      Array.from({ length: n }, (_, i) => ({ peer: `b${from + i}`, addrs: [addr((from + i) % 250, Math.floor((from + i) / 250))] }))
+    policy.start(book(0, 1000))
+    const size = policy.book.size
+    assert.ok(size > 500, `${size} in the book`)
+    const peersOf = (asker: string): string[] => {
+      const answer = policy.serve(asker, 1000)
+      assert.ok('records' in answer)
+      return answer.records.map(r => r.peer)
+    }
+    const a = peersOf('x1')
+    assert.equal(a.length, Math.ceil(0.23 * size), 'asked for 1000, given 23 % of the book')
+    assert.equal(new Set(a).size, a.length)
+    // another asker, and the first one again later: the same peers
+    clock.advance(60_000)
+    assert.deepEqual(peersOf('x2'), a)
+    assert.deepEqual(peersOf('x1'), a, 'asking again learns nothing')
+    // an asker in the sample is left out of its own answer, which keeps its length
+    const inside = policy.serve(a[3], 1000)
+    assert.ok('records' in inside)
+    assert.ok(!inside.records.some(r => r.peer === a[3]))
+    assert.equal(inside.records.length, a.length)
+    // ages count from when the book heard of each peer, at the moment of the answer
+    const aged = policy.serve('x3', 1000)
+    assert.ok('records' in aged && aged.records.every(r => r.ageMs >= 60_000))
+    // the lifetime is 0.5-1.5 times pexCacheMs: by 1.5 times a new sample
+    clock.advance(900_000)
+    const b = peersOf('x4')
+    assert.notDeepEqual(b, a)
+    assert.equal(b.length, a.length)
+
+    // the book doubled: a new sample at once, though pexCacheMs has not passed
+    clock.advance(60_000)
+    policy.start(book(1000, 1500))
+    assert.ok(policy.book.size >= 2 * size, `${policy.book.size} in the book`)
+    const c = peersOf('x5')
+    assert.equal(c.length, Math.ceil(0.23 * policy.book.size))
+    assert.ok(c.some(peer => Number(peer.slice(1)) >= 1000), 'with peers learned since')
+
+    // a young node gives its small book (up to 64) whole, as it is at each answer
+    const young = setup({ pexCacheMs: 600_000 }, 'young')
+    young.policy.start(book(0, 10))
+    const first = young.policy.serve('y1', 1000)
+    assert.ok('records' in first)
+    assert.equal(first.records.length, 10)
+    young.policy.start(book(10, 5))
+    young.clock.advance(1000)
+    const grown = young.policy.serve('y2', 1000)
+    assert.ok('records' in grown)
+    assert.equal(grown.records.length, 15, 'the five learned since are in')
+  })
+
+  it('with pexCacheMs 0 draws a fresh sample for every answer', () => {
+    const { clock, policy } = setup({ pexCacheMs: 0, pexPeerIntervalMs: 0, maxAnswerPeers: 64 })
+    policy.start(Array.from({ length: 600 }, (_, i) => ({ peer: `b${i}`, addrs: [addr(i % 250, Math.floor(i / 250))] })))
+    const a = policy.serve('x1', 1000)
+    clock.advance(1)
+    const b = policy.serve('x1', 1000)
+    assert.ok('records' in a && 'records' in b)
+    assert.equal(a.records.length, 64)
+    assert.notDeepEqual(a.records.map(r => r.peer), b.records.map(r => r.peer))
   })
 
   it('serves at most max peers, never the asker, and refuses a second request within the interval', () => {
