@@ -125,7 +125,7 @@ describe('gossip on real hosts', function () {
 
   it('announce: a relay that announced a payload ahead and then rejects it answers notfound over the wire, so nobody waits for it and nobody is reported stalled', async () => {
     const [a, b, c] = await network(3, 45, [[0, 1], [1, 2]])
-    const strategy = announce({ push: 0, aheadMs: 0, requestTimeoutMs: 1000 })
+    const strategy = announce({ tree: false, aheadMs: 0, requestTimeoutMs: 1000 })
     a.services.gossip.subscribe('t', { strategy })
     b.services.gossip.subscribe('t', { strategy, validate: () => 'reject' })
     c.services.gossip.subscribe('t', { strategy })

@@ -1,4 +1,4 @@
-import { sample } from '@hearsay/sansio'
+import { BoundedMap } from '@hearsay/sansio'
 import type { GossipMessage, GossipStrategy, MessageId, PeerKey, StrategyContext, StrategySpec } from '@hearsay/interface'
 
 /** Options of {@link announce}. */
@@ -12,23 +12,17 @@ export interface AnnounceOptions {
    */
   batchMs?: number
   /**
-   * Peers a publisher sends its own payload to outright instead of announcing it; the rest get
-   * the announce. None of them can have the message yet, so the push costs no duplicate copy and
-   * saves the first hop's announce and request. 0 announces to every peer, as Bitcoin does for
-   * privacy's sake. @default Infinity (every peer)
+   * Push payloads along a tree (Plumtree, Leitão et al. 2007): each link is eager (payloads go
+   * over it as they arrive, one frame per hop) or lazy (ids are announced over it, `batchMs`
+   * later). Every link starts eager; a payload that arrives a second time over a pushed link
+   * makes that link lazy at both ends (a `prune` frame), and a request — sent when an announce
+   * comes before the payload — makes the link it goes over eager again (a graft). The eager
+   * links thus converge to a spanning tree: about one payload copy per node, in about one frame
+   * per hop, while the announces repair the tree wherever a link or node fails. `false`
+   * announces every payload to every peer (Bitcoin's inv/getdata): three trips per hop, and no
+   * payload frame says which peers a publisher or relay chose. @default true
    */
-  push?: number
-  /**
-   * Peers a node pushes a payload on to when its publisher pushed it there, instead of announcing
-   * it to them: the second hop then costs one trip instead of three for them, and each push saves
-   * an announce and a request. Unlike the publisher's push it may cost a duplicate copy — when the
-   * peer is the publisher's peer too, or was announced the id by another of them first and
-   * requested it there (measured on a 30-host random graph of mean degree 5: 1.01–1.02 copies per
-   * node instead of 0.97; simulated, 1000 nodes of degree 8: none). The publisher marks its push
-   * (`hops` 0 in the message frame) and the onward one (`hops` 1) is passed on no further.
-   * Needs `push` above 0. @default 1
-   */
-  onward?: number
+  tree?: boolean
   /**
    * Most ids in one `announce` or `request` frame: a full queue goes out at once, and a larger
    * received announce is an `oversized-frame` whose extra ids are ignored. @default 1000
@@ -60,6 +54,9 @@ export interface AnnounceOptions {
   maxHeld?: number
 }
 
+/** `batchMs` of a tree: how far the tree's payloads may lag behind the announces before a request grafts. */
+const LAZY_MS = 30
+
 /**
  * An announce timer: flush a peer's announce queue, the timeout of one request or of one held
  * request, or announce a requested id ahead of its payload.
@@ -69,6 +66,7 @@ export type AnnounceTimer =
   | { ahead: MessageId, seq: number }
   | { request: MessageId, peer: PeerKey, seq: number }
   | { hold: MessageId, peer: PeerKey, seq: number }
+  | { graft: MessageId, seq: number }
 
 /** An id being fetched. */
 interface Tracked {
@@ -91,6 +89,10 @@ interface Tracked {
   retried: boolean
   /** peers whose requests for it wait for the payload (cut-through), with their hold timers' seq */
   holders?: Map<PeerKey, number>
+  /** when its first announce came */
+  announcedAt: number
+  /** its first request waits for the tree's payload until this timer (0: not waiting) */
+  graftSeq: number
 }
 
 interface Queue {
@@ -138,7 +140,8 @@ interface Queue {
  * transactions too. It costs only its sender bandwidth; validation, size and rate limits apply.
  */
 export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceTimer> {
-  const batchMs = options.batchMs ?? 0
+  const tree = options.tree ?? true
+  const batchMs = options.batchMs ?? (tree ? LAZY_MS : 0)
   const maxBatch = options.maxBatch ?? 1000
   const requestTimeoutMs = options.requestTimeoutMs ?? 2000
   const maxInFlight = options.maxInFlightPerPeer ?? 100
@@ -146,13 +149,9 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
   const maxTracked = options.maxTracked ?? 10_000
   const maxHeld = options.maxHeld ?? 10_000
   const aheadMs = options.aheadMs ?? 20
-  const push = options.push ?? Infinity
-  const onward = options.onward ?? 1
   if (!(Number.isFinite(batchMs) && batchMs >= 0)) throw new RangeError('announce: batchMs must be >= 0')
   if (!(Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0)) throw new RangeError('announce: requestTimeoutMs must be > 0')
   if (!(Number.isFinite(aheadMs) && aheadMs >= 0)) throw new RangeError('announce: aheadMs must be >= 0')
-  if (!(push === Infinity || (Number.isInteger(push) && push >= 0))) throw new RangeError('announce: push must be an integer >= 0 or Infinity')
-  if (!(Number.isInteger(onward) && onward >= 0)) throw new RangeError('announce: onward must be an integer >= 0')
   for (const [name, value] of Object.entries({ maxBatch, maxInFlightPerPeer: maxInFlight, maxAnnouncers, maxTracked, maxHeld })) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`announce: ${name} must be an integer >= 1`)
   }
@@ -162,6 +161,9 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
   // held in a circle (possible after a failed fetch, from announces sent ahead before it failed)
   // come undone without a stall
   const holdMs = requestTimeoutMs / 2
+  // the longest an announced id waits for the tree: a peer that makes the tree look slow (early
+  // announces, late pushes) delays this node's repairs by no more
+  const maxWaitMs = requestTimeoutMs / 4
 
   return {
     name: 'announce',
@@ -179,6 +181,30 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       /** requests and notfound answers decided during the current event, one frame per peer at its end */
       const outbox = new Map<PeerKey, MessageId[]>()
       const notFound = new Map<PeerKey, MessageId[]>()
+      /** the tree: peers sent announces instead of payloads (every other peer is eager) */
+      const lazy = new Set<PeerKey>()
+      /** prunes decided during the current event, one frame per peer at its end */
+      const prunes = new Map<PeerKey, MessageId[]>()
+      /**
+       * ids whose payload came another way while a request for it was outstanding, and the peer
+       * asked: its answer is no reason to prune that peer
+       */
+      const asked = new BoundedMap<MessageId, { peer: PeerKey, announcedAt: number }>(maxTracked)
+      /**
+       * How long an announced id waits for the tree's payload before it is requested (a graft):
+       * the longest the tree was seen to lag behind an announce, up to `maxWaitMs`. It starts at 0
+       * and grows each time a payload came over the tree after this node requested it.
+       */
+      let wait = 0
+      /** a payload that came over the tree `lag` ms after its announce: a request then was too early */
+      const lagged = (lag: number): void => {
+        wait = Math.min(maxWaitMs, Math.max(wait, Math.ceil(lag * 1.25)))
+      }
+      /** whether some peer but `except` pushes payloads here */
+      const hasEager = (except: PeerKey): boolean => {
+        for (const peer of context.peers().keys()) if (peer !== except && !lazy.has(peer)) return true
+        return false
+      }
       let seq = 0
 
       const addTo = (index: Map<PeerKey, Set<MessageId>>, peer: PeerKey, id: MessageId): void => {
@@ -198,6 +224,8 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       const hasSlot = (peer: PeerKey): boolean => (inFlight.get(peer)?.size ?? 0) < maxInFlight
 
       const request = (id: MessageId, entry: Tracked, peer: PeerKey): void => {
+        // the request grafts the link: the tree did not bring the payload in time
+        if (tree) lazy.delete(peer)
         entry.peer = peer
         entry.alternatives = entry.alternatives.filter(p => p !== peer)
         removeFrom(offers, peer, id)
@@ -214,13 +242,18 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         }
       }
 
-      /** Announce ahead: peers not known to have it learn of it now, not a round trip later. */
+      /**
+       * Announce ahead: lazy peers not known to have it learn of it now, not a round trip later
+       * (eager ones get the payload when it comes).
+       */
       const goAhead = (id: MessageId, entry: Tracked): void => {
         entry.ahead = true
         for (const other of context.peers().keys()) {
-          if (!entry.announcers.has(other)) enqueue(other, id)
+          if (!entry.announcers.has(other) && isLazy(other)) enqueue(other, id)
         }
       }
+
+      const isLazy = (peer: PeerKey): boolean => !tree || lazy.has(peer)
 
       /** Answer the held requests for `id`: with its payload, or `notfound`. */
       const release = (id: MessageId, entry: Tracked, message?: GossipMessage): void => {
@@ -236,7 +269,10 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
 
       /** Stop fetching `id`; its held requests get `message`, or `notfound` without it. */
       const forget = (id: MessageId, entry: Tracked, message?: GossipMessage): void => {
-        if (entry.peer != null) removeFrom(inFlight, entry.peer, id)
+        if (entry.peer != null) {
+          removeFrom(inFlight, entry.peer, id)
+          if (tree) asked.set(id, { peer: entry.peer, announcedAt: entry.announcedAt })
+        }
         for (const peer of entry.alternatives) removeFrom(offers, peer, id)
         release(id, entry, message)
         tracked.delete(id)
@@ -268,13 +304,13 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         for (const id of ids) {
           if (!hasSlot(peer)) return
           const entry = tracked.get(id)
-          if (entry != null && entry.peer == null) request(id, entry, peer)
+          if (entry != null && entry.peer == null && entry.graftSeq === 0) request(id, entry, peer)
         }
       }
 
       /** The end of an event: send the requests and `notfound`s decided, and (with no batch window) the announces. */
       const send = (): void => {
-        for (const [box, type] of [[outbox, 'request'], [notFound, 'notfound']] as const) {
+        for (const [box, type] of [[outbox, 'request'], [notFound, 'notfound'], [prunes, 'prune']] as const) {
           for (const [peer, ids] of box) {
             for (let i = 0; i < ids.length; i += maxBatch) {
               context.send(peer, { type, ids: ids.slice(i, i + maxBatch) })
@@ -316,26 +352,14 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       }
 
       /**
-       * Its publisher pushed `message` here, so it went out one trip ago and few can have it
-       * yet: push it on to `onward` random peers but `from` and `skip`. Returns `skip` and them.
+       * Send `message` on: its payload to eager peers, its id to lazy ones (not when `ahead`: they
+       * heard of it already), none to `from` and `skip` (they have it).
        */
-      const pushOn = (message: GossipMessage, from: PeerKey, skip?: ReadonlySet<PeerKey>): Set<PeerKey> => {
-        const candidates: PeerKey[] = []
+      const relay = (message: GossipMessage, skip?: ReadonlySet<PeerKey>, from?: PeerKey, ahead = false): void => {
         for (const peer of context.peers().keys()) {
-          if (peer !== from && skip?.has(peer) !== true) candidates.push(peer)
-        }
-        const pushed = new Set(skip)
-        for (const peer of sample(context.rng, candidates, onward)) {
-          // hops 1: its receiver pushes it no further
-          context.send(peer, { type: 'message', message, hops: 1 })
-          pushed.add(peer)
-        }
-        return pushed
-      }
-
-      const announceAll = (message: GossipMessage, skip?: ReadonlySet<PeerKey>, from?: PeerKey): void => {
-        for (const peer of context.peers().keys()) {
-          if (peer !== from && skip?.has(peer) !== true) enqueue(peer, message.id)
+          if (peer === from || skip?.has(peer) === true) continue
+          if (!isLazy(peer)) context.send(peer, { type: 'message', message })
+          else if (!ahead) enqueue(peer, message.id)
         }
       }
 
@@ -343,6 +367,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         addPeer () {},
         removePeer (peer) {
           queues.delete(peer)
+          lazy.delete(peer)
           const waiting = holding.get(peer)
           holding.delete(peer)
           for (const id of waiting ?? []) {
@@ -367,36 +392,41 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           send()
         },
         publish (message) {
-          const peers = [...context.peers().keys()]
-          // a random choice of the peers pushed to when not all are
-          const pushed = new Set(push >= peers.length ? peers : sample(context.rng, peers, push))
-          // hops 0: its receivers know their publisher pushed it, and push it on (`onward`)
-          for (const peer of pushed) context.send(peer, { type: 'message', message, hops: 0 })
-          announceAll(message, pushed)
+          relay(message)
           send()
         },
-        onMessage (message, from, hop) {
+        onMessage (message, from) {
+          // its sender is on this node's tree: it pushed the payload, or answered a request (a graft)
+          if (tree) lazy.delete(from)
           const entry = tracked.get(message.id)
-          if (entry != null) {
+          if (entry == null) {
+            relay(message, undefined, from)
+          } else {
+            // requested, but the tree brought it: the request was too early
+            if (tree && entry.peer != null && entry.peer !== from) lagged(context.clock.now() - entry.announcedAt)
+            // whoever announced it has it or is fetching it, and held requests get it by release
+            const skip = entry.holders == null ? entry.announcers : new Set([...entry.announcers, ...entry.holders.keys()])
             forget(message.id, entry, message)
             pump(entry.peer)
-            // announced ahead already: every peer not known to have it has heard of it
-            if (entry.ahead) {
-              send()
-              return
-            }
+            relay(message, skip, from, entry.ahead)
           }
-          // whoever announced it has it or is fetching it: no announce, no push
-          const skip = hop.hops === 0 && onward > 0 ? pushOn(message, from, entry?.announcers) : entry?.announcers
-          announceAll(message, skip, from)
           send()
         },
         onDuplicate (id, from, type) {
           if (type !== 'message') return
           dequeue(from, id)
           const entry = tracked.get(id)
-          if (entry == null) return
-          if (!entry.ahead) {
+          const requested = asked.get(id)
+          if (tree && entry?.peer !== from && requested?.peer !== from) {
+            // pushed over a link the tree does not need: make it lazy at both ends
+            lazy.add(from)
+            append(prunes, from, id)
+            // and requested too early: the tree was still bringing it
+            if (requested != null) lagged(context.clock.now() - requested.announcedAt)
+          }
+          if (entry == null) {
+            // nothing fetched: at most the prune to send
+          } else if (!entry.ahead) {
             // never requested: nothing to wait for
             forget(id, entry)
           } else if (answered(id, entry, from)) {
@@ -424,12 +454,18 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             let entry = tracked.get(id)
             if (entry == null) {
               if (tracked.size >= maxTracked) continue
-              entry = { seq: 0, alternatives: [], announcers: new Set(), ahead: false, aheadSeq: 0, retried: false }
+              entry = { seq: 0, alternatives: [], announcers: new Set(), ahead: false, aheadSeq: 0, retried: false, announcedAt: context.clock.now(), graftSeq: 0 }
               tracked.set(id, entry)
             }
             if (entry.peer === from || entry.announcers.has(from) || entry.alternatives.includes(from)) continue
             if (entry.announcers.size < maxRemembered) entry.announcers.add(from)
-            if (entry.peer == null && hasSlot(from)) {
+            if (entry.peer == null && entry.graftSeq === 0 && tree && wait > 0 && hasEager(from)) {
+              // the tree may still bring it: wait for it as long as it was seen to lag
+              entry.graftSeq = ++seq
+              context.schedule(wait, { graft: id, seq })
+              entry.alternatives.push(from)
+              addTo(offers, from, id)
+            } else if (entry.peer == null && entry.graftSeq === 0 && hasSlot(from)) {
               request(id, entry, from)
             } else if (entry.alternatives.length < maxAnnouncers) {
               entry.alternatives.push(from)
@@ -438,7 +474,25 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           }
           send()
         },
+        onPrune (from, ids) {
+          if (!tree) {
+            context.report(from, 'unexpected-frame', 'prune, but this node pushes no payloads')
+            return
+          }
+          if (ids.length > maxBatch) {
+            context.report(from, 'oversized-frame', `prune of ${ids.length} ids, over ${maxBatch}`)
+            ids = ids.slice(0, maxBatch)
+          }
+          // a prune names payloads this node sent: of anything else, it is made up
+          if (!ids.some(id => context.has(id))) {
+            context.report(from, 'unexpected-frame', 'prune of ids this node never had')
+            return
+          }
+          lazy.add(from)
+        },
         onRequest (from, ids) {
+          // a graft: the peer asks because its tree did not bring the payload
+          if (tree) lazy.delete(from)
           for (const id of ids) {
             const entry = tracked.get(id)
             if (entry?.holders?.has(from) === true) continue
@@ -477,6 +531,16 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             // still fetched from its first announcer: else there may be nothing to announce
             if (entry == null || entry.aheadSeq !== timer.seq || entry.ahead || entry.retried) return
             goAhead(timer.ahead, entry)
+            send()
+            return
+          }
+          if ('graft' in timer) {
+            const entry = tracked.get(timer.graft)
+            if (entry == null || entry.graftSeq !== timer.seq) return
+            entry.graftSeq = 0
+            // the tree did not bring it: ask the first announcer with a free slot (else pump does)
+            const peer = entry.alternatives.find(hasSlot)
+            if (peer != null) request(timer.graft, entry, peer)
             send()
             return
           }
