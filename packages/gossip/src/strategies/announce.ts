@@ -17,8 +17,8 @@ export interface AnnounceOptions {
   batchMs?: number
   /**
    * Push payloads along a tree of eager links and announce them over the lazy ones (Plumtree,
-   * see {@link announce}): about one payload copy per node and one frame per hop once the tree
-   * has formed (the first message floods). `false` announces every payload to every peer and
+   * see {@link announce}): about one payload copy per node and one frame per hop once the first
+   * message's requests have grafted the tree. `false` announces every payload to every peer and
    * pushes none (Bitcoin's inv/getdata): three trips per hop, and no unsolicited payload tells a
    * peer who is near its publisher. @default true
    */
@@ -108,10 +108,12 @@ interface Queue {
  * from the next — so each node normally receives each payload exactly once.
  *
  * The tree (`tree`, on by default): each link is eager or lazy at each end. Payloads go to eager
- * peers as they arrive, ids to lazy ones `batchMs` later. Every link starts eager, so a topic's
- * first message floods; a node that receives a payload a second time over a pushed link sends a
- * `prune` (those ids) back and both ends make the link lazy. A request grafts: the link it goes
- * over turns eager at both ends, since the tree failed to bring that payload in time. A node
+ * peers as they arrive, ids to lazy ones `batchMs` later. A request grafts: the link it goes
+ * over turns eager at both ends, since the tree did not bring that payload in time. Every link
+ * starts lazy, so a topic's first message travels by announces and its requests graft the first
+ * tree (starting eager, the first message would flood instead: about four copies per node, as
+ * many as the next 60 messages cost). A node that receives a payload a second time over a
+ * pushed link sends a `prune` (those ids) back, and both ends make the link lazy. A node
  * that gets an announce before the payload waits for the tree as long as it has seen the tree
  * lag behind announces (at first not at all, at most a quarter of `requestTimeoutMs`) before it
  * requests: each payload that came over the tree after it was requested lengthens the wait.
@@ -124,7 +126,7 @@ interface Queue {
  * LAN) payloads outrun the announces and the tree stays as it formed; where links are slow a
  * shared tree's paths are longer than the shortest, the swaps re-orient it towards publishers at
  * a duplicate copy now and then, and `tree: false` may deliver as soon (simulated, 1000 nodes of
- * degree 8, log-normal links of median 50 ms, 50 messages: p90 416 ms at 1.29 copies per node
+ * degree 8, log-normal links of median 50 ms, 50 messages: p90 416 ms at 1.17 copies per node
  * with the tree, 395 ms at 1.00 without).
  *
  * Announce ahead, answer by cut-through: a node whose requested payload has not come within
@@ -203,8 +205,12 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       /** requests and notfound answers decided during the current event, one frame per peer at its end */
       const outbox = new Map<PeerKey, MessageId[]>()
       const notFound = new Map<PeerKey, MessageId[]>()
-      /** the tree: peers sent announces instead of payloads (every other peer is eager) */
-      const lazy = new Set<PeerKey>()
+      /** the tree: peers sent payloads rather than announces (links start lazy; requests graft) */
+      const eager = new Set<PeerKey>()
+      /** make `peer` eager, if it is a peer of the topic (the set stays within the peers) */
+      const graft = (peer: PeerKey): void => {
+        if (tree && context.peers().has(peer)) eager.add(peer)
+      }
       /** prunes decided during the current event, one frame per peer at its end */
       const prunes = new Map<PeerKey, MessageId[]>()
       /**
@@ -224,14 +230,14 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       }
       const swap = (id: MessageId, announcer: PeerKey | undefined, parent: PeerKey): void => {
         if (announcer == null || announcer === parent) return
-        lazy.delete(announcer)
+        graft(announcer)
         context.send(announcer, { type: 'request', ids: [] })
-        lazy.add(parent)
+        eager.delete(parent)
         append(prunes, parent, id)
       }
       /** whether some peer but `except` pushes payloads here */
       const hasEager = (except: PeerKey): boolean => {
-        for (const peer of context.peers().keys()) if (peer !== except && !lazy.has(peer)) return true
+        for (const peer of eager) if (peer !== except) return true
         return false
       }
       let seq = 0
@@ -254,7 +260,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
 
       const request = (id: MessageId, entry: Tracked, peer: PeerKey): void => {
         // the request grafts the link: the tree did not bring the payload in time
-        if (tree) lazy.delete(peer)
+        graft(peer)
         entry.peer = peer
         entry.alternatives = entry.alternatives.filter(p => p !== peer)
         removeFrom(offers, peer, id)
@@ -282,7 +288,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         }
       }
 
-      const isLazy = (peer: PeerKey): boolean => !tree || lazy.has(peer)
+      const isLazy = (peer: PeerKey): boolean => !eager.has(peer)
 
       /** Answer the held requests for `id`: with its payload, or `notfound`. */
       const release = (id: MessageId, entry: Tracked, message?: GossipMessage): void => {
@@ -393,10 +399,11 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       }
 
       return {
+        // a new link starts lazy: its first request grafts it
         addPeer () {},
         removePeer (peer) {
           queues.delete(peer)
-          lazy.delete(peer)
+          eager.delete(peer)
           const waiting = holding.get(peer)
           holding.delete(peer)
           for (const id of waiting ?? []) {
@@ -426,7 +433,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         },
         onMessage (message, from) {
           // its sender is on this node's tree: it pushed the payload, or answered a request (a graft)
-          if (tree) lazy.delete(from)
+          graft(from)
           const entry = tracked.get(message.id)
           if (entry == null) {
             relay(message, undefined, from)
@@ -452,7 +459,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           const requested = asked.get(id)
           if (tree && entry?.peer !== from && requested?.peer !== from) {
             // pushed over a link the tree does not need: make it lazy at both ends
-            lazy.add(from)
+            eager.delete(from)
             append(prunes, from, id)
             // and requested too early: the tree was still bringing it
             if (requested != null) lagged(context.clock.now() - requested.announcedAt)
@@ -521,11 +528,11 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             context.report(from, 'unexpected-frame', 'prune of ids this node never had')
             return
           }
-          lazy.add(from)
+          eager.delete(from)
         },
         onRequest (from, ids) {
           // a graft: the peer asks because its tree did not bring the payload
-          if (tree) lazy.delete(from)
+          graft(from)
           for (const id of ids) {
             const entry = tracked.get(id)
             if (entry?.holders?.has(from) === true) continue
