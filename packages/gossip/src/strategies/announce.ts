@@ -89,8 +89,6 @@ interface Tracked {
   retried: boolean
   /** peers whose requests for it wait for the payload (cut-through), with their hold timers' seq */
   holders?: Map<PeerKey, number>
-  /** when its first announce came */
-  announcedAt: number
   /** its first request waits for the tree's payload until this timer (0: not waiting) */
   graftSeq: number
 }
@@ -114,20 +112,19 @@ interface Queue {
  * tree (starting eager, the first message would flood instead: about four copies per node, as
  * many as the next 60 messages cost). A node that receives a payload a second time over a
  * pushed link sends a `prune` (those ids) back, and both ends make the link lazy. A node
- * that gets an announce before the payload waits for the tree as long as it has seen the tree
- * lag behind announces (at first not at all, at most a quarter of `requestTimeoutMs`) before it
- * requests: each payload that came over the tree after it was requested lengthens the wait.
- * When the tree's payload comes while an announce of it waits, the announcer's path was the
+ * that gets an announce before the payload waits a quarter of `requestTimeoutMs` for the tree
+ * (when another peer is eager) before it requests: a request while the payload is still on its
+ * way costs a duplicate copy. When the tree's payload comes while an announce of it waits, the announcer's path was the
  * faster one for this publisher: the node swaps (Plumtree's optimization), grafting the
  * announcer with a request of no ids and pruning the link the payload came over. The eager links
  * so form a spanning tree shared by all publishers: one payload copy per node, one frame per hop
  * (an announce, a request and the payload are three), and the announces repair it wherever a
  * link or node fails. Where frames rather than links take the time (many hosts on one machine, a
  * LAN) payloads outrun the announces and the tree stays as it formed; where links are slow a
- * shared tree's paths are longer than the shortest, the swaps re-orient it towards publishers at
- * a duplicate copy now and then, and `tree: false` may deliver as soon (simulated, 1000 nodes of
- * degree 8, log-normal links of median 50 ms, 50 messages: p90 416 ms at 1.17 copies per node
- * with the tree, 395 ms at 1.00 without).
+ * shared tree's paths are longer than the shortest, the swaps re-orient it towards publishers,
+ * and `tree: false` delivers a little sooner (simulated, 1000 nodes of degree 8, log-normal links
+ * of median 50 ms, 50 messages: p90 438 ms with the tree, 395 ms without, both at 1.00 payload
+ * copies per node).
  *
  * Announce ahead, answer by cut-through: a node whose requested payload has not come within
  * `aheadMs` announces the id onward before it arrives (at 0: as it requests it), so where links
@@ -156,7 +153,7 @@ interface Queue {
  * Bounds against hostile peers: a link's state is one bit per peer, so a peer spamming `prune`
  * and requests flips only its own link (and stops only its own pushes); a `prune` naming no id
  * this node knows is an `unexpected-frame` and changes nothing, one of more than `maxBatch` ids
- * an `oversized-frame`; the wait a peer can induce (announce early, push late) is capped. Frame
+ * an `oversized-frame`. Frame
  * rates are the service's limit.
  *
  * A payload nobody asked for is accepted by the router and not reported: it is what a late
@@ -185,9 +182,12 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
   // held in a circle (possible after a failed fetch, from announces sent ahead before it failed)
   // come undone without a stall
   const holdMs = requestTimeoutMs / 2
-  // the longest an announced id waits for the tree: a peer that makes the tree look slow (early
-  // announces, late pushes) delays this node's repairs by no more
-  const maxWaitMs = requestTimeoutMs / 4
+  // how long an announced id waits for the tree's payload before it is requested (a graft), when
+  // another peer is eager: a request before the payload comes costs a duplicate copy, while a
+  // payload during the wait swaps links. Measured, simulated 1000 nodes with log-normal 50 ms
+  // links: 1.17 copies per node when waiting only as long as the tree was seen to lag, 0.999 at
+  // 500 ms; on loopback the tree's payloads come before any announce and nothing waits
+  const waitMs = requestTimeoutMs / 4
 
   return {
     name: 'announce',
@@ -217,17 +217,8 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
        * ids whose payload came another way while a request for it was outstanding, and the peer
        * asked: its answer is no reason to prune that peer
        */
-      const asked = new BoundedMap<MessageId, { peer: PeerKey, announcedAt: number }>(maxTracked)
-      /**
-       * How long an announced id waits for the tree's payload before it is requested (a graft):
-       * the longest the tree was seen to lag behind an announce, up to `maxWaitMs`. It starts at 0
-       * and grows each time a payload came over the tree after this node requested it.
-       */
-      let wait = 0
-      /** a payload that came over the tree `lag` ms after its announce: a request then was too early */
-      const lagged = (lag: number): void => {
-        wait = Math.min(maxWaitMs, Math.max(wait, Math.ceil(lag * 1.25)))
-      }
+      const asked = new BoundedMap<MessageId, PeerKey>(maxTracked)
+      /** the tree brought `id` over `parent` while an announce of it waited: take the announcer's link instead */
       const swap = (id: MessageId, announcer: PeerKey | undefined, parent: PeerKey): void => {
         if (announcer == null || announcer === parent) return
         graft(announcer)
@@ -306,7 +297,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       const forget = (id: MessageId, entry: Tracked, message?: GossipMessage): void => {
         if (entry.peer != null) {
           removeFrom(inFlight, entry.peer, id)
-          if (tree) asked.set(id, { peer: entry.peer, announcedAt: entry.announcedAt })
+          if (tree) asked.set(id, entry.peer)
         }
         for (const peer of entry.alternatives) removeFrom(offers, peer, id)
         release(id, entry, message)
@@ -438,8 +429,6 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           if (entry == null) {
             relay(message, undefined, from)
           } else {
-            // requested, but the tree brought it: the request was too early
-            if (tree && entry.peer != null && entry.peer !== from) lagged(context.clock.now() - entry.announcedAt)
             // the tree brought it while it waited on an announce: the announcer's path was faster
             // for this publisher, so swap (Plumtree's optimization): graft the announcer (a
             // request of no ids), prune the tree's link
@@ -456,13 +445,10 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           if (type !== 'message') return
           dequeue(from, id)
           const entry = tracked.get(id)
-          const requested = asked.get(id)
-          if (tree && entry?.peer !== from && requested?.peer !== from) {
+          if (tree && entry?.peer !== from && asked.get(id) !== from) {
             // pushed over a link the tree does not need: make it lazy at both ends
             eager.delete(from)
             append(prunes, from, id)
-            // and requested too early: the tree was still bringing it
-            if (requested != null) lagged(context.clock.now() - requested.announcedAt)
           }
           if (entry == null) {
             // nothing fetched: at most the prune to send
@@ -494,15 +480,15 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             let entry = tracked.get(id)
             if (entry == null) {
               if (tracked.size >= maxTracked) continue
-              entry = { seq: 0, alternatives: [], announcers: new Set(), ahead: false, aheadSeq: 0, retried: false, announcedAt: context.clock.now(), graftSeq: 0 }
+              entry = { seq: 0, alternatives: [], announcers: new Set(), ahead: false, aheadSeq: 0, retried: false, graftSeq: 0 }
               tracked.set(id, entry)
             }
             if (entry.peer === from || entry.announcers.has(from) || entry.alternatives.includes(from)) continue
             if (entry.announcers.size < maxRemembered) entry.announcers.add(from)
-            if (entry.peer == null && entry.graftSeq === 0 && tree && wait > 0 && hasEager(from)) {
-              // the tree may still bring it: wait for it as long as it was seen to lag
+            if (entry.peer == null && entry.graftSeq === 0 && tree && hasEager(from)) {
+              // the tree may still bring it: wait for it
               entry.graftSeq = ++seq
-              context.schedule(wait, { graft: id, seq })
+              context.schedule(waitMs, { graft: id, seq })
               entry.alternatives.push(from)
               addTo(offers, from, id)
             } else if (entry.peer == null && entry.graftSeq === 0 && hasSlot(from)) {
