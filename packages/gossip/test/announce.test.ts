@@ -194,12 +194,23 @@ describe('announce()', () => {
   })
 
   it('does not announce an id to a peer that announced it to us meanwhile', () => {
-    const h = lone({ batchMs: 20 }, ['a', 'b'])
-    const message = h.publish(0, 'both have it')
+    const h = lone({ batchMs: 20 }, ['a', 'b', 'c'])
+    const message = messageOf('t', 'both have it')
+    h.nodes[0].router.receive('c', { type: 'message', message })
     h.clock.advance(5)
     h.nodes[0].router.receive('a', { type: 'announce', ids: [message.id] })
     h.settle()
     assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.to, s.frame.ids]), [[20, 'b', [message.id]]])
+    assert.deepEqual(framesOf(h, 'request'), [])
+  })
+
+  it('announces its own message even to a peer that announced it meanwhile: that peer can only be fetching it from a liar', () => {
+    const h = lone({ batchMs: 20 }, ['a', 'b'])
+    const message = h.publish(0, 'predictable')
+    h.clock.advance(5)
+    h.nodes[0].router.receive('a', { type: 'announce', ids: [message.id] })
+    h.settle()
+    assert.deepEqual(framesOf(h, 'announce').map(s => [s.at, s.to, s.frame.ids]).sort(), [[20, 'a', [message.id]], [20, 'b', [message.id]]])
     assert.deepEqual(framesOf(h, 'request'), [])
   })
 

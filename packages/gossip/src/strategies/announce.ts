@@ -364,9 +364,17 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         if (queue.ids.size >= maxBatch) flush(peer, queue)
       }
 
+      /**
+       * This node's own messages still waiting in an announce queue. Their announces go out even
+       * to a peer that announced the id meanwhile: nobody can have it from elsewhere yet, so that
+       * peer is fetching it from a peer that announced an id it could not have (a predictable
+       * payload's), and with nobody else to ask it would never get it.
+       */
+      const own = new BoundedMap<MessageId, true>(maxBatch)
+
       /** `peer` has `id`: do not announce it there. */
       const dequeue = (peer: PeerKey, id: MessageId): void => {
-        queues.get(peer)?.ids.delete(id)
+        if (!own.has(id)) queues.get(peer)?.ids.delete(id)
       }
 
       /** Free the request slot `id` holds at its peer, if it is `peer`; the entry itself stays. */
@@ -418,6 +426,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           send()
         },
         publish (message) {
+          own.set(message.id, true)
           relay(message)
           send()
         },
