@@ -141,7 +141,9 @@ describe('gossip on real hosts', function () {
       await new Promise(resolve => setTimeout(resolve, 60))
       if (m === 0) firstCopies = received()
     }
-    assert.equal(firstCopies, n - 1, 'the first message fetched once by each host')
+    // fetched about once by each host (a host whose request is slow may get a push from a link
+    // grafted meanwhile too)
+    assert.ok(firstCopies >= n - 1 && firstCopies <= 1.25 * (n - 1), `${firstCopies} copies of the first message`)
     const later = (received() - firstCopies) / ((messages - 1) * (n - 1))
     // exactly 1 where the tree's payloads always outrun the announces (30 ms behind them)
     assert.ok(later <= 1.25, `${later.toFixed(3)} copies per host and message after the first`)
