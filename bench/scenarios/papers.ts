@@ -282,9 +282,9 @@ export const papersScenario: Scenario = {
     }
     const bitcoinGraph = buildNetwork(bitcoinBase)
     // Bitcoin announced a transaction to every peer, its own ones too, and only once it held and
-    // had checked it: no publisher push, no onward push, and hearsay's announce-ahead (an inv sent
+    // had checked it: no pushes along a tree, and hearsay's announce-ahead (an inv sent
     // onward while the payload is still on its way) pushed out beyond the run
-    const bitcoinInv = announce({ push: 0, onward: 0, aheadMs: 3_600_000 })
+    const bitcoinInv = announce({ tree: false, aheadMs: 3_600_000 })
     const relays: Array<[string, StrategySpec<any>]> = [
       ['pre-2015 relay (inv/getdata/tx at once)', bitcoinInv],
       ['diffusion, 2015 model (per message and peer; 2 s out, 5 s in)', diffusion()],

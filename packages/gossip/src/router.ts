@@ -303,6 +303,13 @@ export class TopicRouter<Timer = unknown> {
           return
         }
         this.#strategy.onNotFound(peer, frame.ids)
+        return
+      case 'prune':
+        if (this.#strategy.onPrune == null) {
+          this.#effects.report(peer, 'unexpected-frame', `prune frame on topic "${this.topic}" relayed by ${this.#spec.name}`)
+          return
+        }
+        this.#strategy.onPrune(peer, frame.ids)
     }
   }
 
@@ -468,7 +475,7 @@ export class TopicRouter<Timer = unknown> {
       this.#served++
       this.#send(peer, { type: 'message', message })
     }
-    if (missing != null) this.#strategy.onRequest?.(peer, missing)
+    this.#strategy.onRequest?.(peer, missing ?? [])
   }
 
   #send (peer: PeerKey, frame: GossipFrame): void {

@@ -11,7 +11,7 @@ export const GOSSIP_PROTOCOL = '/hearsay/gossip/1.0.0'
 export interface GossipWireLimits {
   /** Largest payload, in bytes. @default 1 MiB */
   maxMessageBytes: number
-  /** Most ids in one announce, request or notfound frame. @default 1000 */
+  /** Most ids in one announce, request, notfound or prune frame. @default 1000 */
   maxIdsPerFrame: number
   /** Longest message id, in bytes. @default 64 */
   maxIdBytes: number
@@ -42,7 +42,7 @@ export interface WireFrame {
   /** The topic's frame, with the message id still to compute (it depends on the topic). */
   body?:
   | { type: 'message', data: Uint8Array, ttl?: number, hops?: number, stem: boolean }
-  | { type: 'announce' | 'request' | 'notfound', ids: MessageId[] }
+  | { type: 'announce' | 'request' | 'notfound' | 'prune', ids: MessageId[] }
 }
 
 /** Decode one frame's bytes. Never throws: bad input comes back as the infraction to report. */
@@ -54,16 +54,17 @@ export function decodeFrame (bytes: Uint8Array | import('uint8arraylist').Uint8A
         subscriptions: limits.maxSubscriptionsPerFrame,
         announce: { ids: limits.maxIdsPerFrame },
         request: { ids: limits.maxIdsPerFrame },
-        notfound: { ids: limits.maxIdsPerFrame }
+        notfound: { ids: limits.maxIdsPerFrame },
+        prune: { ids: limits.maxIdsPerFrame }
       }
     })
   } catch (err) {
     return undecodable('gossip frame', err)
   }
-  const parts = [rpc.message, rpc.announce, rpc.request, rpc.notfound].filter(part => part != null).length
-  if (parts > 1) return { ok: false, infraction: 'malformed-frame', detail: 'a frame carries more than one of message, announce, request, notfound' }
+  const parts = [rpc.message, rpc.announce, rpc.request, rpc.notfound, rpc.prune].filter(part => part != null).length
+  if (parts > 1) return { ok: false, infraction: 'malformed-frame', detail: 'a frame carries more than one of message, announce, request, notfound, prune' }
   if (parts === 0 && rpc.subscriptions.length === 0) return { ok: false, infraction: 'malformed-frame', detail: 'empty frame' }
-  const topics = [...rpc.subscriptions.map(s => s.topic), rpc.message?.topic, rpc.announce?.topic, rpc.request?.topic, rpc.notfound?.topic]
+  const topics = [...rpc.subscriptions.map(s => s.topic), rpc.message?.topic, rpc.announce?.topic, rpc.request?.topic, rpc.notfound?.topic, rpc.prune?.topic]
   for (const topic of topics) {
     if (topic == null) continue
     if (topic === '' || new TextEncoder().encode(topic).byteLength > limits.maxTopicBytes) {
@@ -78,13 +79,13 @@ export function decodeFrame (bytes: Uint8Array | import('uint8arraylist').Uint8A
     frame.topic = rpc.message.topic
     frame.body = { type: 'message', data: rpc.message.data, ttl: rpc.message.ttl, hops: rpc.message.hops, stem: rpc.message.stem }
   }
-  const ids = rpc.announce ?? rpc.request ?? rpc.notfound
+  const ids = rpc.announce ?? rpc.request ?? rpc.notfound ?? rpc.prune
   if (ids != null) {
     if (ids.ids.some(id => id.byteLength === 0 || id.byteLength > limits.maxIdBytes)) {
       return { ok: false, infraction: 'malformed-frame', detail: 'empty or over-long message id' }
     }
     frame.topic = ids.topic
-    const type = rpc.announce != null ? 'announce' : rpc.request != null ? 'request' : 'notfound'
+    const type = rpc.announce != null ? 'announce' : rpc.request != null ? 'request' : rpc.notfound != null ? 'notfound' : 'prune'
     frame.body = { type, ids: ids.ids.map(id => toHex(id, 'base16')) }
   }
   return { ok: true, frame }
@@ -108,6 +109,9 @@ export function encodeTopicFrame (topic: string, frame: GossipFrame): Uint8Array
       break
     case 'notfound':
       rpc.notfound = { topic, ids: frame.ids.map(idBytes) }
+      break
+    case 'prune':
+      rpc.prune = { topic, ids: frame.ids.map(idBytes) }
   }
   return lengthPrefixed(GossipRpc.encode(rpc))
 }

@@ -20,7 +20,8 @@ describe('gossip wire format', () => {
       { type: 'stem' as const, message },
       { type: 'announce' as const, ids: [message.id] },
       { type: 'request' as const, ids: [message.id, 'ab'.repeat(32)] },
-      { type: 'notfound' as const, ids: [message.id] }
+      { type: 'notfound' as const, ids: [message.id] },
+      { type: 'prune' as const, ids: [message.id] }
     ]
     for (const frame of cases) {
       const decoded = decodeFrame(unframe(encodeTopicFrame('news', frame)), WIRE_DEFAULTS)
@@ -37,7 +38,7 @@ describe('gossip wire format', () => {
         assert.deepEqual(body, { type: frame.type, ids: frame.ids })
       }
     }
-    // announce() marks its pushes hops 0 (publisher) or 1 (onward): a 0 must not read as absent
+    // a hop count of 0 must not read as absent
     for (const hops of [0, 1, undefined]) {
       const decoded = decodeFrame(unframe(encodeTopicFrame('news', { type: 'message', message, hops })), WIRE_DEFAULTS)
       assert.ok(decoded.ok)
@@ -74,6 +75,18 @@ describe('gossip wire format', () => {
       request: { topic: 't', ids: [Uint8Array.from([1])] }
     })
     assert.deepEqual(pick(decodeFrame(twoParts, WIRE_DEFAULTS)), 'malformed-frame')
+  })
+
+  it('bounds a prune frame as announce and request frames', () => {
+    const limits = { ...WIRE_DEFAULTS, maxIdsPerFrame: 3, maxTopicBytes: 8 }
+    const encode = (prune: GossipRpc.Ids, rest: Partial<GossipRpc> = {}): Uint8Array => GossipRpc.encode({ subscriptions: [], prune, ...rest })
+    const ids = (...bytes: number[]): Array<Uint8Array<ArrayBuffer>> => bytes.map(i => Uint8Array.from([i]))
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3) }), limits)), 'ok')
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3, 4) }), limits)), 'oversized-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(65)] }), limits)), 'malformed-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(0)] }), limits)), 'malformed-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: '', ids: ids(1) }), limits)), 'malformed-frame')
+    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1) }, { notfound: { topic: 't', ids: ids(1) } }), limits)), 'malformed-frame')
   })
 
   it('bounds a notfound frame as announce and request frames', () => {

@@ -21,12 +21,13 @@ export interface GossipMessage {
  * A frame of one topic, as a strategy sends and receives it. The adapter adds the topic and
  * encodes it as protobuf; the simulator hands the object over as it is.
  *
- * - `message`: a full message in the public (fluff) phase; `ttl`/`hops` for TTL strategies, and
- *   `hops` for `announce()`'s pushes (0 from the publisher, 1 onward)
+ * - `message`: a full message in the public (fluff) phase; `ttl`/`hops` for TTL strategies
  * - `stem`: a full message in Dandelion's private stem phase
  * - `announce`: "I have these ids" (inv)
  * - `request`: "send me these ids" (getdata); answered with `message` frames from the cache
  * - `notfound`: "I cannot send you these ids you requested" (Bitcoin's notfound): ask someone else
+ * - `prune`: "these ids came from you twice: announce payloads to me instead of sending them"
+ *   (Plumtree's PRUNE, for `announce()`'s tree; a `request` grafts the link back)
  */
 export type GossipFrame =
   | { type: 'message', message: GossipMessage, ttl?: number, hops?: number }
@@ -34,6 +35,7 @@ export type GossipFrame =
   | { type: 'announce', ids: MessageId[] }
   | { type: 'request', ids: MessageId[] }
   | { type: 'notfound', ids: MessageId[] }
+  | { type: 'prune', ids: MessageId[] }
 
 /** What a strategy can see and do: one topic on one node. */
 export interface StrategyContext<Timer> {
@@ -85,8 +87,9 @@ export interface GossipStrategy<Timer = unknown> {
   /** `from` announced ids. Strategies without it make `announce` frames an `unexpected-frame`. */
   onAnnounce?(from: PeerKey, ids: MessageId[]): void
   /**
-   * `from` requested ids the router could not answer from its cache (not public here, or no
-   * longer cached). Strategies without it leave such ids unanswered.
+   * `from` sent a request frame; `ids` are those of its ids the router could not answer from its
+   * cache (not public here, or no longer cached), empty when it answered them all. Strategies
+   * without it leave such ids unanswered.
    */
   onRequest?(from: PeerKey, ids: MessageId[]): void
   /**
@@ -94,6 +97,11 @@ export interface GossipStrategy<Timer = unknown> {
    * `unexpected-frame`.
    */
   onNotFound?(from: PeerKey, ids: MessageId[]): void
+  /**
+   * `from` sent a `prune` frame for ids. Strategies without it make `prune` frames an
+   * `unexpected-frame`.
+   */
+  onPrune?(from: PeerKey, ids: MessageId[]): void
   /**
    * A message from `from` will never reach {@link GossipStrategy.onMessage}: the validator
    * rejected or ignored it, or it was dropped because too many waited for the validator.

@@ -7,8 +7,9 @@ const STEM = 1
 const ANNOUNCE = 2
 const REQUEST = 3
 const NOTFOUND = 4
-const ID_FRAMES = { announce: ANNOUNCE, request: REQUEST, notfound: NOTFOUND } as const
-const ID_FRAME_TYPES = ['announce', 'request', 'notfound'] as const
+const PRUNE = 5
+const ID_FRAMES = { announce: ANNOUNCE, request: REQUEST, notfound: NOTFOUND, prune: PRUNE } as const
+const ID_FRAME_TYPES = ['announce', 'request', 'notfound', 'prune'] as const
 
 /**
  * Deliveries to another thread's nodes, as numbers for a transferable buffer rather than cloned

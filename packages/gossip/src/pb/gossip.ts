@@ -9,6 +9,7 @@ export interface GossipRpc {
   announce?: GossipRpc.Ids
   request?: GossipRpc.Ids
   notfound?: GossipRpc.Ids
+  prune?: GossipRpc.Ids
 }
 
 export namespace GossipRpc {
@@ -470,6 +471,11 @@ export namespace GossipRpc {
           GossipRpc.Ids.codec().encode(obj.notfound, w)
         }
 
+        if (obj.prune != null) {
+          w.uint32(50)
+          GossipRpc.Ids.codec().encode(obj.prune, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -515,6 +521,12 @@ export namespace GossipRpc {
             case 5: {
               obj.notfound = GossipRpc.Ids.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.notfound
+              })
+              break
+            }
+            case 6: {
+              obj.prune = GossipRpc.Ids.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.prune
               })
               break
             }
@@ -579,6 +591,13 @@ export namespace GossipRpc {
             case 5: {
               yield * GossipRpc.Ids.codec().stream(reader, reader.uint32(), `${prefix}.notfound`, {
                 limits: opts.limits?.notfound
+              })
+
+              break
+            }
+            case 6: {
+              yield * GossipRpc.Ids.codec().stream(reader, reader.uint32(), `${prefix}.prune`, {
+                limits: opts.limits?.prune
               })
 
               break
@@ -665,6 +684,17 @@ export namespace GossipRpc {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface GossipRpcPruneTopicFieldEvent {
+    field: '$.prune.topic'
+    value: string
+  }
+
+  export interface GossipRpcPruneIdsFieldEvent {
+    field: '$.prune.ids[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<GossipRpc>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GossipRpc.codec())
   }
@@ -673,7 +703,7 @@ export namespace GossipRpc {
     return decodeMessage(buf, GossipRpc.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipRpc>): Generator<GossipRpcSubscriptionsTopicFieldEvent | GossipRpcSubscriptionsSubscribeFieldEvent | GossipRpcMessageTopicFieldEvent | GossipRpcMessageDataFieldEvent | GossipRpcMessageTtlFieldEvent | GossipRpcMessageHopsFieldEvent | GossipRpcMessageStemFieldEvent | GossipRpcAnnounceTopicFieldEvent | GossipRpcAnnounceIdsFieldEvent | GossipRpcRequestTopicFieldEvent | GossipRpcRequestIdsFieldEvent | GossipRpcNotfoundTopicFieldEvent | GossipRpcNotfoundIdsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GossipRpc>): Generator<GossipRpcSubscriptionsTopicFieldEvent | GossipRpcSubscriptionsSubscribeFieldEvent | GossipRpcMessageTopicFieldEvent | GossipRpcMessageDataFieldEvent | GossipRpcMessageTtlFieldEvent | GossipRpcMessageHopsFieldEvent | GossipRpcMessageStemFieldEvent | GossipRpcAnnounceTopicFieldEvent | GossipRpcAnnounceIdsFieldEvent | GossipRpcRequestTopicFieldEvent | GossipRpcRequestIdsFieldEvent | GossipRpcNotfoundTopicFieldEvent | GossipRpcNotfoundIdsFieldEvent | GossipRpcPruneTopicFieldEvent | GossipRpcPruneIdsFieldEvent> {
     return streamMessage(buf, GossipRpc.codec(), opts)
   }
 }
