@@ -1,6 +1,6 @@
 /**
  * The `files` bench's single-seeder rounds alone, for profiling and A/B runs of the piece path:
- * `node bench/lib/files-cpu.ts [MiB=64] [rounds=5] [raw|get|both=both] [--keep]`. As the bench
+ * `node bench/lib/files-cpu.ts [MiB=64] [rounds=5] [raw|get|both=both] [--hash|--keep]`. As the bench
  * does, a seeder in a child process ({@link ./files-peer.ts}) and the downloader here, two warm-up
  * transfers of each kind, then interleaved rounds of the raw stream and the download; each round
  * prints CPU per MB of both ends and, from `/proc` (Linux), per thread kind (the main thread, V8's
@@ -9,7 +9,9 @@
  *
  * `--keep` makes the raw receiver do what a downloader with a memory store must: hash every
  * 256 KiB (SHA-256) and keep the chunks until the round ends, a baseline that leaves the piece
- * protocol's own cost. Not a scenario: nothing is written to `bench/results`.
+ * protocol's own cost. `--hash` hashes the same way but keeps nothing, which parts the hash's
+ * cost from that of holding the file in memory (the GC's, mostly). Not a scenario: nothing is
+ * written to `bench/results`.
  *
  * @module
  */
@@ -24,8 +26,9 @@ import { cpuDuring, FilesPeer, RAW_PROTOCOL, settle } from './files-peers.ts'
 const MiB = 1024 * 1024
 const MB = 1_000_000
 const PIECE = 256 * 1024
-const args = process.argv.slice(2).filter(a => a !== '--keep')
+const args = process.argv.slice(2).filter(a => a !== '--keep' && a !== '--hash')
 const keep = process.argv.includes('--keep')
+const hash = keep || process.argv.includes('--hash')
 const size = Number(args[0] ?? 64) * MiB
 const rounds = Number(args[1] ?? 5)
 const mode = args[2] ?? 'both'
@@ -40,7 +43,7 @@ const id: string = (await seeder.call({ cmd: 'add', seed: 'single', bytes: size 
 await host.dial(seeder.addrs.map(a => multiaddr(a)))
 await settle([seeder])
 
-/** The raw stream of the bench, into this process; with `--keep`, hashed and kept per 256 KiB. */
+/** The raw stream of the bench, into this process; with `--hash`, hashed per 256 KiB; with `--keep`, kept too. */
 async function raw (): Promise<void> {
   let received = 0
   let done!: () => void
@@ -55,10 +58,10 @@ async function raw (): Promise<void> {
       pieceBytes += part.byteLength
       chunk = chunk.subarray(part.byteLength)
       if (pieceBytes === PIECE) {
-        const hash = createHash('sha256')
-        for (const c of piece) hash.update(c)
-        hash.digest()
-        kept.push(piece)
+        const sha = createHash('sha256')
+        for (const c of piece) sha.update(c)
+        sha.digest()
+        if (keep) kept.push(piece)
         piece = []
         pieceBytes = 0
       }
@@ -68,7 +71,7 @@ async function raw (): Promise<void> {
   await host.handle(RAW_PROTOCOL, stream => {
     stream.addEventListener('message', event => {
       received += event.data.byteLength
-      if (keep) for (const chunk of event.data instanceof Uint8Array ? [event.data] : event.data) take(chunk)
+      if (hash) for (const chunk of event.data instanceof Uint8Array ? [event.data] : event.data) take(chunk)
       if (received >= size) done()
     })
   })
@@ -119,7 +122,7 @@ const ratios: number[] = []
 for (let round = 1; round <= rounds; round++) {
   const r = mode !== 'get' ? await measure(raw) : undefined
   const g = mode !== 'raw' ? await measure(get) : undefined
-  if (r != null) console.log(`round ${round} raw${keep ? ' (hashed and kept)' : ''}: ${r.line}`)
+  if (r != null) console.log(`round ${round} raw${keep ? ' (hashed and kept)' : hash ? ' (hashed)' : ''}: ${r.line}`)
   if (g != null) console.log(`round ${round} download: ${g.line}`)
   if (r != null && g != null) {
     ratios.push(g.total / r.total)
