@@ -1,6 +1,6 @@
 /**
  * The `files` bench's single-seeder rounds alone, for profiling and A/B runs of the piece path:
- * `node bench/lib/files-cpu.ts [MiB=64] [rounds=5] [raw|get|both=both] [--hash|--keep]`. As the bench
+ * `node bench/lib/files-cpu.ts [MiB=64] [rounds=5] [raw|get|both=both] [--hash|--keep] [--gc]`. As the bench
  * does, a seeder in a child process ({@link ./files-peer.ts}) and the downloader here, two warm-up
  * transfers of each kind, then interleaved rounds of the raw stream and the download; each round
  * prints CPU per MB of both ends and, from `/proc` (Linux), per thread kind (the main thread, V8's
@@ -13,11 +13,17 @@
  * cost from that of holding the file in memory (the GC's, mostly). Not a scenario: nothing is
  * written to `bench/results`.
  *
+ * `--gc` collects the garbage (a full GC, and the last download's file removed) before each
+ * measured part, outside it, so that no part pays for what the part before it left; the bench
+ * does not.
+ *
  * @module
  */
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { PerformanceObserver } from 'node:perf_hooks'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createHost } from '@hearsay/host'
 import { fileIndex, type FileIndex } from '@hearsay/file-index'
@@ -26,9 +32,16 @@ import { cpuDuring, FilesPeer, RAW_PROTOCOL, settle } from './files-peers.ts'
 const MiB = 1024 * 1024
 const MB = 1_000_000
 const PIECE = 256 * 1024
-const args = process.argv.slice(2).filter(a => a !== '--keep' && a !== '--hash')
+const args = process.argv.slice(2).filter(a => a !== '--keep' && a !== '--hash' && a !== '--gc')
 const keep = process.argv.includes('--keep')
 const hash = keep || process.argv.includes('--hash')
+/** A full GC on demand, with `--gc`. */
+function gcFunction (): (() => void) | undefined {
+  if (!process.argv.includes('--gc')) return undefined
+  setFlagsFromString('--expose-gc')
+  return runInNewContext('gc')
+}
+const collect = gcFunction()
 const size = Number(args[0] ?? 64) * MiB
 const rounds = Number(args[1] ?? 5)
 const mode = args[2] ?? 'both'
@@ -104,6 +117,10 @@ const byThread = (before: Map<string, number>, after: Map<string, number>): stri
 
 /** Run `work` and measure both ends: total CPU per MB, per thread kind, GC pauses here. */
 async function measure (work: () => Promise<void>): Promise<{ total: number, line: string }> {
+  if (collect != null) {
+    await host.services.files.remove(id)
+    collect()
+  }
   const gcBefore = gcMs
   const before = [threads(childPid), threads(process.pid)]
   const { ownMs, peersMs: [senderMs] } = await cpuDuring([seeder], work)
