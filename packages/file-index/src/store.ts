@@ -15,7 +15,7 @@ import type { Blockstore } from 'interface-blockstore'
  * (`blockstore-fs`, which writes every block to a temporary file and renames it into place,
  * so a block is either absent or whole), in memory without a data directory. A piece is
  * keyed by its SHA-256, so it is only ever written after its hash verified; two writes of one
- * block are serialized (steno's temporary file is per block).
+ * block on disk are serialized (steno's temporary file is per block).
  */
 export class FileStore {
   readonly dataDir: string | undefined
@@ -99,7 +99,10 @@ export class FileStore {
 
   /** Store a piece whose hash the caller verified, as it is: the chunks it arrived in are kept, not joined. */
   async putPiece (hash: Uint8Array, bytes: Uint8Array | Uint8ArrayList): Promise<void> {
-    await this.#serialized(this.#pieces, pieceCid(hash), bytes instanceof Uint8Array ? bytes : [...bytes])
+    const chunks = bytes instanceof Uint8Array ? bytes : [...bytes]
+    // in memory a put is done when it returns, and a second one of a block only sets it again: no queue
+    if (this.#pieces instanceof MemoryBlockstore) await this.#pieces.put(pieceCid(hash), chunks)
+    else await this.#serialized(this.#pieces, pieceCid(hash), chunks)
   }
 
   async deletePiece (hash: Uint8Array): Promise<void> {
