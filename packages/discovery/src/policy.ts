@@ -84,7 +84,7 @@ export interface DiscoveryPolicyOptions extends Partial<PolicyNumbers> {
   eviction?: Omit<EvictionOptions, 'groupRank'>
   /**
    * Whether another part of the node wants a connection to `peer` kept (the service answers
-   * from libp2p's `keep-alive` tags, which the DHT puts on its closest peers). A feeler to such a
+   * from libp2p's `keep-alive` tags: the bootstrap list's peers, and a plain kad-dht's closest peers). A feeler to such a
    * peer is left open when its hold ends, rather than closed for libp2p to dial again at once;
    * it becomes an outbound connection if a slot is free in a netgroup no outbound peer holds, and
    * otherwise never counts as one. @default never
@@ -708,8 +708,8 @@ export class DiscoveryPolicy {
       this.#feelers.delete(peer)
       return
     }
-    // another part of the node wants this peer connected (the DHT keeps its closest peers, the
-    // bootstrap list its peers): closing would only make libp2p dial it again at once
+    // another part of the node wants this peer connected (the bootstrap list its peers, a plain
+    // kad-dht its closest ones): closing would only make libp2p dial it again at once
     if (this.#keep?.(peer) === true) {
       this.#feelersKept++
       // with a slot free in a netgroup no outbound peer holds, the open connection fills it: the

@@ -18,7 +18,7 @@ import type {
   AbortOptions, Connection, IdentifyResult, Logger, Peer, PeerDiscoveryEvents, PeerId, PeerInfo, PeerUpdate, Stream
 } from '@libp2p/interface'
 
-/** Whether some part of the node asked libp2p to keep `peer` connected (a `keep-alive` tag: the DHT's closest peers, the bootstrap list). */
+/** Whether some part of the node asked libp2p to keep `peer` connected (a `keep-alive` tag: the bootstrap list's, or a plain kad-dht's closest peers). */
 const keptAlive = (peer: Peer): boolean => [...peer.tags.keys()].some(tag => tag.startsWith(KEEP_ALIVE))
 
 /** Where anchors are saved in the node's datastore. */

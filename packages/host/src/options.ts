@@ -89,7 +89,7 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    * Discovery settings (`@hearsay/discovery`): outbound target, inbound limit, PEX and feeler
    * intervals, netgroup function; or `false` to leave peer exchange and the address book out.
    *
-   * @default 8 outbound (one per netgroup), 64 inbound, PEX every 2 min on average, 2 anchors
+   * @default 8 outbound (one per netgroup), 64 inbound, PEX to a new outbound peer and every 10 min on average, 2 anchors
    */
   discovery?: DiscoveryInit | false
   /**
