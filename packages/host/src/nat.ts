@@ -10,6 +10,7 @@ import { autoNAT, type AutoNATServiceInit } from '@libp2p/autonat'
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayServerInit } from '@libp2p/circuit-relay-v2'
 import { dcutr, type DCUtRServiceInit } from '@libp2p/dcutr'
 import { uPnPNAT, type UPnPNATInit } from '@libp2p/upnp-nat'
+import type { Connection } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2pOptions } from 'libp2p'
 import { ObservedAddresses, type ObservedAddressesInit } from './observed-addresses.ts'
@@ -149,10 +150,31 @@ function adaptedDcutr (factory: ServiceFactory, trusted: () => Multiaddr[]): Ser
     connectionManager: (own, components) => overriding(own, {
       openConnection: async (target: Multiaddr | Multiaddr[], options: any = {}) => {
         if (options.priority !== DCUTR_DIAL_PRIORITY || !Array.isArray(target)) return await own.openConnection(target, options)
-        return await Promise.any(target.map(async ma => await components.transportManager.dial(ma, options)))
+        return await punch(target, options, components.transportManager)
       }
     })
   })
+}
+
+/**
+ * Dial every address of `target` through the transports at once, for the first connection. DCUtR
+ * gives its dials `AbortSignal.timeout(5 s)`, and a connection the upgrader takes for inbound keeps
+ * listening to its dial's signal for the rest of its life: given as it is, the responder aborted
+ * every punched connection 5 s after it opened (libp2p's dial queue gives the transport a signal of
+ * its own). Each dial gets a signal that follows DCUtR's only until the first connection is there;
+ * then the other dials are cancelled.
+ */
+async function punch (target: Multiaddr[], options: { signal?: AbortSignal }, transportManager: { dial: (ma: Multiaddr, options: any) => Promise<Connection> }): Promise<Connection> {
+  const dials = target.map(() => new AbortController())
+  const abortAll = (): void => { for (const dial of dials) dial.abort(options.signal?.reason) }
+  options.signal?.addEventListener('abort', abortAll, { once: true })
+  try {
+    const [connection, winner] = await Promise.any(target.map(async (ma, i) => [await transportManager.dial(ma, { ...options, signal: dials[i].signal }), i] as const))
+    dials.forEach((dial, i) => { if (i !== winner) dial.abort(new Error('another punch connected')) })
+    return connection
+  } finally {
+    options.signal?.removeEventListener('abort', abortAll)
+  }
 }
 
 /**
