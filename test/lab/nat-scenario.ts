@@ -10,8 +10,11 @@ import { createLab, type Lab, type NatKind } from './lab.ts'
 const nodeScript = fileURLToPath(new URL('./nat-node.ts', import.meta.url))
 const PUBLIC = ['relay', 'p1', 'p2']
 const START_MS = 120_000
-/** How long a direct connection must stay open after it appeared. */
-const HOLD_MS = 1500
+/**
+ * How long a direct connection must stay open after it appeared: past DCUtR's 5 s dial timeout,
+ * which once aborted every punched connection (the DHT's keep-alive redials used to hide it).
+ */
+const HOLD_MS = 6000
 
 interface HomeNode {
   proc: JsonProcess
