@@ -298,18 +298,16 @@ export class TopicRouter<Timer = unknown> {
         this.#serve(peer, frame.ids)
         return
       case 'notfound':
-        if (this.#strategy.onNotFound == null) {
-          this.#effects.report(peer, 'unexpected-frame', `notfound frame on topic "${this.topic}" relayed by ${this.#spec.name}`)
+      case 'prune': {
+        // frames only some strategies take: the others report them
+        const strategy = this.#strategy
+        const hook = frame.type === 'notfound' ? strategy.onNotFound?.bind(strategy) : strategy.onPrune?.bind(strategy)
+        if (hook == null) {
+          this.#effects.report(peer, 'unexpected-frame', `${frame.type} frame on topic "${this.topic}" relayed by ${this.#spec.name}`)
           return
         }
-        this.#strategy.onNotFound(peer, frame.ids)
-        return
-      case 'prune':
-        if (this.#strategy.onPrune == null) {
-          this.#effects.report(peer, 'unexpected-frame', `prune frame on topic "${this.topic}" relayed by ${this.#spec.name}`)
-          return
-        }
-        this.#strategy.onPrune(peer, frame.ids)
+        hook(peer, frame.ids)
+      }
     }
   }
 
