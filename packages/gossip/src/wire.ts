@@ -45,6 +45,9 @@ export interface WireFrame {
   | { type: 'announce' | 'request' | 'notfound' | 'prune', ids: MessageId[] }
 }
 
+/** The frames that carry message ids, each in a field of `GossipRpc` of its own name. */
+const ID_FRAME_TYPES = ['announce', 'request', 'notfound', 'prune'] as const
+
 /** Decode one frame's bytes. Never throws: bad input comes back as the infraction to report. */
 export function decodeFrame (bytes: Uint8Array | import('uint8arraylist').Uint8ArrayList, limits: GossipWireLimits): Decoded<WireFrame> {
   let rpc: GossipRpc
@@ -61,10 +64,11 @@ export function decodeFrame (bytes: Uint8Array | import('uint8arraylist').Uint8A
   } catch (err) {
     return undecodable('gossip frame', err)
   }
-  const parts = [rpc.message, rpc.announce, rpc.request, rpc.notfound, rpc.prune].filter(part => part != null).length
-  if (parts > 1) return { ok: false, infraction: 'malformed-frame', detail: 'a frame carries more than one of message, announce, request, notfound, prune' }
+  const idTypes = ID_FRAME_TYPES.filter(type => rpc[type] != null)
+  const parts = idTypes.length + (rpc.message != null ? 1 : 0)
+  if (parts > 1) return { ok: false, infraction: 'malformed-frame', detail: `a frame carries more than one of message, ${ID_FRAME_TYPES.join(', ')}` }
   if (parts === 0 && rpc.subscriptions.length === 0) return { ok: false, infraction: 'malformed-frame', detail: 'empty frame' }
-  const topics = [...rpc.subscriptions.map(s => s.topic), rpc.message?.topic, rpc.announce?.topic, rpc.request?.topic, rpc.notfound?.topic, rpc.prune?.topic]
+  const topics = [...rpc.subscriptions.map(s => s.topic), rpc.message?.topic, ...idTypes.map(type => rpc[type]?.topic)]
   for (const topic of topics) {
     if (topic == null) continue
     if (topic === '' || new TextEncoder().encode(topic).byteLength > limits.maxTopicBytes) {
@@ -79,13 +83,13 @@ export function decodeFrame (bytes: Uint8Array | import('uint8arraylist').Uint8A
     frame.topic = rpc.message.topic
     frame.body = { type: 'message', data: rpc.message.data, ttl: rpc.message.ttl, hops: rpc.message.hops, stem: rpc.message.stem }
   }
-  const ids = rpc.announce ?? rpc.request ?? rpc.notfound ?? rpc.prune
-  if (ids != null) {
+  const [type] = idTypes
+  const ids = type != null ? rpc[type] : undefined
+  if (type != null && ids != null) {
     if (ids.ids.some(id => id.byteLength === 0 || id.byteLength > limits.maxIdBytes)) {
       return { ok: false, infraction: 'malformed-frame', detail: 'empty or over-long message id' }
     }
     frame.topic = ids.topic
-    const type = rpc.announce != null ? 'announce' : rpc.request != null ? 'request' : rpc.notfound != null ? 'notfound' : 'prune'
     frame.body = { type, ids: ids.ids.map(id => toHex(id, 'base16')) }
   }
   return { ok: true, frame }
@@ -101,17 +105,8 @@ export function encodeTopicFrame (topic: string, frame: GossipFrame): Uint8Array
     case 'stem':
       rpc.message = { topic, data: frame.message.data as Uint8Array<ArrayBuffer>, stem: true }
       break
-    case 'announce':
-      rpc.announce = { topic, ids: frame.ids.map(idBytes) }
-      break
-    case 'request':
-      rpc.request = { topic, ids: frame.ids.map(idBytes) }
-      break
-    case 'notfound':
-      rpc.notfound = { topic, ids: frame.ids.map(idBytes) }
-      break
-    case 'prune':
-      rpc.prune = { topic, ids: frame.ids.map(idBytes) }
+    default:
+      rpc[frame.type] = { topic, ids: frame.ids.map(idBytes) }
   }
   return lengthPrefixed(GossipRpc.encode(rpc))
 }

@@ -77,33 +77,24 @@ describe('gossip wire format', () => {
     assert.deepEqual(pick(decodeFrame(twoParts, WIRE_DEFAULTS)), 'malformed-frame')
   })
 
-  it('bounds a prune frame as announce and request frames', () => {
-    const limits = { ...WIRE_DEFAULTS, maxIdsPerFrame: 3, maxTopicBytes: 8 }
-    const encode = (prune: GossipRpc.Ids, rest: Partial<GossipRpc> = {}): Uint8Array => GossipRpc.encode({ subscriptions: [], prune, ...rest })
-    const ids = (...bytes: number[]): Array<Uint8Array<ArrayBuffer>> => bytes.map(i => Uint8Array.from([i]))
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3) }), limits)), 'ok')
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3, 4) }), limits)), 'oversized-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(65)] }), limits)), 'malformed-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(0)] }), limits)), 'malformed-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: '', ids: ids(1) }), limits)), 'malformed-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1) }, { notfound: { topic: 't', ids: ids(1) } }), limits)), 'malformed-frame')
-  })
-
-  it('bounds a notfound frame as announce and request frames', () => {
-    const limits = { ...WIRE_DEFAULTS, maxIdsPerFrame: 3, maxTopicBytes: 8 }
-    const encode = (notfound: GossipRpc.Ids, rest: Partial<GossipRpc> = {}): Uint8Array => GossipRpc.encode({ subscriptions: [], notfound, ...rest })
-    const ids = (...bytes: number[]): Array<Uint8Array<ArrayBuffer>> => bytes.map(i => Uint8Array.from([i]))
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3) }), limits)), 'ok')
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3, 4) }), limits)), 'oversized-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(65)] }), limits)), 'malformed-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(0)] }), limits)), 'malformed-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: 'x'.repeat(9), ids: ids(1) }), limits)), 'malformed-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: '', ids: ids(1) }), limits)), 'malformed-frame')
-    assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1) }, { request: { topic: 't', ids: ids(1) } }), limits)), 'malformed-frame')
-    // a notfound frame cut short in its ids
-    const whole = encode({ topic: 't', ids: [new Uint8Array(32)] })
-    assert.equal(pick(decodeFrame(whole.subarray(0, whole.byteLength - 5), limits)), 'malformed-frame')
-  })
+  for (const [type, other] of [['notfound', 'prune'], ['prune', 'notfound']] as const) {
+    it(`bounds a ${type} frame as announce and request frames`, () => {
+      const limits = { ...WIRE_DEFAULTS, maxIdsPerFrame: 3, maxTopicBytes: 8 }
+      const encode = (frame: GossipRpc.Ids, rest: Partial<GossipRpc> = {}): Uint8Array => GossipRpc.encode({ subscriptions: [], [type]: frame, ...rest })
+      const ids = (...bytes: number[]): Array<Uint8Array<ArrayBuffer>> => bytes.map(i => Uint8Array.from([i]))
+      assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3) }), limits)), 'ok')
+      assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1, 2, 3, 4) }), limits)), 'oversized-frame')
+      assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(65)] }), limits)), 'malformed-frame')
+      assert.equal(pick(decodeFrame(encode({ topic: 't', ids: [new Uint8Array(0)] }), limits)), 'malformed-frame')
+      assert.equal(pick(decodeFrame(encode({ topic: 'x'.repeat(9), ids: ids(1) }), limits)), 'malformed-frame')
+      assert.equal(pick(decodeFrame(encode({ topic: '', ids: ids(1) }), limits)), 'malformed-frame')
+      assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1) }, { request: { topic: 't', ids: ids(1) } }), limits)), 'malformed-frame')
+      assert.equal(pick(decodeFrame(encode({ topic: 't', ids: ids(1) }, { [other]: { topic: 't', ids: ids(1) } }), limits)), 'malformed-frame')
+      // a frame cut short in its ids
+      const whole = encode({ topic: 't', ids: [new Uint8Array(32)] })
+      assert.equal(pick(decodeFrame(whole.subarray(0, whole.byteLength - 5), limits)), 'malformed-frame')
+    })
+  }
 })
 
 function pick (decoded: ReturnType<typeof decodeFrame>): string {

@@ -274,11 +274,9 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       const goAhead = (id: MessageId, entry: Tracked): void => {
         entry.ahead = true
         for (const other of context.peers().keys()) {
-          if (!entry.announcers.has(other) && isLazy(other)) enqueue(other, id)
+          if (!entry.announcers.has(other) && !eager.has(other)) enqueue(other, id)
         }
       }
-
-      const isLazy = (peer: PeerKey): boolean => !eager.has(peer)
 
       /** Answer the held requests for `id`: with its payload, or `notfound`. */
       const release = (id: MessageId, entry: Tracked, message?: GossipMessage): void => {
@@ -391,7 +389,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       const relay = (message: GossipMessage, skip?: ReadonlySet<PeerKey>, from?: PeerKey, ahead = false): void => {
         for (const peer of context.peers().keys()) {
           if (peer === from || skip?.has(peer) === true) continue
-          if (!isLazy(peer)) context.send(peer, { type: 'message', message })
+          if (eager.has(peer)) context.send(peer, { type: 'message', message })
           else if (!ahead) enqueue(peer, message.id)
         }
       }
