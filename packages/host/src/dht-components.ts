@@ -73,14 +73,25 @@ function withoutClosestPeerTags (peerStore: PeerStore): PeerStore {
  * the moment with the last ones, turning each id back from a string (at 1000 hosts of the `scale`
  * bench about 2 % of an idle process's CPU, before its garbage). The tagger is a private part of
  * `@libp2p/kad-dht` 16 (`routingTable.closestPeerTagger`): if a later version moves it, the DHT
- * runs as before and only this saving is lost.
+ * runs as before and only this saving is lost. With the tagger stopped, its tags left in
+ * `peerStore` by an older version (a `dataDir`'s peer store) would never be written over, and
+ * libp2p would keep redialling those peers: they are cleared once, after start, in the background.
  */
-export function withoutClosestPeerTagger (dht: KadDHT): KadDHT {
+export function withoutClosestPeerTagger (dht: KadDHT, peerStore: PeerStore): KadDHT {
   const internals = dht as unknown as { start: () => Promise<void>, routingTable?: { closestPeerTagger?: { stop?: () => void } } }
   return overriding(dht, {
     start: async () => {
       await internals.start()
       internals.routingTable?.closestPeerTagger?.stop?.()
+      // a store closed by a stop that came first is no reason to fail the start
+      clearClosestPeerTags(peerStore).catch(() => {})
     }
   })
+}
+
+/** Remove `CLOSEST_PEER_TAGS` from every peer of `peerStore` that has one. */
+async function clearClosestPeerTags (peerStore: PeerStore): Promise<void> {
+  const tagged = await peerStore.all({ filters: [peer => CLOSEST_PEER_TAGS.some(tag => peer.tags.has(tag))] })
+  const cleared = Object.fromEntries(CLOSEST_PEER_TAGS.map(tag => [tag, undefined]))
+  for (const peer of tagged) await peerStore.merge(peer.id, { tags: cleared })
 }

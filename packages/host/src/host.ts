@@ -201,7 +201,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
               clientMode: false,
               peerInfoMapper: passthroughMapper,
               ...options.dht
-            })(dhtComponents(components)))
+            })(dhtComponents(components)), components.peerStore)
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),

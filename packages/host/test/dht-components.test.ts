@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { dhtComponents, withoutClosestPeerTagger } from '../dist/dht-components.js'
+import type { PeerStore } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
 
 describe('dhtComponents', () => {
@@ -60,18 +61,32 @@ describe('dhtComponents', () => {
     assert.equal(await wrapped.peerStore.has(clean), true, 'every other method passes through')
   })
 
-  it('stops the DHT\'s closest-peer tagger once the DHT has started, and starts a DHT without one as before', async () => {
+  it('stops the DHT\'s closest-peer tagger once the DHT has started, clears the tags it left in the peer store before, and starts a DHT without one as before', async () => {
     const calls: string[] = []
+    const stale = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const untagged = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    const merges: Array<{ peer: string, data: unknown }> = []
+    const peers = [
+      { id: stale, tags: new Map([['keep-alive-kad-dht', { value: 1 }], ['kad-close', { value: 50 }]]) },
+      { id: untagged, tags: new Map([['kad-peer', { value: 1 }]]) }
+    ]
+    const peerStore = {
+      all: async (query: { filters: Array<(peer: typeof peers[number]) => boolean> }) => await Promise.resolve(peers.filter(peer => query.filters.every(f => f(peer)))),
+      merge: async (peer: { toString: () => string }, data: unknown) => { merges.push({ peer: peer.toString(), data }); return await Promise.resolve({}) }
+    }
     const dht = {
       routingTable: { closestPeerTagger: { stop: () => { calls.push('tagger stopped') } } },
       start: async () => { await Promise.resolve(); calls.push('started') },
       getMode: () => 'server'
     }
-    const wrapped = withoutClosestPeerTagger(dht as unknown as KadDHT) as unknown as typeof dht
+    const wrapped = withoutClosestPeerTagger(dht as unknown as KadDHT, peerStore as unknown as PeerStore) as unknown as typeof dht
     await wrapped.start()
     assert.deepEqual(calls, ['started', 'tagger stopped'])
+    // the clearing runs in the background: let its promises settle
+    for (let i = 0; i < 10 && merges.length === 0; i++) await new Promise(resolve => setImmediate(resolve))
+    assert.deepEqual(merges, [{ peer: stale.toString(), data: { tags: { 'keep-alive-kad-dht': undefined, 'kad-close': undefined } } }], 'only the peer with the tags, both cleared')
     assert.equal(wrapped.getMode(), 'server', 'every other method passes through')
-    const other = withoutClosestPeerTagger({ start: async () => { await Promise.resolve(); calls.push('other started') } } as unknown as KadDHT) as unknown as typeof dht
+    const other = withoutClosestPeerTagger({ start: async () => { await Promise.resolve(); calls.push('other started') } } as unknown as KadDHT, peerStore as unknown as PeerStore) as unknown as typeof dht
     await other.start()
     assert.deepEqual(calls.slice(2), ['other started'])
   })
