@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHost, type Host } from '@hearsay/host'
+import { ManualClock } from '@hearsay/sansio'
 import {
   PIECES_PROTOCOL, encodeFrame, decodeFrame, frameDecoder, encodeManifest, manifestOf, Bitfield,
   fileIndex, type FileIndex, type FileIndexInit, type GetProgressEvents
@@ -198,5 +199,40 @@ describe('file index on real hosts', function () {
     await allowed.services.files.get(id, { dht: false, signal: AbortSignal.timeout(15_000) })
     assert.deepEqual(await allowed.services.files.cat(id), new Uint8Array(data))
     assert.ok(allowed.getConnections(seeder.peerId).every(c => c.limits != null), 'and it came over the relay')
+  })
+
+  it('a download that reached the seeder only over a relay starts on the direct connection as soon as it opens, not after its back-off', async () => {
+    // as behind two NATs: the first connection is relayed, DCUtR's direct one comes a little
+    // later (on loopback nothing punches: the test dials it). The downloader's clock never moves,
+    // so the back-off after the relayed attempt never ends: only the direct connection's event
+    // can start the session.
+    const plain = { discovery: false as const, dht: { clientMode: true }, files: false as const, nat: { dcutr: false, autonat: false } }
+    const relay = await createHost({ ...onLoopback(49, 1), discovery: false, nat: { relayServer: {}, relayClient: false, dcutr: false, autonat: false } })
+    hosts.push(relay)
+    const seeder = await createHost<{ files: FileIndex }>({ ...onLoopback(49, 2), ...plain, bootstrap: [relay.getMultiaddrs()[0].toString()], services: { files: fileIndex() } })
+    hosts.push(seeder)
+    const circuit = (): ReturnType<Host['getMultiaddrs']>[number] | undefined => seeder.getMultiaddrs().find(a => a.toString().startsWith('/ip4/') && a.toString().includes('/p2p-circuit'))
+    await waitFor(() => circuit() != null, { what: 'a reservation on the relay', timeoutMs: 20_000 })
+    const data = randomBytes(300 * 1024)
+    const id = await seeder.services.files.add(data, { name: 'punched.bin', provide: false })
+    const clock = new ManualClock()
+    const getter = await createHost<{ files: FileIndex }>({ ...onLoopback(49, 3), ...plain, services: { files: fileIndex({ clock }) } })
+    hosts.push(getter)
+
+    const order: string[] = []
+    getter.addEventListener('connection:open', event => {
+      if (event.detail.remotePeer.equals(seeder.peerId)) order.push(event.detail.limits != null ? 'relayed' : 'direct')
+    })
+    await getter.dial(circuit()!)
+    const got = getter.services.files.get(id, { dht: false, signal: AbortSignal.timeout(20_000), onProgress: (e: GetProgressEvents) => { order.push(e.type) } })
+    // the download's own attempt: libp2p dials the seeder again for an unlimited connection, gets
+    // another relayed one, and no piece stream opens on it
+    await waitFor(() => order.filter(o => o === 'relayed').length >= 2, { what: 'the download tried the relayed connection' })
+    await getter.dial(seeder.getMultiaddrs().filter(a => !a.toString().includes('/p2p-circuit')))
+    const result = await got
+    assert.deepEqual(await getter.services.files.cat(id), new Uint8Array(data))
+    assert.equal(result.fromPeers[seeder.peerId.toString()], data.byteLength)
+    assert.equal(clock.now(), 0, 'no back-off ended')
+    assert.deepEqual(order.filter(o => o === 'direct' || o === 'files:get:manifest'), ['direct', 'files:get:manifest'], `the session started on the direct connection: ${order.join(', ')}`)
   })
 })

@@ -13,7 +13,7 @@ import type { TransferContext } from './transfer.ts'
 import type { GetOptions, GetResult } from './types.ts'
 import type { InfractionName } from '@hearsay/interface'
 import type { CancelTimer } from '@hearsay/sansio'
-import type { PeerId, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { Uint8ArrayList } from 'uint8arraylist'
 
@@ -50,6 +50,12 @@ export class Download {
   readonly #sessions = new Map<string, FetchSession>()
   /** peers not to contact again before this time */
   readonly #backoff = new Map<string, number>()
+  /**
+   * Peers whose last session never started for want of an unlimited connection (the dial failed,
+   * or the only connection was limited, i.e. relayed, without `overRelay`): a new unlimited
+   * connection to one of them ends its back-off.
+   */
+  readonly #unreached = new Set<string>()
   readonly #fromPeers: Record<string, number> = {}
   readonly #writes = new Set<Promise<void>>()
   readonly #started: number
@@ -177,9 +183,10 @@ export class Download {
     if ((this.#backoff.get(key) ?? 0) > this.#ctx.clock.now()) return
     const session: FetchSession = { peer, key, handshake: new PieceSession('downloader'), closed: false }
     this.#sessions.set(key, session)
+    let connection: Connection | undefined
     void (async () => {
       const signal = this.#controller.signal
-      const connection = await this.#ctx.components.connectionManager.openConnection(peer, { signal })
+      connection = await this.#ctx.components.connectionManager.openConnection(peer, { signal })
       const stream = await connection.newStream(this.#ctx.settings.protocol, { signal, runOnLimitedConnection: this.#ctx.settings.overRelay })
       if (session.closed || this.#finished) {
         stream.abort(new Error('download over'))
@@ -208,7 +215,34 @@ export class Download {
     })().catch((err: any) => {
       this.#ctx.log('no piece session with %p: %s', peer, err?.message ?? err)
       this.#drop(session, 10_000)
+      if (connection == null || connection.limits != null) this.#unreachable(peer)
     })
+  }
+
+  /**
+   * No session with `peer` could start for want of an unlimited connection: wait for one (see
+   * {@link Download.connected}) rather than the whole back-off. One that opened while we dialled
+   * (DCUtR punches a direct connection a few round trips after the relayed one) is taken at once:
+   * libp2p hands out an unlimited connection before dialling, so this attempt did not see it.
+   */
+  #unreachable (peer: PeerId): void {
+    if (this.#finished) return
+    this.#unreached.add(peer.toString())
+    if (this.#ctx.components.connectionManager.getConnections(peer).some(c => c.limits == null && c.status === 'open')) this.connected(peer)
+  }
+
+  /**
+   * `peer` has a new unlimited connection. If its last session never started for want of one,
+   * contact it again now instead of when its back-off ends; once per such failure, and never a
+   * peer that refused us, misbehaved or failed over an unlimited connection.
+   *
+   * @param peer - the remote peer of a connection that just opened without limits
+   */
+  connected (peer: PeerId): void {
+    const key = peer.toString()
+    if (!this.#unreached.delete(key)) return
+    this.#backoff.delete(key)
+    this.#connect(peer)
   }
 
   #send (session: FetchSession, message: PieceMessage): void {
@@ -234,6 +268,7 @@ export class Download {
   #drop (session: FetchSession, backoffMs: number): void {
     if (this.#sessions.get(session.key) !== session) return
     this.#sessions.delete(session.key)
+    this.#unreached.delete(session.key)
     session.closed = true
     this.#backoff.set(session.key, this.#ctx.clock.now() + backoffMs)
     if (this.#picker?.hasPeer(session.key) === true) {

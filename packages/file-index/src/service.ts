@@ -34,6 +34,8 @@ export class FileIndexService implements FileIndex, Startable {
   readonly #transfer: TransferContext
   readonly #search: FileSearch
   readonly #downloads = new Map<string, Promise<Omit<GetResult, 'path'> & { file: LocalFileState }>>()
+  /** The downloads running, told of every new unlimited connection. */
+  readonly #active = new Set<Download>()
   readonly #uploads = new Set<UploadSession>()
   readonly #stats: FileIndexStats = { uploadedBytes: 0, uploadedPieces: 0, downloadedBytes: 0, duplicateBytes: 0, badPieces: 0, activeUploads: 0 }
   #provideTimer: CancelTimer | undefined
@@ -86,6 +88,7 @@ export class FileIndexService implements FileIndex, Startable {
       maxOutboundStreams: 64,
       runOnLimitedConnection: this.#transfer.settings.overRelay
     })
+    this.#components.events.addEventListener('connection:open', this.#onConnectionOpen)
     this.#running = true
     await this.#search.start()
     this.#scheduleProvide(this.#init.initialProvideDelayMs ?? 5000)
@@ -93,6 +96,7 @@ export class FileIndexService implements FileIndex, Startable {
 
   async stop (): Promise<void> {
     this.#running = false
+    this.#components.events.removeEventListener('connection:open', this.#onConnectionOpen)
     this.#provideTimer?.()
     await this.#search.stop()
     await this.#components.registrar.unhandle(this.#transfer.settings.protocol)
@@ -214,13 +218,24 @@ export class FileIndexService implements FileIndex, Startable {
     const download = new Download(this.#library, this.#transfer, cid, options)
     const promise = download.run()
     this.#downloads.set(key, promise)
+    this.#active.add(download)
     try {
       const result = await promise
       this.#completed(result.file)
       return result
     } finally {
+      this.#active.delete(download)
       if (this.#downloads.get(key) === promise) this.#downloads.delete(key)
     }
+  }
+
+  /**
+   * A peer a download could not reach but over a limited (relayed) connection may just have got a
+   * direct one (DCUtR punches it a few round trips later): the download tries it again now.
+   */
+  readonly #onConnectionOpen = (event: CustomEvent<Connection>): void => {
+    if (event.detail.limits != null) return
+    for (const download of this.#active) download.connected(event.detail.remotePeer)
   }
 
   #onInbound (stream: Stream, connection: Connection): void {

@@ -3,12 +3,14 @@ import type { PieceWireLimits } from './wire.ts'
 import type { SearchComponents, SearchInit, SearchOptions, SearchResult } from './search/index.ts'
 import type { TimedClock } from '@hearsay/sansio'
 import type { PeerReporter, Rng } from '@hearsay/interface'
-import type { PeerStore, Startable } from '@libp2p/interface'
+import type { Libp2pEvents, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 
 /** What the file index takes from libp2p. */
 export interface FileIndexComponents extends SearchComponents {
   peerStore: PeerStore
+  /** The node's events: a new direct connection lets a download retry a peer it reached only over a relay. */
+  events: TypedEventTarget<Libp2pEvents>
 }
 
 /** Options of {@link fileIndex}. */

@@ -9,7 +9,7 @@ import { Download } from '../dist/download.js'
 import { Library } from '../dist/library.js'
 import { UploadSession } from '../dist/upload.js'
 import type { TransferContext } from '../dist/transfer.js'
-import type { Logger, PeerId, Stream } from '@libp2p/interface'
+import { LimitedConnectionError, type Logger, type PeerId, type Stream } from '@libp2p/interface'
 
 const ALICE = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
 const BOB = peerIdFromString('12D3KooWE5994Zvfi5khEuKv2HwrBMgZ5H2EZVJVccMEjUSKcwMA')
@@ -211,6 +211,89 @@ describe('Download over a stream pair', () => {
     assert.deepEqual(reports, [{ peer: BOB.toString(), infraction: 'bad-piece' }])
     assert.equal(await other.store.hasPiece(file.manifest.pieces[2]), false, 'the damaged piece was not stored')
     assert.equal(other.file(cid.toString())?.have.get(2), false)
+    await seeder.close()
+    await leecher.close()
+    await other.close()
+  })
+
+  /**
+   * A connection manager with libp2p's choice: an open unlimited connection to the peer first,
+   * else the limited (relayed) one, on which no piece stream opens. `direct()` adds an unlimited
+   * connection whose stream is `stream` (the fake clock never moves: no back-off ever ends).
+   */
+  function relayedFirst (stream: Stream, newStream = async (): Promise<Stream> => await Promise.resolve(stream)): { manager: any, opens: () => number, direct: () => void } {
+    const limited = { remotePeer: BOB, status: 'open', limits: { bytes: 128n * 1024n }, newStream: async () => await Promise.reject(new LimitedConnectionError()) }
+    const connections: any[] = [limited]
+    let opens = 0
+    const manager = {
+      getConnections: () => connections,
+      openConnection: async () => {
+        opens++
+        return await Promise.resolve(connections.find(c => c.limits == null) ?? limited)
+      }
+    }
+    return { manager, opens: () => opens, direct: () => { connections.push({ remotePeer: BOB, status: 'open', newStream }) } }
+  }
+
+  it('contacts a peer reached only over a limited connection again as soon as an unlimited one opens, once, not after the back-off', async () => {
+    const { library: seeder, id } = await library(data)
+    const { library: leecher } = await library()
+    const [mine, theirs] = await streamPair()
+    void new UploadSession(BOB, theirs, seeder, context(BOB, systemClock, []))
+    const ctx = context(ALICE, new ManualClock(), [])
+    const peer = relayedFirst(mine)
+    ctx.components.connectionManager = peer.manager
+    const download = new Download(leecher, ctx, parseFileId(id as string), { dht: false, signal: AbortSignal.timeout(10_000) })
+    const run = download.run()
+    await settle()
+    assert.equal(peer.opens(), 1, 'one attempt, over the limited connection')
+    download.connected(ALICE)
+    await settle()
+    assert.equal(peer.opens(), 1, 'another peer\'s connection changes nothing')
+    peer.direct()
+    download.connected(BOB)
+    download.connected(BOB)
+    const result = await run
+    assert.equal(peer.opens(), 2, 'the first event of a direct connection retried at once, the second did nothing')
+    assert.deepEqual(result.fromPeers, { [BOB.toString()]: data.byteLength })
+    await seeder.close()
+    await leecher.close()
+  })
+
+  it('takes an unlimited connection that opened while it dialled at once, and never retries a peer that failed over one', async () => {
+    const { library: seeder, id } = await library(data)
+    const { library: leecher } = await library()
+    const [mine, theirs] = await streamPair()
+    void new UploadSession(BOB, theirs, seeder, context(BOB, systemClock, []))
+    const ctx = context(ALICE, new ManualClock(), [])
+    const peer = relayedFirst(mine)
+    // DCUtR's direct connection comes while the first attempt is under way
+    const open = peer.manager.openConnection
+    peer.manager.openConnection = async () => {
+      const connection = await open()
+      if (peer.opens() === 1) peer.direct()
+      return connection
+    }
+    ctx.components.connectionManager = peer.manager
+    const result = await new Download(leecher, ctx, parseFileId(id as string), { dht: false, signal: AbortSignal.timeout(10_000) }).run()
+    assert.equal(peer.opens(), 2)
+    assert.deepEqual(result.fromPeers, { [BOB.toString()]: data.byteLength })
+
+    // a peer whose stream failed on an unlimited connection waits out its back-off
+    const { library: other } = await library()
+    const refusing = relayedFirst(mine, async () => await Promise.reject(new Error('protocol selection failed')))
+    refusing.direct()
+    const ctx2 = context(ALICE, new ManualClock(), [])
+    ctx2.components.connectionManager = refusing.manager
+    const controller = new AbortController()
+    const download = new Download(other, ctx2, parseFileId(id as string), { dht: false, signal: controller.signal })
+    const run = download.run()
+    await settle()
+    download.connected(BOB)
+    await settle()
+    assert.equal(refusing.opens(), 1)
+    controller.abort()
+    await assert.rejects(run)
     await seeder.close()
     await leecher.close()
     await other.close()
