@@ -39,7 +39,8 @@ export interface FileIndexInit {
    * Serve and fetch pieces over limited (relayed) connections too. Off by default: a relay carries
    * a file for someone else, and circuit relay v2's default limits (128 KiB and 2 minutes per
    * connection) end such a transfer early anyway. Turn it on with a relay of your own that allows
-   * more; a direct connection, when there is one, is still taken first.
+   * more; a direct connection, when there is one, is still taken first. Off, a download that
+   * reaches a provider only over a relay tries it again as soon as a direct connection to it opens.
    *
    * @default false
    */
