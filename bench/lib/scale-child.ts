@@ -57,6 +57,10 @@ export interface ScaleSample {
   rssMiB: number
   /** V8 heap in use at the same moment, MiB */
   heapMiB: number
+  /** RSS at the end of the steady window, after a GC, MiB */
+  rssSteadyMiB: number
+  /** V8 heap in use at the same moment, MiB */
+  heapSteadyMiB: number
   /** time to create and start every host, ms */
   startMs: number
   /** time to dial every link of the topology, ms */
@@ -281,6 +285,10 @@ if (profiler != null && profileFile != null) {
 const windowMs = performance.now() - windowStart
 const discoveryAfter = discoveryTotals(net.nodes)
 const connectionsSteady = countConnections()
+// memory once converged too: right after settling the event loop of 1000 default hosts is still
+// saturated, and part of what it holds is work in flight rather than what a host keeps
+gc()
+const memorySteady = process.memoryUsage()
 const perMinute = (n: number): number => n * 60_000 / windowMs
 const steady: SteadyCounts = {
   windowMs,
@@ -310,6 +318,8 @@ const sample: ScaleSample = {
   rssBeforeMiB: mib(rssBefore),
   rssMiB: mib(memory.rss),
   heapMiB: mib(memory.heapUsed),
+  rssSteadyMiB: mib(memorySteady.rss),
+  heapSteadyMiB: mib(memorySteady.heapUsed),
   startMs,
   connectMs,
   connections,
