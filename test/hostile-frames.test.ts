@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
 import { createHost, type Host } from '@hearsay/host'
-import { announce, flood } from '@hearsay/gossip'
+import { GOSSIP_PROTOCOL, announce, flood } from '@hearsay/gossip'
 import { QUERY_PROTOCOL, INDEX_PROTOCOL, SEARCH_WIRE_LIMITS } from '../packages/file-index/dist/search/index.js'
 import { decodeIndexResponse, decodeQueryResponse, encodeIndexRequest, encodeQueryRequest } from '../packages/file-index/dist/search/wire.js'
 import { PEX_PROTOCOL, PexMessage } from '@hearsay/discovery'
@@ -176,7 +176,7 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
     for (const c of cases) {
       const from = reports.length
       // the attacker keeps its side open: only the target can end the stream
-      const outcome = await sendCase(attacker, target, profiles.find(p => p.name === 'gossip')?.protocol ?? '', {
+      const outcome = await sendCase(attacker, target, GOSSIP_PROTOCOL, {
         kind: 'wrong-order', chunks: [lengthPrefixed(c.frame)], closeWrite: false, mustReport: c.infraction != null, label: c.name
       }, c.infraction != null ? 2000 : 300)
       const mine = reports.slice(from).filter(r => r.peer === key).map(r => r.infraction)

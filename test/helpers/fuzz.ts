@@ -56,7 +56,7 @@ export interface FuzzCase {
   closeWrite: boolean
   /** Only a misbehaving peer sends this: the target must report it. */
   mustReport: boolean
-  /** The infraction the target must report for it, when one is known; it then ends the stream too. */
+  /** The infraction the target must report for it, when the profile names one. */
   infraction?: string
   /** A short description for failure messages. */
   label: string
