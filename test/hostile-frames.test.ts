@@ -2,13 +2,13 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
 import { createHost, type Host } from '@hearsay/host'
-import { flood } from '@hearsay/gossip'
+import { GOSSIP_PROTOCOL, announce, flood } from '@hearsay/gossip'
 import { QUERY_PROTOCOL, INDEX_PROTOCOL, SEARCH_WIRE_LIMITS } from '../packages/file-index/dist/search/index.js'
 import { decodeIndexResponse, decodeQueryResponse, encodeIndexRequest, encodeQueryRequest } from '../packages/file-index/dist/search/wire.js'
 import { PEX_PROTOCOL, PexMessage } from '@hearsay/discovery'
 import { sampleCases, type ProtocolProfile } from './helpers/fuzz.ts'
-import { Pinger, heapAfterGc, silenceGossip, newTally, runCases, watchReports, type FuzzTally, type Reported } from './helpers/hostile.ts'
-import { FUZZ_FILE_NAME, FUZZ_TOPICS, at, fuzzProfiles, startFuzzTarget } from './helpers/hostile-targets.ts'
+import { Pinger, heapAfterGc, silenceGossip, newTally, runCases, sendCase, watchReports, type FuzzTally, type Reported } from './helpers/hostile.ts'
+import { FUZZ_FILE_NAME, FUZZ_TOPICS, at, fuzzProfiles, idsFrame, startFuzzTarget, type FuzzTarget } from './helpers/hostile-targets.ts'
 import { concat, lengthPrefixed } from './helpers/protobuf.ts'
 import { idleStreamsPerConnection, streamsByProtocol, waitForIdleStreams } from './helpers/streams.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -55,6 +55,7 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
   let honest: Host
   let attacker: Host
   let fileId: string
+  let fuzz: FuzzTarget
   let reports: Reported[]
   let pinger: Pinger
   let heapBefore: number
@@ -63,7 +64,8 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
   const tallies: FuzzTally[] = []
 
   before(async () => {
-    ({ target, fileId } = await startFuzzTarget('127.0.160.1'))
+    fuzz = await startFuzzTarget('127.0.160.1');
+    ({ target, fileId } = fuzz)
     reports = watchReports(target)
     honest = await createHost({ ...at('127.0.160.2'), discovery: false })
     attacker = await createHost({ ...at('127.0.160.3'), discovery: false, files: false })
@@ -71,10 +73,12 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
     // and what the target gossips to it is read and dropped (so the target keeps it as a peer)
     await silenceGossip(attacker)
     honest.services.gossip.subscribe(FUZZ_TOPICS.flood, { strategy: flood() })
+    honest.services.gossip.subscribe(FUZZ_TOPICS.announce, { strategy: announce() })
     await honest.dial(target.getMultiaddrs())
     await attacker.dial(target.getMultiaddrs())
-    await waitFor(() => honest.services.gossip.getSubscribers(FUZZ_TOPICS.flood).length === 1, { what: 'honest peer sees the target subscribed' })
-    profiles = fuzzProfiles(target, fileId, honest)
+    await waitFor(() => honest.services.gossip.getSubscribers(FUZZ_TOPICS.flood).length === 1 && honest.services.gossip.getSubscribers(FUZZ_TOPICS.announce).length === 1,
+      { what: 'honest peer sees the target subscribed' })
+    profiles = fuzzProfiles(fuzz, honest)
     idleStreams = await idleStreamsPerConnection(['127.0.160.8', '127.0.160.9'], FUZZ_TOPICS.flood)
     heapBefore = heapAfterGc()
     console.log(`      heap after setup ${(heapBefore / 2 ** 20).toFixed(1)} MiB`)
@@ -100,11 +104,19 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
       assert.ok(answer.response != null, 'a peer-exchange answer')
     },
     gossip: async () => {
-      const got = new Promise<string>(resolve => {
-        target.services.gossip.addEventListener('message', event => { resolve(new TextDecoder().decode(event.detail.data)) }, { once: true })
-      })
-      await honest.services.gossip.publish(FUZZ_TOPICS.flood, new TextEncoder().encode(`honest ${Date.now()}`))
-      assert.match(await got, /^honest/)
+      // a flooded payload, and an announced one (announce, request, payload over the tree's topic)
+      for (const topic of [FUZZ_TOPICS.flood, FUZZ_TOPICS.announce]) {
+        const got = new Promise<string>(resolve => {
+          const listener = (event: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
+            if (event.detail.topic !== topic) return
+            target.services.gossip.removeEventListener('message', listener)
+            resolve(new TextDecoder().decode(event.detail.data))
+          }
+          target.services.gossip.addEventListener('message', listener)
+        })
+        await honest.services.gossip.publish(topic, new TextEncoder().encode(`honest ${topic} ${Date.now()}`))
+        assert.equal(await got.then(text => text.split(' ')[1]), topic)
+      }
     },
     pieces: async () => {
       await honest.services.files.get(fileId, { dht: false, signal: AbortSignal.timeout(10_000) })
@@ -145,6 +157,40 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
       await stillServes[name]()
     })
   }
+
+  it('gossip prune frames: each made-up, misplaced, malformed or oversized one reported as what it is and its stream ended; an honest one neither; the target still serves', async () => {
+    const published = new Uint8Array(Buffer.from(fuzz.publishedId, 'hex'))
+    const unknown = new Uint8Array(32).fill(13)
+    const cases: Array<{ name: string, frame: Uint8Array, infraction?: string }> = [
+      { name: 'a prune of an id the target published (honest: nothing to report)', frame: idsFrame('prune', FUZZ_TOPICS.announce, [published]) },
+      { name: 'a prune of an id the target never had', frame: idsFrame('prune', FUZZ_TOPICS.announce, [unknown]), infraction: 'unexpected-frame' },
+      { name: 'a prune on a flood topic', frame: idsFrame('prune', FUZZ_TOPICS.flood, [published]), infraction: 'unexpected-frame' },
+      { name: 'a prune on an announce topic without a tree', frame: idsFrame('prune', FUZZ_TOPICS.inv, [published]), infraction: 'unexpected-frame' },
+      { name: 'a prune of 1001 ids, over the 1000 a frame may carry', frame: idsFrame('prune', FUZZ_TOPICS.announce, Array.from({ length: 1001 }, () => published)), infraction: 'oversized-frame' },
+      { name: 'a prune of an empty id', frame: idsFrame('prune', FUZZ_TOPICS.announce, [published, new Uint8Array(0)]), infraction: 'malformed-frame' },
+      { name: 'a prune of a 65-byte id', frame: idsFrame('prune', FUZZ_TOPICS.announce, [new Uint8Array(65).fill(1)]), infraction: 'malformed-frame' },
+      { name: 'a prune with no topic', frame: idsFrame('prune', '', [published]), infraction: 'malformed-frame' },
+      { name: 'a prune and an announce in one frame', frame: concat([idsFrame('prune', FUZZ_TOPICS.announce, [published]), idsFrame('announce', FUZZ_TOPICS.announce, [unknown])]), infraction: 'malformed-frame' }
+    ]
+    const key = attacker.peerId.toString()
+    for (const c of cases) {
+      const from = reports.length
+      // the attacker keeps its side open: only the target can end the stream
+      const outcome = await sendCase(attacker, target, GOSSIP_PROTOCOL, {
+        kind: 'wrong-order', chunks: [lengthPrefixed(c.frame)], closeWrite: false, mustReport: c.infraction != null, label: c.name
+      }, c.infraction != null ? 2000 : 300)
+      const mine = reports.slice(from).filter(r => r.peer === key).map(r => r.infraction)
+      if (c.infraction == null) {
+        assert.deepEqual(mine, [], `${c.name}: no report`)
+        assert.equal(outcome, 'left-open', `${c.name}: the stream kept`)
+      } else {
+        assert.deepEqual(mine, [c.infraction], `${c.name}: reported as ${c.infraction}`)
+        assert.equal(outcome, 'reset', `${c.name}: the target reset the stream`)
+      }
+      assert.equal(target.status, 'started')
+    }
+    await stillServes.gossip()
+  })
 
   it(`${STREAMS} streams opened across every protocol, each with a frame begun and never finished, and left open: the target holds a bounded number and frees them all`, async () => {
     const protocols = profiles.map(p => p.protocol)

@@ -17,7 +17,8 @@ export const hostileScenario: Scenario = {
   async run ({ quick, log }) {
     const casesPerProtocol = quick ? 300 : 3000
     const streams = quick ? 2000 : 20_000
-    const { target, fileId } = await startFuzzTarget('127.0.178.1')
+    const fuzz = await startFuzzTarget('127.0.178.1')
+    const { target } = fuzz
     const honest = await createHost({ ...at('127.0.178.2'), discovery: false })
     const attacker = await createHost({ ...at('127.0.178.3'), discovery: false, files: false })
     const tallies: FuzzTally[] = []
@@ -29,7 +30,7 @@ export const hostileScenario: Scenario = {
       await honest.dial(target.getMultiaddrs())
       await attacker.dial(target.getMultiaddrs())
       const reports = watchReports(target)
-      const profiles = fuzzProfiles(target, fileId, honest)
+      const profiles = fuzzProfiles(fuzz, honest)
       const pinger = new Pinger(honest, target.peerId, { intervalMs: 200 }).start()
       for (const profile of profiles) {
         const tally = newTally(profile.name)

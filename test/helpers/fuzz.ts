@@ -34,7 +34,7 @@ export interface ProtocolProfile {
    * Frames that are each valid, sent in an order (or state) the protocol forbids: on one stream,
    * or each on its own stream for protocols of one frame per stream.
    */
-  wrongOrder: Array<{ name: string, frames: Uint8Array[], streamPerFrame?: boolean }>
+  wrongOrder: Array<{ name: string, frames: Uint8Array[], streamPerFrame?: boolean, infraction?: string }>
   /** Realistic values (ids, topics, words) mixed into random fields, to get past the first checks. */
   pool?: { bytes?: Uint8Array[], strings?: string[] }
 }
@@ -56,6 +56,8 @@ export interface FuzzCase {
   closeWrite: boolean
   /** Only a misbehaving peer sends this: the target must report it. */
   mustReport: boolean
+  /** The infraction the target must report for it, when the profile names one. */
+  infraction?: string
   /** A short description for failure messages. */
   label: string
 }
@@ -205,8 +207,9 @@ export function caseArb (profile: ProtocolProfile): fc.Arbitrary<FuzzCase> {
           weight: 2,
           arbitrary: fc.constantFrom(...profile.wrongOrder).map(w => {
             const frames = w.frames.map(f => lengthPrefixed(f))
-            if (w.streamPerFrame !== true) return make('wrong-order', frames, true, w.name)
-            return { ...make('wrong-order', frames.slice(-1), true, w.name), before: frames.slice(0, -1) }
+            const infraction = w.infraction != null ? { infraction: w.infraction } : {}
+            if (w.streamPerFrame !== true) return { ...make('wrong-order', frames, true, w.name), ...infraction }
+            return { ...make('wrong-order', frames.slice(-1), true, w.name), before: frames.slice(0, -1), ...infraction }
           })
         }]
       : []),

@@ -13,8 +13,12 @@ import { encodeFloodFrame, encodeIndexRequest, encodeQueryRequest } from '../../
 import { bfield, concat, vfield } from './protobuf.ts'
 import type { ProtocolProfile, Schema } from './fuzz.ts'
 
-/** Topics the target subscribes to, each on its own strategy. */
-export const FUZZ_TOPICS = { flood: 'fuzz-flood', announce: 'fuzz-announce' } as const
+/**
+ * Topics the target subscribes to, each on its own strategy: a flood, an announce tree
+ * (Plumtree: it takes `prune` frames) and an announce without a tree (Bitcoin's inv/getdata: a
+ * `prune` there is unexpected).
+ */
+export const FUZZ_TOPICS = { flood: 'fuzz-flood', announce: 'fuzz-announce', inv: 'fuzz-inv' } as const
 
 /** Name of the file the target serves; its words are what honest searches ask for. */
 export const FUZZ_FILE_NAME = 'ubuntu hostile fuzz.iso'
@@ -33,8 +37,21 @@ export function seededBytes (size: number, seed: string): Uint8Array {
   return out
 }
 
-/** The fuzz target on `ip`: every protocol, rate limits off, bans out of reach, a file and two topics. */
-export async function startFuzzTarget (ip: string): Promise<{ target: Host, fileId: string }> {
+/** A started fuzz target and what it holds. */
+export interface FuzzTarget {
+  target: Host
+  /** the file it serves */
+  fileId: string
+  /** the message it published on the announce tree */
+  publishedId: string
+}
+
+/**
+ * The fuzz target on `ip`: every protocol, rate limits off, bans out of reach, a file, the
+ * {@link FUZZ_TOPICS} and a message it published on the announce tree (`publishedId`: a `prune`
+ * naming it is an honest frame).
+ */
+export async function startFuzzTarget (ip: string): Promise<FuzzTarget> {
   const unlimited = 1_000_000
   const target = await createHost({
     ...at(ip),
@@ -52,11 +69,15 @@ export async function startFuzzTarget (ip: string): Promise<{ target: Host, file
   })
   target.services.gossip.subscribe(FUZZ_TOPICS.flood, { strategy: flood() })
   target.services.gossip.subscribe(FUZZ_TOPICS.announce, { strategy: announce() })
+  target.services.gossip.subscribe(FUZZ_TOPICS.inv, { strategy: announce({ tree: false }) })
   const fileId = await target.services.files.add(seededBytes(300 * 1024, 'fuzz-file'), { name: FUZZ_FILE_NAME, provide: false })
-  return { target, fileId }
+  const publishedId = await target.services.gossip.publish(FUZZ_TOPICS.announce, seededBytes(64, 'fuzz-announce'))
+  return { target, fileId, publishedId }
 }
 
 const entry: Schema = { fields: [{ n: 1, kind: 'string' }, { n: 2, kind: 'string' }, { n: 3, kind: 'varint' }] }
+/** gossip's `Ids`: a topic and message ids (announce, request, notfound, prune) */
+const ids: Schema = { fields: [{ n: 1, kind: 'string' }, { n: 2, kind: 'bytes', repeated: true }] }
 const range: Schema = { fields: [{ n: 1, kind: 'varint' }, { n: 2, kind: 'varint' }, { n: 3, kind: 'varint' }] }
 
 /** Frame schemas, as the target decodes them (see each package's .proto). */
@@ -71,8 +92,10 @@ export const SCHEMAS: Record<string, Schema> = {
     fields: [
       { n: 1, repeated: true, kind: { fields: [{ n: 1, kind: 'string' }, { n: 2, kind: 'varint' }] } },
       { n: 2, kind: { fields: [{ n: 1, kind: 'string' }, { n: 2, kind: 'bytes' }, { n: 3, kind: 'varint' }, { n: 4, kind: 'varint' }, { n: 5, kind: 'varint' }] } },
-      { n: 3, kind: { fields: [{ n: 1, kind: 'string' }, { n: 2, kind: 'bytes', repeated: true }] } },
-      { n: 4, kind: { fields: [{ n: 1, kind: 'string' }, { n: 2, kind: 'bytes', repeated: true }] } }
+      { n: 3, kind: ids },
+      { n: 4, kind: ids },
+      { n: 5, kind: ids },
+      { n: 6, kind: ids }
     ]
   },
   pieces: {
@@ -110,8 +133,14 @@ function payloadOf (frame: Uint8Array): Uint8Array {
   return frame.subarray(i + 1)
 }
 
+/** A gossip frame carrying `ids` on `topic` in its `type` field (announce 3, request 4, notfound 5, prune 6). */
+export function idsFrame (type: 'announce' | 'request' | 'notfound' | 'prune', topic: string, ids: readonly Uint8Array[]): Uint8Array {
+  const field = { announce: 3, request: 4, notfound: 5, prune: 6 }[type]
+  return bfield(field, concat([bfield(1, topic), ...ids.map(id => bfield(2, id))]))
+}
+
 /** The profiles of the target's protocols: schemas, limits, honest frames and wrong orders. */
-export function fuzzProfiles (target: Host, fileId: string, honestPeer: Host): ProtocolProfile[] {
+export function fuzzProfiles ({ fileId, publishedId }: FuzzTarget, honestPeer: Host): ProtocolProfile[] {
   const file = parseFileId(fileId).bytes
   const peerBytes = honestPeer.peerId.toMultihash().bytes
   const addr = honestPeer.getMultiaddrs()[0].decapsulateCode(421).bytes
@@ -123,7 +152,8 @@ export function fuzzProfiles (target: Host, fileId: string, honestPeer: Host): P
   const hello = pieceFrame({ type: 'hello', file, wantManifest: true })
   const request = pieceFrame({ type: 'request', index: 0, offset: 0, length: 16 * 1024 })
   const gossipMessage = bfield(2, concat([bfield(1, FUZZ_TOPICS.flood), bfield(2, 'fuzz payload')]))
-  const gossipRequest = bfield(4, concat([bfield(1, FUZZ_TOPICS.announce), bfield(2, new Uint8Array(32).fill(9))]))
+  const gossipRequest = idsFrame('request', FUZZ_TOPICS.announce, [new Uint8Array(32).fill(9)])
+  const published = new Uint8Array(Buffer.from(publishedId, 'hex'))
   const words = FUZZ_FILE_NAME.split(/\W+/)
   return [
     {
@@ -143,10 +173,18 @@ export function fuzzProfiles (target: Host, fileId: string, honestPeer: Host): P
       valid: [
         bfield(1, concat([bfield(1, FUZZ_TOPICS.flood), vfield(2, 1)])),
         gossipMessage,
-        bfield(3, concat([bfield(1, FUZZ_TOPICS.announce), bfield(2, new Uint8Array(32).fill(8))]))
+        idsFrame('announce', FUZZ_TOPICS.announce, [new Uint8Array(32).fill(8)]),
+        // the target pushed nothing to the attacker, but it had the id: a prune of it is no lie
+        idsFrame('prune', FUZZ_TOPICS.announce, [published])
       ],
-      wrongOrder: [{ name: 'a message and a request in one frame', frames: [concat([gossipMessage, gossipRequest])] }],
-      pool: { strings: Object.values(FUZZ_TOPICS) }
+      wrongOrder: [
+        { name: 'a message and a request in one frame', frames: [concat([gossipMessage, gossipRequest])], infraction: 'malformed-frame' },
+        { name: 'a prune of an id the target never had', frames: [idsFrame('prune', FUZZ_TOPICS.announce, [new Uint8Array(32).fill(13)])], infraction: 'unexpected-frame' },
+        { name: 'a prune on a flood topic', frames: [idsFrame('prune', FUZZ_TOPICS.flood, [published])], infraction: 'unexpected-frame' },
+        { name: 'a prune on an announce topic without a tree', frames: [idsFrame('prune', FUZZ_TOPICS.inv, [published])], infraction: 'unexpected-frame' },
+        { name: 'a prune and a notfound in one frame', frames: [concat([idsFrame('prune', FUZZ_TOPICS.announce, [published]), idsFrame('notfound', FUZZ_TOPICS.announce, [published])])], infraction: 'malformed-frame' }
+      ],
+      pool: { bytes: [published], strings: Object.values(FUZZ_TOPICS) }
     },
     {
       name: 'pieces',

@@ -186,7 +186,7 @@ export interface FuzzTally {
   bytes: number
   byKind: Record<string, { cases: number, reported: number, outcomes: Record<string, number> }>
   infractions: Record<string, number>
-  /** Cases that had to be reported and were not: label and kind. */
+  /** Cases that had to be reported and were not, or not as the infraction they name: label and kind. */
   unreported: string[]
   /** Heap growth over the run, after garbage collection, if measured. */
   heapGrowth?: number
@@ -223,6 +223,9 @@ export async function runCases (
     if (mine.length > 0) kind.reported++
     for (const r of mine) tally.infractions[r.infraction] = (tally.infractions[r.infraction] ?? 0) + 1
     if (c.mustReport && mine.length === 0) tally.unreported.push(`${c.kind}: ${c.label} (${outcome})`)
+    else if (c.infraction != null && !mine.some(r => r.infraction === c.infraction)) {
+      tally.unreported.push(`${c.kind}: ${c.label} reported as ${mine.map(r => r.infraction).join(', ')}, not ${c.infraction} (${outcome})`)
+    }
   }
 }
 

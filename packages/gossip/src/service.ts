@@ -42,6 +42,12 @@ interface TopicState {
 const sha256Id = (data: Uint8Array): MessageId => createHash('sha256').update(data).digest('hex')
 
 /**
+ * What a router or strategy may say of a frame itself (a decoder's infractions) rather than of
+ * its content: the stream it came on is reset, as when the decoder refuses it.
+ */
+const FRAME_INFRACTIONS: ReadonlySet<string> = new Set(['malformed-frame', 'oversized-frame', 'unexpected-frame'])
+
+/**
  * The libp2p adapter of hearsay gossip: one long-lived stream per peer and direction on
  * `/hearsay/gossip/1.0.0`, a {@link TopicRouter} per subscribed topic, and the embedded
  * gossipsub for `gossipsub()` topics. Bad input becomes an infraction and a reset stream.
@@ -68,6 +74,8 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
   readonly #gossipsub: GossipsubTopics | undefined
   #topologyId: string | undefined
   #running = false
+  /** the peer whose frame a router is handling, and why that frame breaks the protocol, if it does */
+  #receiving: { key: PeerKey, broken?: string } | undefined
 
   constructor (components: GossipComponents, init: GossipInit = {}) {
     super()
@@ -158,7 +166,11 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
         schedule: (delayMs, timer) => { this.#schedule(state, delayMs, timer) },
         deliver: (message, from) => { this.#deliver(state, message, from) },
         validate: (message, from, phase) => this.#validate(state, message, from, phase),
-        report: (peer, infraction, detail) => { this.#report(peer, infraction, detail) }
+        report: (peer, infraction, detail) => {
+          const receiving = this.#receiving
+          if (peer === receiving?.key && FRAME_INFRACTIONS.has(infraction)) receiving.broken = detail ?? infraction
+          this.#report(peer, infraction, detail)
+        }
       }
     })
     this.#topics.set(topic, state)
@@ -352,7 +364,15 @@ export class GossipService extends TypedEventEmitter<GossipEvents> implements Go
     } else {
       topicFrame = { type: body.type, ids: body.ids }
     }
-    state.router.receive(peer.key, topicFrame)
+    const receiving: { key: PeerKey, broken?: string } = { key: peer.key }
+    this.#receiving = receiving
+    try {
+      state.router.receive(peer.key, topicFrame)
+    } finally {
+      this.#receiving = undefined
+    }
+    // an unexpected or oversized frame, as its topic's router saw it: reported, and its stream ends
+    if (receiving.broken != null) peer.inStream?.abort(new GossipError(receiving.broken))
   }
 
   #rateAllows (peer: PeerState): boolean {

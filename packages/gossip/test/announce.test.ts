@@ -182,7 +182,8 @@ describe('announce()', () => {
   })
 
   it('tracks at most maxTracked ids and ignores announces of more', () => {
-    const h = lone({ maxTracked: 3, requestTimeoutMs: 1000 }, ['a', 'b'])
+    // not announced ahead (aheadMs over the timeout), so b is not asked when a stalls
+    const h = lone({ maxTracked: 3, requestTimeoutMs: 1000, aheadMs: 5000 }, ['a', 'b'])
     const ids = Array.from({ length: 5 }, (_, i) => messageOf('t', `tracked ${i}`).id)
     h.nodes[0].router.receive('a', { type: 'announce', ids })
     h.nodes[0].router.receive('b', { type: 'announce', ids: ids.slice(3) })
@@ -416,11 +417,12 @@ describe('announce()', () => {
     const mine = h.publish(0, 'mine')
     h.settle()
     assert.deepEqual(framesOf(h, 'message').filter(s => s.frame.message.id === mine.id).map(s => s.to), ['a'], 'b pruned, c never grafted')
-    // an announce the tree does not follow within the wait (100 ms) is requested then
+    // an announce the tree does not follow within the wait (100 ms) is requested then; when c
+    // stalls, b, the lazy peer it was announced to ahead, is asked
     const t1 = h.clock.now()
     router.receive('c', { type: 'announce', ids: [m3.id] })
     h.settle()
-    assert.deepEqual(framesOf(h, 'request').slice(2).map(s => [s.at - t1, s.to, s.frame.ids]), [[100, 'c', [m3.id]]])
+    assert.deepEqual(framesOf(h, 'request').slice(2).map(s => [s.at - t1, s.to, s.frame.ids]), [[100, 'c', [m3.id]], [500, 'b', [m3.id]]])
     assert.deepEqual(h.nodes[0].reports.filter(r => r.infraction !== 'stalled'), [])
   })
 
@@ -586,13 +588,60 @@ describe('announce()', () => {
     h.nodes[1].validator = () => 'reject'
     const message = h.publish(0, 'bad block')
     h.clock.advance(200)
-    // n2 and n3 announced it ahead to each other before n1's notfound; each then asked the other,
-    // which does not hold a request from the peer it asks itself
-    assert.deepEqual(framesOf(h, 'notfound').map(s => [s.at, s.from, s.to]).sort(), [[100, 'n2', 'n3'], [100, 'n3', 'n2'], [70, 'n1', 'n2'], [70, 'n1', 'n3']])
+    // n2 and n3 announced it ahead to each other before n1's notfound; each then asked the other
+    // (a peer it told of it ahead), which does not hold a request from the peer it asks itself
+    assert.deepEqual(framesOf(h, 'notfound').map(s => [s.at, s.from, s.to]).sort(), [[70, 'n1', 'n2'], [70, 'n1', 'n3'], [90, 'n2', 'n3'], [90, 'n3', 'n2']])
     assert.deepEqual(h.nodes[1].reports.map(r => [r.peer, r.infraction]), [['n0', 'invalid-message']])
     h.settle()
     for (const node of [h.nodes[0], h.nodes[2], h.nodes[3]]) assert.deepEqual(node.reports, [], node.key)
     for (const node of h.nodes) assert.deepEqual(node.delivered.filter(d => d.message.id === message.id), [])
+  })
+
+  // n0 publishes, n1 relays to n2; a liar, known to n2 only, announces the id to n2 first and
+  // never delivers it. n2 announces the id ahead to n1 while it fetches from the liar, so n1 takes
+  // n2 for a peer that has it (or is fetching it) and does not tell n2 of its own copy
+  const liarAhead = (options: AnnounceOptions): { h: Harness, message: GossipMessage } => {
+    const h = createHarness({ spec: announce({ aheadMs: 0, ...options }), nodes: 3, edges: line(3), latencyMs: LATENCY })
+    h.nodes[2].router.addPeer('liar', 'outbound')
+    return { h, message: messageOf('t', 'withheld by a liar') }
+  }
+
+  it('tells a peer that asked for an id in vain, though it announced the id: its only announcer lied', () => {
+    for (const tree of [false, true]) {
+      const { h, message } = liarAhead({ tree, batchMs: 0 })
+      const [relay, victim] = [h.nodes[1], h.nodes[2]]
+      // at 0 n2 asks the liar and announces ahead to n1; n1 asks n2 (at 10), which holds the request
+      victim.router.receive('liar', { type: 'announce', ids: [message.id] })
+      h.clock.advance(5)
+      h.nodes[0].router.publish(message)
+      // the liar's notfound: n2 answers n1's held request notfound; n1 fetches from n0 instead
+      h.clock.advance(20)
+      victim.router.receive('liar', { type: 'notfound', ids: [message.id] })
+      h.settle()
+      assert.deepEqual(relay.delivered.map(d => d.from), ['n0'])
+      assert.deepEqual(victim.delivered.map(d => d.from), ['n1'], `n2 is not left without it (tree: ${tree})`)
+      // n1's request grafted n2 on the tree, but a peer that lacks an id is told of it, not pushed it
+      const toVictim = h.sent.filter(s => s.from === 'n1' && s.to === 'n2' && s.at > 25).map(s => s.frame.type)
+      assert.deepEqual(toVictim, ['announce', 'message'], `one announce, one payload copy (tree: ${tree})`)
+      for (const node of h.nodes) assert.deepEqual(node.reports, [], node.key)
+    }
+  })
+
+  it('asks the peers it announced an id ahead to when its only announcer lied: they took it for one that has the id', () => {
+    const { h, message } = liarAhead({})
+    const [relay, victim] = [h.nodes[1], h.nodes[2]]
+    h.nodes[0].router.publish(message)
+    // n1 asks n0 at 40 and would announce it ahead to n2 at 70 (batchMs 30 later); it has it from
+    // 60, and n2's announce ahead, sent at 55, comes at 65: n1 takes that for "n2 has it"
+    h.clock.advance(25)
+    victim.router.receive('liar', { type: 'announce', ids: [message.id] })
+    h.clock.advance(55)
+    victim.router.receive('liar', { type: 'notfound', ids: [message.id] })
+    h.settle()
+    assert.deepEqual(relay.delivered.map(d => [d.at, d.from]), [[60, 'n0']])
+    assert.deepEqual(victim.delivered.map(d => d.from), ['n1'], 'n2 is not left without it')
+    assert.equal(framesOf(h, 'message', undefined, 'n2').length, 1, 'one payload copy')
+    for (const node of h.nodes) assert.deepEqual(node.reports, [], node.key)
   })
 
   it('delivers two trips behind the announce wave: announced ahead, answered by cut-through', () => {

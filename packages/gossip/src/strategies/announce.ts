@@ -77,8 +77,13 @@ interface Tracked {
   alternatives: PeerKey[]
   /** peers that announced it (asked, waiting or beyond the alternatives cap), for skipping */
   announcers: Set<PeerKey>
-  /** announced onward already, before the payload arrived */
-  ahead: boolean
+  /** the peers it was announced to ahead of its payload (undefined: not announced ahead) */
+  told?: Set<PeerKey>
+  /**
+   * peers known to lack it, whatever they announced: they asked for it in vain, or did not
+   * answer a request for it; they are told when it comes (announced to, never pushed)
+   */
+  lacking?: Set<PeerKey>
   /** tells the ahead timer of this entry from a forgotten one's (0: none scheduled) */
   aheadSeq: number
   /**
@@ -140,7 +145,15 @@ interface Queue {
  * requested earlier, so they never wait in a circle; a request from the very peer being asked
  * is answered `notfound` too. A request for an id this node neither has nor fetches is
  * answered `notfound`. A `notfound` from the peer asked moves on to the next announcer without
- * a report; other ones are ignored (a late answer after a timeout looks like that).
+ * a report; other ones change nothing else (a late answer after a timeout looks like that).
+ *
+ * Who is told: as Bitcoin's "known inventory", a peer that announced an id is not told of it
+ * (neither announced to nor pushed). Announced ahead, an id is only being fetched, so a node whose
+ * announcers all fail (a liar that announces and never delivers, or answers `notfound`) would be
+ * left without it by the peers it told. Such a node asks those peers, one after another, once its
+ * own announcers are exhausted (one request, one payload copy); and a peer known to lack an id —
+ * it asked for it and was answered `notfound`, answered `notfound` itself, or stalled — is told of
+ * it when it comes (announced to, never pushed), whatever it announced.
  *
  * What an observer learns: an announce now means "I have or am fetching this", sent `aheadMs`
  * after a node first requested an id or when its payload arrived, whichever is first; the
@@ -258,7 +271,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         entry.seq = ++seq
         context.schedule(requestTimeoutMs, { request: id, peer, seq: entry.seq })
         append(outbox, peer, id)
-        if (entry.ahead || entry.aheadSeq !== 0) return
+        if (entry.told != null || entry.aheadSeq !== 0) return
         if (aheadMs === 0) {
           goAhead(id, entry)
         } else {
@@ -272,9 +285,36 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
        * (eager ones get the payload when it comes).
        */
       const goAhead = (id: MessageId, entry: Tracked): void => {
-        entry.ahead = true
+        const told = entry.told = new Set()
         for (const other of context.peers().keys()) {
-          if (!entry.announcers.has(other) && !eager.has(other)) enqueue(other, id)
+          if (entry.announcers.has(other) || eager.has(other)) continue
+          enqueue(other, id)
+          told.add(other)
+          // a peer that lacked it knows of it now
+          entry.lacking?.delete(other)
+        }
+      }
+
+      /** `peer` lacks `id`: it asked for it in vain, or did not answer a request for it. */
+      const lacks = (entry: Tracked, peer: PeerKey): void => {
+        (entry.lacking ??= new Set()).add(peer)
+      }
+
+      /**
+       * Every announcer failed after this node announced `id` ahead. The peers it told take it for
+       * one that has the payload and do not tell it of theirs (Bitcoin's "known inventory"), so it
+       * asks them, one after another; not those known to lack it (they tell it when theirs comes).
+       * An announce still queued was never sent: it is dropped, and that peer is not asked.
+       */
+      const askTold = (id: MessageId, entry: Tracked): void => {
+        for (const peer of entry.told ?? []) {
+          if (entry.lacking?.has(peer) === true || !context.peers().has(peer)) continue
+          if (queues.get(peer)?.ids.delete(id) === true) {
+            entry.told?.delete(peer)
+          } else if (entry.alternatives.length < maxAnnouncers) {
+            entry.alternatives.push(peer)
+            addTo(offers, peer, id)
+          }
         }
       }
 
@@ -284,8 +324,12 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         for (const holder of entry.holders.keys()) {
           removeFrom(holding, holder, id)
           held--
-          if (message != null) context.send(holder, { type: 'message', message })
-          else append(notFound, holder, id)
+          if (message != null) {
+            context.send(holder, { type: 'message', message })
+          } else {
+            append(notFound, holder, id)
+            lacks(entry, holder)
+          }
         }
         entry.holders = undefined
       }
@@ -303,12 +347,14 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
 
       /**
        * The request failed: answer the held ones `notfound` (they have their own announcers to
-       * ask); ask the first alternative with a free slot; wait if all are busy; forget if none is left.
+       * ask); ask the first alternative with a free slot, or else a peer it announced the id ahead
+       * to; wait if all are busy; forget if none is left.
        */
       const next = (id: MessageId, entry: Tracked): void => {
         entry.peer = undefined
         entry.retried = true
         release(id, entry)
+        if (entry.alternatives.length === 0) askTold(id, entry)
         for (const peer of entry.alternatives) {
           if (hasSlot(peer)) {
             request(id, entry, peer)
@@ -383,14 +429,18 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
       }
 
       /**
-       * Send `message` on: its payload to eager peers, its id to lazy ones (not when `ahead`: they
-       * heard of it already), none to `from` and `skip` (they have it).
+       * Send `message` on: its payload to eager peers, its id to lazy ones (not to those told of it
+       * ahead), nothing to `from`, to the peers `entry` was fetched from (they have it) or to its
+       * `holders` (they get it by release); its id to the peers known to lack it, whatever they
+       * announced.
        */
-      const relay = (message: GossipMessage, skip?: ReadonlySet<PeerKey>, from?: PeerKey, ahead = false): void => {
+      const relay = (message: GossipMessage, from?: PeerKey, entry?: Tracked, holders?: ReadonlyMap<PeerKey, number>): void => {
         for (const peer of context.peers().keys()) {
-          if (peer === from || skip?.has(peer) === true) continue
-          if (eager.has(peer)) context.send(peer, { type: 'message', message })
-          else if (!ahead) enqueue(peer, message.id)
+          if (peer === from || holders?.has(peer) === true) continue
+          if (entry?.lacking?.has(peer) === true) enqueue(peer, message.id)
+          else if (entry?.announcers.has(peer) === true) continue
+          else if (eager.has(peer)) context.send(peer, { type: 'message', message })
+          else if (entry?.told?.has(peer) !== true) enqueue(peer, message.id)
         }
       }
 
@@ -433,17 +483,17 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           graft(from)
           const entry = tracked.get(message.id)
           if (entry == null) {
-            relay(message, undefined, from)
+            relay(message, from)
           } else {
             // the tree brought it while it waited on an announce: the announcer's path was faster
             // for this publisher, so swap (Plumtree's optimization): graft the announcer (a
             // request of no ids), prune the tree's link
             if (tree && entry.graftSeq !== 0) swap(message.id, entry.alternatives[0], from)
             // whoever announced it has it or is fetching it, and held requests get it by release
-            const skip = entry.holders == null ? entry.announcers : new Set([...entry.announcers, ...entry.holders.keys()])
+            const holders = entry.holders
             forget(message.id, entry, message)
             pump(entry.peer)
-            relay(message, skip, from, entry.ahead)
+            relay(message, from, entry, holders)
           }
           send()
         },
@@ -458,7 +508,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           }
           if (entry == null) {
             // nothing fetched: at most the prune to send
-          } else if (!entry.ahead) {
+          } else if (entry.told == null) {
             // never requested: nothing to wait for
             forget(id, entry)
           } else if (answered(id, entry, from)) {
@@ -486,7 +536,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             let entry = tracked.get(id)
             if (entry == null) {
               if (tracked.size >= maxTracked) continue
-              entry = { seq: 0, alternatives: [], announcers: new Set(), ahead: false, aheadSeq: 0, retried: false, graftSeq: 0 }
+              entry = { seq: 0, alternatives: [], announcers: new Set(), told: undefined, lacking: undefined, aheadSeq: 0, retried: false, graftSeq: 0 }
               tracked.set(id, entry)
             }
             if (entry.peer === from || entry.announcers.has(from) || entry.alternatives.includes(from)) continue
@@ -531,13 +581,14 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             const mine = holding.get(from)
             // only what this node announced ahead and still fetches from its first announcer is worth
             // waiting for, and not by the peer it asked (the two would wait for each other); within bounds
-            if (entry?.ahead === true && !entry.retried && entry.peer !== from && (mine?.size ?? 0) < maxInFlight && held < maxHeld) {
+            if (entry?.told != null && !entry.retried && entry.peer !== from && (mine?.size ?? 0) < maxInFlight && held < maxHeld) {
               (entry.holders ??= new Map()).set(from, ++seq)
               addTo(holding, from, id)
               held++
               context.schedule(holdMs, { hold: id, peer: from, seq })
             } else {
               append(notFound, from, id)
+              if (entry != null) lacks(entry, from)
             }
           }
           send()
@@ -545,9 +596,10 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
         onNotFound (from, ids) {
           for (const id of ids.slice(0, maxBatch)) {
             const entry = tracked.get(id)
-            // not what `from` was asked for (or asked and timed out): nothing to do
-            if (entry == null || !answered(id, entry, from)) continue
-            next(id, entry)
+            if (entry == null) continue
+            lacks(entry, from)
+            // not what `from` was asked for (or asked and timed out): nothing more to do
+            if (answered(id, entry, from)) next(id, entry)
           }
           pump(from)
           send()
@@ -561,7 +613,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
           if ('ahead' in timer) {
             const entry = tracked.get(timer.ahead)
             // still fetched from its first announcer: else there may be nothing to announce
-            if (entry == null || entry.aheadSeq !== timer.seq || entry.ahead || entry.retried) return
+            if (entry == null || entry.aheadSeq !== timer.seq || entry.told != null || entry.retried) return
             goAhead(timer.ahead, entry)
             send()
             return
@@ -577,12 +629,14 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             return
           }
           if ('hold' in timer) {
-            const holders = tracked.get(timer.hold)?.holders
-            if (holders?.get(timer.peer) !== timer.seq) return
+            const entry = tracked.get(timer.hold)
+            const holders = entry?.holders
+            if (entry == null || holders?.get(timer.peer) !== timer.seq) return
             holders.delete(timer.peer)
             removeFrom(holding, timer.peer, timer.hold)
             held--
             append(notFound, timer.peer, timer.hold)
+            lacks(entry, timer.peer)
             send()
             return
           }
@@ -595,6 +649,7 @@ export function announce (options: AnnounceOptions = {}): StrategySpec<AnnounceT
             forget(id, entry)
           } else {
             context.report(peer, 'stalled', `no answer in ${requestTimeoutMs} ms to a request for ${id.slice(0, 16)}`)
+            lacks(entry, peer)
             next(id, entry)
           }
           pump(peer)
