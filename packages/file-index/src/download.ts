@@ -186,7 +186,7 @@ export class Download {
     let connection: Connection | undefined
     void (async () => {
       const signal = this.#controller.signal
-      connection = await this.#ctx.components.connectionManager.openConnection(peer, { signal })
+      connection = await this.#open(peer, signal)
       const stream = await connection.newStream(this.#ctx.settings.protocol, { signal, runOnLimitedConnection: this.#ctx.settings.overRelay })
       if (session.closed || this.#finished) {
         stream.abort(new Error('download over'))
@@ -217,6 +217,23 @@ export class Download {
       this.#drop(session, 10_000)
       if (connection == null || connection.limits != null) this.#unreachable(peer)
     })
+  }
+
+  /**
+   * A connection pieces may cross. When the only ones open are limited (relayed) and pieces may not
+   * cross them, only the peer's direct addresses are dialled: libp2p's `openConnection(peer)` would
+   * set up another circuit through the relay as well, only to close it as a duplicate.
+   */
+  async #open (peer: PeerId, signal: AbortSignal): Promise<Connection> {
+    const { connectionManager, peerStore } = this.#ctx.components
+    const open = connectionManager.getConnections(peer).filter(c => c.status === 'open')
+    if (this.#ctx.settings.overRelay || open.length === 0 || open.some(c => c.limits == null)) {
+      return await connectionManager.openConnection(peer, { signal })
+    }
+    const known = await peerStore.get(peer, { signal }).then(p => p.addresses.map(a => a.multiaddr), () => [])
+    const direct = known.filter(a => !a.toString().includes('/p2p-circuit')).map(a => a.encapsulate(`/p2p/${peer.toString()}`))
+    if (direct.length === 0) throw new Error('only a limited connection, and no direct address to dial')
+    return await connectionManager.openConnection(direct, { signal })
   }
 
   /**

@@ -10,6 +10,7 @@ import { Library } from '../dist/library.js'
 import { UploadSession } from '../dist/upload.js'
 import type { TransferContext } from '../dist/transfer.js'
 import { LimitedConnectionError, type Logger, type PeerId, type Stream } from '@libp2p/interface'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 
 const ALICE = peerIdFromString('12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA')
 const BOB = peerIdFromString('12D3KooWE5994Zvfi5khEuKv2HwrBMgZ5H2EZVJVccMEjUSKcwMA')
@@ -218,22 +219,33 @@ describe('Download over a stream pair', () => {
 
   /**
    * A connection manager with libp2p's choice: an open unlimited connection to the peer first,
-   * else the limited (relayed) one, on which no piece stream opens. `direct()` adds an unlimited
-   * connection whose stream is `stream` (the fake clock never moves: no back-off ever ends).
+   * else the limited (relayed) one, on which no piece stream opens; and a peer store that knows
+   * `addrs` of the peer. A dial of the peer's direct addresses fails (it is behind a NAT).
+   * `direct()` adds an unlimited connection whose stream is `stream` (the fake clock never moves:
+   * no back-off ever ends).
    */
-  function relayedFirst (stream: Stream, newStream = async (): Promise<Stream> => await Promise.resolve(stream)): { manager: any, opens: () => number, direct: () => void } {
+  function relayedFirst (stream: Stream, addrs: string[], newStream = async (): Promise<Stream> => await Promise.resolve(stream)): { manager: any, peerStore: any, opens: () => number, directDials: () => number, direct: () => void } {
     const limited = { remotePeer: BOB, status: 'open', limits: { bytes: 128n * 1024n }, newStream: async () => await Promise.reject(new LimitedConnectionError()) }
     const connections: any[] = [limited]
     let opens = 0
+    let directDials = 0
     const manager = {
-      getConnections: () => connections,
-      openConnection: async () => {
+      getConnections: () => connections.filter(c => c.status === 'open'),
+      openConnection: async (target: PeerId | Multiaddr[]) => {
         opens++
+        if (Array.isArray(target)) {
+          directDials++
+          assert.ok(target.every(a => !a.toString().includes('/p2p-circuit')), 'only direct addresses dialled')
+          throw new Error('dial failed')
+        }
         return await Promise.resolve(connections.find(c => c.limits == null) ?? limited)
       }
     }
-    return { manager, opens: () => opens, direct: () => { connections.push({ remotePeer: BOB, status: 'open', newStream }) } }
+    const peerStore = { merge: async () => {}, get: async () => ({ addresses: addrs.map(a => ({ multiaddr: multiaddr(a) })) }) }
+    return { manager, peerStore, opens: () => opens, directDials: () => directDials, direct: () => { connections.push({ remotePeer: BOB, status: 'open', newStream }) } }
   }
+
+  const RELAYED = `/ip4/127.0.0.1/tcp/4001/p2p/${ALICE.toString()}/p2p-circuit`
 
   it('contacts a peer reached only over a limited connection again as soon as an unlimited one opens, once, not after the back-off', async () => {
     const { library: seeder, id } = await library(data)
@@ -241,20 +253,22 @@ describe('Download over a stream pair', () => {
     const [mine, theirs] = await streamPair()
     void new UploadSession(BOB, theirs, seeder, context(BOB, systemClock, []))
     const ctx = context(ALICE, new ManualClock(), [])
-    const peer = relayedFirst(mine)
+    // the peer store knows the peer by its relayed address only: nothing to dial
+    const peer = relayedFirst(mine, [RELAYED])
     ctx.components.connectionManager = peer.manager
+    ctx.components.peerStore = peer.peerStore
     const download = new Download(leecher, ctx, parseFileId(id as string), { dht: false, signal: AbortSignal.timeout(10_000) })
     const run = download.run()
     await settle()
-    assert.equal(peer.opens(), 1, 'one attempt, over the limited connection')
+    assert.equal(peer.opens(), 0, 'no dial: libp2p would only set up another circuit')
     download.connected(ALICE)
     await settle()
-    assert.equal(peer.opens(), 1, 'another peer\'s connection changes nothing')
+    assert.equal(peer.opens(), 0, 'another peer\'s connection changes nothing')
     peer.direct()
     download.connected(BOB)
     download.connected(BOB)
     const result = await run
-    assert.equal(peer.opens(), 2, 'the first event of a direct connection retried at once, the second did nothing')
+    assert.equal(peer.opens(), 1, 'the first event of a direct connection retried at once, the second did nothing')
     assert.deepEqual(result.fromPeers, { [BOB.toString()]: data.byteLength })
     await seeder.close()
     await leecher.close()
@@ -266,22 +280,26 @@ describe('Download over a stream pair', () => {
     const [mine, theirs] = await streamPair()
     void new UploadSession(BOB, theirs, seeder, context(BOB, systemClock, []))
     const ctx = context(ALICE, new ManualClock(), [])
-    const peer = relayedFirst(mine)
-    // DCUtR's direct connection comes while the first attempt is under way
+    // the peer's own address fails to dial (a NAT); DCUtR's direct connection comes meanwhile
+    const peer = relayedFirst(mine, [RELAYED, '/ip4/192.0.2.7/tcp/4001'])
     const open = peer.manager.openConnection
-    peer.manager.openConnection = async () => {
-      const connection = await open()
-      if (peer.opens() === 1) peer.direct()
-      return connection
+    peer.manager.openConnection = async (target: PeerId | Multiaddr[]) => {
+      try {
+        return await open(target)
+      } finally {
+        if (peer.opens() === 1) peer.direct()
+      }
     }
     ctx.components.connectionManager = peer.manager
+    ctx.components.peerStore = peer.peerStore
     const result = await new Download(leecher, ctx, parseFileId(id as string), { dht: false, signal: AbortSignal.timeout(10_000) }).run()
+    assert.equal(peer.directDials(), 1, 'the direct address dialled, not another circuit')
     assert.equal(peer.opens(), 2)
     assert.deepEqual(result.fromPeers, { [BOB.toString()]: data.byteLength })
 
     // a peer whose stream failed on an unlimited connection waits out its back-off
     const { library: other } = await library()
-    const refusing = relayedFirst(mine, async () => await Promise.reject(new Error('protocol selection failed')))
+    const refusing = relayedFirst(mine, [], async () => await Promise.reject(new Error('protocol selection failed')))
     refusing.direct()
     const ctx2 = context(ALICE, new ManualClock(), [])
     ctx2.components.connectionManager = refusing.manager
