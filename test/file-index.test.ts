@@ -226,7 +226,7 @@ describe('file index on real hosts', function () {
       services: { files: fileIndex({ clock }) },
       libp2p: {
         connectionGater: {
-          denyDialMultiaddr: async ma => {
+          denyDialMultiaddr: ma => {
             const deny = natted && !ma.toString().includes('/p2p-circuit') && ma.toString().startsWith(direct[0].decapsulate('/p2p').toString())
             if (deny) refused++
             return deny

@@ -241,7 +241,7 @@ describe('Download over a stream pair', () => {
         return await Promise.resolve(connections.find(c => c.limits == null) ?? limited)
       }
     }
-    const peerStore = { merge: async () => {}, get: async () => ({ addresses: addrs.map(a => ({ multiaddr: multiaddr(a) })) }) }
+    const peerStore = { merge: async () => {}, get: async () => await Promise.resolve({ addresses: addrs.map(a => ({ multiaddr: multiaddr(a) })) }) }
     return { manager, peerStore, opens: () => opens, directDials: () => directDials, direct: () => { connections.push({ remotePeer: BOB, status: 'open', newStream }) } }
   }
 
