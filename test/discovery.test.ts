@@ -151,6 +151,30 @@ describe('discovery on hosts over TCP on loopback', function () {
     assert.equal(seen.size, rest.length, 'the 15 remaining hosts are one connected network')
   })
 
+  it('a feeler is dropped as soon as it connects: the address moves to tried, the peer is left with no connection, nobody reports anything', async () => {
+    const reporter = recorder()
+    const target = await createHost({ ...at(110, 0), discovery: { ...FAST, targetOutbound: 0, feelerIntervalMs: 0, reporter } }) as DiscoveryHost
+    hosts.push(target)
+    const feeler = await createHost({ ...at(110, 1), discovery: { ...FAST, targetOutbound: 0, feelerIntervalMs: 200, reporter } }) as DiscoveryHost
+    hosts.push(feeler)
+    const peer = target.peerId.toString()
+    const lived: number[] = []
+    feeler.addEventListener('connection:close', (event: CustomEvent<{ timeline: { open: number } }>) => { lived.push(Date.now() - event.detail.timeline.open) })
+    const book = feeler.services.discovery.addressBook
+    book.add(peer, [target.getMultiaddrs()[0].decapsulateCode(421).toString()], { group: 'local' })
+    assert.equal(book.get(peer)?.table, 'new')
+    await waitFor(() => feeler.services.discovery.stats().closes.feeler >= 1, { what: 'the feeler closed', timeoutMs: 10_000 })
+    assert.equal(book.get(peer)?.table, 'tried', 'it answered: tried')
+    await waitFor(() => feeler.getConnections(target.peerId).length === 0 && target.getConnections(feeler.peerId).length === 0, { what: 'no connection left at either end', timeoutMs: 5000 })
+    const stats = feeler.services.discovery.stats()
+    assert.equal(stats.outbound, 0, 'a feeler never counts as outbound')
+    assert.deepEqual(stats.dials, { outbound: 0, feeler: 1, failed: 0 })
+    assert.equal(target.services.discovery.stats().closes.evict, 0)
+    assert.deepEqual(reporter.reports, [])
+    assert.equal(lived.length, 1)
+    assert.ok(lived[0] < 1000, `dropped ${lived[0]} ms after it opened, not held (feelerHoldMs defaults to 0)`)
+  })
+
   it('a restart redials the saved anchors first', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hearsay-discovery-'))
     dirs.push(dir)
