@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { discovery, PEX_PROTOCOL, PexMessage, type Discovery, type DiscoveryInit } from '@hearsay/discovery'
+import { INBOUND_GRACE_MS } from '@hearsay/discovery/address-book'
 import { createHost, type Host } from '@hearsay/host'
 import { waitFor } from './helpers/wait.ts'
 import type { PeerReporter } from '@hearsay/interface'
@@ -15,7 +16,6 @@ const FAST: DiscoveryInit = {
   pexIntervalMs: 300,
   pexPeerIntervalMs: 1000,
   feelerIntervalMs: 1000,
-  feelerHoldMs: 300,
   dialRetryMs: 2000,
   dialTimeoutMs: 5000
 }
@@ -151,6 +151,30 @@ describe('discovery on hosts over TCP on loopback', function () {
     assert.equal(seen.size, rest.length, 'the 15 remaining hosts are one connected network')
   })
 
+  it('a feeler is dropped as soon as it connects: the address moves to tried, the peer is left with no connection, nobody reports anything', async () => {
+    const reporter = recorder()
+    const target = await createHost({ ...at(110, 0), discovery: { ...FAST, targetOutbound: 0, feelerIntervalMs: 0, reporter } }) as DiscoveryHost
+    hosts.push(target)
+    const feeler = await createHost({ ...at(110, 1), discovery: { ...FAST, targetOutbound: 0, feelerIntervalMs: 200, reporter } }) as DiscoveryHost
+    hosts.push(feeler)
+    const peer = target.peerId.toString()
+    const lived: number[] = []
+    feeler.addEventListener('connection:close', (event: CustomEvent<{ timeline: { open: number } }>) => { lived.push(Date.now() - event.detail.timeline.open) })
+    const book = feeler.services.discovery.addressBook
+    book.add(peer, [target.getMultiaddrs()[0].decapsulateCode(421).toString()], { group: 'local' })
+    assert.equal(book.get(peer)?.table, 'new')
+    await waitFor(() => feeler.services.discovery.stats().closes.feeler >= 1, { what: 'the feeler closed', timeoutMs: 10_000 })
+    assert.equal(book.get(peer)?.table, 'tried', 'it answered: tried')
+    await waitFor(() => feeler.getConnections(target.peerId).length === 0 && target.getConnections(feeler.peerId).length === 0, { what: 'no connection left at either end', timeoutMs: 5000 })
+    const stats = feeler.services.discovery.stats()
+    assert.equal(stats.outbound, 0, 'a feeler never counts as outbound')
+    assert.deepEqual(stats.dials, { outbound: 0, feeler: 1, failed: 0 })
+    assert.equal(target.services.discovery.stats().closes.evict, 0)
+    assert.deepEqual(reporter.reports, [])
+    assert.equal(lived.length, 1)
+    assert.ok(lived[0] < 1000, `dropped ${lived[0]} ms after it opened, not held (feelerHoldMs defaults to 0)`)
+  })
+
   it('a restart redials the saved anchors first', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hearsay-discovery-'))
     dirs.push(dir)
@@ -207,7 +231,8 @@ describe('discovery on hosts over TCP on loopback', function () {
     }
     const inbound = (): string[] => server.getConnections().filter(c => c.direction === 'inbound').map(c => c.remotePeer.toString()).sort()
     // c1 and c2 fill the slots; c3 arrives: with nothing protected the youngest earlier peer (c2) goes
-    await waitFor(() => inbound().length <= 2, { what: 'inbound back at the limit', timeoutMs: 5000 })
+    // the first one past the limit waits out the grace (INBOUND_GRACE_MS), in case it is a feeler
+    await waitFor(() => inbound().length <= 2, { what: 'inbound back at the limit', timeoutMs: INBOUND_GRACE_MS + 5000 })
     assert.deepEqual(inbound(), [clients[0].peerId.toString(), clients[2].peerId.toString()].sort())
     assert.equal(server.services.discovery.stats().inbound, 2)
 
@@ -215,7 +240,7 @@ describe('discovery on hosts over TCP on loopback', function () {
     const strict = await createHost({ ...at(100, 10), discovery: { ...FAST, targetOutbound: 0, feelerIntervalMs: 0, maxInbound: 2 } }) as DiscoveryHost
     hosts.push(strict)
     for (const c of clients) await c.dial(strict.getMultiaddrs()[0]).catch(() => {})
-    await waitFor(() => strict.getConnections().filter(c => c.direction === 'inbound').length <= 2, { what: 'newcomer refused', timeoutMs: 5000 })
+    await waitFor(() => strict.getConnections().filter(c => c.direction === 'inbound').length <= 2, { what: 'newcomer refused', timeoutMs: INBOUND_GRACE_MS + 5000 })
     await new Promise(resolve => setTimeout(resolve, 200))
     const kept = strict.getConnections().filter(c => c.direction === 'inbound').map(c => c.remotePeer.toString())
     assert.ok(kept.includes(clients[0].peerId.toString()) && kept.includes(clients[1].peerId.toString()), 'the first two stay')

@@ -32,7 +32,10 @@ export const DISCOVERY_DEFAULTS = Object.freeze({
   pexMaxPeers: 1000,
   pexTimeoutMs: 10_000,
   feelerIntervalMs: 2 * 60_000,
-  feelerHoldMs: 2_000
+  // a feeler's job is done once the handshake proved who answers at the address (Bitcoin
+  // disconnects a feeler right after the version handshake): held open, it was identified both
+  // ways, added to both DHT routing tables and pinged, most of an idle 1000-host network's work
+  feelerHoldMs: 0
 })
 
 /** The policy's numbers, every one resolved. */
@@ -55,6 +58,14 @@ export const ROUND_JITTER = 0.5
 export const ANSWER_SHARE = 0.23
 /** An answer may always carry this many peers: a young node's small book is given whole. */
 export const ANSWER_FLOOR = 64
+/**
+ * How long one inbound connection past `maxInbound` waits before an inbound peer is evicted for
+ * it. Another node's feeler (closed at once after its handshake, or after a short hold) is gone
+ * by then, so testing an address of a full node evicts nobody; a connection that stays is
+ * answered as at once before, by the same eviction rules, and a second one past the limit is
+ * answered at once. At most one connection past the limit, for at most this long.
+ */
+export const INBOUND_GRACE_MS = 5_000
 
 /** The sample every answer is cut from: used until `expires`, or until the book has doubled since `bookSize`. */
 interface AnswerCache {
@@ -200,8 +211,10 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  * `pexIntervalMs` (a random outbound peer, preferring those not asked within `pexCacheMs`: as in
  * Bitcoin, a new outbound peer is asked at once and inbound peers never; answers are cut from a
  * sample of the book kept `pexCacheMs`, see {@link serve}), a feeler every
- * `feelerIntervalMs` ({@link planFeeler}), held `feelerHoldMs` and closed (or left open when
- * `keep` says another part of the node wants its peer); each round starts its
+ * `feelerIntervalMs` ({@link planFeeler}), closed as soon as its dial has connected, or after
+ * `feelerHoldMs` (or left open when `keep` says another part of the node wants its peer); past
+ * `maxInbound` an inbound peer is evicted, for the first connection past it after
+ * {@link INBOUND_GRACE_MS}; each round starts its
  * interval again when its dial or question has ended. The peer-exchange and feeler intervals are
  * jittered by {@link ROUND_JITTER} (drawn from the seeded `rng`), so that hosts started together
  * do not act in lockstep. Anchors are dialled first, and the rounds start once their dials have ended.
@@ -228,14 +241,16 @@ export class DiscoveryPolicy {
   /** dials in progress, with the netgroup each will fill */
   readonly #dialing = new Map<PeerKey, string>()
   readonly #feelers = new Set<PeerKey>()
-  /** feelers left open for another part of the node: still feelers (never outbound) until they close */
-  readonly #keptFeelers = new Set<PeerKey>()
+  /** feelers past their hold, left open for another part of the node or being closed: still feelers (never outbound) until they close */
+  readonly #heldFeelers = new Set<PeerKey>()
   readonly #keep: ((peer: PeerKey) => boolean) | undefined
   readonly #lastServed = new Map<PeerKey, number>()
   #answerCache: AnswerCache | undefined
   readonly #lastAsked = new Map<PeerKey, number>()
   /** feelers to close: peer → [due time, connection id] */
   readonly #feelerCloses = new Map<PeerKey, [number, string]>()
+  /** the inbound connection past `maxInbound` waiting out {@link INBOUND_GRACE_MS}, and when it ends */
+  #grace: { due: number, newcomer: string } | undefined
   #anchorDials = new Set<PeerKey>()
   #loadedAnchors: Anchor[] = []
   /** the anchors last saved, unless that failed */
@@ -325,12 +340,12 @@ export class DiscoveryPolicy {
   /** When {@link tick} next has something to do (epoch ms), or `undefined` if nothing is pending. */
   nextDue (): number | undefined {
     if (!this.#running) return undefined
-    let due = Math.min(this.#dialDue, this.#pexDue, this.#feelerDue)
+    let due = Math.min(this.#dialDue, this.#pexDue, this.#feelerDue, this.#grace?.due ?? Infinity)
     for (const [at] of this.#feelerCloses.values()) if (at < due) due = at
     return Number.isFinite(due) ? due : undefined
   }
 
-  /** Run whatever is due: feelers to close, the dial, peer-exchange and feeler rounds. */
+  /** Run whatever is due: feelers to close, an inbound grace that ended, the dial, peer-exchange and feeler rounds. */
   tick (): DiscoveryAction[] {
     const actions: DiscoveryAction[] = []
     if (!this.#running) return actions
@@ -340,6 +355,11 @@ export class DiscoveryPolicy {
         this.#feelerCloses.delete(peer)
         this.#closeFeeler(peer, connection, actions)
       }
+    }
+    if (this.#grace != null && this.#grace.due <= now) {
+      const newcomer = this.#connections.get(this.#grace.newcomer)
+      this.#grace = undefined
+      if (this.#inbound > this.options.maxInbound) this.#evictInbound(newcomer, actions)
     }
     if (this.#dialDue <= now) {
       this.#dialRound(actions)
@@ -363,7 +383,8 @@ export class DiscoveryPolicy {
   /**
    * A connection opened. Outbound: the peer is reachable at that address (good), and a new
    * outbound peer that is no feeler is asked for addresses at once, as Bitcoin does. Inbound:
-   * past `maxInbound`, one inbound peer is evicted by diversity, or the newcomer refused.
+   * past `maxInbound`, one inbound peer is evicted by diversity, or the newcomer refused — the
+   * first one past the limit after {@link INBOUND_GRACE_MS}, if the limit is still passed then.
    */
   connected (info: ConnectionInfo): DiscoveryAction[] {
     const actions: DiscoveryAction[] = []
@@ -396,8 +417,8 @@ export class DiscoveryPolicy {
     if (left > 0) this.#peers.set(tracked.peer, left)
     else {
       this.#peers.delete(tracked.peer)
-      // a feeler left open has done its job once it closes: the peer may be an outbound one later
-      if (this.#keptFeelers.delete(tracked.peer)) this.#feelers.delete(tracked.peer)
+      // a feeler left open or closed has done its job once it closes: the peer may be an outbound one later
+      if (this.#heldFeelers.delete(tracked.peer)) this.#feelers.delete(tracked.peer)
     }
   }
 
@@ -436,8 +457,9 @@ export class DiscoveryPolicy {
       if (this.#running) this.book.attempt(peer, true)
     } else {
       this.book.good(peer)
-      if (feeler) this.#feelerCloses.set(peer, [this.#clock.now() + this.options.feelerHoldMs, outcome.connection])
-      else this.#feelers.delete(peer)
+      if (!feeler) this.#feelers.delete(peer)
+      else if (this.options.feelerHoldMs > 0) this.#feelerCloses.set(peer, [this.#clock.now() + this.options.feelerHoldMs, outcome.connection])
+      else this.#closeFeeler(peer, outcome.connection, actions)
     }
     if (this.#feelerRound === peer) {
       this.#feelerRound = undefined
@@ -585,6 +607,7 @@ export class DiscoveryPolicy {
     this.#dialing.clear()
     this.#feelers.clear()
     this.#feelerCloses.clear()
+    this.#grace = undefined
     this.#anchorDials = new Set()
     this.#pexRound = this.#feelerRound = undefined
     this.#stopping = false
@@ -592,7 +615,7 @@ export class DiscoveryPolicy {
     this.#dialCounters = { outbound: 0, feeler: 0, failed: 0 }
     this.#closeCounters = { feeler: 0, evict: 0 }
     this.#feelersKept = 0
-    this.#keptFeelers.clear()
+    this.#heldFeelers.clear()
   }
 
   #startRounds (): void {
@@ -723,29 +746,44 @@ export class DiscoveryPolicy {
         return
       }
       // else it stays a feeler, never taking an outbound slot, until it closes
-      this.#keptFeelers.add(peer)
+      this.#heldFeelers.add(peer)
       return
     }
-    this.#feelers.delete(peer)
     // a feeler only tests reachability (as Bitcoin's, it disconnects after the handshake): kept,
-    // it would become an outbound connection outside the one-per-netgroup rule
+    // it would become an outbound connection outside the one-per-netgroup rule; until the
+    // connection is gone it is still no outbound peer
+    this.#heldFeelers.add(peer)
     this.#closeCounters.feeler++
     actions.push({ type: 'close', connection, peer, reason: 'feeler' })
   }
 
-  /** Past `maxInbound`, evict one inbound peer by diversity, or refuse the newcomer. */
+  /**
+   * Past `maxInbound`: the first connection past it waits out {@link INBOUND_GRACE_MS} (a feeler
+   * is gone by then); any other, or one past it while a grace runs, has one inbound peer evicted
+   * at once.
+   */
   #limitInbound (newcomer: Tracked, actions: DiscoveryAction[]): void {
-    const inbound: Tracked[] = []
     if (this.#inbound <= this.options.maxInbound) return
+    if (this.#inbound === this.options.maxInbound + 1 && this.#grace == null) {
+      this.#grace = { due: this.#clock.now() + INBOUND_GRACE_MS, newcomer: newcomer.id }
+      return
+    }
+    this.#evictInbound(newcomer, actions)
+  }
+
+  /** Evict one inbound peer by diversity, never `newcomer` (if given) unless every other is protected. */
+  #evictInbound (newcomer: Tracked | undefined, actions: DiscoveryAction[]): void {
+    const inbound: Tracked[] = []
     for (const c of this.#connections.values()) if (c.direction === 'inbound') inbound.push(c)
     const candidates: InboundCandidate[] = inbound
-      .filter(c => c.id !== newcomer.id)
+      .filter(c => c.id !== newcomer?.id)
       .map(c => ({ peer: c.id, group: c.group, connectedAt: c.openedAt, latencyMs: c.latencyMs }))
     const victimId = selectInboundToEvict(candidates, {
       ...this.#eviction,
       groupRank: group => this.#groupHash.hash('evict', group)
     })
     const victim = inbound.find(c => c.id === victimId) ?? newcomer
+    if (victim == null) return
     this.#closeCounters.evict++
     actions.push({ type: 'close', connection: victim.id, peer: victim.peer, reason: 'evict' })
   }

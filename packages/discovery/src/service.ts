@@ -21,6 +21,14 @@ import type {
 /** Whether some part of the node asked libp2p to keep `peer` connected (a `keep-alive` tag: the bootstrap list's, or a plain kad-dht's closest peers). */
 const keptAlive = (peer: Peer): boolean => [...peer.tags.keys()].some(tag => tag.startsWith(KEEP_ALIVE))
 
+/** Why a feeler connection is dropped: it has done its job. */
+class FeelerDoneError extends Error {
+  override name = 'FeelerDoneError'
+  constructor () {
+    super('feeler done: the peer answered at this address')
+  }
+}
+
 /** Where anchors are saved in the node's datastore. */
 export const DEFAULT_ANCHORS_KEY = '/hearsay/discovery/anchors'
 
@@ -243,8 +251,13 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
     const connection = this.#components.connectionManager.getConnections().find(c => c.id === id)
     if (connection == null || connection.status !== 'open') return
     this.#log('closing %s connection to %p from %a', reason, connection.remotePeer, connection.remoteAddr)
-    const closing = reason === 'feeler' ? connection.close({ signal: AbortSignal.timeout(1000) }) : connection.close()
-    closing.catch(err => { connection.abort(err) })
+    // a feeler is dropped, as Bitcoin drops its socket after the handshake: closed gracefully, it
+    // would wait for the identify streams both ends opened on it, and feed both DHT routing tables
+    if (reason === 'feeler') {
+      connection.abort(new FeelerDoneError())
+      return
+    }
+    connection.close().catch(err => { connection.abort(err) })
   }
 
   async #askRound (peer: PeerKey, max: number): Promise<void> {

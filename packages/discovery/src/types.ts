@@ -16,7 +16,11 @@ import type { Datastore } from 'interface-datastore'
 export interface DiscoveryInit {
   /** Outbound connections to keep, each in a different netgroup. @default 8 */
   targetOutbound?: number
-  /** Most inbound connections; past it one is evicted by diversity (or the newcomer refused). @default 64 */
+  /**
+   * Most inbound connections; past it one is evicted by diversity (or the newcomer refused). The
+   * first connection past it waits `INBOUND_GRACE_MS` (5 s) first, in case it is another node's
+   * feeler, which is gone by then; any other is answered at once. @default 64
+   */
   maxInbound?: number
   /** Outbound peers saved as anchors and dialled first after a restart. @default 2 */
   anchors?: number
@@ -59,7 +63,11 @@ export interface DiscoveryInit {
    * this times a random factor in [0.5, 1.5). `0` turns feelers off. @default 120_000
    */
   feelerIntervalMs?: number
-  /** How long a feeler connection is kept before it is closed. @default 2000 */
+  /**
+   * How long a feeler connection is kept before it is dropped. `0`: at once, as soon as its dial
+   * has connected — the handshake proved who answers at the address, and a feeler held open is
+   * identified both ways and joins both ends' DHT routing tables for nothing. @default 0
+   */
   feelerHoldMs?: number
   /** Protocol limits (answer size, frame size). @default {@link PEX_LIMITS} */
   limits?: Partial<PexLimits>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { ManualClock, seededRng } from '@hearsay/sansio'
-import { DiscoveryPolicy, ROUND_JITTER, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
+import { DiscoveryPolicy, INBOUND_GRACE_MS, ROUND_JITTER, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
 
 const START = 1_000_000_000
 const addr = (a: number, b = 0): string => `/ip4/10.${a}.${b}.1/tcp/4001`
@@ -230,6 +230,26 @@ describe('DiscoveryPolicy', () => {
     assert.ok(nextFeeler >= dialled + 60_000 && nextFeeler < dialled + 180_000, `next feeler +${nextFeeler - dialled} ms after the last`)
   })
 
+  it('by default closes a feeler as soon as its dial has connected: the handshake proved who answers there', () => {
+    const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000 })
+    assert.equal(policy.options.feelerHoldMs, 0)
+    policy.start(seeds(3))
+    const [dial] = of(step(policy, clock), 'dial')
+    connect(policy, clock, dial.peer, dial.addrs[0])
+    let feeler: Extract<DiscoveryAction, { type: 'dial' }> | undefined
+    while (feeler == null) feeler = of(step(policy, clock), 'dial').find(d => d.feeler)
+    const { id, actions } = connect(policy, clock, feeler.peer, feeler.addrs[0])
+    assert.deepEqual(actions, [{ type: 'close', connection: id, peer: feeler.peer, reason: 'feeler' }], 'closed with the dial result, not asked')
+    assert.equal(policy.book.get(feeler.peer)?.table, 'tried', 'it answered: tried')
+    assert.equal(policy.stats().outbound, 1, 'the feeler never counted')
+    assert.deepEqual(policy.stats().closes, { feeler: 1, evict: 0 })
+    // nothing is left to close later; once it is gone its peer may be an outbound one
+    policy.disconnected(id)
+    const due = policy.nextDue()
+    assert.ok(due != null && due > clock.now())
+    assert.deepEqual(of(policy.tick(), 'close'), [])
+  })
+
   it('leaves a feeler open when another part of the node keeps its peer, never counting it as outbound, until it closes', () => {
     const kept = new Set<string>()
     const { clock, policy } = setup({ targetOutbound: 1, feelerIntervalMs: 120_000, feelerHoldMs: 2000, keep: peer => kept.has(peer) })
@@ -313,18 +333,50 @@ describe('DiscoveryPolicy', () => {
     }
     assert.deepEqual(open('i1', 1), [])
     assert.deepEqual(open('i2', 1), [])
-    assert.deepEqual(open('i3', 2), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }])
+    // the first one past the limit waits out the grace; a second one past it is answered at once
+    assert.deepEqual(open('i3', 2), [])
+    assert.deepEqual(open('i4', 3), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }])
     policy.disconnected('i2')
-    assert.equal(policy.stats().inbound, 2)
+    assert.equal(policy.stats().inbound, 3)
     assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 1 })
+    // the grace ends with i3 still there: one more eviction by the same rules, never i3 itself
+    clock.advance(START + 30 + INBOUND_GRACE_MS - 1 - clock.now())
+    assert.deepEqual(of(policy.tick(), 'close'), [])
+    clock.advance(1)
+    assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: 'i4', peer: 'i4', reason: 'evict' }])
+    policy.disconnected('i4')
     policy.disconnected('i3')
-    assert.deepEqual(open('i4', 3), [], 'a closed inbound connection frees its slot')
+    assert.deepEqual(open('i5', 3), [], 'a closed inbound connection frees its slot')
 
-    const strict = setup({ maxInbound: 2 }).policy
-    strict.start()
-    for (const [i, id] of ['a', 'b'].entries()) assert.deepEqual(strict.connected({ id, peer: id, direction: 'inbound', addr: addr(9 + i), openedAt: START }), [])
-    assert.deepEqual(strict.connected({ id: 'c', peer: 'c', direction: 'inbound', addr: addr(9), openedAt: START + 1 }),
-      [{ type: 'close', connection: 'c', peer: 'c', reason: 'evict' }])
+    const strict = setup({ maxInbound: 2 })
+    strict.policy.start()
+    for (const [i, id] of ['a', 'b'].entries()) assert.deepEqual(strict.policy.connected({ id, peer: id, direction: 'inbound', addr: addr(9 + i), openedAt: START }), [])
+    assert.deepEqual(strict.policy.connected({ id: 'c', peer: 'c', direction: 'inbound', addr: addr(9), openedAt: START + 1 }), [])
+    strict.clock.advance(INBOUND_GRACE_MS)
+    assert.deepEqual(strict.policy.tick(), [{ type: 'close', connection: 'c', peer: 'c', reason: 'evict' }])
+  })
+
+  it('evicts nobody for a connection past maxInbound that closes within the grace, as another node\'s feeler does', () => {
+    const { clock, policy } = setup({ maxInbound: 2, eviction: { protectNetgroups: 0, protectLowLatency: 0, protectLongLivedShare: 0 } })
+    policy.start()
+    for (const id of ['i1', 'i2']) {
+      clock.advance(10)
+      policy.connected({ id, peer: id, direction: 'inbound', addr: addr(1, Number(id.slice(1))), openedAt: clock.now() })
+    }
+    clock.advance(60_000)
+    assert.deepEqual(policy.connected({ id: 'f', peer: 'f', direction: 'inbound', addr: addr(2), openedAt: clock.now() }), [])
+    assert.equal(policy.stats().inbound, 3, 'one past the limit, for the grace')
+    clock.advance(50)
+    policy.disconnected('f')
+    clock.advance(INBOUND_GRACE_MS)
+    assert.deepEqual(of(policy.tick(), 'close'), [])
+    assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 0 })
+    // and the next one past the limit has a grace of its own
+    assert.deepEqual(policy.connected({ id: 'g', peer: 'g', direction: 'inbound', addr: addr(3), openedAt: clock.now() }), [])
+    clock.advance(INBOUND_GRACE_MS - 1)
+    assert.deepEqual(of(policy.tick(), 'close'), [])
+    clock.advance(1)
+    assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }], 'g stayed: the youngest other inbound peer goes')
   })
 
   it('counts outbound connections as they open and close, inbound ones aside', () => {

@@ -21,8 +21,8 @@ class NotConnectedError extends Error {
  * - a ping that never dials. `@libp2p/kad-dht` pings a new contact before it adds it to its routing
  *   table, and the oldest contacts of a full bucket before it evicts them; through libp2p's ping
  *   service each of those dials a peer that is no longer connected. At steady state the new
- *   contacts it is late to ping are mostly discovery's feelers, closed after their 2 s hold: the DHT
- *   dialled them again at once (at 1000 hosts of the `scale` bench, most of its dials). Here a peer
+ *   contacts it is late to ping were mostly discovery's feelers, then closed after a 2 s hold (now
+ *   dropped as soon as they connect, before identify): the DHT dialled them again at once (at 1000 hosts of the `scale` bench, most of its dials). Here a peer
  *   with no open connection counts as unanswered: a new contact is not added, and an old one gives
  *   its place to a connected peer — the table keeps peers known to be reachable now, and the DHT's
  *   queries (its self-query and table refresh) still dial whom they need.
