@@ -210,7 +210,9 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  * {@link planOutbound}: one outbound connection per netgroup), a peer-exchange round every
  * `pexIntervalMs` (a random outbound peer, preferring those not asked within `pexCacheMs`: as in
  * Bitcoin, a new outbound peer is asked at once and inbound peers never; answers are cut from a
- * sample of the book kept `pexCacheMs`, see {@link serve}), a feeler every
+ * sample of the book kept `pexCacheMs`, see {@link serve}; brought forward when the node is below
+ * its outbound target with nothing left to dial, at most once per `pexPeerIntervalMs` and not
+ * again after a question that taught nothing), a feeler every
  * `feelerIntervalMs` ({@link planFeeler}), closed as soon as its dial has connected, or after
  * `feelerHoldMs` (or left open when `keep` says another part of the node wants its peer); past
  * `maxInbound` an inbound peer is evicted, for the first connection past it after
@@ -263,6 +265,12 @@ export class DiscoveryPolicy {
   /** the peer asked by the current PEX round, or the feeler dialled by the current feeler round */
   #pexRound: PeerKey | undefined
   #feelerRound: PeerKey | undefined
+  /** the current PEX round was brought forward by a starved dial round (see #askWhenStarved) */
+  #starvedRound = false
+  /** no starved question before this time */
+  #starvedNext = 0
+  /** the last starved question taught nothing: none again until an answer adds an address */
+  #starvedIdle = false
   #counters = { served: 0, asked: 0, learned: 0 }
   #dialCounters = { outbound: 0, feeler: 0, failed: 0 }
   #closeCounters = { feeler: 0, evict: 0 }
@@ -492,6 +500,7 @@ export class DiscoveryPolicy {
    * @returns how many peers were new to the book
    */
   answered (peer: PeerKey, records: readonly PexRecord[]): number {
+    const starved = this.#starvedRound && this.#pexRound === peer
     this.#endPexRound(peer)
     const addr = this.#addrOf(peer)
     // the source's netgroup once per answer, not once per record
@@ -503,6 +512,8 @@ export class DiscoveryPolicy {
     }
     this.#counters.asked++
     this.#counters.learned += added
+    if (added > 0) this.#starvedIdle = false
+    else if (starved) this.#starvedIdle = true
     return added
   }
 
@@ -610,6 +621,8 @@ export class DiscoveryPolicy {
     this.#grace = undefined
     this.#anchorDials = new Set()
     this.#pexRound = this.#feelerRound = undefined
+    this.#starvedRound = this.#starvedIdle = false
+    this.#starvedNext = 0
     this.#stopping = false
     this.#counters = { served: 0, asked: 0, learned: 0 }
     this.#dialCounters = { outbound: 0, feeler: 0, failed: 0 }
@@ -662,9 +675,27 @@ export class DiscoveryPolicy {
         maxDials: this.options.maxParallelDials
       })
       for (const entry of plan) this.#dial(entry, false, actions)
+      if (plan.length === 0) this.#askWhenStarved(actions)
     }
     this.book.resolveCollisions()
     if (!this.#stopping) this.#saveAnchors(actions, counted)
+  }
+
+  /**
+   * Below the outbound target with nothing left to dial, the book is what holds the node back
+   * (a young network's answers were cut from small books): the next PEX round comes now rather
+   * than within `pexIntervalMs`, at most once per `pexPeerIntervalMs`, and no more once a question
+   * taught nothing, until some answer adds an address (a network smaller than the target).
+   */
+  #askWhenStarved (actions: DiscoveryAction[]): void {
+    const now = this.#clock.now()
+    if (this.#dialing.size > 0 || this.#pexRound != null || this.#starvedIdle || now < this.#starvedNext) return
+    const peer = this.#pexRoundAsk(actions)
+    if (peer == null) return
+    this.#pexRound = peer
+    this.#pexDue = Infinity
+    this.#starvedRound = true
+    this.#starvedNext = now + this.options.pexPeerIntervalMs
   }
 
   #pexRoundAsk (actions: DiscoveryAction[]): PeerKey | undefined {
@@ -697,6 +728,7 @@ export class DiscoveryPolicy {
   #endPexRound (peer: PeerKey): void {
     if (this.#pexRound !== peer) return
     this.#pexRound = undefined
+    this.#starvedRound = false
     if (this.#running) this.#pexDue = this.#clock.now() + this.#jittered(this.options.pexIntervalMs)
   }
 

@@ -152,6 +152,43 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'ask'), [], 'no outbound peer, no one asked')
   })
 
+  it('below its outbound target with nothing left to dial, asks an outbound peer at once (once per pexPeerIntervalMs), and stops after a question that taught nothing until an answer adds an address', () => {
+    const { clock, policy } = setup({ feelerIntervalMs: 0, pexPeerIntervalMs: 60_000 })
+    policy.start(seeds(2))
+    const dials = of(policy.tick(), 'dial')
+    assert.deepEqual(dials.map(d => d.peer).sort(), ['p0', 'p1'])
+    // both new outbound peers are asked at once; both answer with nothing new yet
+    for (const { peer } of dials) {
+      assert.equal(of(connect(policy, clock, peer, addr(Number(peer.slice(1)))).actions, 'ask').length, 1)
+      policy.answered(peer, [])
+    }
+    const asks: Array<{ at: number, peer: string }> = []
+    const until = (ms: number): void => {
+      const end = clock.now() + ms
+      while ((policy.nextDue() ?? Infinity) <= end) {
+        const actions = step(policy, clock)
+        for (const ask of of(actions, 'ask')) asks.push({ at: clock.now() - START, peer: ask.peer })
+        // the addresses learned do not answer
+        for (const dial of of(actions, 'dial')) policy.dialed(dial.peer, 'failed')
+      }
+      clock.advance(end - clock.now())
+    }
+    // 2 of 8 outbound and an empty book: the next question comes once pexPeerIntervalMs allows it,
+    // not a jittered 10 minutes later
+    until(65_000)
+    assert.equal(asks.length, 1, `one starved question: ${JSON.stringify(asks)}`)
+    assert.ok(asks[0].at >= 60_000 && asks[0].at <= 65_000, `asked at ${asks[0].at} ms`)
+    policy.answered(asks[0].peer, [{ peer: 'x1', addrs: [addr(50)], ageMs: 0 }])
+    // it taught an address, dialled in vain; still below the target, the next comes a minute later
+    until(60_000)
+    assert.equal(asks.length, 2, `a second starved question: ${JSON.stringify(asks)}`)
+    assert.ok(asks[1].at - asks[0].at >= 60_000, 'at most once per pexPeerIntervalMs')
+    policy.answered(asks[1].peer, [])
+    // that one taught nothing: a network smaller than the target is not asked every minute
+    until(4 * 60_000)
+    assert.equal(asks.length, 2, `no more starved questions: ${JSON.stringify(asks)}`)
+  })
+
   it('by default asks a new outbound peer at once, and refreshes from an outbound peer every 10 minutes on average (5 to 15 minutes apart), preferring one not asked for 30 minutes', () => {
     const { clock, policy } = setup({ feelerIntervalMs: 0, targetOutbound: 0 })
     assert.equal(policy.options.pexIntervalMs, 600_000)
