@@ -6,8 +6,6 @@ import { figure } from '../lib/measure.ts'
 import { memoryByService } from '../lib/memory-by-service.ts'
 import { markdownTable, type Figure, type Scenario } from '../lib/report.ts'
 import type { ScaleSample } from '../lib/scale-child.ts'
-import { seededRng } from '@hearsay/sansio'
-import { topologyEdges } from '@hearsay/host/testnet'
 
 const run = promisify(execFile)
 const child = fileURLToPath(new URL('../lib/scale-child.ts', import.meta.url))
@@ -22,9 +20,9 @@ const VARIANTS = ['bare', 'lean', 'full'] as const
 type Variant = typeof VARIANTS[number]
 
 /** Run one size in its own process; a crash or a timeout is reported, never thrown. */
-async function sample (nodes: number, variant: Variant, settleMs: number, idleMs: number, convergeMs: number, timeoutMs: number, degree = DEGREE): Promise<ScaleSample | { error: string }> {
+async function sample (nodes: number, variant: Variant, settleMs: number, idleMs: number, convergeMs: number, timeoutMs: number): Promise<ScaleSample | { error: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['--expose-gc', '--max-old-space-size=8192', child, String(nodes), variant, String(degree), String(settleMs), String(idleMs), String(convergeMs)], {
+    const { stdout } = await run(process.execPath, ['--expose-gc', '--max-old-space-size=8192', child, String(nodes), variant, String(DEGREE), String(settleMs), String(idleMs), String(convergeMs)], {
       timeout: timeoutMs,
       killSignal: 'SIGKILL',
       maxBuffer: 16 * 1024 * 1024
@@ -36,14 +34,6 @@ async function sample (nodes: number, variant: Variant, settleMs: number, idleMs
     const last = String(err?.stderr ?? err?.message ?? '').trim().split('\n').filter(Boolean).pop() ?? ''
     return { error: `${reason}${last === '' ? '' : `: ${last.slice(0, 160)}`}` }
   }
-}
-
-/** The degree whose seeded graph (as the child builds it) has the number of links closest to `links`. */
-function degreeFor (nodes: number, links: number): number {
-  const count = (degree: number): number => topologyEdges({ random: degree }, nodes, seededRng(1)).length
-  let degree = DEGREE
-  while (degree < nodes - 1 && count(degree) < links) degree++
-  return degree > DEGREE && links - count(degree - 1) < count(degree) - links ? degree - 1 : degree
 }
 
 const perNode = (s: ScaleSample): number => (s.rssMiB - s.rssBeforeMiB) / s.nodes
@@ -98,19 +88,6 @@ export const scaleScenario: Scenario = {
         }
         log(`${variant} ${nodes}: RSS ${s.rssMiB} MiB, start ${(s.startMs / 1000).toFixed(1)} s, connect ${(s.connectMs / 1000).toFixed(1)} s, ${s.connections} connections, CPU settling ${s.settlingCpuPct.toFixed(0)} % then idle ${s.idleCpuPct.toFixed(1)} %; per minute at steady state: ${s.steady.opened.toFixed(1)} connections opened (${s.steady.discovery.feelers.toFixed(1)} feelers), ${s.steady.closed.toFixed(1)} closed, ${s.steady.dials.toFixed(1)} dials, ${sum(Object.fromEntries(Object.entries(s.steady.protocols).map(([k, p]) => [k, p.streams]))).toFixed(0)} streams`)
         samples.set(`${variant} ${nodes}`, s)
-      }
-    }
-    // the default hosts' discovery fills 8 outbound slots each, four times the seeded links bare
-    // hosts keep: bare libp2p with as many connections shows what the stack alone costs at that
-    // count (reported beside the goal, which stays against bare hosts of the same size)
-    const biggestFull = samples.get(`full ${sizes[sizes.length - 1]}`)
-    let dense: ScaleSample | undefined
-    if (!quick && biggestFull != null && variants.includes('bare')) {
-      const s = await sample(biggestFull.nodes, 'bare', settleMs, idleMs, 0, timeoutMs, degreeFor(biggestFull.nodes, biggestFull.connectionsSteady))
-      if ('error' in s) failures.push(`bare ${biggestFull.nodes} nodes with as many connections as the default hosts: did not complete (${s.error})`)
-      else {
-        dense = s
-        log(`bare ${s.nodes}, ${s.links} links: RSS ${s.rssMiB} MiB, idle ${s.idleCpuPct.toFixed(1)} %`)
       }
     }
     const figures: Figure[] = []
@@ -198,16 +175,11 @@ export const scaleScenario: Scenario = {
     }
     const big = samples.get(`full ${biggest}`)
     const bigBare = samples.get(`bare ${biggest}`)
-    if (dense != null) {
-      const label = `bare ${dense.nodes} hosts with ${dense.links} links`
-      figures.push(figure(`${label} idle CPU`, dense.idleCpuPct, '% of a core', bigBare?.idleCpuPct), figure(`${label} RSS`, dense.rssMiB, 'MiB', bigBare?.rssMiB))
-    }
     if (big != null && bigBare != null) {
       goals.push({
         goal: `${biggest} default hosts at steady state use ≤ 2× the CPU of as many bare libp2p hosts`,
         met: big.idleCpuPct <= 2 * bigBare.idleCpuPct,
-        detail: `${big.idleCpuPct.toFixed(1)} % vs ${bigBare.idleCpuPct.toFixed(1)} % of a core` +
-          (dense == null ? '' : `; bare libp2p with as many connections as the default hosts (${dense.links}, ${big.connectionsSteady} for the default hosts): ${dense.idleCpuPct.toFixed(1)} %, RSS ${dense.rssMiB} MiB`)
+        detail: `${big.idleCpuPct.toFixed(1)} % vs ${bigBare.idleCpuPct.toFixed(1)} % of a core`
       })
     }
     for (const nodes of sizes) {
