@@ -6,14 +6,25 @@ import { fixStreamIterator } from './stream-iterator.ts'
 const DATA_FRAME = 0
 
 /**
- * How long a Yamux keep-alive ping may go unanswered before its connection is aborted. Yamux
- * pings every connection from both ends every 30 s (`keepAliveInterval`), one frame each way, but
- * only logs a pong that never comes; with this timeout a dead connection is found within 90 s
- * at either end, without the stream per ping that libp2p's connection monitor opens. A minute,
- * not less: a pong leaves behind whatever the peer has already queued on that connection, and on
- * a slow uplink under a full Yamux window (up to 16 MiB) that can take tens of seconds.
+ * How long a keep-alive ping may go unanswered before its connection is aborted. Yamux only
+ * logs a pong that never comes; with this timeout a dead connection is found within
+ * `keepAliveInterval` × {@link LISTENER_QUIET_FACTOR} + 60 s at either end, without the stream per
+ * ping that libp2p's connection monitor opens. A minute, not less: a pong leaves behind whatever the peer has
+ * already queued on that connection, and on a slow uplink under a full Yamux window (up to
+ * 16 MiB) that can take tens of seconds.
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 60_000
+
+/** Yamux's own keep-alive interval, kept as the default. */
+const KEEP_ALIVE_INTERVAL_MS = 30_000
+
+/**
+ * The listening end of a connection pings only once the line has been quiet this many keep-alive
+ * intervals (the dialling end: one). Both ends pinging on the same quiet interval would tie (each
+ * heard the other's last frame within a round trip); with this margin the dialler's ping arrives
+ * first and the listener's timer finds the line fresh, so one ping round serves both ends.
+ */
+export const LISTENER_QUIET_FACTOR = 1.1
 
 /** Options of {@link guardedYamux}: Yamux's own, and how long a keep-alive ping may wait for its pong. */
 export interface GuardedYamuxInit extends YamuxMuxerInit {
@@ -22,20 +33,31 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
 }
 
 /**
- * `@chainsafe/libp2p-yamux` with three guards. First, its streams' async iterator ends when the remote
- * closed before a handler began reading (`stream-iterator.ts`). Second, yamux 8.0.1 sends control frames from places no
- * caller awaits — a new stream's opening window update from a bare `queueMicrotask`, pings from
- * timers. When the connection began closing in between, the write throws `StreamStateError`
- * there, and Node exits with an uncaught exception: a service that opens a stream just as a peer
- * goes away (gossip reopening its stream, say) took the whole node down. Here a control frame
- * that cannot be written because the connection is closing is dropped — the connection is going,
- * and its close ends every stream on it. Data frames still throw to their writer. Third, a
- * keep-alive ping unanswered within `keepAliveTimeoutMs` aborts the connection (yamux itself waits
- * for the pong forever, and pings no more).
+ * `@chainsafe/libp2p-yamux` with three guards and a leaner keep-alive. First, its streams' async
+ * iterator ends when the remote closed before a handler began reading (`stream-iterator.ts`).
+ * Second, yamux 8.0.1 sends control frames from places no caller awaits — a new stream's opening
+ * window update from a bare `queueMicrotask`, pings from timers. When the connection began
+ * closing in between, the write throws `StreamStateError` there, and Node exits with an uncaught
+ * exception: a service that opens a stream just as a peer goes away (gossip reopening its
+ * stream, say) took the whole node down. Here a control frame that cannot be written because the
+ * connection is closing is dropped — the connection is going, and its close ends every stream on
+ * it. Data frames still throw to their writer. Third, a keep-alive ping unanswered within
+ * `keepAliveTimeoutMs` aborts the connection (yamux itself waits for the pong forever, and pings
+ * no more).
+ *
+ * The keep-alive pings only a quiet line. Yamux pings every connection from both ends every
+ * `keepAliveInterval` whatever it carries: four frames a round, through Noise, each waking both
+ * processes — at steady state the whole idle cost of bare libp2p, and the part of an idle host's
+ * that grows with its connections. Any frame received proves the peer alive as well as a pong
+ * does, so an end pings only once it has heard nothing for an interval (the listening end for
+ * {@link LISTENER_QUIET_FACTOR} intervals): between two hearsay hosts one ping round per interval
+ * serves both ends, a busy connection needs none, and a peer that never pings (rust-yamux's
+ * default) is still pinged by us.
  */
 export function guardedYamux (init: GuardedYamuxInit = {}): () => StreamMuxerFactory {
-  const { keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS, ...yamuxInit } = init
-  const create = yamux(yamuxInit)
+  const { keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS, enableKeepAlive = true, keepAliveInterval = KEEP_ALIVE_INTERVAL_MS, ...yamuxInit } = init
+  // yamux's own keep-alive off: keepQuietLineAlive below replaces it
+  const create = yamux({ ...yamuxInit, enableKeepAlive: false })
   return () => {
     const factory: StreamMuxerFactory = create()
     const createStreamMuxer = factory.createStreamMuxer.bind(factory)
@@ -70,24 +92,65 @@ export function guardedYamux (init: GuardedYamuxInit = {}): () => StreamMuxerFac
           }
         }
       }
-      // yamux's keep-alive task calls this.ping(): bounded here, it finds a dead connection
-      const pinging = muxer as StreamMuxer & { ping?: (options?: { signal?: AbortSignal }) => Promise<number> }
-      const ping = pinging.ping?.bind(muxer)
-      if (ping != null) {
-        pinging.ping = async options => {
-          const timer = setTimeout(() => {
-            if (maConn.status === 'open') maConn.abort(new Error(`no answer to a keep-alive ping within ${keepAliveTimeoutMs} ms`))
-          }, keepAliveTimeoutMs)
-          timer.unref?.()
-          try {
-            return await ping(options)
-          } finally {
-            clearTimeout(timer)
-          }
-        }
+      if (enableKeepAlive) {
+        const quietMs = maConn.direction === 'outbound' ? keepAliveInterval : keepAliveInterval * LISTENER_QUIET_FACTOR
+        keepQuietLineAlive(muxer, maConn, quietMs, keepAliveTimeoutMs)
       }
       return muxer
     }
     return factory
   }
+}
+
+/** What {@link keepQuietLineAlive} uses of a yamux muxer (its own methods, reached from outside). */
+interface PingingMuxer {
+  status: StreamMuxer['status']
+  onData?: (data: unknown) => void
+  ping?: (options?: { signal?: AbortSignal }) => Promise<number>
+}
+
+/**
+ * Ping `muxer` whenever nothing has been received on it for `quietMs`, and abort `maConn` when a
+ * ping is unanswered for `timeoutMs`. One timer per connection, re-armed for the moment the line
+ * would have been quiet for `quietMs`; every chunk received only records the time.
+ */
+function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, quietMs: number, timeoutMs: number): void {
+  const internals = muxer as unknown as PingingMuxer
+  const onData = internals.onData?.bind(muxer)
+  const ping = internals.ping?.bind(muxer)
+  if (onData == null || ping == null) return
+  // the connection's handshake was just heard
+  let heard = performance.now()
+  internals.onData = data => {
+    heard = performance.now()
+    onData(data)
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const arm = (ms: number): void => {
+    timer = setTimeout(check, ms)
+    timer.unref?.()
+  }
+  const check = (): void => {
+    timer = undefined
+    if (internals.status !== 'open' || maConn.status !== 'open') return
+    const quiet = performance.now() - heard
+    if (quiet < quietMs) {
+      arm(quietMs - quiet)
+      return
+    }
+    const deadline = setTimeout(() => {
+      if (maConn.status === 'open') maConn.abort(new Error(`no answer to a keep-alive ping within ${timeoutMs} ms`))
+    }, timeoutMs)
+    deadline.unref?.()
+    ping().then(() => {
+      clearTimeout(deadline)
+      arm(quietMs)
+    }, () => {
+      // the muxer is closing (a ping is refused only then): its close ends the connection
+      clearTimeout(deadline)
+    })
+  }
+  arm(quietMs)
+  // the timer must not outlive the connection
+  maConn.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
 }

@@ -33,9 +33,9 @@ import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
  * fastest peers). Each of its pings is a new stream — Yamux, multistream-select, a peer-store
  * write and about ten Noise messages each way — from both ends of every connection: at 100 hosts
  * of the `scale` bench, once a minute, it was most of an idle network's CPU. Finding dead
- * connections is left to Yamux's keep-alive, one frame each way every 30 s from both ends, which
+ * connections is left to Yamux's keep-alive, a ping once a line has been quiet for 30 s, which
  * `guardedYamux` bounds (`KEEP_ALIVE_TIMEOUT_MS`): a dead connection is still closed
- * within 90 s. `libp2p: { connectionMonitor }` overrides it.
+ * within about 95 s. `libp2p: { connectionMonitor }` overrides it.
  */
 export const CONNECTION_PING_INTERVAL_MS = 5 * 60_000
 

@@ -9,7 +9,7 @@ export { createHost, HEARSAY_DHT_PROTOCOL, CONNECTION_PING_INTERVAL_MS } from '.
 export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut } from './host.ts'
 export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'
-export { guardedYamux, KEEP_ALIVE_TIMEOUT_MS, type GuardedYamuxInit } from './guarded-yamux.ts'
+export { guardedYamux, KEEP_ALIVE_TIMEOUT_MS, LISTENER_QUIET_FACTOR, type GuardedYamuxInit } from './guarded-yamux.ts'
 export { coalescedTcp } from './coalesced-tcp.ts'
 export { hostNoiseCrypto } from './noise-crypto.ts'
 export { IDENTITY_FILE } from './identity.ts'

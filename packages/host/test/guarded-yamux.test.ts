@@ -1,6 +1,23 @@
 import assert from 'node:assert/strict'
+import { yamux } from '@chainsafe/libp2p-yamux'
 import { multiaddrConnectionPair } from '@libp2p/utils'
 import { guardedYamux } from '../dist/guarded-yamux.js'
+import type { MultiaddrConnection } from '@libp2p/interface'
+
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+/** Counts the yamux ping requests (type 2, SYN) an end writes to its connection. */
+function countPings (maConn: MultiaddrConnection): { pings: number } {
+  const counted = { pings: 0 }
+  const send = maConn.send.bind(maConn)
+  maConn.send = (data: any) => {
+    const bytes: Uint8Array = data instanceof Uint8Array ? data : data.subarray()
+    // a yamux header: version, type, flags (2 bytes, big-endian), stream id, length
+    if (bytes[1] === 2 && (bytes[3] & 1) === 1) counted.pings++
+    return send(data)
+  }
+  return counted
+}
 
 describe('guardedYamux', () => {
   it('a stream opened as its connection starts closing does not crash the process (plain yamux 8.0.1 throws from a microtask)', async () => {
@@ -58,6 +75,74 @@ describe('guardedYamux', () => {
       assert.equal(b.status, 'open')
     } finally {
       await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('pings a quiet line from one end only: the dialler pings, the listener hears it and stays quiet', async () => {
+    const factory = guardedYamux({ keepAliveInterval: 100 })()
+    const [dialler, listener] = multiaddrConnectionPair()
+    const out = countPings(dialler)
+    const inb = countPings(listener)
+    factory.createStreamMuxer(dialler)
+    factory.createStreamMuxer(listener)
+    try {
+      await sleep(750)
+      // yamux's own keep-alive pinged from both ends, every interval: ~7 pings each here
+      assert.ok(out.pings >= 3, `the dialler pinged ${out.pings} times`)
+      assert.ok(inb.pings <= out.pings / 3, `the listener pinged ${inb.pings} times, the dialler ${out.pings}`)
+      assert.equal(dialler.status, 'open')
+      assert.equal(listener.status, 'open')
+    } finally {
+      await Promise.all([dialler.close(), listener.close()])
+    }
+  })
+
+  it('sends no ping on a line that carries data both ways', async () => {
+    const factory = guardedYamux({ keepAliveInterval: 100 })()
+    const [dialler, listener] = multiaddrConnectionPair()
+    const out = countPings(dialler)
+    const inb = countPings(listener)
+    const left = factory.createStreamMuxer(dialler)
+    const right = factory.createStreamMuxer(listener)
+    right.addEventListener('stream', event => {
+      const echo = event.detail
+      echo.addEventListener('message', message => { echo.send(message.data) })
+    })
+    try {
+      const stream = await left.createStream()
+      let echoed = 0
+      stream.addEventListener('message', () => { echoed++ })
+      for (let i = 0; i < 25; i++) {
+        stream.send(Uint8Array.from([i]))
+        await sleep(20)
+      }
+      assert.ok(echoed >= 20, `${echoed} echoes`)
+      assert.deepEqual([out.pings, inb.pings], [0, 0])
+    } finally {
+      await Promise.all([dialler.close(), listener.close()])
+    }
+  })
+
+  it('pings a peer that never pings, from either end, and keeps the connection while it answers', async () => {
+    const guarded = guardedYamux({ keepAliveInterval: 100, keepAliveTimeoutMs: 300 })()
+    // rust-yamux pings nobody by default: plain yamux with its keep-alive off stands for it
+    const silentPeer = yamux({ enableKeepAlive: false })()
+    for (const guardedEnd of ['dialler', 'listener'] as const) {
+      const [dialler, listener] = multiaddrConnectionPair()
+      const ours = guardedEnd === 'dialler' ? dialler : listener
+      const theirs = guardedEnd === 'dialler' ? listener : dialler
+      const counted = countPings(ours)
+      const theirPings = countPings(theirs)
+      guarded.createStreamMuxer(ours)
+      silentPeer.createStreamMuxer(theirs)
+      try {
+        await sleep(750)
+        assert.ok(counted.pings >= 3, `as the ${guardedEnd}, pinged ${counted.pings} times`)
+        assert.equal(theirPings.pings, 0)
+        assert.equal(ours.status, 'open', `as the ${guardedEnd}`)
+      } finally {
+        await Promise.all([dialler.close(), listener.close()])
+      }
     }
   })
 })
