@@ -46,6 +46,12 @@ function degreeFor (nodes: number, links: number): number {
   return degree > DEGREE && links - count(degree - 1) < count(degree) - links ? degree - 1 : degree
 }
 
+/** The table's columns from start time on, the same for every row. */
+const timesAndSteady = (s: ScaleSample): Array<string | number> => [
+  s.startMs / 1000, s.connectMs / 1000, s.settlingCpuPct, s.idleCpuPct, s.steady.mainThreadCpuPct, s.stopSettled ? s.stopMs / 1000 : 'never settled',
+  s.connectionsSteady, s.rssSteadyMiB, s.heapSteadyMiB, s.heapTotalSteadyMiB, s.arrayBuffersSteadyMiB,
+  s.steady.opened, s.steady.discovery.feelers, s.steady.closed, s.steady.dials, byKey(s.steady.dialRequests)
+]
 const perNode = (s: ScaleSample): number => (s.rssMiB - s.rssBeforeMiB) / s.nodes
 const sum = (record: Record<string, number>): number => Object.values(record).reduce((a, b) => a + b, 0)
 /** Connections opened per minute at steady state that were not discovery's feelers. */
@@ -147,16 +153,18 @@ export const scaleScenario: Scenario = {
         figures.push(figure(`${label} RSS at steady state`, s.rssSteadyMiB, 'MiB', bare?.rssSteadyMiB), figure(`${label} heap in use at steady state`, s.heapSteadyMiB, 'MiB', bare?.heapSteadyMiB))
         rows.push([variant, nodes, s.links, s.connections, s.rssMiB, s.heapMiB, perNode(s), perNode(s) / perNode(base),
           marginal ?? '—', bare == null || variant === 'bare' ? '—' : (perNode(s) / perNode(bare)).toFixed(1),
-          s.startMs / 1000, s.connectMs / 1000, s.settlingCpuPct, s.idleCpuPct, s.stopSettled ? s.stopMs / 1000 : 'never settled',
-          s.connectionsSteady, s.rssSteadyMiB, s.heapSteadyMiB, s.steady.opened, s.steady.discovery.feelers, s.steady.closed, s.steady.dials, byKey(s.steady.dialRequests)])
+          ...timesAndSteady(s)])
         for (const [name, p] of Object.entries(s.steady.protocols).sort((a, b) => b[1].frames - a[1].frames)) {
           protocolRows.push([variant, nodes, name, p.streams, p.frames, p.bytes / 1024])
         }
       }
     }
+    if (dense != null) {
+      rows.push(['bare, as many connections as default', dense.nodes, dense.links, dense.connections, dense.rssMiB, dense.heapMiB, perNode(dense), '—', '—', '—', ...timesAndSteady(dense)])
+    }
     const table = markdownTable(
-      ['host', 'hosts', 'links', 'connections after settling', 'RSS MiB', 'heap MiB', 'MiB per host', 'per host / smallest', 'MiB per added host', 'per host / bare', 'start s', 'connect s', 'CPU settling % of a core', 'CPU idle % of a core', 'stop s',
-        'connections at steady state', 'RSS at steady state MiB', 'heap at steady state MiB', 'opened /min', 'feelers /min', 'closed /min', 'dials /min', 'dialled for, /min'],
+      ['host', 'hosts', 'links', 'connections after settling', 'RSS MiB', 'heap MiB', 'MiB per host', 'per host / smallest', 'MiB per added host', 'per host / bare', 'start s', 'connect s', 'CPU settling % of a core', 'CPU idle % of a core', 'of it main thread %', 'stop s',
+        'connections at steady state', 'RSS at steady state MiB', 'heap at steady state MiB', 'heap committed MiB', 'ArrayBuffers MiB', 'opened /min', 'feelers /min', 'closed /min', 'dials /min', 'dialled for, /min'],
       rows
     )
     const protocolTable = markdownTable(['host', 'hosts', 'protocol', 'streams opened /min', 'frames sent /min', 'KiB sent /min'], protocolRows)

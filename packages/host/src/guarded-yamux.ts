@@ -56,8 +56,10 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
  */
 export function guardedYamux (init: GuardedYamuxInit = {}): () => StreamMuxerFactory {
   const { keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS, enableKeepAlive = true, keepAliveInterval = KEEP_ALIVE_INTERVAL_MS, ...yamuxInit } = init
-  // yamux's own keep-alive off: keepQuietLineAlive below replaces it
-  const create = yamux({ ...yamuxInit, enableKeepAlive: false })
+  if (!(keepAliveTimeoutMs > 0)) throw new RangeError(`keepAliveTimeoutMs must be a positive number of ms, not ${keepAliveTimeoutMs}`)
+  // yamux's own keep-alive off (keepQuietLineAlive below replaces it); the interval still goes to
+  // yamux, whose config check refuses one that is not positive
+  const create = yamux({ ...yamuxInit, keepAliveInterval, enableKeepAlive: false })
   return () => {
     const factory: StreamMuxerFactory = create()
     const createStreamMuxer = factory.createStreamMuxer.bind(factory)
@@ -110,9 +112,11 @@ interface PingingMuxer {
 }
 
 /**
- * Ping `muxer` whenever nothing has been received on it for `quietMs`, and abort `maConn` when a
- * ping is unanswered for `timeoutMs`. One timer per connection, re-armed for the moment the line
- * would have been quiet for `quietMs`; every chunk received only records the time.
+ * Ping `muxer` whenever nothing has been received on it for `quietMs`, and abort `maConn` when,
+ * after a ping, nothing at all is received for `timeoutMs` (a pong may wait behind data the peer
+ * queued before it: data arriving proves the peer alive as well). One timer per connection,
+ * re-armed for the moment the line would have been quiet for `quietMs`; every chunk received
+ * only records the time.
  */
 function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, quietMs: number, timeoutMs: number): void {
   const internals = muxer as unknown as PingingMuxer
@@ -125,10 +129,24 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
     heard = performance.now()
     onData(data)
   }
+  // ends a ping in flight when the connection closes (yamux never settles it then)
+  const closed = new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
+  let deadline: ReturnType<typeof setTimeout> | undefined
   const arm = (ms: number): void => {
     timer = setTimeout(check, ms)
     timer.unref?.()
+  }
+  const armDeadline = (ms: number): void => {
+    deadline = setTimeout(expire, ms)
+    deadline.unref?.()
+  }
+  const expire = (): void => {
+    deadline = undefined
+    if (maConn.status !== 'open') return
+    const silent = performance.now() - heard
+    if (silent < timeoutMs) armDeadline(timeoutMs - silent)
+    else maConn.abort(new Error(`no answer to a keep-alive ping within ${timeoutMs} ms`))
   }
   const check = (): void => {
     timer = undefined
@@ -138,19 +156,19 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
       arm(quietMs - quiet)
       return
     }
-    const deadline = setTimeout(() => {
-      if (maConn.status === 'open') maConn.abort(new Error(`no answer to a keep-alive ping within ${timeoutMs} ms`))
-    }, timeoutMs)
-    deadline.unref?.()
-    ping().then(() => {
+    armDeadline(timeoutMs)
+    const settled = (): void => {
       clearTimeout(deadline)
-      arm(quietMs)
-    }, () => {
-      // the muxer is closing (a ping is refused only then): its close ends the connection
-      clearTimeout(deadline)
-    })
+      // a refused ping means the muxer is closing: check() then stops
+      if (!closed.signal.aborted) arm(quietMs)
+    }
+    ping({ signal: closed.signal }).then(settled, settled)
   }
   arm(quietMs)
-  // the timer must not outlive the connection
-  maConn.addEventListener('close', () => { clearTimeout(timer) }, { once: true })
+  // no timer, nor the ping, outlives the connection
+  maConn.addEventListener('close', () => {
+    clearTimeout(timer)
+    clearTimeout(deadline)
+    closed.abort()
+  }, { once: true })
 }

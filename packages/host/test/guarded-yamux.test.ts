@@ -41,6 +41,10 @@ describe('guardedYamux', () => {
     }
   })
 
+  it('refuses a keep-alive timeout that is not a positive number of ms', () => {
+    assert.throws(() => guardedYamux({ keepAliveTimeoutMs: 0 }), RangeError)
+  })
+
   it('still carries data between two muxers', async () => {
     const [a, b] = multiaddrConnectionPair()
     const factory = guardedYamux()()
@@ -71,7 +75,7 @@ describe('guardedYamux', () => {
       assert.equal(silent.status, 'open', 'not before the timeout')
       await new Promise(resolve => setTimeout(resolve, 250))
       assert.notEqual(silent.status, 'open', 'aborted once its ping waited keepAliveTimeoutMs')
-      assert.equal(a.status, 'open', 'pinged eight times, answered every time')
+      assert.equal(a.status, 'open', 'pinged every 50 ms, answered every time')
       assert.equal(b.status, 'open')
     } finally {
       await Promise.all([a.close(), b.close()])
@@ -143,6 +147,39 @@ describe('guardedYamux', () => {
       } finally {
         await Promise.all([dialler.close(), listener.close()])
       }
+    }
+  })
+
+  it('keeps a connection whose pong is late while data from the peer keeps arriving', async () => {
+    const factory = guardedYamux({ keepAliveInterval: 50, keepAliveTimeoutMs: 200 })()
+    const [dialler, listener] = multiaddrConnectionPair()
+    // the peer's pongs never leave it (as if queued behind a long backlog): ping replies dropped
+    const send = listener.send.bind(listener)
+    listener.send = (data: any) => {
+      const bytes: Uint8Array = data instanceof Uint8Array ? data : data.subarray()
+      if (bytes[1] === 2 && (bytes[3] & 2) === 2) return true
+      return send(data)
+    }
+    const ours = factory.createStreamMuxer(dialler)
+    const theirs = yamux({ enableKeepAlive: false })().createStreamMuxer(listener)
+    let received = 0
+    ours.addEventListener('stream', event => {
+      event.detail.addEventListener('message', () => { received++ })
+    })
+    try {
+      const stream = await theirs.createStream()
+      // quiet for longer than the interval between frames, so that we ping, and never answered
+      for (let i = 0; i < 8; i++) {
+        await sleep(80)
+        stream.send(Uint8Array.from([i]))
+      }
+      await sleep(20)
+      assert.ok(received >= 6, `${received} frames received`)
+      assert.equal(dialler.status, 'open', 'no pong for 600 ms, but data every 80 ms')
+      await sleep(300)
+      assert.notEqual(dialler.status, 'open', 'aborted once nothing at all came for the timeout')
+    } finally {
+      await Promise.all([dialler.close(), listener.close()])
     }
   })
 })
