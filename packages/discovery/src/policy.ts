@@ -211,8 +211,8 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  * `pexIntervalMs` (a random outbound peer, preferring those not asked within `pexCacheMs`: as in
  * Bitcoin, a new outbound peer is asked at once and inbound peers never; answers are cut from a
  * sample of the book kept `pexCacheMs`, see {@link serve}; brought forward when the node is below
- * its outbound target with nothing left to dial, at most once per `pexPeerIntervalMs` and not
- * again after a question that taught nothing), a feeler every
+ * its outbound target with nothing left to dial, one question at a time to a peer not asked
+ * within `pexPeerIntervalMs`, and not again after a question that taught nothing), a feeler every
  * `feelerIntervalMs` ({@link planFeeler}), closed as soon as its dial has connected, or after
  * `feelerHoldMs` (or left open when `keep` says another part of the node wants its peer); past
  * `maxInbound` an inbound peer is evicted, for the first connection past it after
@@ -267,8 +267,6 @@ export class DiscoveryPolicy {
   #feelerRound: PeerKey | undefined
   /** the current PEX round was brought forward by a starved dial round (see #askWhenStarved) */
   #starvedRound = false
-  /** no starved question before this time */
-  #starvedNext = 0
   /** the last starved question taught nothing: none again until an answer adds an address */
   #starvedIdle = false
   #counters = { served: 0, asked: 0, learned: 0 }
@@ -622,7 +620,6 @@ export class DiscoveryPolicy {
     this.#anchorDials = new Set()
     this.#pexRound = this.#feelerRound = undefined
     this.#starvedRound = this.#starvedIdle = false
-    this.#starvedNext = 0
     this.#stopping = false
     this.#counters = { served: 0, asked: 0, learned: 0 }
     this.#dialCounters = { outbound: 0, feeler: 0, failed: 0 }
@@ -684,18 +681,19 @@ export class DiscoveryPolicy {
   /**
    * Below the outbound target with nothing left to dial, the book is what holds the node back
    * (a young network's answers were cut from small books): the next PEX round comes now rather
-   * than within `pexIntervalMs`, at most once per `pexPeerIntervalMs`, and no more once a question
+   * than within `pexIntervalMs` — one question at a time, each to an outbound peer not asked
+   * within `pexPeerIntervalMs` (the limit its answerer enforces anyway), so a node starved with
+   * five outbound peers hears from all five within a few dial rounds, not one a minute (at 1000
+   * hosts that held a tenth of them below target for two minutes) — and no more once a question
    * taught nothing, until some answer adds an address (a network smaller than the target).
    */
   #askWhenStarved (actions: DiscoveryAction[]): void {
-    const now = this.#clock.now()
-    if (this.#dialing.size > 0 || this.#pexRound != null || this.#starvedIdle || now < this.#starvedNext) return
+    if (this.#dialing.size > 0 || this.#pexRound != null || this.#starvedIdle) return
     const peer = this.#pexRoundAsk(actions)
     if (peer == null) return
     this.#pexRound = peer
     this.#pexDue = Infinity
     this.#starvedRound = true
-    this.#starvedNext = now + this.options.pexPeerIntervalMs
   }
 
   #pexRoundAsk (actions: DiscoveryAction[]): PeerKey | undefined {

@@ -152,7 +152,7 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'ask'), [], 'no outbound peer, no one asked')
   })
 
-  it('below its outbound target with nothing left to dial, asks an outbound peer at once (once per pexPeerIntervalMs), and stops after a question that taught nothing until an answer adds an address', () => {
+  it('below its outbound target with nothing left to dial, asks its outbound peers at once, one at a time and each once per pexPeerIntervalMs, and stops after a question that taught nothing until an answer adds an address', () => {
     const { clock, policy } = setup({ feelerIntervalMs: 0, pexPeerIntervalMs: 60_000 })
     policy.start(seeds(2))
     const dials = of(policy.tick(), 'dial')
@@ -179,14 +179,23 @@ describe('DiscoveryPolicy', () => {
     assert.equal(asks.length, 1, `one starved question: ${JSON.stringify(asks)}`)
     assert.ok(asks[0].at >= 60_000 && asks[0].at <= 65_000, `asked at ${asks[0].at} ms`)
     policy.answered(asks[0].peer, [{ peer: 'x1', addrs: [addr(50)], ageMs: 0 }])
-    // it taught an address, dialled in vain; still below the target, the next comes a minute later
-    until(60_000)
+    // it taught an address, dialled in vain; still below the target, the other peer is asked
+    // within a dial round or two, not a minute later
+    until(15_000)
     assert.equal(asks.length, 2, `a second starved question: ${JSON.stringify(asks)}`)
-    assert.ok(asks[1].at - asks[0].at >= 60_000, 'at most once per pexPeerIntervalMs')
-    policy.answered(asks[1].peer, [])
+    assert.notEqual(asks[1].peer, asks[0].peer, 'the other outbound peer')
+    assert.ok(asks[1].at - asks[0].at <= 15_000, `${asks[1].at - asks[0].at} ms after the first`)
+    policy.answered(asks[1].peer, [{ peer: 'x2', addrs: [addr(51)], ageMs: 0 }])
+    // both asked within pexPeerIntervalMs: none again until a minute after the first
+    until(60_000 - (asks[1].at - asks[0].at) - 15_000)
+    assert.equal(asks.length, 2, `each peer once per pexPeerIntervalMs: ${JSON.stringify(asks)}`)
+    until(20_000)
+    assert.equal(asks.length, 3, `asked again a minute later: ${JSON.stringify(asks)}`)
+    assert.ok(asks[2].at - asks[0].at >= 60_000, 'not before pexPeerIntervalMs')
+    policy.answered(asks[2].peer, [])
     // that one taught nothing: a network smaller than the target is not asked every minute
     until(4 * 60_000)
-    assert.equal(asks.length, 2, `no more starved questions: ${JSON.stringify(asks)}`)
+    assert.equal(asks.length, 3, `no more starved questions: ${JSON.stringify(asks)}`)
   })
 
   it('by default asks a new outbound peer at once, and refreshes from an outbound peer every 10 minutes on average (5 to 15 minutes apart), preferring one not asked for 30 minutes', () => {
