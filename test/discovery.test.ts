@@ -251,14 +251,14 @@ describe('discovery on hosts over TCP on loopback', function () {
     const server = await createHost({ ...at(90, 0), discovery: { ...FAST, reporter, pexPeerIntervalMs: 60_000 } }) as DiscoveryHost
     hosts.push(server)
     const serverAddr = server.getMultiaddrs()[0].toString()
-    // six peers the server knows of (identify fills its book)
-    const peers = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+    // eight peers the server knows of (identify fills its book)
+    const peers = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
       const h = await createHost({ ...at(90, i + 1), bootstrap: [serverAddr], discovery: false })
       hosts.push(h)
       return h
     }))
     await waitFor(() => peers.every(p => server.services.discovery.addressBook.has(p.peerId.toString())), { what: 'server knows the peers' })
-    const [asker, garbler, unsolicited, oversized, liar, later] = peers
+    const [asker, garbler, unsolicited, oversized, liar, later, quitter, closer] = peers
 
     // a well-formed request for 3: at most 3 peers, never the asker itself
     const ok = await rawExchange(asker, server, frame(PexMessage.encode({ request: { max: 3 } })))
@@ -276,6 +276,12 @@ describe('discovery on hosts over TCP on loopback', function () {
     assert.equal(garbage.data.byteLength, 0)
     await rawExchange(unsolicited, server, frame(PexMessage.encode({ response: { peers: [] } })))
     await rawExchange(oversized, server, frame(new Uint8Array(8), 10_000_000))
+    // an asker that gives up before its request (its stream reset) made no frame at all; one that
+    // closes its stream without a whole request did
+    const given = await quitter.dialProtocol(server.peerId, PEX_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    given.abort(new Error('gave up'))
+    const closed = await closer.dialProtocol(server.peerId, PEX_PROTOCOL, { signal: AbortSignal.timeout(5000) })
+    await closed.close()
 
     // a peer that answers with more peers than it was asked for (5 real ones, to a host that asks for 2)
     await liar.handle(PEX_PROTOCOL, async (stream) => {
@@ -292,13 +298,15 @@ describe('discovery on hosts over TCP on loopback', function () {
     await waitFor(() => reporter.reports.some(r => r.peer === liar.peerId.toString()), { what: 'the liar reported', timeoutMs: 5000 })
 
     const byPeer = (h: Host<any>): string[] => reporter.reports.filter(r => r.peer === h.peerId.toString()).map(r => r.name)
-    await waitFor(() => byPeer(oversized).length > 0 && byPeer(unsolicited).length > 0 && byPeer(garbler).length > 0 && byPeer(asker).length > 0,
+    await waitFor(() => byPeer(oversized).length > 0 && byPeer(unsolicited).length > 0 && byPeer(garbler).length > 0 && byPeer(asker).length > 0 && byPeer(closer).length > 0,
       { what: 'all infractions reported', timeoutMs: 5000 })
     assert.deepEqual(byPeer(asker), ['rate-limit-exceeded'])
     assert.deepEqual(byPeer(garbler), ['malformed-frame'])
     assert.deepEqual(byPeer(unsolicited), ['unrequested-data'])
     assert.deepEqual(byPeer(oversized), ['oversized-frame'])
     assert.deepEqual(byPeer(liar), ['unrequested-data'])
+    assert.deepEqual(byPeer(closer), ['malformed-frame'])
+    assert.deepEqual(byPeer(quitter), [], 'a reset stream is no malformed frame')
 
     // and the server still serves everyone else
     const fine = await rawExchange(later, server, frame(PexMessage.encode({ request: { max: 1000 } })))

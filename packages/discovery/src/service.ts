@@ -348,8 +348,11 @@ class DiscoveryService extends TypedEventEmitter<PeerDiscoveryEvents> implements
         bytes = await lp.read({ signal })
       } catch (err: any) {
         this.#readFailed(peer, err)
-        // an asker writes its request in one go: a stream closed before one whole frame is no accident
-        if (err?.name === 'UnexpectedEOFError') this.#report(peer, 'malformed-frame', `a stream closed before one whole request: ${String(err.message)}`)
+        // an asker writes its request in one go: a stream it closed before one whole frame is no
+        // accident; one reset (the asker gave up) or ended by its connection going away is
+        if (err?.name === 'UnexpectedEOFError' && connection.status === 'open' && stream.status !== 'reset' && stream.status !== 'aborted') {
+          this.#report(peer, 'malformed-frame', `a stream closed before one whole request: ${String(err.message)}`)
+        }
         stream.abort(err)
         return
       }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, createSecretKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 // the workspace's major (3). Noise 17 still names major 2 in its types, but reads what we return
@@ -36,14 +36,54 @@ function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+/** DER headers that make a raw 32-byte X25519 key a PKCS #8 private key or an SPKI public key. */
+const X25519_PKCS8 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20])
+const X25519_SPKI = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00])
+
+const x25519Keys = new WeakMap<Uint8Array, { bytes: Uint8Array, key: KeyObject }>()
+
+/**
+ * An X25519 key's `KeyObject`, made once per key array. Noise's default crypto parses both keys
+ * from DER at every Diffie-Hellman, three per handshake and side, though the static key is the
+ * same in every handshake and each ephemeral key serves two: at 1000 idle hosts in one process,
+ * whose feelers each cost a handshake, that parsing was a tenth of the main thread's busy time.
+ * Keyed and checked as {@link keyObject} is.
+ */
+function x25519Key (raw: Uint8Array, kind: 'private' | 'public'): KeyObject {
+  const cached = x25519Keys.get(raw)
+  if (cached != null && sameBytes(cached.bytes, raw)) return cached.key
+  const header = kind === 'private' ? X25519_PKCS8 : X25519_SPKI
+  const der = new Uint8Array(header.byteLength + raw.byteLength)
+  der.set(header)
+  der.set(raw, header.byteLength)
+  const key = kind === 'private'
+    ? createPrivateKey({ key: Buffer.from(der.buffer), format: 'der', type: 'pkcs8' })
+    : createPublicKey({ key: Buffer.from(der.buffer), format: 'der', type: 'spki' })
+  x25519Keys.set(raw, { bytes: Uint8Array.from(raw), key })
+  return key
+}
+
 /**
  * Noise's default crypto (`@chainsafe/libp2p-noise/crypto`) with ChaCha20-Poly1305 of transport
  * messages made cheaper in Node: the session key becomes a `KeyObject` once, not at every
  * message, and a sealed message is returned as its parts (ciphertext, tag) instead of being
- * copied into one buffer. Same algorithm, same bytes on the wire.
+ * copied into one buffer; and X25519 keys become `KeyObject`s once, not at every Diffie-Hellman
+ * ({@link x25519Key}). Same algorithms, same bytes on the wire.
  */
 export const hostNoiseCrypto: ICryptoInterface = {
   ...defaultCrypto,
+  generateX25519KeyPair () {
+    const pair = generateKeyPairSync('x25519')
+    const privateKey = new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(X25519_PKCS8.byteLength))
+    const publicKey = new Uint8Array(pair.publicKey.export({ type: 'spki', format: 'der' }).subarray(X25519_SPKI.byteLength))
+    // the ephemeral key's object is the one just made: its two Diffie-Hellmans parse nothing
+    x25519Keys.set(privateKey, { bytes: Uint8Array.from(privateKey), key: pair.privateKey })
+    return { privateKey, publicKey }
+  },
+  generateX25519SharedKey (privateKey, publicKey) {
+    if (!(privateKey instanceof Uint8Array) || !(publicKey instanceof Uint8Array)) return defaultCrypto.generateX25519SharedKey(privateKey, publicKey)
+    return diffieHellman({ privateKey: x25519Key(privateKey, 'private'), publicKey: x25519Key(publicKey, 'public') })
+  },
   chaCha20Poly1305Encrypt (plaintext, nonce, ad, k) {
     if (plaintext.byteLength < NATIVE_FROM_BYTES) return defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k)
     const cipher = createCipheriv(CHACHA, keyObject(k), nonce, { authTagLength: TAG_BYTES })

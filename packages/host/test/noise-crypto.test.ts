@@ -53,4 +53,30 @@ describe('hostNoiseCrypto', () => {
     const sealed = join(hostNoiseCrypto.chaCha20Poly1305Encrypt(text, nonce, ad, k))
     assert.deepEqual(new Uint8Array(sealed), new Uint8Array(join(defaultCrypto.chaCha20Poly1305Encrypt(text, nonce, ad, Uint8Array.from(k)))))
   })
+
+  it('agrees on X25519 shared keys with the default crypto of Noise, for its own key pairs and for those of the default', () => {
+    for (let i = 0; i < 20; i++) {
+      const ours = hostNoiseCrypto.generateX25519KeyPair()
+      const theirs = defaultCrypto.generateX25519KeyPair()
+      assert.equal(ours.privateKey.byteLength, 32)
+      assert.equal(ours.publicKey.byteLength, 32)
+      const a = hostNoiseCrypto.generateX25519SharedKey(ours.privateKey, theirs.publicKey)
+      const b = defaultCrypto.generateX25519SharedKey(theirs.privateKey, ours.publicKey)
+      assert.deepEqual(new Uint8Array(a), new Uint8Array(b))
+      // again, from the cached key objects
+      assert.deepEqual(new Uint8Array(hostNoiseCrypto.generateX25519SharedKey(ours.privateKey, theirs.publicKey)), new Uint8Array(b))
+      assert.deepEqual(new Uint8Array(hostNoiseCrypto.generateX25519SharedKey(theirs.privateKey, ours.publicKey)), new Uint8Array(b))
+    }
+  })
+
+  it('never serves a stale X25519 key object for a key array whose bytes changed', () => {
+    const a = defaultCrypto.generateX25519KeyPair()
+    const b = defaultCrypto.generateX25519KeyPair()
+    const c = defaultCrypto.generateX25519KeyPair()
+    const key = Uint8Array.from(a.privateKey)
+    const first = hostNoiseCrypto.generateX25519SharedKey(key, c.publicKey)
+    assert.deepEqual(new Uint8Array(first), new Uint8Array(defaultCrypto.generateX25519SharedKey(a.privateKey, c.publicKey)))
+    key.set(b.privateKey)
+    assert.deepEqual(new Uint8Array(hostNoiseCrypto.generateX25519SharedKey(key, c.publicKey)), new Uint8Array(defaultCrypto.generateX25519SharedKey(b.privateKey, c.publicKey)))
+  })
 })
