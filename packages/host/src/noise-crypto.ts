@@ -68,7 +68,7 @@ function x25519Key (raw: Uint8Array, kind: 'private' | 'public'): KeyObject {
  * messages made cheaper in Node: the session key becomes a `KeyObject` once, not at every
  * message, and a sealed message is returned as its parts (ciphertext, tag) instead of being
  * copied into one buffer; and X25519 keys become `KeyObject`s once, not at every Diffie-Hellman
- * ({@link x25519Key}). Same algorithms, same bytes on the wire.
+ * (see `x25519Key`). Same algorithms, same bytes on the wire.
  */
 export const hostNoiseCrypto: ICryptoInterface = {
   ...defaultCrypto,
