@@ -6,12 +6,13 @@ import { fixStreamIterator } from './stream-iterator.ts'
 const DATA_FRAME = 0
 
 /**
- * How long a keep-alive ping may go unanswered before its connection is aborted. Yamux only
- * logs a pong that never comes; with this timeout a dead connection is found within
- * `keepAliveInterval` × {@link LISTENER_QUIET_FACTOR} + 60 s at either end, without the stream per
- * ping that libp2p's connection monitor opens. A minute, not less: a pong leaves behind whatever the peer has
- * already queued on that connection, and on a slow uplink under a full Yamux window (up to
- * 16 MiB) that can take tens of seconds.
+ * How long a connection may stay silent after a keep-alive ping before it is aborted (a pong or
+ * any other frame ends the wait). Yamux only logs a pong that never comes; with this timeout a
+ * dead connection is found within `keepAliveInterval` × {@link LISTENER_QUIET_FACTOR} + 60 s of
+ * its last frame at either end, without the stream per ping that libp2p's connection monitor
+ * opens. A minute, not less: a pong leaves behind whatever the peer has already queued on that
+ * connection, and on a slow uplink under a full Yamux window (up to 16 MiB) that can take tens of
+ * seconds.
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 60_000
 
@@ -26,9 +27,9 @@ const KEEP_ALIVE_INTERVAL_MS = 30_000
  */
 export const LISTENER_QUIET_FACTOR = 1.1
 
-/** Options of {@link guardedYamux}: Yamux's own, and how long a keep-alive ping may wait for its pong. */
+/** Options of {@link guardedYamux}: Yamux's own, and how long a connection may stay silent after a keep-alive ping. */
 export interface GuardedYamuxInit extends YamuxMuxerInit {
-  /** Abort a connection whose keep-alive ping is unanswered this long (ms). @default {@link KEEP_ALIVE_TIMEOUT_MS} */
+  /** Abort a connection on which nothing arrives this long (ms) after a keep-alive ping. @default {@link KEEP_ALIVE_TIMEOUT_MS} */
   keepAliveTimeoutMs?: number
 }
 
@@ -41,9 +42,9 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
  * exception: a service that opens a stream just as a peer goes away (gossip reopening its
  * stream, say) took the whole node down. Here a control frame that cannot be written because the
  * connection is closing is dropped — the connection is going, and its close ends every stream on
- * it. Data frames still throw to their writer. Third, a keep-alive ping unanswered within
- * `keepAliveTimeoutMs` aborts the connection (yamux itself waits for the pong forever, and pings
- * no more).
+ * it. Data frames still throw to their writer. Third, a connection on which nothing arrives
+ * within `keepAliveTimeoutMs` of a keep-alive ping is aborted (yamux itself waits for the pong
+ * forever, and pings no more).
  *
  * The keep-alive pings only a quiet line. Yamux pings every connection from both ends every
  * `keepAliveInterval` whatever it carries: four frames a round, through Noise, each waking both

@@ -20,13 +20,24 @@ const NATIVE_FROM_BYTES = 1200
  * message that was a fifth of decrypting. Keyed by the key's array, which Noise keeps for the
  * session; the bytes are compared too, so a reused array never gets a stale key.
  */
-const keys = new WeakMap<Uint8Array, { bytes: Uint8Array, key: KeyObject }>()
+const sessionKeys: KeyCache = new WeakMap()
 
 function keyObject (k: Uint8Array): KeyObject {
-  const cached = keys.get(k)
-  if (cached != null && sameBytes(cached.bytes, k)) return cached.key
-  const key = createSecretKey(k)
-  keys.set(k, { bytes: Uint8Array.from(k), key })
+  return cachedKey(sessionKeys, k, () => createSecretKey(k))
+}
+
+/** `KeyObject`s by the array of the raw key they were made from, with a copy of its bytes. */
+type KeyCache = WeakMap<Uint8Array, { bytes: Uint8Array, key: KeyObject }>
+
+/** `raw`'s `KeyObject` from `cache`; made by `make` when there is none, or the array's bytes changed. */
+function cachedKey (cache: KeyCache, raw: Uint8Array, make: () => KeyObject): KeyObject {
+  const cached = cache.get(raw)
+  if (cached != null && sameBytes(cached.bytes, raw)) return cached.key
+  return remember(cache, raw, make())
+}
+
+function remember (cache: KeyCache, raw: Uint8Array, key: KeyObject): KeyObject {
+  cache.set(raw, { bytes: Uint8Array.from(raw), key })
   return key
 }
 
@@ -40,27 +51,23 @@ function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
 const X25519_PKCS8 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20])
 const X25519_SPKI = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00])
 
-const x25519Keys = new WeakMap<Uint8Array, { bytes: Uint8Array, key: KeyObject }>()
+const x25519Keys: KeyCache = new WeakMap()
 
 /**
  * An X25519 key's `KeyObject`, made once per key array. Noise's default crypto parses both keys
  * from DER at every Diffie-Hellman, three per handshake and side, though the static key is the
  * same in every handshake and each ephemeral key serves two: at 1000 idle hosts in one process,
  * whose feelers each cost a handshake, that parsing was a tenth of the main thread's busy time.
- * Keyed and checked as {@link keyObject} is.
+ * Cached as session keys are (`cachedKey`).
  */
 function x25519Key (raw: Uint8Array, kind: 'private' | 'public'): KeyObject {
-  const cached = x25519Keys.get(raw)
-  if (cached != null && sameBytes(cached.bytes, raw)) return cached.key
-  const header = kind === 'private' ? X25519_PKCS8 : X25519_SPKI
-  const der = new Uint8Array(header.byteLength + raw.byteLength)
-  der.set(header)
-  der.set(raw, header.byteLength)
-  const key = kind === 'private'
-    ? createPrivateKey({ key: Buffer.from(der.buffer), format: 'der', type: 'pkcs8' })
-    : createPublicKey({ key: Buffer.from(der.buffer), format: 'der', type: 'spki' })
-  x25519Keys.set(raw, { bytes: Uint8Array.from(raw), key })
-  return key
+  return cachedKey(x25519Keys, raw, () => {
+    const header = kind === 'private' ? X25519_PKCS8 : X25519_SPKI
+    const der = Buffer.alloc(header.byteLength + raw.byteLength)
+    der.set(header)
+    der.set(raw, header.byteLength)
+    return kind === 'private' ? createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) : createPublicKey({ key: der, format: 'der', type: 'spki' })
+  })
 }
 
 /**
@@ -77,7 +84,7 @@ export const hostNoiseCrypto: ICryptoInterface = {
     const privateKey = new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(X25519_PKCS8.byteLength))
     const publicKey = new Uint8Array(pair.publicKey.export({ type: 'spki', format: 'der' }).subarray(X25519_SPKI.byteLength))
     // the ephemeral key's object is the one just made: its two Diffie-Hellmans parse nothing
-    x25519Keys.set(privateKey, { bytes: Uint8Array.from(privateKey), key: pair.privateKey })
+    remember(x25519Keys, privateKey, pair.privateKey)
     return { privateKey, publicKey }
   },
   generateX25519SharedKey (privateKey, publicKey) {
