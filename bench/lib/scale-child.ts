@@ -9,8 +9,11 @@
  * host does over the steady window (`idleMs`): connections opened and closed, dials, streams
  * and frames per protocol, CPU. With `SCALE_CPU_PROFILE=<file>` in its environment it also writes
  * a V8 CPU profile of the steady window alone (open it in Chrome's DevTools), to see where
- * idle hosts spend their CPU; with `SCALE_DIAL_STACKS=1` it prints on stderr the call sites that
- * asked for connections over the window, most frequent first.
+ * idle hosts spend their CPU; with `SCALE_HEAP_PROFILE=<prefix>` it writes V8 sampling heap
+ * profiles of what is live after settling and at steady state (`<prefix>.settled.heapprofile`,
+ * `<prefix>.steady.heapprofile`: allocation sites of the memory still held, after a GC); with
+ * `SCALE_DIAL_STACKS=1` it prints on stderr the call sites that asked for connections over the
+ * window, most frequent first.
  *
  * @module
  */
@@ -18,6 +21,8 @@
 import '../../examples/shared/src/stop-with-launcher.ts'
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
+import { getHeapSpaceStatistics } from 'node:v8'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { seededRng } from '@hearsay/sansio'
 import { createTestnet, topologyEdges } from '@hearsay/host/testnet'
 import type { HostOptions } from '@hearsay/host'
@@ -86,6 +91,14 @@ export interface ScaleSample {
   idleCpuPct: number
   /** what happened over the steady window, per minute */
   steady: SteadyCounts
+  /**
+   * longest the event loop went without turning (timers and I/O waiting) from connecting to the
+   * end of settling, ms: the memory transport hands data over in microtasks, so a busy testnet
+   * runs for seconds on end without a timer firing (dial rounds, timeouts and keep-alives wait)
+   */
+  loopStallSettlingMs: number
+  /** the same over the steady window, ms */
+  loopStallSteadyMs: number
   /** time from the last host's start to the steady window, ms */
   convergedAfterMs: number
   /** time to stop every host, ms */
@@ -254,6 +267,22 @@ function discoveryTotals (all: Array<{ services: Record<string, any> }>): Discov
 // ---- the run --------------------------------------------------------------------------------
 
 const rssBefore = process.memoryUsage().rss
+const heapPrefix = process.env.SCALE_HEAP_PROFILE
+const heapProfiler = heapPrefix == null || heapPrefix === '' ? undefined : new Session()
+if (heapProfiler != null) {
+  heapProfiler.connect()
+  // one sample per 256 KiB allocated on average: cheap enough to leave on for the whole run
+  await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 256 * 1024 })
+}
+/** Write what the sampling heap profiler sees live now, if it is on. */
+async function writeHeapProfile (label: string): Promise<void> {
+  if (heapProfiler == null) return
+  const { profile } = await heapProfiler.post('HeapProfiler.getSamplingProfile')
+  await writeFile(`${heapPrefix}.${label}.heapprofile`, JSON.stringify(profile))
+  // and V8's spaces: how much of each is committed, and how much of that is in use
+  const spaces = getHeapSpaceStatistics().map(s => ({ space: s.space_name, committedMiB: mib(s.physical_space_size), usedMiB: mib(s.space_used_size) }))
+  await writeFile(`${heapPrefix}.${label}.spaces.json`, JSON.stringify(spaces, null, 1))
+}
 let started = performance.now()
 const net = await createTestnet({
   nodes,
@@ -270,6 +299,8 @@ const startMs = lastStarted - started
 for (const node of net.nodes) instrument(node)
 // the testnet was created without links so that starting and connecting are timed apart
 const edges = topologyEdges({ random: degree }, nodes, seededRng(1))
+const loopDelay = monitorEventLoopDelay({ resolution: 20 })
+loopDelay.enable()
 started = performance.now()
 await Promise.all(edges.map(async ([a, b]) => { await net.connect(a, b) }))
 const connectMs = performance.now() - started
@@ -277,8 +308,10 @@ const countConnections = (): number => net.nodes.reduce((sum, node) => sum + nod
 // a new default host keeps busy for a while (identify, DHT self-queries, discovery dialling
 // beyond the seeded links): that is measured apart, and "idle" only after it
 const settlingCpuPct = (await cpuPercent(settleMs)).process
+const loopStallSettlingMs = loopDelay.max / 1e6
 gc()
 const memory = process.memoryUsage()
+await writeHeapProfile('settled')
 const connections = countConnections()
 // steady state: once the network has converged (`convergeMs` after the last host started)
 await sleep(lastStarted + convergeMs - performance.now())
@@ -293,7 +326,10 @@ if (profiler != null) {
 }
 counting = true
 const windowStart = performance.now()
+loopDelay.reset()
 const idleCpu = await cpuPercent(idleMs)
+const loopStallSteadyMs = loopDelay.max / 1e6
+loopDelay.disable()
 const idleCpuPct = idleCpu.process
 counting = false
 if (profiler != null && profileFile != null) {
@@ -308,6 +344,7 @@ const connectionsSteady = countConnections()
 // saturated, and part of what it holds is work in flight rather than what a host keeps
 gc()
 const memorySteady = process.memoryUsage()
+await writeHeapProfile('steady')
 const perMinute = (n: number): number => n * 60_000 / windowMs
 const steady: SteadyCounts = {
   windowMs,
@@ -350,6 +387,8 @@ const report = (stopSettled: boolean): never => {
     settlingCpuPct,
     idleCpuPct,
     steady,
+    loopStallSettlingMs,
+    loopStallSteadyMs,
     convergedAfterMs,
     stopMs: performance.now() - started,
     stopSettled

@@ -139,8 +139,12 @@ interface Entry {
 }
 
 const MINUTE = 60_000
-/** Most (netgroup, source netgroup) pairs whose `new` bucket is remembered. */
-const MAX_CACHED_PAIRS = 256
+/**
+ * Most (netgroup, source netgroup) pairs whose `new` bucket is remembered: enough for a flood
+ * from a few netgroups (the case the cache is for); each pair's key costs ~150 bytes, and at 256
+ * the cache was a tenth of a book of 200 peers whose pairs are all distinct.
+ */
+const MAX_CACHED_PAIRS = 32
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
@@ -173,14 +177,13 @@ export class AddressBookOptionError extends OptionError {
 
 /**
  * One table of buckets of slots, with the list of non-empty buckets kept for O(1) random choice.
- * A bucket's slots exist only while it holds an entry: Bitcoin-sized tables (1024 + 256 buckets of
- * 64) allocated up front cost 0.7 MiB per node, nearly all of it empty slots.
+ * Only occupied slots take memory, a list of entries per non-empty bucket: a book holds a few
+ * hundred peers spread over as many buckets, and an array of every slot per non-empty bucket (64)
+ * made a book 1.5 KB per peer, most of it empty slots.
  */
 class BucketTable {
-  /** Non-empty bucket → its slots. */
-  readonly #rows = new Map<number, Array<Entry | undefined>>()
-  /** Non-empty bucket → how many entries it holds. */
-  readonly #counts = new Map<number, number>()
+  /** Non-empty bucket → its entries (each knows its position), in no order. */
+  readonly #members = new Map<number, Entry[]>()
   readonly nonEmpty: number[] = []
   readonly #indexOf = new Map<number, number>()
   readonly #size: number
@@ -191,74 +194,61 @@ class BucketTable {
   }
 
   get (bucket: number, position: number): Entry | undefined {
-    return this.#rows.get(bucket)?.[position]
+    // a bucket holds a peer or two (64 at most): a scan costs less than a map of every slot
+    const members = this.#members.get(bucket)
+    if (members != null) for (const entry of members) if (entry.position === position) return entry
+    return undefined
   }
 
   put (entry: Entry, bucket: number, position: number): void {
-    let row = this.#rows.get(bucket)
-    if (row == null) {
-      row = new Array<Entry | undefined>(this.#size).fill(undefined)
-      this.#rows.set(bucket, row)
-    }
-    if (row[position] != null) throw new Error('slot taken')
-    row[position] = entry
+    if (this.get(bucket, position) != null) throw new Error('slot taken')
     entry.bucket = bucket
     entry.position = position
     this.size++
-    const count = (this.#counts.get(bucket) ?? 0) + 1
-    this.#counts.set(bucket, count)
-    if (count === 1) {
-      this.#indexOf.set(bucket, this.nonEmpty.length)
-      this.nonEmpty.push(bucket)
+    const members = this.#members.get(bucket)
+    if (members != null) {
+      members.push(entry)
+      return
     }
+    this.#members.set(bucket, [entry])
+    this.#indexOf.set(bucket, this.nonEmpty.length)
+    this.nonEmpty.push(bucket)
   }
 
   clear (bucket: number, position: number): void {
-    const row = this.#rows.get(bucket)
-    if (row?.[position] == null) return
-    row[position] = undefined
+    const members = this.#members.get(bucket)
+    const at = members?.findIndex(entry => entry.position === position) ?? -1
+    if (members == null || at === -1) return
     this.size--
-    const count = (this.#counts.get(bucket) ?? 1) - 1
-    if (count > 0) {
-      this.#counts.set(bucket, count)
-      return
-    }
-    this.#counts.delete(bucket)
-    this.#rows.delete(bucket)
+    // order within a bucket means nothing: the last member fills the gap
+    const last = members.pop()
+    if (last != null && at < members.length) members[at] = last
+    if (members.length > 0) return
+    this.#members.delete(bucket)
     const index = this.#indexOf.get(bucket) ?? -1
-    const last = this.nonEmpty.pop() ?? -1
+    const lastBucket = this.nonEmpty.pop() ?? -1
     if (index !== -1 && index < this.nonEmpty.length) {
-      this.nonEmpty[index] = last
-      this.#indexOf.set(last, index)
+      this.nonEmpty[index] = lastBucket
+      this.#indexOf.set(lastBucket, index)
     }
     this.#indexOf.delete(bucket)
   }
 
   /** Whether every slot of `bucket` holds an entry. */
   isFull (bucket: number): boolean {
-    return this.#counts.get(bucket) === this.#size
+    return this.#members.get(bucket)?.length === this.#size
   }
 
   /** Whether some entry of `bucket` passes `test`. */
   some (bucket: number, test: (entry: Entry) => boolean): boolean {
-    const row = this.#rows.get(bucket)
-    if (row == null) return false
-    for (const entry of row) if (entry != null && test(entry)) return true
-    return false
+    return this.#members.get(bucket)?.some(test) ?? false
   }
 
-  /** A random occupied slot of a random non-empty bucket (Bitcoin's scan from a random position). */
+  /** A random entry of a random non-empty bucket. */
   random (rng: Rng): Entry | undefined {
     if (this.nonEmpty.length === 0) return undefined
-    const bucket = this.nonEmpty[rng.int(this.nonEmpty.length)]
-    const row = this.#rows.get(bucket)
-    if (row == null) return undefined
-    const start = rng.int(row.length)
-    for (let i = 0; i < row.length; i++) {
-      const entry = row[(start + i) % row.length]
-      if (entry != null) return entry
-    }
-    return undefined
+    const members = this.#members.get(this.nonEmpty[rng.int(this.nonEmpty.length)])
+    return members == null ? undefined : members[rng.int(members.length)]
   }
 }
 
@@ -603,7 +593,9 @@ export class AddressBook {
       if (addr.includes('/p2p-circuit')) continue
       if (!out.includes(addr)) out.push(addr)
     }
-    return out
+    // the book keeps this array: a copy is exactly as long as its addresses, where the array a
+    // first push grew holds 17 slots (~150 bytes per peer, most of them empty)
+    return out.slice()
   }
 
   /** The netgroup of the first address that has a known one. */
