@@ -207,7 +207,8 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  * {@link tick} (call it at {@link nextDue}), {@link stopping}.
  *
  * The loops are those of the service before it: a dial round every `dialIntervalMs` (planned by
- * {@link planOutbound}: one outbound connection per netgroup), a peer-exchange round every
+ * {@link planOutbound}: one outbound connection per netgroup; a dial that connects below the
+ * target starts the next at once, within `maxParallelDials` in flight), a peer-exchange round every
  * `pexIntervalMs` (a random outbound peer, preferring those not asked within `pexCacheMs`: as in
  * Bitcoin, a new outbound peer is asked at once and inbound peers never; answers are cut from a
  * sample of the book kept `pexCacheMs`, see {@link serve}; brought forward when the node is below
@@ -463,7 +464,14 @@ export class DiscoveryPolicy {
       if (this.#running) this.book.attempt(peer, true)
     } else {
       this.book.good(peer)
-      if (!feeler) this.#feelers.delete(peer)
+      if (!feeler) {
+        this.#feelers.delete(peer)
+        // the next slot is dialled now rather than at the next round: a testnet on the in-memory
+        // transport can go a minute without a timer firing while its hosts connect (data moves in
+        // microtasks), and even on sockets a node filled its slots 4 per 5 s round
+        const free = this.options.maxParallelDials - this.#dialing.size
+        if (free > 0 && this.#running && !this.#stopping && Number.isFinite(this.#dialDue)) this.#fill(actions, free)
+      }
       else if (this.options.feelerHoldMs > 0) this.#feelerCloses.set(peer, [this.#clock.now() + this.options.feelerHoldMs, outcome.connection])
       else this.#closeFeeler(peer, outcome.connection, actions)
     }
@@ -660,22 +668,26 @@ export class DiscoveryPolicy {
   #dialRound (actions: DiscoveryAction[]): void {
     // read once for the plan and the anchors: dials in progress change neither
     const counted = this.#counted()
-    const outboundGroups = this.#outboundGroups(counted)
-    // with every slot filled the plan is empty (and draws nothing): most rounds
-    if (outboundGroups.size < this.options.targetOutbound) {
-      const plan = planOutbound(this.book, {
-        target: this.options.targetOutbound,
-        outboundGroups,
-        skip: this.#skip,
-        retryMs: this.options.dialRetryMs,
-        now: this.#clock.now(),
-        maxDials: this.options.maxParallelDials
-      })
-      for (const entry of plan) this.#dial(entry, false, actions)
-      if (plan.length === 0) this.#askWhenStarved(actions)
-    }
+    this.#fill(actions, this.options.maxParallelDials, counted)
     this.book.resolveCollisions()
     if (!this.#stopping) this.#saveAnchors(actions, counted)
+  }
+
+  /** Dial toward the outbound target, at most `maxDials` more; starved, ask instead. */
+  #fill (actions: DiscoveryAction[], maxDials: number, counted = this.#counted()): void {
+    const outboundGroups = this.#outboundGroups(counted)
+    // with every slot filled the plan is empty (and draws nothing): most rounds
+    if (outboundGroups.size >= this.options.targetOutbound) return
+    const plan = planOutbound(this.book, {
+      target: this.options.targetOutbound,
+      outboundGroups,
+      skip: this.#skip,
+      retryMs: this.options.dialRetryMs,
+      now: this.#clock.now(),
+      maxDials
+    })
+    for (const entry of plan) this.#dial(entry, false, actions)
+    if (plan.length === 0) this.#askWhenStarved(actions)
   }
 
   /**

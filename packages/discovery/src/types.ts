@@ -26,7 +26,10 @@ export interface DiscoveryInit {
   anchors?: number
   /** How often the dial loop checks the outbound count. @default 5000 */
   dialIntervalMs?: number
-  /** Most dials started per round of the dial loop. @default 4 */
+  /**
+   * Most dials started per round of the dial loop; a dial that connects below the target starts
+   * the next one at once, as long as fewer than this many are in flight. @default 4
+   */
   maxParallelDials?: number
   /** Do not redial an address tried more recently than this. @default 600_000 (10 min) */
   dialRetryMs?: number

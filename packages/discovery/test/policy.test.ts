@@ -355,6 +355,33 @@ describe('DiscoveryPolicy', () => {
     assert.equal(policy.stats().outbound, 0)
   })
 
+  it('dials the next slot as soon as a dial connects (never past maxParallelDials), not at the next round; a failed dial waits for the round', () => {
+    const { clock, policy } = setup({ targetOutbound: 6, maxParallelDials: 2, feelerIntervalMs: 0 })
+    policy.start(seeds(12))
+    const first = of(step(policy, clock), 'dial')
+    assert.equal(first.length, 2)
+    clock.advance(100)
+    // one of two connects: one dial in flight, so one more now (no timer involved)
+    const next = of(connect(policy, clock, first[0].peer, first[0].addrs[0]).actions, 'dial')
+    assert.equal(next.length, 1, 'one more, keeping two in flight')
+    assert.ok(next[0].peer !== first[1].peer && next[0].peer !== first[0].peer)
+    assert.equal(policy.stats().dialing, 2)
+    // a failed dial frees a slot, but is answered by the round, not at once
+    assert.deepEqual(of(policy.dialed(first[1].peer, 'failed'), 'dial'), [])
+    const after = of(connect(policy, clock, next[0].peer, next[0].addrs[0]).actions, 'dial')
+    assert.equal(after.length, 2, 'nothing in flight: two more')
+    // every connected dial brings the next, two in flight at most, up to the target and no further
+    const inFlight = [...after]
+    for (let i = 0; i < 10 && inFlight.length > 0; i++) {
+      const d = inFlight.shift()
+      assert.ok(d != null)
+      inFlight.push(...of(connect(policy, clock, d.peer, d.addrs[0]).actions, 'dial'))
+      assert.ok(policy.stats().dialing <= 2)
+    }
+    assert.equal(policy.stats().outbound, 6)
+    assert.equal(policy.stats().dialing, 0)
+  })
+
   it('a failed dial counts against the entry and is not retried within dialRetryMs; an unusable one is forgotten', () => {
     const { clock, policy } = setup({ targetOutbound: 2, maxParallelDials: 2, dialRetryMs: 600_000, feelerIntervalMs: 0 })
     policy.start(seeds(2))

@@ -130,8 +130,10 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
     heard = performance.now()
     onData(data)
   }
-  // ends a ping in flight when the connection closes (yamux never settles it then)
-  const closed = new AbortController()
+  // a ping in flight ends with the connection (yamux never settles it then); its controller is
+  // made per ping, not per connection: most lines carry traffic and are never pinged
+  let ended = false
+  let pinging: AbortController | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
   let deadline: ReturnType<typeof setTimeout> | undefined
   const arm = (ms: number): void => {
@@ -158,18 +160,21 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
       return
     }
     armDeadline(timeoutMs)
+    pinging = new AbortController()
     const settled = (): void => {
       clearTimeout(deadline)
+      pinging = undefined
       // a refused ping means the muxer is closing: check() then stops
-      if (!closed.signal.aborted) arm(quietMs)
+      if (!ended) arm(quietMs)
     }
-    ping({ signal: closed.signal }).then(settled, settled)
+    ping({ signal: pinging.signal }).then(settled, settled)
   }
   arm(quietMs)
   // no timer, nor the ping, outlives the connection
   maConn.addEventListener('close', () => {
+    ended = true
     clearTimeout(timer)
     clearTimeout(deadline)
-    closed.abort()
+    pinging?.abort()
   }, { once: true })
 }
