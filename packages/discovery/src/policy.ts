@@ -59,13 +59,20 @@ export const ANSWER_SHARE = 0.23
 /** An answer may always carry this many peers: a young node's small book is given whole. */
 export const ANSWER_FLOOR = 64
 /**
- * How long one inbound connection past `maxInbound` waits before an inbound peer is evicted for
+ * How long an inbound connection past `maxInbound` waits before an inbound peer is evicted for
  * it. Another node's feeler (closed at once after its handshake, or after a short hold) is gone
  * by then, so testing an address of a full node evicts nobody; a connection that stays is
- * answered as at once before, by the same eviction rules, and a second one past the limit is
- * answered at once. At most one connection past the limit, for at most this long.
+ * answered as at once before, by the same eviction rules. Each connection past the limit has a
+ * grace of its own, up to {@link INBOUND_GRACE_SLOTS} at once; past them one is answered at once.
  */
 export const INBOUND_GRACE_MS = 5_000
+/**
+ * Most inbound connections past `maxInbound` waiting out {@link INBOUND_GRACE_MS} at once: never
+ * more than this many past the limit, for at most that long. (With one, a feeler gone within
+ * milliseconds still held the only grace for 5 s, and any connection in that time, a second
+ * feeler included, had an honest inbound peer evicted at once.)
+ */
+export const INBOUND_GRACE_SLOTS = 4
 
 /** The sample every answer is cut from: used until `expires`, or until the book has doubled since `bookSize`. */
 interface AnswerCache {
@@ -216,8 +223,8 @@ export function policyNumbers (init: Partial<Record<keyof PolicyNumbers, unknown
  * within `pexPeerIntervalMs`, and not again after a question that taught nothing), a feeler every
  * `feelerIntervalMs` ({@link planFeeler}), closed as soon as its dial has connected, or after
  * `feelerHoldMs` (or left open when `keep` says another part of the node wants its peer); past
- * `maxInbound` an inbound peer is evicted, for the first connection past it after
- * {@link INBOUND_GRACE_MS}; each round starts its
+ * `maxInbound` an inbound peer is evicted, after {@link INBOUND_GRACE_MS} if the limit is still
+ * passed then ({@link INBOUND_GRACE_SLOTS} connections at most wait so); each round starts its
  * interval again when its dial or question has ended. The peer-exchange and feeler intervals are
  * jittered by {@link ROUND_JITTER} (drawn from the seeded `rng`), so that hosts started together
  * do not act in lockstep. Anchors are dialled first, and the rounds start once their dials have ended.
@@ -252,8 +259,10 @@ export class DiscoveryPolicy {
   readonly #lastAsked = new Map<PeerKey, number>()
   /** feelers to close: peer → [due time, connection id] */
   readonly #feelerCloses = new Map<PeerKey, [number, string]>()
-  /** the inbound connection past `maxInbound` waiting out {@link INBOUND_GRACE_MS}, and when it ends */
-  #grace: { due: number, newcomer: string } | undefined
+  /** inbound connections past `maxInbound` waiting out {@link INBOUND_GRACE_MS} → when it ends */
+  readonly #graces = new Map<string, number>()
+  /** inbound connections closed by eviction and not yet gone: they no longer count */
+  readonly #evicting = new Set<string>()
   #anchorDials = new Set<PeerKey>()
   #loadedAnchors: Anchor[] = []
   /** the anchors last saved, unless that failed */
@@ -347,7 +356,8 @@ export class DiscoveryPolicy {
   /** When {@link tick} next has something to do (epoch ms), or `undefined` if nothing is pending. */
   nextDue (): number | undefined {
     if (!this.#running) return undefined
-    let due = Math.min(this.#dialDue, this.#pexDue, this.#feelerDue, this.#grace?.due ?? Infinity)
+    let due = Math.min(this.#dialDue, this.#pexDue, this.#feelerDue)
+    for (const at of this.#graces.values()) if (at < due) due = at
     for (const [at] of this.#feelerCloses.values()) if (at < due) due = at
     return Number.isFinite(due) ? due : undefined
   }
@@ -363,10 +373,14 @@ export class DiscoveryPolicy {
         this.#closeFeeler(peer, connection, actions)
       }
     }
-    if (this.#grace != null && this.#grace.due <= now) {
-      const newcomer = this.#connections.get(this.#grace.newcomer)
-      this.#grace = undefined
-      if (this.#inbound > this.options.maxInbound) this.#evictInbound(newcomer, actions)
+    if (this.#graces.size > 0) for (const [id, at] of [...this.#graces]) {
+      if (at > now) continue
+      this.#graces.delete(id)
+      // past the limit by more than the connections still waiting: evict down to it, never the
+      // one whose grace ended unless every other is protected
+      for (let surplus = this.#surplus(); surplus > 0; surplus--) {
+        if (!this.#evictInbound(this.#connections.get(id), actions)) break
+      }
     }
     if (this.#dialDue <= now) {
       this.#dialRound(actions)
@@ -390,8 +404,8 @@ export class DiscoveryPolicy {
   /**
    * A connection opened. Outbound: the peer is reachable at that address (good), and a new
    * outbound peer that is no feeler is asked for addresses at once, as Bitcoin does. Inbound:
-   * past `maxInbound`, one inbound peer is evicted by diversity, or the newcomer refused — the
-   * first one past the limit after {@link INBOUND_GRACE_MS}, if the limit is still passed then.
+   * past `maxInbound`, one inbound peer is evicted by diversity, or the newcomer refused — after
+   * {@link INBOUND_GRACE_MS}, if the limit is still passed then (at once past {@link INBOUND_GRACE_SLOTS}).
    */
   connected (info: ConnectionInfo): DiscoveryAction[] {
     const actions: DiscoveryAction[] = []
@@ -418,6 +432,8 @@ export class DiscoveryPolicy {
     const tracked = this.#connections.get(id)
     if (tracked == null) return
     this.#connections.delete(id)
+    this.#graces.delete(id)
+    this.#evicting.delete(id)
     if (tracked.direction === 'outbound') this.#outbound.delete(id)
     else if (tracked.direction === 'inbound') this.#inbound--
     const left = (this.#peers.get(tracked.peer) ?? 1) - 1
@@ -624,7 +640,8 @@ export class DiscoveryPolicy {
     this.#dialing.clear()
     this.#feelers.clear()
     this.#feelerCloses.clear()
-    this.#grace = undefined
+    this.#graces.clear()
+    this.#evicting.clear()
     this.#anchorDials = new Set()
     this.#pexRound = this.#feelerRound = undefined
     this.#starvedRound = this.#starvedIdle = false
@@ -800,23 +817,31 @@ export class DiscoveryPolicy {
   }
 
   /**
-   * Past `maxInbound`: the first connection past it waits out {@link INBOUND_GRACE_MS} (a feeler
-   * is gone by then); any other, or one past it while a grace runs, has one inbound peer evicted
-   * at once.
+   * Past `maxInbound`: a connection waits out {@link INBOUND_GRACE_MS} (a feeler is gone by then),
+   * up to {@link INBOUND_GRACE_SLOTS} at once; past them one inbound peer is evicted at once.
    */
   #limitInbound (newcomer: Tracked, actions: DiscoveryAction[]): void {
-    if (this.#inbound <= this.options.maxInbound) return
-    if (this.#inbound === this.options.maxInbound + 1 && this.#grace == null) {
-      this.#grace = { due: this.#clock.now() + INBOUND_GRACE_MS, newcomer: newcomer.id }
+    if (this.#inbound - this.#evicting.size <= this.options.maxInbound) return
+    if (this.#graces.size < INBOUND_GRACE_SLOTS) {
+      this.#graces.set(newcomer.id, this.#clock.now() + INBOUND_GRACE_MS)
       return
     }
     this.#evictInbound(newcomer, actions)
   }
 
-  /** Evict one inbound peer by diversity, never `newcomer` (if given) unless every other is protected. */
-  #evictInbound (newcomer: Tracked | undefined, actions: DiscoveryAction[]): void {
+  /** Inbound connections past `maxInbound`, those closing and those waiting out a grace aside. */
+  #surplus (): number {
+    return this.#inbound - this.#evicting.size - this.#graces.size - this.options.maxInbound
+  }
+
+  /**
+   * Evict one inbound peer by diversity, never `newcomer` (if given) unless every other is protected.
+   *
+   * @returns whether one was
+   */
+  #evictInbound (newcomer: Tracked | undefined, actions: DiscoveryAction[]): boolean {
     const inbound: Tracked[] = []
-    for (const c of this.#connections.values()) if (c.direction === 'inbound') inbound.push(c)
+    for (const c of this.#connections.values()) if (c.direction === 'inbound' && !this.#evicting.has(c.id)) inbound.push(c)
     const candidates: InboundCandidate[] = inbound
       .filter(c => c.id !== newcomer?.id)
       .map(c => ({ peer: c.id, group: c.group, connectedAt: c.openedAt, latencyMs: c.latencyMs }))
@@ -825,9 +850,13 @@ export class DiscoveryPolicy {
       groupRank: group => this.#groupHash.hash('evict', group)
     })
     const victim = inbound.find(c => c.id === victimId) ?? newcomer
-    if (victim == null) return
+    if (victim == null || this.#evicting.has(victim.id)) return false
+    this.#evicting.add(victim.id)
+    // an evicted connection waiting out a grace waits no more
+    this.#graces.delete(victim.id)
     this.#closeCounters.evict++
     actions.push({ type: 'close', connection: victim.id, peer: victim.peer, reason: 'evict' })
+    return true
   }
 
   /** The longest-standing outbound peers, unless there are none (never erase on the way down). */

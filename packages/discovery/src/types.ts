@@ -17,9 +17,10 @@ export interface DiscoveryInit {
   /** Outbound connections to keep, each in a different netgroup. @default 8 */
   targetOutbound?: number
   /**
-   * Most inbound connections; past it one is evicted by diversity (or the newcomer refused). The
-   * first connection past it waits `INBOUND_GRACE_MS` (5 s) first, in case it is another node's
-   * feeler, which is gone by then; any other is answered at once. @default 64
+   * Most inbound connections; past it one is evicted by diversity (or the newcomer refused). A
+   * connection past it waits `INBOUND_GRACE_MS` (5 s) first, in case it is another node's feeler,
+   * which is gone by then; up to `INBOUND_GRACE_SLOTS` (4) wait at once, any other is answered at
+   * once. @default 64
    */
   maxInbound?: number
   /** Outbound peers saved as anchors and dialled first after a restart. @default 2 */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { ManualClock, seededRng } from '@hearsay/sansio'
-import { DiscoveryPolicy, INBOUND_GRACE_MS, ROUND_JITTER, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
+import { DiscoveryPolicy, INBOUND_GRACE_MS, INBOUND_GRACE_SLOTS, ROUND_JITTER, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
 
 const START = 1_000_000_000
 const addr = (a: number, b = 0): string => `/ip4/10.${a}.${b}.1/tcp/4001`
@@ -406,19 +406,26 @@ describe('DiscoveryPolicy', () => {
     }
     assert.deepEqual(open('i1', 1), [])
     assert.deepEqual(open('i2', 1), [])
-    // the first one past the limit waits out the grace; a second one past it is answered at once
+    // each one past the limit waits out a grace of its own
     assert.deepEqual(open('i3', 2), [])
-    assert.deepEqual(open('i4', 3), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }])
-    policy.disconnected('i2')
-    assert.equal(policy.stats().inbound, 3)
-    assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 1 })
-    // the grace ends with i3 still there: one more eviction by the same rules, never i3 itself
+    assert.deepEqual(open('i4', 3), [])
+    assert.equal(policy.stats().inbound, 4)
+    // i3's grace ends with it still there: an eviction by diversity, never i3 itself: the youngest
+    // of the most crowded netgroup
     clock.advance(START + 30 + INBOUND_GRACE_MS - 1 - clock.now())
     assert.deepEqual(of(policy.tick(), 'close'), [])
     clock.advance(1)
-    assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: 'i4', peer: 'i4', reason: 'evict' }])
+    assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }])
+    policy.disconnected('i2')
+    // and i4's: one more, never i4
+    clock.advance(10)
+    const second = of(policy.tick(), 'close')
+    assert.equal(second.length, 1)
+    assert.notEqual(second[0].connection, 'i4')
+    policy.disconnected(second[0].connection)
+    assert.equal(policy.stats().inbound, 2)
+    assert.deepEqual(policy.stats().closes, { feeler: 0, evict: 2 })
     policy.disconnected('i4')
-    policy.disconnected('i3')
     assert.deepEqual(open('i5', 3), [], 'a closed inbound connection frees its slot')
 
     const strict = setup({ maxInbound: 2 })
@@ -450,6 +457,44 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'close'), [])
     clock.advance(1)
     assert.deepEqual(of(policy.tick(), 'close'), [{ type: 'close', connection: 'i2', peer: 'i2', reason: 'evict' }], 'g stayed: the youngest other inbound peer goes')
+  })
+
+  it('gives every connection past maxInbound a grace of its own, up to INBOUND_GRACE_SLOTS at once: feelers in a row or together evict nobody', () => {
+    const { clock, policy } = setup({ maxInbound: 2, eviction: { protectNetgroups: 0, protectLowLatency: 0, protectLongLivedShare: 0 } })
+    policy.start()
+    const open = (id: string, group: number): DiscoveryAction[] =>
+      policy.connected({ id, peer: id, direction: 'inbound', addr: addr(group, 1), openedAt: clock.now() })
+    for (const id of ['i1', 'i2']) {
+      clock.advance(10)
+      open(id, Number(id.slice(1)))
+    }
+    clock.advance(60_000)
+    // a feeler comes and goes; within what was its grace, another comes: no eviction at once
+    assert.deepEqual(open('f1', 10), [])
+    clock.advance(20)
+    policy.disconnected('f1')
+    clock.advance(1000)
+    assert.deepEqual(open('f2', 11), [], 'the grace of a feeler gone holds nobody back')
+    // feelers together: each waits, and each closes within it
+    assert.deepEqual(open('f3', 12), [])
+    clock.advance(20)
+    policy.disconnected('f2')
+    policy.disconnected('f3')
+    clock.advance(INBOUND_GRACE_MS)
+    assert.deepEqual(of(policy.tick(), 'close'), [])
+    assert.equal(policy.stats().closes.evict, 0)
+    // past the slots, a peer goes at once; the connections that stay past their grace go then
+    const staying = Array.from({ length: INBOUND_GRACE_SLOTS }, (_, i) => `s${i}`)
+    for (const [i, id] of staying.entries()) assert.deepEqual(open(id, 20 + i), [])
+    assert.equal(policy.stats().inbound, 2 + INBOUND_GRACE_SLOTS)
+    const atOnce = of(open('extra', 30), 'close')
+    assert.equal(atOnce.length, 1, 'one past the slots: an eviction at once')
+    policy.disconnected(atOnce[0].connection)
+    clock.advance(INBOUND_GRACE_MS)
+    const evicted = of(policy.tick(), 'close')
+    assert.equal(evicted.length, INBOUND_GRACE_SLOTS, 'each grace that ends with the limit passed evicts one')
+    for (const c of evicted) policy.disconnected(c.connection)
+    assert.equal(policy.stats().inbound, 2, 'back at the limit')
   })
 
   it('counts outbound connections as they open and close, inbound ones aside', () => {
