@@ -76,10 +76,6 @@ export interface ScaleSample {
   heapTotalSteadyMiB: number
   /** memory of ArrayBuffers and Buffers at the same moment (outside the V8 heap), MiB */
   arrayBuffersSteadyMiB: number
-  /** RSS right after, once a last-resort GC (every page compacted) has run, MiB */
-  rssCompactedMiB: number
-  /** V8 heap committed at the same moment, MiB */
-  heapTotalCompactedMiB: number
   /** time to create and start every host, ms */
   startMs: number
   /** time to dial every link of the topology, ms */
@@ -361,11 +357,6 @@ const connectionsSteady = countConnections()
 gc()
 const memorySteady = process.memoryUsage()
 await writeHeapProfile('steady')
-// and after the GC V8 runs before giving up for lack of memory (it compacts every page): what the
-// hosts need, against what the heap kept committed since the settling peak
-// (V8's gc extension takes these options; Node's types declare none)
-;(gc as unknown as (options: { type: string, execution: string, flavor: string }) => void)({ type: 'major', execution: 'sync', flavor: 'last-resort' })
-const memoryCompacted = process.memoryUsage()
 const perMinute = (n: number): number => n * 60_000 / windowMs
 const steady: SteadyCounts = {
   windowMs,
@@ -400,8 +391,6 @@ const report = (stopSettled: boolean): never => {
     heapSteadyMiB: mib(memorySteady.heapUsed),
     heapTotalSteadyMiB: mib(memorySteady.heapTotal),
     arrayBuffersSteadyMiB: mib(memorySteady.arrayBuffers),
-    rssCompactedMiB: mib(memoryCompacted.rss),
-    heapTotalCompactedMiB: mib(memoryCompacted.heapTotal),
     startMs,
     connectMs,
     connections,

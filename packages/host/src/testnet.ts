@@ -1,7 +1,9 @@
 /**
  * An in-memory testnet: N hearsay hosts in one process on the `@libp2p/memory` transport
  * (still Noise and Yamux), wired in a chosen topology. For testing your own protocols on
- * many nodes without sockets or ports.
+ * many nodes without sockets or ports. The transport hands data over in microtasks: while the
+ * hosts keep each other busy no timer fires (1000 default hosts connecting went half a minute
+ * without one), so timeouts and periodic rounds run late in a large, busy testnet.
  *
  * @example
  * ```ts
