@@ -130,8 +130,8 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
     heard = performance.now()
     onData(data)
   }
-  // a ping in flight ends with the connection (yamux never settles it then); its controller is
-  // made per ping, not per connection: most lines carry traffic and are never pinged
+  // a ping in flight ends with the connection (yamux never settles it then); its controller lives
+  // as long as the ping, not as the connection (thousands of connections held one each)
   let ended = false
   let pinging: AbortController | undefined
   let timer: ReturnType<typeof setTimeout> | undefined
