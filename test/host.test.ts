@@ -132,6 +132,8 @@ describe('in-memory testnet', function () {
   this.timeout(120_000)
 
   it('brings up 50 connected nodes and tears down without leaked handles', async () => {
+    // counted once mocha's own timer for this test is armed (it is, from the first await on)
+    await sleep(1)
     const baseline = process.getActiveResourcesInfo().length
     const net = await createTestnet({ nodes: 50, topology: { random: 3 }, seed: 'testnet-50' })
     try {
@@ -149,5 +151,54 @@ describe('in-memory testnet', function () {
     await waitFor(() => process.getActiveResourcesInfo().length <= baseline, {
       what: 'timers and handles released', timeoutMs: 15_000
     })
+  })
+
+  it('wires a star of 40 though its hub refuses past 10 inbound connections upgrading at once', async () => {
+    const net = await createTestnet({ nodes: 40, topology: 'star', seed: 'star-40', host: { discovery: false, files: false } })
+    try {
+      assert.equal(net.edges.length, 39)
+      assert.equal(new Set(net.nodes[0].getConnections().map(c => c.remotePeer.toString())).size, 39, 'the hub holds every spoke')
+      // links of one's own go through the same limits
+      await net.wire([[1, 2], [3, 2], [4, 2]])
+      assert.ok(net.nodes[2].getConnections(net.nodes[3].peerId).length > 0)
+    } finally {
+      await net.stop()
+    }
+  })
+
+  it('fires timers while its hosts stream to each other, as over sockets', async () => {
+    const net = await createTestnet({ nodes: 2, topology: 'line', seed: 'pace', host: { discovery: false, files: false, dht: false } })
+    const [a, b] = net.nodes
+    try {
+      const total = 32 * 2 ** 20
+      let received = 0
+      let done = (): void => {}
+      const finished = new Promise<void>(resolve => { done = resolve })
+      await b.handle('/test/sink/1.0.0', stream => {
+        stream.addEventListener('message', event => {
+          received += event.data.byteLength
+          if (received >= total) done()
+        })
+      })
+      const stream = await a.dialProtocol(b.peerId, '/test/sink/1.0.0')
+      // a 1 ms timer, counted only while the data moves
+      let ticks = 0
+      const timer = setInterval(() => { if (received > 0 && received < total) ticks++ }, 1)
+      try {
+        const chunk = new Uint8Array(64 * 1024)
+        for (let sent = 0; sent < total; sent += chunk.byteLength) {
+          if (!stream.send(chunk)) await new Promise(resolve => stream.addEventListener('drain', resolve, { once: true }))
+        }
+        await finished
+      } finally {
+        clearInterval(timer)
+      }
+      assert.equal(received, total)
+      // @libp2p/memory alone moves all of it in microtasks: no timer fires until the end
+      assert.ok(ticks > 0, `a 1 ms timer fired ${ticks} times while 32 MiB moved`)
+      await stream.close()
+    } finally {
+      await net.stop()
+    }
   })
 })

@@ -25,7 +25,7 @@ gc()
 const before = process.memoryUsage()
 const net = await createTestnet({ nodes, seed: 1, host: step.host })
 const edges = topologyEdges({ random: degree }, nodes, seededRng(1))
-await Promise.all(edges.map(async ([a, b]) => { await net.connect(a, b) }))
+await net.wire(edges)
 await new Promise(resolve => setTimeout(resolve, settleMs))
 // twice: a first full GC may leave what finalizers free for a second
 gc()

@@ -94,8 +94,7 @@ export interface ScaleSample {
   steady: SteadyCounts
   /**
    * longest the event loop went without turning (timers and I/O waiting) from connecting to the
-   * end of settling, ms: the memory transport hands data over in microtasks, so a busy testnet
-   * runs for seconds on end without a timer firing (dial rounds, timeouts and keep-alives wait)
+   * end of settling, ms: how late a busy testnet's timers (dial rounds, timeouts, keep-alives) ran
    */
   loopStallSettlingMs: number
   /** the same over the steady window, ms */
@@ -305,7 +304,7 @@ const edges = topologyEdges({ random: degree }, nodes, seededRng(1))
 const loopDelay = monitorEventLoopDelay({ resolution: 20 })
 loopDelay.enable()
 started = performance.now()
-await Promise.all(edges.map(async ([a, b]) => { await net.connect(a, b) }))
+await net.wire(edges)
 const connectMs = performance.now() - started
 const countConnections = (): number => net.nodes.reduce((sum, node) => sum + node.getConnections().length, 0) / 2
 // a new default host keeps busy for a while (identify, DHT self-queries, discovery dialling

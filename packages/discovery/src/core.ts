@@ -13,7 +13,7 @@ export type {
 } from './address-book.ts'
 export { defaultNetgroup, ipOf, UNKNOWN_NETGROUP } from './netgroup.ts'
 export type { Netgroup } from './netgroup.ts'
-export { planOutbound, planFeeler } from './outbound.ts'
+export { planOutbound, planFeeler, mayDial, FAILED_RETRY_MS } from './outbound.ts'
 export type { OutboundState } from './outbound.ts'
 export { selectInboundToEvict } from './eviction.ts'
 export type { InboundCandidate, EvictionOptions } from './eviction.ts'

@@ -9,12 +9,35 @@ export interface OutboundState {
   outboundGroups: ReadonlySet<string>
   /** Peers not to dial: connected, being dialled, the node itself. */
   skip: (peer: PeerKey) => boolean
-  /** Do not dial an address tried more recently than this (ms). */
+  /**
+   * Do not dial an address tried more recently than this (ms); one whose last dials failed waits
+   * less ({@link mayDial}).
+   */
   retryMs: number
   /** Current time (epoch ms). */
   now: number
   /** At most this many dials per call. @default target - outboundGroups.size */
   maxDials?: number
+}
+
+/** The first wait before an address whose dial failed is dialled again; it doubles per failure in a row. */
+export const FAILED_RETRY_MS = 60_000
+
+/**
+ * Whether `entry` may be dialled now: never tried, tried at least `retryMs` ago, or its dials
+ * failed and it has waited {@link FAILED_RETRY_MS} doubled per failure in a row (at most
+ * `retryMs`). A peer that connected and then went away waits the full `retryMs` (it may have
+ * evicted us); one that refused us may have been busy — a host libp2p lets upgrade 10 inbound
+ * connections at once refuses the rest, which in a network that starts at once left hosts
+ * below their target for the 10 min of `retryMs` with nothing else to dial. The book's choice
+ * still makes a recently failed entry 100× less likely than a fresh one, and a never-reached
+ * entry is dropped after its third failure (terrible), so this costs at most two more dials to
+ * a dead address.
+ */
+export function mayDial (entry: AddressEntry, now: number, retryMs: number): boolean {
+  if (entry.lastTry === 0) return true
+  const wait = entry.attempts > 0 ? Math.min(retryMs, FAILED_RETRY_MS * 2 ** (entry.attempts - 1)) : retryMs
+  return now - entry.lastTry >= wait
 }
 
 /**
@@ -29,7 +52,7 @@ export function planOutbound (book: AddressBook, state: OutboundState): AddressE
   const chosen: AddressEntry[] = []
   for (let i = 0; i < wanted; i++) {
     const entry = book.select({
-      filter: e => !groups.has(e.group) && !state.skip(e.peer) && (e.lastTry === 0 || state.now - e.lastTry >= state.retryMs)
+      filter: e => !groups.has(e.group) && !state.skip(e.peer) && mayDial(e, state.now, state.retryMs)
     })
     if (entry == null) break
     groups.add(entry.group)
@@ -47,6 +70,6 @@ export function planFeeler (book: AddressBook, state: Omit<OutboundState, 'targe
   if (collision != null && !state.skip(collision.peer)) return collision
   return book.select({
     newOnly: true,
-    filter: e => !state.outboundGroups.has(e.group) && !state.skip(e.peer) && (e.lastTry === 0 || state.now - e.lastTry >= state.retryMs)
+    filter: e => !state.outboundGroups.has(e.group) && !state.skip(e.peer) && mayDial(e, state.now, state.retryMs)
   })
 }

@@ -482,9 +482,8 @@ export class DiscoveryPolicy {
       this.book.good(peer)
       if (!feeler) {
         this.#feelers.delete(peer)
-        // the next slot is dialled now rather than at the next round: a testnet on the in-memory
-        // transport can go a minute without a timer firing while its hosts connect (data moves in
-        // microtasks), and even on sockets a node filled its slots 4 per 5 s round
+        // the next slot is dialled now rather than at the next round: a node filled its slots
+        // 4 per 5 s round
         const free = this.options.maxParallelDials - this.#dialing.size
         if (free > 0 && this.#running && !this.#stopping && Number.isFinite(this.#dialDue)) this.#fill(actions, free)
       }
@@ -718,7 +717,7 @@ export class DiscoveryPolicy {
    */
   #askWhenStarved (actions: DiscoveryAction[]): void {
     if (this.#dialing.size > 0 || this.#pexRound != null || this.#starvedIdle) return
-    const peer = this.#pexRoundAsk(actions)
+    const peer = this.#pexRoundAsk(actions) ?? this.#askInbound(actions)
     if (peer == null) return
     this.#pexRound = peer
     this.#pexDue = Infinity
@@ -740,6 +739,21 @@ export class DiscoveryPolicy {
     const peer = pick(this.#rng, fresh.length > 0 ? fresh : recent)
     if (peer == null) return undefined
     return this.#ask(peer, actions) ? peer : undefined
+  }
+
+  /**
+   * With no outbound peer at all, an inbound one is asked: whose dials were all refused (a young
+   * network's busy hosts) and whose book holds only the peers that dialled it has no one else to
+   * learn from, and sat below its target with inbound peers only (2 of 1000 hosts of the `scale`
+   * bench). An inbound peer may be anyone's, so this is the starved node's last resort, never a
+   * round's: one question at a time, each peer at most every `pexPeerIntervalMs`.
+   */
+  #askInbound (actions: DiscoveryAction[]): PeerKey | undefined {
+    if (this.#outbound.size > 0) return undefined
+    const inbound: PeerKey[] = []
+    for (const c of this.#connections.values()) if (c.direction === 'inbound' && !inbound.includes(c.peer)) inbound.push(c.peer)
+    const peer = pick(this.#rng, inbound)
+    return peer != null && this.#ask(peer, actions) ? peer : undefined
   }
 
   #feelerRoundDial (actions: DiscoveryAction[]): PeerKey | undefined {

@@ -32,7 +32,10 @@ export interface DiscoveryInit {
    * the next one at once, as long as fewer than this many are in flight. @default 4
    */
   maxParallelDials?: number
-  /** Do not redial an address tried more recently than this. @default 600_000 (10 min) */
+  /**
+   * Do not redial an address tried more recently than this; one whose dials failed waits
+   * `FAILED_RETRY_MS` (1 min) doubled per failure in a row, at most this. @default 600_000 (10 min)
+   */
   dialRetryMs?: number
   /** Give up a dial after this long. @default 10_000 */
   dialTimeoutMs?: number

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { ManualClock, seededRng } from '@hearsay/sansio'
-import { DiscoveryPolicy, INBOUND_GRACE_MS, INBOUND_GRACE_SLOTS, ROUND_JITTER, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
+import { DiscoveryPolicy, FAILED_RETRY_MS, INBOUND_GRACE_MS, INBOUND_GRACE_SLOTS, ROUND_JITTER, type DiscoveryAction, type DiscoveryPolicyOptions } from '@hearsay/discovery/address-book'
 
 const START = 1_000_000_000
 const addr = (a: number, b = 0): string => `/ip4/10.${a}.${b}.1/tcp/4001`
@@ -382,19 +382,70 @@ describe('DiscoveryPolicy', () => {
     assert.equal(policy.stats().dialing, 0)
   })
 
-  it('a failed dial counts against the entry and is not retried within dialRetryMs; an unusable one is forgotten', () => {
-    const { clock, policy } = setup({ targetOutbound: 2, maxParallelDials: 2, dialRetryMs: 600_000, feelerIntervalMs: 0 })
-    policy.start(seeds(2))
+  it('a failed dial counts against the entry, which waits FAILED_RETRY_MS doubled per failure in a row (dialRetryMs at most) and is dropped after its third; a peer that connected waits dialRetryMs; an unusable one is forgotten', () => {
+    const { clock, policy } = setup({ targetOutbound: 3, maxParallelDials: 3, dialRetryMs: 600_000, feelerIntervalMs: 0 })
+    policy.start(seeds(3))
     const dials = of(step(policy, clock), 'dial')
-    assert.equal(dials.length, 2)
-    policy.dialed(dials[0].peer, 'failed')
-    policy.dialed(dials[1].peer, 'unusable')
-    assert.equal(policy.book.get(dials[0].peer)?.attempts, 1)
-    assert.equal(policy.book.has(dials[1].peer), false)
-    assert.deepEqual(policy.stats().dials, { outbound: 2, feeler: 0, failed: 1 }, 'an unusable address is no failed dial')
-    while (clock.now() < START + 595_000) assert.deepEqual(of(step(policy, clock), 'dial'), [])
-    clock.advance(START + 600_000 - clock.now())
-    assert.deepEqual(of(policy.tick(), 'dial').map(d => d.peer), [dials[0].peer])
+    assert.equal(dials.length, 3)
+    const [failing, unusable, leaving] = dials.map(d => d.peer)
+    policy.dialed(failing, 'failed')
+    policy.dialed(unusable, 'unusable')
+    const { id } = connect(policy, clock, leaving, addr(Number(leaving.slice(1))))
+    policy.disconnected(id)
+    assert.equal(policy.book.get(failing)?.attempts, 1)
+    assert.equal(policy.book.has(unusable), false)
+    assert.deepEqual(policy.stats().dials, { outbound: 3, feeler: 0, failed: 1 }, 'an unusable address is no failed dial')
+    /** Ticks up to `ms` from now; the peers dialled, each dial failing. */
+    const redials = (ms: number): Array<{ at: number, peer: string }> => {
+      const end = clock.now() + ms
+      const seen: Array<{ at: number, peer: string }> = []
+      while ((policy.nextDue() ?? Infinity) <= end) {
+        for (const d of of(step(policy, clock), 'dial')) {
+          seen.push({ at: clock.now(), peer: d.peer })
+          policy.dialed(d.peer, 'failed')
+        }
+      }
+      clock.advance(end - clock.now())
+      return seen
+    }
+    const failedAt = clock.now()
+    // first failure: a minute, then two; the third failure of a peer never reached drops it
+    const early = redials(FAILED_RETRY_MS - 5_000)
+    assert.deepEqual(early, [], 'nothing within FAILED_RETRY_MS')
+    const first = redials(10_000)
+    assert.deepEqual(first.map(d => d.peer), [failing])
+    assert.ok(first[0].at - failedAt >= FAILED_RETRY_MS)
+    const second = redials(2 * FAILED_RETRY_MS + 5_000)
+    assert.deepEqual(second.map(d => d.peer), [failing], 'once more, two minutes later')
+    assert.ok(second[0].at - first[0].at >= 2 * FAILED_RETRY_MS)
+    assert.equal(policy.book.get(failing)?.attempts, 3)
+    // the peer that connected, then left, is not redialled within dialRetryMs; the thrice failed one never
+    assert.deepEqual(redials(600_000 - (clock.now() - failedAt) - 5_000), [])
+    assert.deepEqual(redials(10_000).map(d => d.peer), [leaving])
+  })
+
+  it('with no outbound peer and nothing left to dial, asks an inbound peer (never in a round), one question at a time', () => {
+    const { clock, policy } = setup({ feelerIntervalMs: 0, pexIntervalMs: 60_000 })
+    policy.start([])
+    for (let i = 0; i < 3; i++) policy.connected({ id: `in${i}`, peer: `i${i}`, direction: 'inbound', addr: addr(40 + i), openedAt: clock.now() })
+    const asks = of(step(policy, clock), 'ask')
+    assert.equal(asks.length, 1, 'one inbound peer asked')
+    assert.match(asks[0].peer, /^i\d$/)
+    // no second question while the first is out
+    assert.deepEqual(of(step(policy, clock), 'ask'), [])
+    // its answer teaches an address, which is dialled; once an outbound peer exists, inbound ones are not asked
+    policy.answered(asks[0].peer, [{ peer: 'x1', addrs: [addr(60)], ageMs: 0 }])
+    const dials = of(step(policy, clock), 'dial')
+    assert.deepEqual(dials.map(d => d.peer), ['x1'])
+    const asked = of(connect(policy, clock, 'x1', addr(60)).actions, 'ask')
+    assert.deepEqual(asked.map(a => a.peer), ['x1'], 'the new outbound peer is asked')
+    policy.answered('x1', [])
+    for (let i = 0; i < 40; i++) {
+      for (const ask of of(step(policy, clock), 'ask')) {
+        assert.equal(ask.peer, 'x1', 'never an inbound peer while an outbound one exists')
+        policy.answered(ask.peer, [])
+      }
+    }
   })
 
   it('past maxInbound evicts the youngest of the most crowded netgroup, and refuses the newcomer when every peer is protected', () => {
@@ -433,7 +484,8 @@ describe('DiscoveryPolicy', () => {
     for (const [i, id] of ['a', 'b'].entries()) assert.deepEqual(strict.policy.connected({ id, peer: id, direction: 'inbound', addr: addr(9 + i), openedAt: START }), [])
     assert.deepEqual(strict.policy.connected({ id: 'c', peer: 'c', direction: 'inbound', addr: addr(9), openedAt: START + 1 }), [])
     strict.clock.advance(INBOUND_GRACE_MS)
-    assert.deepEqual(strict.policy.tick(), [{ type: 'close', connection: 'c', peer: 'c', reason: 'evict' }])
+    // (with no outbound peer and an empty book, the node also asks one of its inbound peers)
+    assert.deepEqual(of(strict.policy.tick(), 'close'), [{ type: 'close', connection: 'c', peer: 'c', reason: 'evict' }])
   })
 
   it('evicts nobody for a connection past maxInbound that closes within the grace, as another node\'s feeler does', () => {

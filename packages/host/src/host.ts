@@ -25,6 +25,7 @@ import { loadOrCreateIdentity } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
 import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
+import { pacedMemory } from './paced-memory.ts'
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 
 /**
@@ -177,7 +178,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
           ...(options.dialFrom != null ? { localAddress: options.dialFrom } : {})
         }
       }))),
-      ...(needsMemoryTransport(listen) ? [memory()] : []),
+      // ./paced-memory.ts: data arrives in tasks, as from a socket, so timers run between
+      ...(needsMemoryTransport(listen) ? [pacedMemory(memory())] : []),
       // loaded only when asked for: a native module a TCP-only host need not carry
       ...(needsQuicTransport(listen) ? [(await import('@chainsafe/libp2p-quic')).quic(options.quic)] : []),
       ...(nat?.transports ?? [])

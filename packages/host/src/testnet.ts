@@ -1,9 +1,11 @@
 /**
  * An in-memory testnet: N hearsay hosts in one process on the `@libp2p/memory` transport
  * (still Noise and Yamux), wired in a chosen topology. For testing your own protocols on
- * many nodes without sockets or ports. The transport hands data over in microtasks: while the
- * hosts keep each other busy no timer fires (1000 default hosts connecting went half a minute
- * without one), so timeouts and periodic rounds run late in a large, busy testnet.
+ * many nodes without sockets or ports. Data arrives in tasks of the event loop, as from a
+ * socket, so timers (timeouts, periodic rounds) run on time in a large, busy testnet too; like
+ * real hosts, a host refuses inbound connections past libp2p's limits (10 upgrading at once), so
+ * the testnet dials at most 4 links into one host at a time and retries a refused one
+ * ({@link Testnet.wire}).
  *
  * @example
  * ```ts
@@ -52,8 +54,16 @@ export interface Testnet<S extends ServiceMap = ServiceMap> extends AsyncDisposa
   readonly edges: Edge[]
   /** The seed the random topology used. */
   readonly seed: number | string
-  /** Connect node `a` to node `b` (a dials). */
+  /** Connect node `a` to node `b` (a dials); resolves once both ends hold the connection. */
   connect(a: number, b: number): Promise<void>
+  /**
+   * Connect these links as `createTestnet` connects the topology's: all at once but at most
+   * {@link WIRING_PER_HOST} into any one host (libp2p refuses more than 10 inbound connections
+   * upgrading at once), each retried up to
+   * {@link WIRING_ATTEMPTS} times, since the hosts' own dials (discovery's, the DHT's) may fill
+   * a host's upgrade slots meanwhile. Rejects with the first link that failed every attempt.
+   */
+  wire(edges: readonly Edge[]): Promise<void>
   /** Stop every host; safe to call twice. */
   stop(): Promise<void>
 }
@@ -84,13 +94,17 @@ export async function createTestnet<S extends ServiceMap = ServiceMap> (options:
     const all = nodes.slice()
     const connect = async (a: number, b: number): Promise<void> => {
       await all[a].dial(all[b].getMultiaddrs())
+      // as over a socket, the dialler may finish its upgrade before the listener does
+      await inboundOpen(all[b], all[a])
     }
-    await Promise.all(edges.map(async ([a, b]) => { await connect(a, b) }))
+    const wire = async (links: readonly Edge[]): Promise<void> => { await wireLinks(links, connect) }
+    await wire(edges)
     return {
       nodes: all,
       edges,
       seed,
       connect,
+      wire,
       stop,
       [Symbol.asyncDispose]: stop
     }
@@ -98,4 +112,75 @@ export async function createTestnet<S extends ServiceMap = ServiceMap> (options:
     await stop()
     throw err
   }
+}
+
+/** Most links {@link Testnet.wire} dials into one host at once: below libp2p's 10 upgrading inbound connections. */
+export const WIRING_PER_HOST = 4
+/**
+ * Attempts per link in {@link Testnet.wire}, 250 ms apart, doubling (7.75 s in all): a host
+ * refuses while 10 inbound connections upgrade, and in one process of many hosts an upgrade
+ * waits its turn on the one CPU (1000 default hosts: 395 refusals while wiring).
+ */
+export const WIRING_ATTEMPTS = 6
+
+/** Dial every link within the bounds above, each retried; the first link that never connects rejects. */
+async function wireLinks (links: readonly Edge[], connect: (a: number, b: number) => Promise<void>): Promise<void> {
+  const waiting = links.slice()
+  const into = new Map<number, number>()
+  let running = 0
+  let failed: Error | undefined
+  await new Promise<void>(resolve => {
+    const pump = (): void => {
+      if (failed != null ? running === 0 : waiting.length === 0 && running === 0) { resolve(); return }
+      for (let i = 0; failed == null && i < waiting.length; i++) {
+        const [a, b] = waiting[i]
+        if ((into.get(b) ?? 0) >= WIRING_PER_HOST) continue
+        waiting.splice(i--, 1)
+        running++
+        into.set(b, (into.get(b) ?? 0) + 1)
+        void connectWithRetries(a, b, connect)
+          .catch((err: Error) => { failed ??= new Error(`testnet link ${a} -> ${b} failed ${WIRING_ATTEMPTS} times: ${err.message}`, { cause: err }) })
+          .finally(() => {
+            running--
+            into.set(b, (into.get(b) ?? 1) - 1)
+            pump()
+          })
+      }
+    }
+    pump()
+  })
+  if (failed != null) throw failed
+}
+
+async function connectWithRetries (a: number, b: number, connect: (a: number, b: number) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await connect(a, b)
+      return
+    } catch (err) {
+      if (attempt >= WIRING_ATTEMPTS) throw err
+      await new Promise(resolve => setTimeout(resolve, 250 * 2 ** (attempt - 1)))
+    }
+  }
+}
+
+/** How long {@link inboundOpen} waits for the listening end, ms. */
+const INBOUND_OPEN_TIMEOUT_MS = 10_000
+
+/** Resolve once `host` holds a connection from `from` (at once if it does already). */
+async function inboundOpen (host: Host<any>, from: Host<any>): Promise<void> {
+  const open = (): boolean => host.getConnections(from.peerId).some(c => c.status === 'open')
+  if (open()) return
+  await new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      host.removeEventListener('connection:open', check)
+    }
+    const check = (): void => { if (open()) { done(); resolve() } }
+    const timer = setTimeout(() => {
+      done()
+      reject(new Error(`${host.peerId.toString()} never saw the connection from ${from.peerId.toString()} open`))
+    }, INBOUND_OPEN_TIMEOUT_MS)
+    host.addEventListener('connection:open', check)
+  })
 }
