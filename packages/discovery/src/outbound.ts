@@ -30,9 +30,9 @@ export const FAILED_RETRY_MS = 60_000
  * evicted us); one that refused us may have been busy — a host libp2p lets upgrade 10 inbound
  * connections at once refuses the rest, which in a network that starts at once left hosts
  * below their target for the 10 min of `retryMs` with nothing else to dial. The book's choice
- * still makes a recently failed entry 100× less likely than a fresh one, and a never-reached
- * entry is dropped after its third failure (terrible), so this costs at most two more dials to
- * a dead address.
+ * still makes a recently failed entry 100× less likely than a fresh one, and an entry never
+ * reached is terrible after its third failure (never chosen again), so this costs at most two
+ * more dials to a dead address.
  */
 export function mayDial (entry: AddressEntry, now: number, retryMs: number): boolean {
   if (entry.lastTry === 0) return true

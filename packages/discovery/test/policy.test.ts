@@ -382,7 +382,7 @@ describe('DiscoveryPolicy', () => {
     assert.equal(policy.stats().dialing, 0)
   })
 
-  it('a failed dial counts against the entry, which waits FAILED_RETRY_MS doubled per failure in a row (dialRetryMs at most) and is dropped after its third; a peer that connected waits dialRetryMs; an unusable one is forgotten', () => {
+  it('a failed dial counts against the entry, which waits FAILED_RETRY_MS doubled per failure in a row (dialRetryMs at most) and is given up after its third; a peer that connected waits dialRetryMs; an unusable one is forgotten', () => {
     const { clock, policy } = setup({ targetOutbound: 3, maxParallelDials: 3, dialRetryMs: 600_000, feelerIntervalMs: 0 })
     policy.start(seeds(3))
     const dials = of(step(policy, clock), 'dial')
