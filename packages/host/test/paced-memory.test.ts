@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { receiveInTasks } from '../dist/paced-memory.js'
+import { DELIVERIES_PER_TASK, receiveInTasks } from '../dist/paced-memory.js'
 
 describe('receiveInTasks', () => {
   it('delivers what a connection receives in one tick together, in a task of the event loop, in order and with its end last', async () => {
@@ -38,6 +38,38 @@ describe('receiveInTasks', () => {
     conn.onTransportClosed()
     await new Promise(resolve => setImmediate(resolve))
     assert.deepEqual(conn.seen, [1, 'end'])
+  })
+
+  it('runs at most DELIVERIES_PER_TASK deliveries of all connections per task, so timers run between', async () => {
+    const got: number[] = []
+    const conns = [0, 1, 2].map(() => ({ onData (data: unknown): void { got.push(data as number) }, onTransportClosed (): void {} }))
+    for (const conn of conns) receiveInTasks(conn)
+    const total = DELIVERIES_PER_TASK * 2 + 10
+    for (let i = 0; i < total; i++) conns[i % 3].onData(i)
+    await new Promise(resolve => setImmediate(resolve))
+    assert.equal(got.length, DELIVERIES_PER_TASK, 'one task, one batch')
+    // a timer due before the next batch runs before it
+    let timerSaw = -1
+    setTimeout(() => { timerSaw = got.length }, 0)
+    const due = Date.now() + 3
+    while (Date.now() < due) { /* busy */ }
+    await new Promise(resolve => setTimeout(resolve, 5))
+    assert.deepEqual(got, Array.from({ length: total }, (_, i) => i), 'all of it, in arrival order')
+    assert.equal(timerSaw, DELIVERIES_PER_TASK, 'the timer ran between the first batch and the second')
+  })
+
+  it('aborts the connection whose delivery throws, and goes on delivering to the others', async () => {
+    const aborted: string[] = []
+    const got: string[] = []
+    const bad = { onData (_data: unknown): void { throw new Error('bad frame') }, onTransportClosed (): void {}, abort (err: Error): void { aborted.push(err.message) } }
+    const good = { onData (data: unknown): void { got.push(String(data)) }, onTransportClosed (): void {}, abort (): void {} }
+    receiveInTasks(bad)
+    receiveInTasks(good)
+    bad.onData('x')
+    good.onData('y')
+    await new Promise(resolve => setImmediate(resolve))
+    assert.deepEqual(aborted, ['bad frame'])
+    assert.deepEqual(got, ['y'])
   })
 
   it('leaves alone an object its transport does not feed through onData and onTransportClosed', () => {
