@@ -1,5 +1,5 @@
 import { Socket } from 'node:net'
-import { overriding } from './overriding.ts'
+import { beforeUpgrade } from './before-upgrade.ts'
 
 type SendData = (data: Iterable<Uint8Array>) => { sentBytes: number, canSendMore: boolean }
 
@@ -23,31 +23,7 @@ type SendData = (data: Iterable<Uint8Array>) => { sentBytes: number, canSendMore
  * @returns the same factory, whose transports' connections coalesce their writes
  */
 export function coalescedTcp<Factory extends (components: any) => any> (factory: Factory): Factory {
-  const wrapped = (components: any): any => {
-    const transport = factory(components)
-    const dial = transport.dial.bind(transport)
-    transport.dial = async (ma: unknown, options: any): Promise<unknown> =>
-      await dial(ma, { ...options, upgrader: coalescingUpgrader(options.upgrader) })
-    const createListener = transport.createListener.bind(transport)
-    transport.createListener = (options: any): unknown =>
-      createListener({ ...options, upgrader: coalescingUpgrader(options.upgrader) })
-    return transport
-  }
-  return wrapped as Factory
-}
-
-/** An upgrader that coalesces the writes of every connection it upgrades. */
-function coalescingUpgrader (upgrader: any): unknown {
-  return overriding(upgrader, {
-    upgradeInbound: async (maConn: any, options: unknown) => {
-      coalesceWrites(maConn)
-      return await upgrader.upgradeInbound(maConn, options)
-    },
-    upgradeOutbound: async (maConn: any, options: unknown) => {
-      coalesceWrites(maConn)
-      return await upgrader.upgradeOutbound(maConn, options)
-    }
-  })
+  return beforeUpgrade(factory, coalesceWrites)
 }
 
 /**

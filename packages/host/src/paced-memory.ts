@@ -1,4 +1,4 @@
-import { overriding } from './overriding.ts'
+import { beforeUpgrade } from './before-upgrade.ts'
 
 /** The parts of a multiaddr connection (`AbstractMultiaddrConnection`) its transport feeds. */
 interface Fed {
@@ -26,31 +26,7 @@ interface Fed {
  * @returns the same factory, whose connections receive in tasks of the event loop
  */
 export function pacedMemory<Factory extends (components: any) => any> (factory: Factory): Factory {
-  const wrapped = (components: any): any => {
-    const transport = factory(components)
-    const dial = transport.dial.bind(transport)
-    transport.dial = async (ma: unknown, options: any): Promise<unknown> =>
-      await dial(ma, { ...options, upgrader: pacingUpgrader(options.upgrader) })
-    const createListener = transport.createListener.bind(transport)
-    transport.createListener = (options: any): unknown =>
-      createListener({ ...options, upgrader: pacingUpgrader(options.upgrader) })
-    return transport
-  }
-  return wrapped as Factory
-}
-
-/** An upgrader that paces what every connection it upgrades receives. */
-function pacingUpgrader (upgrader: any): unknown {
-  return overriding(upgrader, {
-    upgradeInbound: async (maConn: Fed, options: unknown) => {
-      receiveInTasks(maConn)
-      return await upgrader.upgradeInbound(maConn, options)
-    },
-    upgradeOutbound: async (maConn: Fed, options: unknown) => {
-      receiveInTasks(maConn)
-      return await upgrader.upgradeOutbound(maConn, options)
-    }
-  })
+  return beforeUpgrade(factory, receiveInTasks)
 }
 
 /**
