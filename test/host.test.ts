@@ -161,6 +161,7 @@ describe('in-memory testnet', function () {
       // links of one's own go through the same limits
       await net.wire([[1, 2], [3, 2], [4, 2]])
       assert.ok(net.nodes[2].getConnections(net.nodes[3].peerId).length > 0)
+      await assert.rejects(net.wire([[1, 40]]), RangeError, 'an index past the last node, at once')
     } finally {
       await net.stop()
     }

@@ -61,7 +61,8 @@ export interface Testnet<S extends ServiceMap = ServiceMap> extends AsyncDisposa
    * {@link WIRING_PER_HOST} into any one host (libp2p refuses more than 10 inbound connections
    * upgrading at once), each retried up to
    * {@link WIRING_ATTEMPTS} times, since the hosts' own dials (discovery's, the DHT's) may fill
-   * a host's upgrade slots meanwhile. Rejects with the first link that failed every attempt.
+   * a host's upgrade slots meanwhile. Rejects with the first link that failed every attempt,
+   * or at once with a `RangeError` for an index that names no node.
    */
   wire(edges: readonly Edge[]): Promise<void>
   /** Stop every host; safe to call twice. */
@@ -92,12 +93,20 @@ export async function createTestnet<S extends ServiceMap = ServiceMap> (options:
       nodes.push(await createHost<S>({ ...hostOptions, listen: [`/memory/${prefix}-${i}`] }))
     }
     const all = nodes.slice()
+    const node = (i: number): Host<S> => {
+      if (!Number.isInteger(i) || all[i] == null) throw new RangeError(`no testnet node ${i}: indexes run from 0 to ${all.length - 1}`)
+      return all[i]
+    }
     const connect = async (a: number, b: number): Promise<void> => {
-      await all[a].dial(all[b].getMultiaddrs())
+      await node(a).dial(node(b).getMultiaddrs())
       // as over a socket, the dialler may finish its upgrade before the listener does
       await inboundOpen(all[b], all[a])
     }
-    const wire = async (links: readonly Edge[]): Promise<void> => { await wireLinks(links, connect) }
+    const wire = async (links: readonly Edge[]): Promise<void> => {
+      // a wrong index is the caller's mistake: said at once, not after every retry
+      for (const [a, b] of links) { node(a); node(b) }
+      await wireLinks(links, connect)
+    }
     await wire(edges)
     return {
       nodes: all,
