@@ -51,6 +51,12 @@ function deliverSome (): void {
     step()
   }
   if (next < pending.length) {
+    // a queue never empty while its hosts stay busy would otherwise only grow: drop the delivered
+    // head once it is most of the array (each element is moved at most once per halving)
+    if (next * 2 > pending.length) {
+      pending.splice(0, next)
+      next = 0
+    }
     setImmediate(deliverSome)
   } else {
     pending.length = 0
