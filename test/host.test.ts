@@ -28,6 +28,9 @@ describe('hosts over TCP and QUIC on loopback', function () {
     assert.match(conn.remoteAddr.toString(), /^\/ip4\/127\.0\.0\.1\/tcp\//)
     const rtt = await b.services.ping.ping(a.peerId)
     assert.ok(rtt >= 0 && rtt < 1000, `rtt ${rtt}`)
+    // both ends know the connection's round trip from Yamux's keep-alive ping, with no ping stream
+    await waitFor(() => [conn, ...a.getConnections(b.peerId)].every(c => c.rtt != null), { what: 'rtt at both ends' })
+    for (const c of [conn, ...a.getConnections(b.peerId)]) assert.ok(c.rtt != null && c.rtt >= 0 && c.rtt < 1000, `${c.direction} rtt ${c.rtt}`)
   })
 
   it('two hosts listening on QUIC connect over it, and ping, gossip and a verified download run on the connection', async () => {

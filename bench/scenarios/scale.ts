@@ -158,9 +158,10 @@ export const scaleScenario: Scenario = {
         rows.push([variant, nodes, s.links, s.connections, s.rssMiB, s.heapMiB, perNode(s), perNode(s) / perNode(base),
           marginal ?? '—', bare == null || variant === 'bare' ? '—' : (perNode(s) / perNode(bare)).toFixed(1),
           ...timesAndSteady(s)])
-        for (const [name, p] of Object.entries(s.steady.protocols).sort((a, b) => b[1].frames - a[1].frames)) {
-          protocolRows.push([variant, nodes, name, p.streams, p.frames, p.bytes / 1024])
-        }
+        const used = Object.entries(s.steady.protocols).sort((a, b) => b[1].frames - a[1].frames)
+        for (const [name, p] of used) protocolRows.push([variant, nodes, name, p.streams, p.frames, p.bytes / 1024])
+        // a row that sent on no stream at all says so, rather than leave the table empty
+        if (used.length === 0) protocolRows.push([variant, nodes, 'none: no stream carried a frame', 0, 0, 0])
       }
     }
     if (dense != null) {

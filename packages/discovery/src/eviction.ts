@@ -8,7 +8,7 @@ export interface InboundCandidate {
   group: string
   /** When the connection opened (epoch ms). */
   connectedAt: number
-  /** Round-trip time in ms, if measured (ping, connection monitor). */
+  /** Round-trip time in ms, if measured (the connection's `rtt`: a hearsay host's Yamux keep-alive pings). */
   latencyMs?: number
   /** Never evict this one (allow-listed, or a peer the application keeps). */
   protected?: boolean

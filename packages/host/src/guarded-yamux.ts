@@ -1,5 +1,5 @@
 import { yamux, type YamuxMuxerInit } from '@chainsafe/libp2p-yamux'
-import type { MultiaddrConnection, Stream, StreamMuxer, StreamMuxerFactory } from '@libp2p/interface'
+import type { Connection, MultiaddrConnection, Stream, StreamMuxer, StreamMuxerFactory } from '@libp2p/interface'
 import { fixStreamIterator } from './stream-iterator.ts'
 
 /** Yamux frame type of a data frame (header byte 1); the others are control frames. */
@@ -8,7 +8,7 @@ const DATA_FRAME = 0
 /**
  * How long a connection may stay silent after a keep-alive ping before it is aborted (a pong or
  * any other frame ends the wait). Yamux only logs a pong that never comes; with this timeout a
- * dead connection is found within `keepAliveInterval` × {@link LISTENER_QUIET_FACTOR} + 60 s of
+ * dead connection is found within `keepAliveInterval` × {@link DIALLER_QUIET_FACTOR} + 60 s of
  * its last frame at either end, without the stream per ping that libp2p's connection monitor
  * opens. A minute, not less: a pong leaves behind whatever the peer has already queued on that
  * connection, and on a slow uplink under a full Yamux window (up to 16 MiB) that can take tens of
@@ -20,12 +20,14 @@ export const KEEP_ALIVE_TIMEOUT_MS = 60_000
 const KEEP_ALIVE_INTERVAL_MS = 30_000
 
 /**
- * The listening end of a connection pings only once the line has been quiet this many keep-alive
- * intervals (the dialling end: one). Both ends pinging on the same quiet interval would tie (each
- * heard the other's last frame within a round trip); with this margin the dialler's ping arrives
- * first and the listener's timer finds the line fresh, so one ping round serves both ends.
+ * The dialling end of a connection pings only once the line has been quiet this many keep-alive
+ * intervals (the listening end: one). Both ends pinging on the same quiet interval would tie (each
+ * heard the other's last frame within a round trip); with this margin the listener's ping arrives
+ * first and the dialler's timer finds the line fresh, so one ping round serves both ends. The
+ * listener is the one that pings because its round-trip time is the one used: a node protects
+ * its fastest inbound peers from eviction (`@hearsay/discovery`), as Bitcoin Core does.
  */
-export const LISTENER_QUIET_FACTOR = 1.1
+export const DIALLER_QUIET_FACTOR = 1.1
 
 /** Options of {@link guardedYamux}: Yamux's own, and how long a connection may stay silent after a keep-alive ping. */
 export interface GuardedYamuxInit extends YamuxMuxerInit {
@@ -50,10 +52,12 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
  * `keepAliveInterval` whatever it carries: four frames a round, through Noise, each waking both
  * processes — at steady state the whole idle cost of bare libp2p, and the part of an idle host's
  * that grows with its connections. Any frame received proves the peer alive as well as a pong
- * does, so an end pings only once it has heard nothing for an interval (the listening end for
- * {@link LISTENER_QUIET_FACTOR} intervals): between two hearsay hosts one ping round per interval
+ * does, so an end pings only once it has heard nothing for an interval (the dialling end for
+ * {@link DIALLER_QUIET_FACTOR} intervals): between two hearsay hosts one ping round per interval
  * serves both ends, a busy connection needs none, and a peer that never pings (rust-yamux's
- * default) is still pinged by us.
+ * default) is still pinged by us. Each end also pings once as the connection opens, as Yamux
+ * does, so that both know its round-trip time from the start; {@link rttFromKeepAlive} makes
+ * that the connection's `rtt`.
  */
 export function guardedYamux (init: GuardedYamuxInit = {}): () => StreamMuxerFactory {
   const { keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS, enableKeepAlive = true, keepAliveInterval = KEEP_ALIVE_INTERVAL_MS, ...yamuxInit } = init
@@ -96,7 +100,7 @@ export function guardedYamux (init: GuardedYamuxInit = {}): () => StreamMuxerFac
         }
       }
       if (enableKeepAlive) {
-        const quietMs = maConn.direction === 'outbound' ? keepAliveInterval : keepAliveInterval * LISTENER_QUIET_FACTOR
+        const quietMs = maConn.direction === 'outbound' ? keepAliveInterval * DIALLER_QUIET_FACTOR : keepAliveInterval
         keepQuietLineAlive(muxer, maConn, quietMs, keepAliveTimeoutMs)
       }
       return muxer
@@ -159,6 +163,11 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
       arm(quietMs - quiet)
       return
     }
+    pingNow()
+  }
+  const pingNow = (): void => {
+    timer = undefined
+    if (internals.status !== 'open' || maConn.status !== 'open') return
     armDeadline(timeoutMs)
     pinging = new AbortController()
     const settled = (): void => {
@@ -169,7 +178,10 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
     }
     ping({ signal: pinging.signal }).then(settled, settled)
   }
-  arm(quietMs)
+  // the first ping measures the round trip as the connection opens (from a timer, as yamux's own
+  // keep-alive does: the upgrade that creates the muxer finishes first)
+  timer = setTimeout(pingNow, 0)
+  timer.unref?.()
   // no timer, nor the ping, outlives the connection
   maConn.addEventListener('close', () => {
     ended = true
@@ -177,4 +189,33 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
     clearTimeout(deadline)
     pinging?.abort()
   }, { once: true })
+}
+
+/** What {@link rttFromKeepAlive} reads of a connection: libp2p's `Connection` keeps its muxer. */
+interface MuxedConnection {
+  muxer?: { rtt?: unknown }
+}
+
+/**
+ * Make `connection.rtt` the round-trip time (ms) of the last Yamux ping answered on it, the
+ * keep-alive's of {@link guardedYamux} included, so that nothing needs a ping stream of its own to
+ * know it (libp2p's connection monitor opened one per connection end, from both ends, every
+ * interval). A value assigned to `rtt` (by the connection monitor, where a user turned it on)
+ * takes precedence. Connections without a Yamux muxer are left alone.
+ */
+export function rttFromKeepAlive (connection: Connection): void {
+  const muxer = (connection as MuxedConnection).muxer
+  if (typeof muxer?.rtt !== 'number') return
+  let assigned = connection.rtt
+  Object.defineProperty(connection, 'rtt', {
+    configurable: true,
+    enumerable: true,
+    get: (): number | undefined => {
+      if (assigned != null) return assigned
+      // yamux keeps -1 until its first pong
+      const rtt = muxer.rtt as number
+      return rtt >= 0 ? rtt : undefined
+    },
+    set: (value: number | undefined): void => { assigned = value }
+  })
 }

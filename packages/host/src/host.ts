@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
-import { guardedYamux } from './guarded-yamux.ts'
+import { guardedYamux, rttFromKeepAlive } from './guarded-yamux.ts'
 import { hostNoiseCrypto } from './noise-crypto.ts'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, type Identify } from '@libp2p/identify'
@@ -27,18 +27,6 @@ import { natByDefault, natParts, punchableTcp } from './nat.ts'
 import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
 import { pacedMemory } from './paced-memory.ts'
 import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
-
-/**
- * How often libp2p's connection monitor pings each connection (its default is every 10 s), now
- * only to keep each connection's round-trip time fresh (discovery's inbound eviction protects the
- * fastest peers). Each of its pings is a new stream — Yamux, multistream-select, a peer-store
- * write and about ten Noise messages each way — from both ends of every connection: at 100 hosts
- * of the `scale` bench, once a minute, it was most of an idle network's CPU. Finding dead
- * connections is left to Yamux's keep-alive, a ping once a line has been quiet for 30 s, which
- * `guardedYamux` bounds (`KEEP_ALIVE_TIMEOUT_MS`): a dead connection is still closed
- * within about 95 s. `libp2p: { connectionMonitor }` overrides it.
- */
-export const CONNECTION_PING_INTERVAL_MS = 5 * 60_000
 
 /** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
 export const HEARSAY_DHT_PROTOCOL = '/hearsay/kad/1.0.0'
@@ -219,7 +207,10 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...nat?.services,
       ...options.services
     },
-    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS },
+    // libp2p's connection monitor opened a ping stream from both ends of every connection, every
+    // interval, to learn round-trip times (and find dead connections): guardedYamux's keep-alive
+    // pings learn both without a stream, and rttFromKeepAlive below makes them `connection.rtt`
+    connectionMonitor: { enabled: false },
     ...options.libp2p,
     connectionGater: options.libp2p?.connectionGater == null
       ? gater
@@ -234,6 +225,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     await datastore?.close()
     throw err
   }
+  // before any service's listener (they are added on start): every reader of `rtt` sees it
+  node.addEventListener('connection:open', event => { rttFromKeepAlive(event.detail) })
 
   if (options.start !== false) {
     try {

@@ -5,11 +5,11 @@
  * @packageDocumentation
  * @module @hearsay/host
  */
-export { createHost, HEARSAY_DHT_PROTOCOL, CONNECTION_PING_INTERVAL_MS } from './host.ts'
+export { createHost, HEARSAY_DHT_PROTOCOL } from './host.ts'
 export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut } from './host.ts'
 export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'
-export { guardedYamux, KEEP_ALIVE_TIMEOUT_MS, LISTENER_QUIET_FACTOR, type GuardedYamuxInit } from './guarded-yamux.ts'
+export { guardedYamux, rttFromKeepAlive, KEEP_ALIVE_TIMEOUT_MS, DIALLER_QUIET_FACTOR, type GuardedYamuxInit } from './guarded-yamux.ts'
 export { coalescedTcp } from './coalesced-tcp.ts'
 export { hostNoiseCrypto } from './noise-crypto.ts'
 export { IDENTITY_FILE } from './identity.ts'

@@ -65,7 +65,7 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
   /**
    * Ping settings (`@libp2p/ping`), or `false` to leave it out. The DHT needs it.
    *
-   * @default 4 inbound and 4 outbound streams per connection, so an application's pings never meet libp2p's connection monitor's
+   * @default 4 inbound and 4 outbound streams per connection, so an application's pings never meet the DHT's (or libp2p's connection monitor's, if turned on)
    */
   ping?: PingInit | false
   /**
