@@ -43,6 +43,8 @@ export interface SteadyCounts {
   closed: number
   /** transport dials (attempts to reach an address, successful or not) */
   dials: number
+  /** transport dials that failed, by the error's name (a refusal past the listener's pending-upgrade limit, a timeout, ...) */
+  dialFailures: Record<string, number>
   /** requests for a connection to a peer with none open, by who asked (`discovery`, `kad-dht`, ...) */
   dialRequests: Record<string, number>
   /** discovery's own counts: feeler and outbound dials, feelers closed and left open (their peer kept alive by the DHT), inbound peers evicted */
@@ -145,6 +147,7 @@ const counts = {
   closed: 0,
   dials: 0,
   dialRequests: {} as Record<string, number>,
+  dialFailures: {} as Record<string, number>,
   protocols: {} as Record<string, { streams: number, frames: number, bytes: number }>
 }
 const bump = (record: Record<string, number>, key: string): void => { record[key] = (record[key] ?? 0) + 1 }
@@ -225,7 +228,7 @@ function instrument (node: { components?: any, addEventListener: (...args: any[]
       const inWindow = counting
       if (inWindow) counts.dials++
       const connecting = dial(...args)
-      if (inWindow) connecting.then(() => { counts.opened++ }, () => {})
+      if (inWindow) connecting.then(() => { counts.opened++ }, (err: any) => { bump(counts.dialFailures, String(err?.name ?? 'Error')) })
       return connecting
     }
   }
@@ -363,6 +366,7 @@ const steady: SteadyCounts = {
   closed: perMinute(counts.closed),
   dials: perMinute(counts.dials),
   dialRequests: Object.fromEntries(Object.entries(counts.dialRequests).map(([k, v]) => [k, perMinute(v)])),
+  dialFailures: Object.fromEntries(Object.entries(counts.dialFailures).map(([k, v]) => [k, perMinute(v)])),
   discovery: {
     feelers: perMinute(discoveryAfter.dials.feeler - discoveryBefore.dials.feeler),
     outbound: perMinute(discoveryAfter.dials.outbound - discoveryBefore.dials.outbound),

@@ -50,7 +50,7 @@ function degreeFor (nodes: number, links: number): number {
 const timesAndSteady = (s: ScaleSample): Array<string | number> => [
   s.startMs / 1000, s.connectMs / 1000, s.settlingCpuPct, s.loopStallSettlingMs / 1000, windowOpened(s), s.idleCpuPct, s.steady.mainThreadCpuPct, s.loopStallSteadyMs / 1000, s.stopSettled ? s.stopMs / 1000 : 'never settled',
   s.connectionsSteady, s.rssSteadyMiB, s.heapSteadyMiB, s.heapTotalSteadyMiB, s.arrayBuffersSteadyMiB,
-  s.steady.opened, s.steady.discovery.feelers, s.steady.closed, s.steady.dials, byKey(s.steady.dialRequests)
+  s.steady.opened, s.steady.discovery.feelers, s.steady.closed, s.steady.dials, byKey(s.steady.dialFailures ?? {}), byKey(s.steady.dialRequests)
 ]
 /** When the steady window opened, and the share of hosts at their outbound target then. */
 const windowOpened = (s: ScaleSample): string => `${(s.convergedAfterMs / 1000).toFixed(0)} (${(100 * s.atTargetShare).toFixed(0)} %)`
@@ -85,21 +85,25 @@ export const scaleScenario: Scenario = {
     // then, else once they do (the child waits up to 2 min more, and the table says when the
     // window opened and what share of hosts were at target); bare and lean hosts run no discovery and
     // their DHT (lean's) is a client, so they are steady once settled and are not kept waiting
-    // (their steady counts show it: no connection opened or closed). The steady window is one
-    // minute: exactly one period of the host's connection monitor (every host pings each of its
-    // connections once a minute, all hosts in phase since they start together, so a shorter
-    // window would see either all of those pings or none) and half of discovery's feeler period.
-    // Discovery's feeler and peer-exchange rounds (every 2 min, also in phase) fall at the window's
-    // start: the feelers dialled then are closed inside it, the questions asked then are not in it.
+    // (their steady counts show it: no connection opened or closed).
+    // The steady window of default hosts is 5 min: the period of their longest duty short of the
+    // hourly ones, the DHT's self-query and routing-table refresh (all hosts in phase, since they
+    // start together), and two and a half of discovery's feeler and peer-exchange rounds. A 1 min
+    // window that opened 2–3 min after the start (as before) saw none of those refreshes, nor
+    // libp2p's connection monitor's pings (every 5 min then), and called idle what was not: over a
+    // window across the 5 min mark, 1000 default hosts used 56 % of a core, and with the monitor
+    // on they lost every connection there. Bare hosts' only periodic duty is Yamux's keep-alive
+    // (30 s), so 1 min is a whole number of its periods; lean hosts keep 1 min too, and their DHT
+    // client's 5 min refresh may fall outside it.
     const settleMs = quick ? 1000 : 15_000
-    const idleMs = quick ? 3000 : 60_000
+    const idleMs = (variant: Variant): number => quick ? 3000 : variant === 'full' ? 300_000 : 60_000
     const convergeMs = (variant: Variant): number => variant === 'full' ? (quick ? 5000 : 120_000) : 0
     const timeoutMs = quick ? 60_000 : 600_000
     const samples = new Map<string, ScaleSample>()
     const failures: string[] = []
     for (const variant of variants) {
       for (const nodes of sizes) {
-        const s = await sample(nodes, variant, settleMs, idleMs, convergeMs(variant), timeoutMs)
+        const s = await sample(nodes, variant, settleMs, idleMs(variant), convergeMs(variant), timeoutMs)
         if ('error' in s) {
           // a larger network of the same hosts would not fit either
           failures.push(`${variant} ${nodes} nodes: did not complete (${s.error}); larger sizes skipped`)
@@ -116,7 +120,7 @@ export const scaleScenario: Scenario = {
     const biggestFull = samples.get(`full ${sizes[sizes.length - 1]}`)
     let dense: ScaleSample | undefined
     if (!quick && biggestFull != null && variants.includes('bare')) {
-      const s = await sample(biggestFull.nodes, 'bare', settleMs, idleMs, 0, timeoutMs, degreeFor(biggestFull.nodes, biggestFull.connectionsSteady))
+      const s = await sample(biggestFull.nodes, 'bare', settleMs, idleMs('bare'), 0, timeoutMs, degreeFor(biggestFull.nodes, biggestFull.connectionsSteady))
       if ('error' in s) failures.push(`bare ${biggestFull.nodes} nodes with as many connections as the default hosts: did not complete (${s.error})`)
       else {
         dense = s
@@ -169,7 +173,7 @@ export const scaleScenario: Scenario = {
     }
     const table = markdownTable(
       ['host', 'hosts', 'links', 'connections after settling', 'RSS MiB', 'heap MiB', 'MiB per host', 'per host / smallest', 'MiB per added host', 'per host / bare', 'start s', 'connect s', 'CPU settling % of a core', 'longest loop stall settling s', 'steady from s after the last start (hosts at target)', 'CPU idle % of a core', 'of it main thread %', 'longest loop stall idle s', 'stop s',
-        'connections at steady state', 'RSS at steady state MiB', 'heap at steady state MiB', 'heap committed MiB', 'ArrayBuffers MiB', 'opened /min', 'feelers /min', 'closed /min', 'dials /min', 'dialled for, /min'],
+        'connections at steady state', 'RSS at steady state MiB', 'heap at steady state MiB', 'heap committed MiB', 'ArrayBuffers MiB', 'opened /min', 'feelers /min', 'closed /min', 'dials /min', 'failed dials, /min', 'dialled for, /min'],
       rows
     )
     const protocolTable = markdownTable(['host', 'hosts', 'protocol', 'streams opened /min', 'frames sent /min', 'KiB sent /min'], protocolRows)
@@ -226,18 +230,21 @@ export const scaleScenario: Scenario = {
     for (const nodes of sizes) {
       const s = samples.get(`full ${nodes}`)
       if (s == null) continue
+      // issue #24: no connection opened or closed but discovery's feelers and scheduled refreshes
+      // (the DHT's), each reported; one more in the window may be a scheduled refresh's too
+      const slack = 60_000 / s.steady.windowMs
+      const refreshes = s.steady.dialRequests['kad-dht'] ?? 0
       goals.push({
-        goal: `${nodes} default hosts at steady state open and close no connection but discovery's feelers`,
-        // one connection in the window may be a scheduled refresh's; more is churn
-        met: otherOpens(s) * s.steady.windowMs / 60_000 <= 1 && s.steady.closed <= s.steady.discovery.feelersClosed + 60_000 / s.steady.windowMs,
-        detail: `per minute: ${s.steady.opened.toFixed(1)} opened, ${s.steady.discovery.feelers.toFixed(1)} of them feelers; ${s.steady.closed.toFixed(1)} closed, ${s.steady.discovery.feelersClosed.toFixed(1)} of them feelers; dials for ${byKey(s.steady.dialRequests)}`
+        goal: `${nodes} default hosts at steady state open and close no connection but discovery's feelers and the DHT's scheduled refreshes`,
+        met: otherOpens(s) <= refreshes + slack && s.steady.closed <= s.steady.discovery.feelersClosed + otherOpens(s) + slack,
+        detail: `per minute: ${s.steady.opened.toFixed(1)} opened, ${s.steady.discovery.feelers.toFixed(1)} of them feelers; ${s.steady.closed.toFixed(1)} closed, ${s.steady.discovery.feelersClosed.toFixed(1)} of them feelers; dials for ${byKey(s.steady.dialRequests)}; failed dials: ${byKey(s.steady.dialFailures ?? {})}`
       })
     }
     return {
       scenario: 'scale',
       baseline: `the smallest size (${sizes[0]} hosts) of the same kind of host, and bare libp2p hosts of the same size, in the same run`,
       figures,
-      table: `createTestnet (in-memory transport, Noise, Yamux), one process per row; links: a seeded random graph of degree ≥ ${DEGREE}, dialled once every host has started (\`Testnet.wire\`: all at once but 4 into one host, a refused one retried); CPU while settling over the ${settleMs / 1000} s after connecting, then RSS and V8 heap in use after a GC (the process starts at ~${[...samples.values()][0]?.rssBeforeMiB ?? '?'} MiB, subtracted per host; "per added host" is the slope between sizes), then, at steady state (default hosts: from 2 min after the last host started, or later once every host holds its outbound target, 4 min at most; bare and lean: right after settling), idle CPU and counts over ${idleMs / 1000} s and, after a GC at its end, RSS, heap in use, heap committed and ArrayBuffers again, per minute: connections opened (counted at the dialling end; feelers: discovery's), closed, transport dials, and whom connections to unconnected peers were requested for; CPU is the whole process, in % of one core (the machine has ${cpus().length}), and of it the main thread (the hosts' JavaScript; the rest is V8's helper threads: concurrent marking and sweeping); the longest loop stall is the longest time the event loop went without a turn (no timer fired): how late the hosts' timers (dial rounds, timeouts, keep-alives) ran. **bare** = libp2p with no services (hearsay's transport stack: guarded Yamux, Noise crypto); **bare, as many connections as default** = the same with the seeded graph's degree chosen for the default hosts' connection count at steady state; **lean** = hearsay without discovery or files, DHT in client mode (as the gossip bench runs it); **full** = \`createHost()\` defaults (DHT server, identify, ping, scoring, gossip, discovery, files), whose discovery and DHT dial beyond the seeded links\n\n${table}\n\nPer protocol at steady state, all hosts together: streams opened (outbound), frames and bytes sent (both directions of streams)\n\n${protocolTable}\n\nMemory by service (${memoryNodes} default hosts, read 1 s after connecting, median of ${quick ? 1 : 2} processes per step; each step leaves one more service out, down to bare libp2p; the defaults row is a whole default host):\n\n${memoryTable}${failures.length > 0 ? `\n\n${failures.map(f => `- ${f}`).join('\n')}` : ''}`,
+      table: `createTestnet (in-memory transport, Noise, Yamux), one process per row; links: a seeded random graph of degree ≥ ${DEGREE}, dialled once every host has started (\`Testnet.wire\`: all at once but 4 into one host, a refused one retried); CPU while settling over the ${settleMs / 1000} s after connecting, then RSS and V8 heap in use after a GC (the process starts at ~${[...samples.values()][0]?.rssBeforeMiB ?? '?'} MiB, subtracted per host; "per added host" is the slope between sizes), then, at steady state (default hosts: from 2 min after the last host started, or later once every host holds its outbound target, 4 min at most; bare and lean: right after settling), idle CPU and counts over ${idleMs('full') / 1000} s (default hosts) or ${idleMs('bare') / 1000} s (bare and lean) and, after a GC at its end, RSS, heap in use, heap committed and ArrayBuffers again, per minute: connections opened (counted at the dialling end; feelers: discovery's), closed, transport dials and those that failed (by error), and whom connections to unconnected peers were requested for; CPU is the whole process, in % of one core (the machine has ${cpus().length}), and of it the main thread (the hosts' JavaScript; the rest is V8's helper threads: concurrent marking and sweeping); the longest loop stall is the longest time the event loop went without a turn (no timer fired): how late the hosts' timers (dial rounds, timeouts, keep-alives) ran. **bare** = libp2p with no services (hearsay's transport stack: guarded Yamux, Noise crypto); **bare, as many connections as default** = the same with the seeded graph's degree chosen for the default hosts' connection count at steady state; **lean** = hearsay without discovery or files, DHT in client mode (as the gossip bench runs it); **full** = \`createHost()\` defaults (DHT server, identify, ping, scoring, gossip, discovery, files), whose discovery and DHT dial beyond the seeded links\n\n${table}\n\nPer protocol at steady state, all hosts together: streams opened (outbound), frames and bytes sent (both directions of streams)\n\n${protocolTable}\n\nMemory by service (${memoryNodes} default hosts, read 1 s after connecting, median of ${quick ? 1 : 2} processes per step; each step leaves one more service out, down to bare libp2p; the defaults row is a whole default host):\n\n${memoryTable}${failures.length > 0 ? `\n\n${failures.map(f => `- ${f}`).join('\n')}` : ''}`,
       goals
     }
   }
