@@ -31,8 +31,7 @@ export interface MemorySample {
 
 /**
  * The steps, from defaults down to bare libp2p: the file index first (it needs the DHT), the
- * DHT after the services that do not need it, and last identify, ping and libp2p's connection
- * monitor (the DHT needs identify and ping).
+ * DHT after the services that do not need it, and last identify and ping (the DHT needs them).
  */
 export const MEMORY_STEPS: readonly MemoryStep[] = [
   { name: 'defaults', host: {} },
@@ -42,5 +41,5 @@ export const MEMORY_STEPS: readonly MemoryStep[] = [
   { name: 'scoring', host: { files: false, discovery: false, gossip: false, scoring: false } },
   { name: 'dht', host: { files: false, discovery: false, gossip: false, scoring: false, dht: false } },
   // bare as the scale bench runs it: no services at all
-  { name: 'identify, ping, connection monitor', host: { libp2p: { services: {}, connectionMonitor: { enabled: false } } } }
+  { name: 'identify, ping', host: { libp2p: { services: {}, connectionMonitor: { enabled: false } } } }
 ]

@@ -47,6 +47,8 @@ export interface SteadyCounts {
   dialFailures: Record<string, number>
   /** requests for a connection to a peer with none open, by who asked (`discovery`, `kad-dht`, ...) */
   dialRequests: Record<string, number>
+  /** those of {@link dialRequests} that got their connection, by who asked */
+  openedFor: Record<string, number>
   /** discovery's own counts: feeler and outbound dials, feelers closed and left open (their peer kept alive by the DHT), inbound peers evicted */
   discovery: { feelers: number, outbound: number, failed: number, feelersClosed: number, feelersKept: number, evicted: number }
   /** per protocol: streams opened by us (outbound), frames and bytes we sent on them and on inbound ones */
@@ -148,6 +150,7 @@ const counts = {
   dials: 0,
   dialRequests: {} as Record<string, number>,
   dialFailures: {} as Record<string, number>,
+  openedFor: {} as Record<string, number>,
   protocols: {} as Record<string, { streams: number, frames: number, bytes: number }>
 }
 const bump = (record: Record<string, number>, key: string): void => { record[key] = (record[key] ?? 0) + 1 }
@@ -240,8 +243,12 @@ function instrument (node: { components?: any, addEventListener: (...args: any[]
         const connected = peer != null && connectionManager.getConnections().some((c: Connection) => c.remotePeer.toString() === peer && c.status === 'open')
         if (!connected) {
           const stack = new Error().stack ?? ''
-          bump(counts.dialRequests, caller(stack))
+          const asker = caller(stack)
+          bump(counts.dialRequests, asker)
           if (dialStacks != null) bump(dialStacks, stack.split('\n').slice(2, 9).map(line => line.trim().replace(/\(.*node_modules\//, '(')).join(' < '))
+          const opening = open(target, options)
+          opening.then(() => { bump(counts.openedFor, asker) }, () => {})
+          return opening
         }
       }
       return open(target, options)
@@ -367,6 +374,7 @@ const steady: SteadyCounts = {
   dials: perMinute(counts.dials),
   dialRequests: Object.fromEntries(Object.entries(counts.dialRequests).map(([k, v]) => [k, perMinute(v)])),
   dialFailures: Object.fromEntries(Object.entries(counts.dialFailures).map(([k, v]) => [k, perMinute(v)])),
+  openedFor: Object.fromEntries(Object.entries(counts.openedFor).map(([k, v]) => [k, perMinute(v)])),
   discovery: {
     feelers: perMinute(discoveryAfter.dials.feeler - discoveryBefore.dials.feeler),
     outbound: perMinute(discoveryAfter.dials.outbound - discoveryBefore.dials.outbound),

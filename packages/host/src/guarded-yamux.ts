@@ -29,6 +29,14 @@ const KEEP_ALIVE_INTERVAL_MS = 30_000
  */
 export const DIALLER_QUIET_FACTOR = 1.1
 
+/**
+ * A line that carries traffic is not pinged to prove the peer alive, but it is pinged once this
+ * long has passed since its last ping, so that its round-trip time (`connection.rtt`, through
+ * {@link rttFromKeepAlive}) is never older than that: libp2p's connection monitor, which this
+ * replaces, refreshed it every 5 minutes. One ping frame and its pong per connection per interval.
+ */
+export const RTT_MAX_AGE_MS = 5 * 60_000
+
 /** Options of {@link guardedYamux}: Yamux's own, and how long a connection may stay silent after a keep-alive ping. */
 export interface GuardedYamuxInit extends YamuxMuxerInit {
   /** Abort a connection on which nothing arrives this long (ms) after a keep-alive ping. @default {@link KEEP_ALIVE_TIMEOUT_MS} */
@@ -56,8 +64,9 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
  * {@link DIALLER_QUIET_FACTOR} intervals): between two hearsay hosts one ping round per interval
  * serves both ends, a busy connection needs none, and a peer that never pings (rust-yamux's
  * default) is still pinged by us. Each end also pings once as the connection opens, as Yamux
- * does, so that both know its round-trip time from the start; {@link rttFromKeepAlive} makes
- * that the connection's `rtt`.
+ * does, so that both know its round-trip time from the start, and a busy line once every
+ * {@link RTT_MAX_AGE_MS}, so that it stays fresh; {@link rttFromKeepAlive} makes it the
+ * connection's `rtt`.
  */
 export function guardedYamux (init: GuardedYamuxInit = {}): () => StreamMuxerFactory {
   const { keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS, enableKeepAlive = true, keepAliveInterval = KEEP_ALIVE_INTERVAL_MS, ...yamuxInit } = init
@@ -155,12 +164,16 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
     if (silent < timeoutMs) armDeadline(timeoutMs - silent)
     else maConn.abort(new Error(`no answer to a keep-alive ping within ${timeoutMs} ms`))
   }
+  // when the last ping was sent (the first goes out as the connection opens)
+  let pinged = performance.now()
   const check = (): void => {
     timer = undefined
     if (internals.status !== 'open' || maConn.status !== 'open') return
-    const quiet = performance.now() - heard
-    if (quiet < quietMs) {
-      arm(quietMs - quiet)
+    const now = performance.now()
+    const quiet = now - heard
+    const age = now - pinged
+    if (quiet < quietMs && age < RTT_MAX_AGE_MS) {
+      arm(Math.min(quietMs - quiet, RTT_MAX_AGE_MS - age))
       return
     }
     pingNow()
@@ -168,6 +181,7 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
   const pingNow = (): void => {
     timer = undefined
     if (internals.status !== 'open' || maConn.status !== 'open') return
+    pinged = performance.now()
     armDeadline(timeoutMs)
     pinging = new AbortController()
     const settled = (): void => {
@@ -178,8 +192,8 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
     }
     ping({ signal: pinging.signal }).then(settled, settled)
   }
-  // the first ping measures the round trip as the connection opens (from a timer, as yamux's own
-  // keep-alive does: the upgrade that creates the muxer finishes first)
+  // the first ping measures the round trip as the connection opens; from a timer, so that the
+  // upgrade that creates the muxer finishes first (yamux's own keep-alive pings from a microtask)
   timer = setTimeout(pingNow, 0)
   timer.unref?.()
   // no timer, nor the ping, outlives the connection

@@ -180,8 +180,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     logger: leanComponentLogger(),
     services: {
       ...(options.identify !== false ? { identify: identify(options.identify) } : {}),
-      // libp2p's connection monitor pings every connection too; one stream per direction
-      // (the default) makes an application's ping fail when it meets the monitor's
+      // the DHT pings through this service too (and libp2p's connection monitor, if turned on):
+      // one stream per direction (the default) makes an application's ping fail when it meets theirs
       ...(options.ping !== false ? { ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4, ...options.ping }) } : {}),
       ...(options.dht !== false
         ? {
@@ -225,7 +225,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     await datastore?.close()
     throw err
   }
-  // before any service's listener (they are added on start): every reader of `rtt` sees it
+  // libp2p runs its services' listeners of this event first, before the accessor is there; they
+  // read no rtt then (none is measured yet), and every later read sees the accessor
   node.addEventListener('connection:open', event => { rttFromKeepAlive(event.detail) })
 
   if (options.start !== false) {

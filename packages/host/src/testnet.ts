@@ -126,11 +126,20 @@ export async function createTestnet<S extends ServiceMap = ServiceMap> (options:
 /** Most links {@link Testnet.wire} dials into one host at once: below libp2p's 10 upgrading inbound connections. */
 export const WIRING_PER_HOST = 4
 /**
- * Attempts per link in {@link Testnet.wire}, 250 ms apart, doubling (7.75 s in all): a host
+ * Attempts per link in {@link Testnet.wire}, 250 ms apart, doubling (31.75 s in all): a host
  * refuses while 10 inbound connections upgrade, and in one process of many hosts an upgrade
- * waits its turn on the one CPU (1000 default hosts: 395 refusals while wiring).
+ * waits its turn on the one CPU (1000 default hosts: 395 refusals while wiring; with
+ * {@link WIRING_IN_FLIGHT} the wiring lasts longer beside the hosts' own dials, and 6 attempts,
+ * 7.75 s, left a link into a busy host unwired).
  */
-export const WIRING_ATTEMPTS = 6
+export const WIRING_ATTEMPTS = 8
+
+/**
+ * Most links {@link Testnet.wire} dials at once in all. Every handshake runs on the process's one
+ * thread: 1000 hosts wiring 8000 links 4 into each host at once (~4000 handshakes) ran theirs past
+ * the upgrade timeout, and the retries only added to the pile.
+ */
+export const WIRING_IN_FLIGHT = 512
 
 /** Dial every link within the bounds above, each retried; the first link that never connects rejects. */
 async function wireLinks (links: readonly Edge[], connect: (a: number, b: number) => Promise<void>): Promise<void> {
@@ -141,7 +150,7 @@ async function wireLinks (links: readonly Edge[], connect: (a: number, b: number
   await new Promise<void>(resolve => {
     const pump = (): void => {
       if (failed != null ? running === 0 : waiting.length === 0 && running === 0) { resolve(); return }
-      for (let i = 0; failed == null && i < waiting.length; i++) {
+      for (let i = 0; failed == null && running < WIRING_IN_FLIGHT && i < waiting.length; i++) {
         const [a, b] = waiting[i]
         if ((into.get(b) ?? 0) >= WIRING_PER_HOST) continue
         waiting.splice(i--, 1)

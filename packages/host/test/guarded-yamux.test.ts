@@ -107,12 +107,14 @@ describe('guardedYamux', () => {
     const factory = guardedYamux({ keepAliveInterval: 60_000 })()
     const [dialler, listener] = multiaddrConnectionPair()
     const muxers = [factory.createStreamMuxer(dialler), factory.createStreamMuxer(listener)] as unknown as Array<{ rtt: number }>
+    // libp2p's Connection keeps its muxer as `muxer`
+    const connection = { muxer: muxers[1] } as unknown as Connection
+    rttFromKeepAlive(connection)
+    // nothing measured before the first pong (yamux keeps -1)
+    assert.equal(connection.rtt, undefined)
     try {
       for (let i = 0; i < 100 && muxers.some(m => m.rtt < 0); i++) await sleep(10)
       for (const muxer of muxers) assert.ok(muxer.rtt >= 0, `rtt ${muxer.rtt}`)
-      // libp2p's Connection keeps its muxer as `muxer`
-      const connection = { muxer: muxers[1] } as unknown as Connection
-      rttFromKeepAlive(connection)
       assert.equal(connection.rtt, muxers[1].rtt)
       // what something else measures and assigns (libp2p's connection monitor, if turned on) wins
       connection.rtt = 1234
@@ -120,9 +122,29 @@ describe('guardedYamux', () => {
       // a connection whose muxer is not Yamux (QUIC) is left alone
       const quic = { muxer: {} } as unknown as Connection
       rttFromKeepAlive(quic)
-      assert.equal(quic.rtt, undefined)
+      assert.equal(Object.getOwnPropertyDescriptor(quic, 'rtt'), undefined)
     } finally {
       await Promise.all([dialler.close(), listener.close()])
+    }
+  })
+
+  it('sends no ping on a connection closed as soon as its muxer exists (a feeler), and leaves nothing pending', async () => {
+    const factory = guardedYamux({ keepAliveInterval: 50 })()
+    const [dialler, listener] = multiaddrConnectionPair()
+    const out = countPings(dialler)
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      factory.createStreamMuxer(dialler)
+      factory.createStreamMuxer(listener)
+      dialler.abort(new Error('feeler done'))
+      await sleep(200)
+      assert.equal(out.pings, 0)
+      assert.deepEqual(unhandled, [])
+    } finally {
+      process.removeListener('unhandledRejection', onUnhandled)
+      await listener.close().catch(() => {})
     }
   })
 
