@@ -367,14 +367,16 @@ gc()
 const memorySteady = process.memoryUsage()
 await writeHeapProfile('steady')
 const perMinute = (n: number): number => n * 60_000 / windowMs
+const perMinuteEach = (record: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(record).map(([k, v]) => [k, perMinute(v)]))
 const steady: SteadyCounts = {
   windowMs,
   opened: perMinute(counts.opened),
   closed: perMinute(counts.closed),
   dials: perMinute(counts.dials),
-  dialRequests: Object.fromEntries(Object.entries(counts.dialRequests).map(([k, v]) => [k, perMinute(v)])),
-  dialFailures: Object.fromEntries(Object.entries(counts.dialFailures).map(([k, v]) => [k, perMinute(v)])),
-  openedFor: Object.fromEntries(Object.entries(counts.openedFor).map(([k, v]) => [k, perMinute(v)])),
+  dialRequests: perMinuteEach(counts.dialRequests),
+  dialFailures: perMinuteEach(counts.dialFailures),
+  openedFor: perMinuteEach(counts.openedFor),
   discovery: {
     feelers: perMinute(discoveryAfter.dials.feeler - discoveryBefore.dials.feeler),
     outbound: perMinute(discoveryAfter.dials.outbound - discoveryBefore.dials.outbound),

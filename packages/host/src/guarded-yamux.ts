@@ -164,8 +164,8 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
     if (silent < timeoutMs) armDeadline(timeoutMs - silent)
     else maConn.abort(new Error(`no answer to a keep-alive ping within ${timeoutMs} ms`))
   }
-  // when the last ping was sent (the first goes out as the connection opens)
-  let pinged = performance.now()
+  // when the last ping was sent: never yet, so the first check pings as the connection opens
+  let pinged = -Infinity
   const check = (): void => {
     timer = undefined
     if (internals.status !== 'open' || maConn.status !== 'open') return
@@ -176,12 +176,7 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
       arm(Math.min(quietMs - quiet, RTT_MAX_AGE_MS - age))
       return
     }
-    pingNow()
-  }
-  const pingNow = (): void => {
-    timer = undefined
-    if (internals.status !== 'open' || maConn.status !== 'open') return
-    pinged = performance.now()
+    pinged = now
     armDeadline(timeoutMs)
     pinging = new AbortController()
     const settled = (): void => {
@@ -194,8 +189,7 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
   }
   // the first ping measures the round trip as the connection opens; from a timer, so that the
   // upgrade that creates the muxer finishes first (yamux's own keep-alive pings from a microtask)
-  timer = setTimeout(pingNow, 0)
-  timer.unref?.()
+  arm(0)
   // no timer, nor the ping, outlives the connection
   maConn.addEventListener('close', () => {
     ended = true
