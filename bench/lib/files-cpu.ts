@@ -1,6 +1,6 @@
 /**
  * The `files` bench's single-seeder rounds alone, for profiling and A/B runs of the piece path:
- * `node bench/lib/files-cpu.ts [MiB=64] [rounds=5] [raw|get|both=both] [--hash|--keep] [--gc]`. As the bench
+ * `node bench/lib/files-cpu.ts [MiB=64] [rounds=5] [raw|get|both=both] [--hash|--keep] [--gc] [--disk]`. As the bench
  * does, a seeder in a child process ({@link ./files-peer.ts}) and the downloader here, two warm-up
  * transfers of each kind, then interleaved rounds of the raw stream and the download; each round
  * prints CPU per MB of both ends and, from `/proc` (Linux), per thread kind (the main thread, V8's
@@ -20,7 +20,9 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -32,7 +34,7 @@ import { cpuDuring, FilesPeer, RAW_PROTOCOL, settle } from './files-peers.ts'
 const MiB = 1024 * 1024
 const MB = 1_000_000
 const PIECE = 256 * 1024
-const args = process.argv.slice(2).filter(a => a !== '--keep' && a !== '--hash' && a !== '--gc')
+const args = process.argv.slice(2).filter(a => a !== '--keep' && a !== '--hash' && a !== '--gc' && a !== '--disk')
 const keep = process.argv.includes('--keep')
 const hash = keep || process.argv.includes('--hash')
 /** A full GC on demand, with `--gc`. */
@@ -51,7 +53,9 @@ new PerformanceObserver(list => { for (const entry of list.getEntries()) gcMs +=
 
 const seeder = await FilesPeer.start({ ip: '127.0.70.1' })
 const childPid = Number(readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(' ')[0])
-const host = await createHost<{ files: FileIndex }>({ listen: ['/ip4/127.0.70.2/tcp/0'], dialFrom: '127.0.70.2', services: { files: fileIndex() } })
+// with `--disk` the downloader stores pieces on disk (a temporary data directory), else in memory as the bench does
+const dataDir = process.argv.includes('--disk') ? mkdtempSync(join(tmpdir(), 'files-cpu-')) : undefined
+const host = await createHost<{ files: FileIndex }>({ listen: ['/ip4/127.0.70.2/tcp/0'], dialFrom: '127.0.70.2', services: { files: fileIndex({ dataDir }) } })
 const id: string = (await seeder.call({ cmd: 'add', seed: 'single', bytes: size })).fileId
 await host.dial(seeder.addrs.map(a => multiaddr(a)))
 await settle([seeder])
@@ -149,4 +153,5 @@ for (let round = 1; round <= rounds; round++) {
 if (ratios.length > 0) console.log(`median of the rounds' ratios: ${ratios.sort((a, b) => a - b)[Math.floor(ratios.length / 2)].toFixed(2)}×`)
 await seeder.stop()
 await host.stop()
+if (dataDir != null) rmSync(dataDir, { recursive: true, force: true })
 process.exit(0)

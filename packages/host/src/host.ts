@@ -225,8 +225,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
     await datastore?.close()
     throw err
   }
-  // libp2p runs its services' listeners of this event first, before the accessor is there; they
-  // read no rtt then (none is measured yet), and every later read sees the accessor
+  // puts the accessor on libp2p's connection class at the first connection (libp2p runs its
+  // services' listeners of this event first; they read no rtt then, as none is measured yet)
   node.addEventListener('connection:open', event => { rttFromKeepAlive(event.detail) })
 
   if (options.start !== false) {

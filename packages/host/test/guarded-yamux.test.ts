@@ -107,22 +107,39 @@ describe('guardedYamux', () => {
     const factory = guardedYamux({ keepAliveInterval: 60_000 })()
     const [dialler, listener] = multiaddrConnectionPair()
     const muxers = [factory.createStreamMuxer(dialler), factory.createStreamMuxer(listener)] as unknown as Array<{ rtt: number }>
-    // libp2p's Connection keeps its muxer as `muxer`
-    const connection = { muxer: muxers[1] } as unknown as Connection
+    // libp2p's Connection is a class that keeps its muxer as `muxer`
+    class FakeConnection {
+      readonly muxer: unknown
+      constructor (muxer: unknown) { this.muxer = muxer }
+    }
+    const connection = new FakeConnection(muxers[1]) as unknown as Connection
+    const other = new FakeConnection(muxers[0]) as unknown as Connection
     rttFromKeepAlive(connection)
+    // the accessor is the class's, not each connection's own (which made each a slow dictionary object)
+    assert.equal(Object.getOwnPropertyDescriptor(connection, 'rtt'), undefined)
     // nothing measured before the first pong (yamux keeps -1)
     assert.equal(connection.rtt, undefined)
     try {
       for (let i = 0; i < 100 && muxers.some(m => m.rtt < 0); i++) await sleep(10)
       for (const muxer of muxers) assert.ok(muxer.rtt >= 0, `rtt ${muxer.rtt}`)
       assert.equal(connection.rtt, muxers[1].rtt)
-      // what something else measures and assigns (libp2p's connection monitor, if turned on) wins
+      // every connection of the class has it, without a call of its own
+      assert.equal(other.rtt, muxers[0].rtt)
+      // what something else measures and assigns (libp2p's connection monitor, if turned on) wins,
+      // on that connection only
       connection.rtt = 1234
       assert.equal(connection.rtt, 1234)
-      // a connection whose muxer is not Yamux (QUIC) is left alone
-      const quic = { muxer: {} } as unknown as Connection
-      rttFromKeepAlive(quic)
-      assert.equal(Object.getOwnPropertyDescriptor(quic, 'rtt'), undefined)
+      assert.equal(other.rtt, muxers[0].rtt)
+      // a connection of the class whose muxer is not Yamux (QUIC) has only what is assigned
+      const quic = new FakeConnection({}) as unknown as Connection
+      assert.equal(quic.rtt, undefined)
+      quic.rtt = 7
+      assert.equal(quic.rtt, 7)
+      // a plain object is left alone
+      const plain = { muxer: muxers[0] } as unknown as Connection
+      rttFromKeepAlive(plain)
+      assert.equal(Object.getOwnPropertyDescriptor(plain, 'rtt'), undefined)
+      assert.equal(plain.rtt, undefined)
     } finally {
       await Promise.all([dialler.close(), listener.close()])
     }
