@@ -59,10 +59,10 @@ export interface Testnet<S extends ServiceMap = ServiceMap> extends AsyncDisposa
   /**
    * Connect these links as `createTestnet` connects the topology's: all at once but at most
    * {@link WIRING_PER_HOST} into any one host (libp2p refuses more than 10 inbound connections
-   * upgrading at once), each retried up to
-   * {@link WIRING_ATTEMPTS} times, since the hosts' own dials (discovery's, the DHT's) may fill
-   * a host's upgrade slots meanwhile. Rejects with the first link that failed every attempt,
-   * or at once with a `RangeError` for an index that names no node.
+   * upgrading at once), each retried for up to {@link WIRING_PATIENCE_MS}, since the hosts' own
+   * dials (discovery's, the DHT's) may fill a host's upgrade slots meanwhile. Rejects with the
+   * first link that failed every attempt, or at once with a `RangeError` for an index that names
+   * no node.
    */
   wire(edges: readonly Edge[]): Promise<void>
   /** Stop every host; safe to call twice. */
@@ -126,13 +126,16 @@ export async function createTestnet<S extends ServiceMap = ServiceMap> (options:
 /** Most links {@link Testnet.wire} dials into one host at once: below libp2p's 10 upgrading inbound connections. */
 export const WIRING_PER_HOST = 4
 /**
- * Attempts per link in {@link Testnet.wire}, 250 ms apart, doubling (31.75 s in all): a host
- * refuses while 10 inbound connections upgrade, and in one process of many hosts an upgrade
- * waits its turn on the one CPU (1000 default hosts: 395 refusals while wiring; with
- * {@link WIRING_IN_FLIGHT} the wiring lasts longer beside the hosts' own dials, and 6 attempts,
- * 7.75 s, left a link into a busy host unwired).
+ * How long {@link Testnet.wire} keeps trying one link: again after 250 ms, doubling to at most
+ * {@link WIRING_RETRY_MAX_MS} (about 20 attempts in all). A host refuses while 10 inbound
+ * connections upgrade, and in one process of many hosts an upgrade waits its turn on the one CPU:
+ * at 1000 default hosts a busy host refused one link 8 times in a row over 32 s (the earlier
+ * limit) in about one wiring out of four, which failed the whole testnet for one link of 1926.
  */
-export const WIRING_ATTEMPTS = 8
+export const WIRING_PATIENCE_MS = 120_000
+
+/** Longest wait between two attempts of one link in {@link Testnet.wire}. */
+export const WIRING_RETRY_MAX_MS = 8000
 
 /**
  * Most links {@link Testnet.wire} dials at once in all. Every handshake runs on the process's one
@@ -157,7 +160,7 @@ async function wireLinks (links: readonly Edge[], connect: (a: number, b: number
         running++
         into.set(b, (into.get(b) ?? 0) + 1)
         void connectWithRetries(a, b, connect)
-          .catch((err: Error) => { failed ??= new Error(`testnet link ${a} -> ${b} failed ${WIRING_ATTEMPTS} times: ${err.message}`, { cause: err }) })
+          .catch((err: Error) => { failed ??= new Error(`testnet link ${a} -> ${b} ${err.message}`, { cause: err.cause }) })
           .finally(() => {
             running--
             into.set(b, (into.get(b) ?? 1) - 1)
@@ -170,14 +173,20 @@ async function wireLinks (links: readonly Edge[], connect: (a: number, b: number
   if (failed != null) throw failed
 }
 
+/** Connect `a` to `b`, retried for {@link WIRING_PATIENCE_MS}; the error says how often it failed, its cause the last error. */
 async function connectWithRetries (a: number, b: number, connect: (a: number, b: number) => Promise<void>): Promise<void> {
+  const started = performance.now()
   for (let attempt = 1; ; attempt++) {
     try {
       await connect(a, b)
       return
-    } catch (err) {
-      if (attempt >= WIRING_ATTEMPTS) throw err
-      await new Promise(resolve => setTimeout(resolve, 250 * 2 ** (attempt - 1)))
+    } catch (err: any) {
+      const wait = Math.min(WIRING_RETRY_MAX_MS, 250 * 2 ** (attempt - 1))
+      const spent = performance.now() - started
+      if (spent + wait > WIRING_PATIENCE_MS) {
+        throw new Error(`failed ${attempt} times over ${(spent / 1000).toFixed(1)} s: ${err?.message ?? String(err)}`, { cause: err })
+      }
+      await new Promise(resolve => setTimeout(resolve, wait))
     }
   }
 }
