@@ -13,6 +13,8 @@
  * idle hosts spend their CPU; with `SCALE_HEAP_PROFILE=<prefix>` it writes V8 sampling heap
  * profiles of what is live after settling and at steady state (`<prefix>.settled.heapprofile`,
  * `<prefix>.steady.heapprofile`: allocation sites of the memory still held, after a GC); with
+ * `SCALE_ALLOC_PROFILE=<file>` a V8 sampling heap profile of everything allocated over the steady
+ * window, garbage included (who makes the collector's work; not together with the one above); with
  * `SCALE_DIAL_STACKS=1` it prints on stderr the call sites that asked for connections over the
  * window, most frequent first.
  *
@@ -345,6 +347,13 @@ if (profiler != null) {
   await profiler.post('Profiler.enable')
   await profiler.post('Profiler.start')
 }
+// every allocation of the window, the garbage too (what the collector's share of idle CPU pays for)
+const allocFile = process.env.SCALE_ALLOC_PROFILE
+const allocProfiler = allocFile == null || allocFile === '' ? undefined : new Session()
+if (allocProfiler != null) {
+  allocProfiler.connect()
+  await allocProfiler.post('HeapProfiler.startSampling', { samplingInterval: 64 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+}
 counting = true
 const windowStart = performance.now()
 loopDelay.reset()
@@ -357,6 +366,11 @@ if (profiler != null && profileFile != null) {
   const { profile } = await profiler.post('Profiler.stop')
   await writeFile(profileFile, JSON.stringify(profile))
   profiler.disconnect()
+}
+if (allocProfiler != null && allocFile != null) {
+  const { profile } = await allocProfiler.post('HeapProfiler.stopSampling')
+  await writeFile(allocFile, JSON.stringify(profile))
+  allocProfiler.disconnect()
 }
 const windowMs = performance.now() - windowStart
 const discoveryAfter = discoveryTotals(net.nodes)
