@@ -422,6 +422,11 @@ export class AddressBook {
     return this.#entries.has(peer)
   }
 
+  /** `peer`'s addresses as the book holds them now, most trusted first, without a copy: read them at once, never keep them. */
+  addrsOf (peer: PeerKey): readonly string[] | undefined {
+    return this.#entries.get(peer)?.addrs
+  }
+
   /** A view of `peer`'s entry. */
   get (peer: PeerKey): AddressEntry | undefined {
     const entry = this.#entries.get(peer)

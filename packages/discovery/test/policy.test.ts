@@ -665,6 +665,25 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(policy.tick(), [])
   })
 
+  it("saves the anchors again when an anchor's addresses change in the book or an anchor goes, and picks the earliest opened, the first of equals", () => {
+    const { clock, policy } = setup({ targetOutbound: 3, anchors: 2, feelerIntervalMs: 0 })
+    policy.start([])
+    // three outbound connections opened at the same moment: the first two are the anchors
+    const ids = ['a', 'b', 'c'].map((peer, i) => connect(policy, clock, peer, addr(i + 1)).id)
+    const first = of(step(policy, clock), 'save-anchors')
+    assert.deepEqual(first.map(s => s.anchors.map(a => a.peer)), [['a', 'b']])
+    assert.deepEqual(of(step(policy, clock), 'save-anchors'), [], 'unchanged')
+    // identify tells of another address of b: it joins b's anchor, after the connection's own
+    policy.identified('b', [addr(2), addr(9)])
+    const second = of(step(policy, clock), 'save-anchors')
+    assert.deepEqual(second.map(s => s.anchors), [[{ peer: 'a', addrs: [addr(1)] }, { peer: 'b', addrs: [addr(2), addr(9)] }]])
+    assert.deepEqual(of(step(policy, clock), 'save-anchors'), [], 'unchanged')
+    // a goes: c is the next longest-standing
+    policy.disconnected(ids[0])
+    const third = of(step(policy, clock), 'save-anchors')
+    assert.deepEqual(third.map(s => s.anchors.map(a => a.peer)), [['b', 'c']])
+  })
+
   it('a flood of addresses in one netgroup from one source fills one bucket and can take at most one outbound slot', () => {
     const { clock, policy } = setup({ targetOutbound: 8, maxParallelDials: 8, feelerIntervalMs: 0 })
     policy.start(seeds(8))
