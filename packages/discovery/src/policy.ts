@@ -267,8 +267,6 @@ export class DiscoveryPolicy {
   #loadedAnchors: Anchor[] = []
   /** the anchors last saved, unless that failed */
   #savedAnchors: readonly Anchor[] = []
-  /** {@link DiscoveryPolicy.#saveAnchors}' scratch list, reused every round */
-  readonly #anchorPick: Tracked[] = []
   #running = false
   #stopping = false
   #dialDue = Infinity
@@ -882,8 +880,7 @@ export class DiscoveryPolicy {
     // anchors in place, and anchors built only when they differ (a copy and a sort of the
     // outbound connections and a copy of each peer's book entry, every round, were ~4 % of what an
     // idle 1000-host network allocated)
-    const picked = this.#anchorPick
-    picked.length = 0
+    const picked: Tracked[] = []
     while (picked.length < this.options.anchors) {
       let next: Tracked | undefined
       for (const c of counted) {
@@ -898,11 +895,7 @@ export class DiscoveryPolicy {
     }
     if (picked.length === 0) return
     if (this.#pickedAreSaved(picked)) return
-    const anchors: Anchor[] = picked.map(c => ({
-      peer: c.peer,
-      addrs: [c.addr, ...(this.book.addrsOf(c.peer) ?? [])].filter((a, i, all): a is string => a != null && all.indexOf(a) === i)
-    }))
-    picked.length = 0
+    const anchors: Anchor[] = picked.map(c => ({ peer: c.peer, addrs: anchorAddrs(c.addr, this.book.addrsOf(c.peer) ?? []) }))
     this.#savedAnchors = anchors
     actions.push({ type: 'save-anchors', anchors })
   }
@@ -925,16 +918,18 @@ export class DiscoveryPolicy {
   }
 }
 
-/** Whether two anchor lists name the same peers at the same addresses, in the same order. */
+/** Whether one of `list` is a connection to `peer`. */
 function holdsPeer (list: readonly Tracked[], peer: PeerKey): boolean {
   for (const c of list) if (c.peer === peer) return true
   return false
 }
 
-/**
- * Whether `saved` is `[first, ...rest]` without its missing and repeated addresses (an anchor's
- * addresses), compared in place.
- */
+/** An anchor's addresses: its connection's, then the book's, without missing and repeated ones. */
+function anchorAddrs (first: string | undefined, rest: readonly string[]): string[] {
+  return [first, ...rest].filter((a, i, all): a is string => a != null && all.indexOf(a) === i)
+}
+
+/** Whether `saved` equals `anchorAddrs(first, rest)`, compared in place (no list built). */
 function sameMergedAddrs (saved: readonly string[], first: string | undefined, rest: readonly string[]): boolean {
   let k = 0
   for (let j = -1; j < rest.length; j++) {

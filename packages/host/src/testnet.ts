@@ -160,7 +160,7 @@ async function wireLinks (links: readonly Edge[], connect: (a: number, b: number
         running++
         into.set(b, (into.get(b) ?? 0) + 1)
         void connectWithRetries(a, b, connect)
-          .catch((err: Error) => { failed ??= new Error(`testnet link ${a} -> ${b} ${err.message}`, { cause: err.cause }) })
+          .catch((err: Error) => { failed ??= err })
           .finally(() => {
             running--
             into.set(b, (into.get(b) ?? 1) - 1)
@@ -173,7 +173,7 @@ async function wireLinks (links: readonly Edge[], connect: (a: number, b: number
   if (failed != null) throw failed
 }
 
-/** Connect `a` to `b`, retried for {@link WIRING_PATIENCE_MS}; the error says how often it failed, its cause the last error. */
+/** Connect `a` to `b`, retried for {@link WIRING_PATIENCE_MS}; the error names the link and how often it failed, its cause the last error. */
 async function connectWithRetries (a: number, b: number, connect: (a: number, b: number) => Promise<void>): Promise<void> {
   const started = performance.now()
   for (let attempt = 1; ; attempt++) {
@@ -184,7 +184,7 @@ async function connectWithRetries (a: number, b: number, connect: (a: number, b:
       const wait = Math.min(WIRING_RETRY_MAX_MS, 250 * 2 ** (attempt - 1))
       const spent = performance.now() - started
       if (spent + wait > WIRING_PATIENCE_MS) {
-        throw new Error(`failed ${attempt} times over ${(spent / 1000).toFixed(1)} s: ${err?.message ?? String(err)}`, { cause: err })
+        throw new Error(`testnet link ${a} -> ${b} failed ${attempt} times over ${(spent / 1000).toFixed(1)} s: ${err?.message ?? String(err)}`, { cause: err })
       }
       await new Promise(resolve => setTimeout(resolve, wait))
     }
