@@ -78,6 +78,15 @@ describe('hosts over TCP and QUIC on loopback', function () {
       const rtt = await seeker.services.ping.ping(info.id)
       assert.ok(rtt >= 0)
     }
+    // a periodic self-query (its first ran at start) looks up the seeker's own id and counts the
+    // peers it found: at most the nine others (@libp2p/kad-dht 16.4 alone counted the lookup's
+    // first 20 events, dials begun, and aborted them)
+    const found = new Promise<number>(resolve => {
+      seeker.addEventListener('kad-dht:query:self' as any, (event: CustomEvent<{ peers: number }>) => { resolve(event.detail.peers) }, { once: true })
+    })
+    await (seeker.services.dht as unknown as { querySelf: { querySelf: () => Promise<void> } }).querySelf.querySelf()
+    const peers = await found
+    assert.ok(peers >= 1 && peers <= 9, `the self-query found ${peers} peers`)
   })
 
   it('the DHT pins no connection: its closest peers get no keep-alive tag, and a closed connection to one is not dialled again', async () => {

@@ -89,6 +89,43 @@ export function withoutClosestPeerTagger (dht: KadDHT, peerStore: PeerStore): Ka
   })
 }
 
+/** The parts of `@libp2p/kad-dht` 16's self-query {@link withSelfQueryOfPeers} reaches (private). */
+interface SelfQueryInternals {
+  querySelf?: {
+    initialQuerySelfHasRun?: unknown
+    peerRouting?: { getClosestPeers?: (key: Uint8Array, options?: object) => AsyncIterable<{ name: string }> }
+  }
+}
+
+/**
+ * `dht`, whose periodic self-query looks for the peers closest to its own id until it has them.
+ * `@libp2p/kad-dht` 16.4 ends its self-query after the first 20 (K) events of the lookup, where it
+ * meant 20 peers: every event counts (a dial begun, a query sent, a reply), and the 20 starting
+ * peers' dial events come first. So each self-query, every 5 minutes, began up to 20 dials and
+ * aborted them all at once, having asked nobody: at 1000 hosts of the `scale` bench, 360–1080
+ * aborted dials a minute, each a Noise handshake begun at both ends for nothing. Here a periodic
+ * self-query counts only the peers found (the lookup's final events), so it walks to its
+ * neighbourhood as Kademlia intends, within the DHT's 5 s bound for it. The first self-query,
+ * which every other query waits for after start, is left as it is: it has no time bound, and a
+ * full lookup would hold back a host's first provide or search. A later version that moves these
+ * private parts keeps its own behaviour.
+ */
+export function withSelfQueryOfPeers (dht: KadDHT): KadDHT {
+  const querySelf = (dht as unknown as SelfQueryInternals).querySelf
+  const routing = querySelf?.peerRouting
+  const getClosestPeers = routing?.getClosestPeers?.bind(routing)
+  if (querySelf == null || routing == null || getClosestPeers == null) return dht
+  querySelf.peerRouting = overriding(routing, {
+    getClosestPeers: async function * (key: Uint8Array, options?: object) {
+      const initial = querySelf.initialQuerySelfHasRun != null
+      for await (const event of getClosestPeers(key, options)) {
+        if (initial || event.name === 'FINAL_PEER') yield event
+      }
+    }
+  })
+  return dht
+}
+
 /** Remove `CLOSEST_PEER_TAGS` from every peer of `peerStore` that has one. */
 async function clearClosestPeerTags (peerStore: PeerStore): Promise<void> {
   const tagged = await peerStore.all({ filters: [peer => CLOSEST_PEER_TAGS.some(tag => peer.tags.has(tag))] })

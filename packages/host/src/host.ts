@@ -20,7 +20,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
-import { dhtComponents, withoutClosestPeerTagger } from './dht-components.ts'
+import { dhtComponents, withSelfQueryOfPeers, withoutClosestPeerTagger } from './dht-components.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
@@ -30,6 +30,15 @@ import { openDatastore, prepareDataDir, type HostDatastore } from './storage.ts'
 
 /** The hearsay DHT's protocol id: a network of its own, apart from the IPFS DHT. */
 export const HEARSAY_DHT_PROTOCOL = '/hearsay/kad/1.0.0'
+
+/**
+ * How often the DHT looks up its own id after the first time (`querySelfInterval`; kad-dht's
+ * default is 5 minutes). Its routing-table refresh, every 5 minutes, already looks up an id in
+ * each bucket's range down to the one nearest its own; a self-query that finds its neighbours
+ * (see `withSelfQueryOfPeers`) dials those it is not connected to, and every 5 minutes that was
+ * 290 more connections a minute at 1000 hosts of the `scale` bench, 17 % more connections held.
+ */
+export const DHT_SELF_QUERY_INTERVAL_MS = 60 * 60_000
 
 /**
  * The services a host runs unless its options leave them out (`gossip: false`, ...); see
@@ -185,13 +194,15 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...(options.ping !== false ? { ping: ping({ maxInboundStreams: 4, maxOutboundStreams: 4, ...options.ping }) } : {}),
       ...(options.dht !== false
         ? {
-            // ./dht-components.ts: the DHT neither dials to ping nor pins connections
-            dht: (components: KadDHTComponents) => withoutClosestPeerTagger(kadDHT({
+            // ./dht-components.ts: the DHT neither dials to ping nor pins connections, and its
+            // periodic self-query finds its neighbours instead of aborting every dial it began
+            dht: (components: KadDHTComponents) => withoutClosestPeerTagger(withSelfQueryOfPeers(kadDHT({
               protocol: HEARSAY_DHT_PROTOCOL,
               clientMode: false,
               peerInfoMapper: passthroughMapper,
+              querySelfInterval: DHT_SELF_QUERY_INTERVAL_MS,
               ...options.dht
-            })(dhtComponents(components)), components.peerStore)
+            })(dhtComponents(components))), components.peerStore)
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),

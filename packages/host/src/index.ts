@@ -5,7 +5,7 @@
  * @packageDocumentation
  * @module @hearsay/host
  */
-export { createHost, HEARSAY_DHT_PROTOCOL } from './host.ts'
+export { createHost, DHT_SELF_QUERY_INTERVAL_MS, HEARSAY_DHT_PROTOCOL } from './host.ts'
 export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut } from './host.ts'
 export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'

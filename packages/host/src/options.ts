@@ -51,7 +51,8 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    * protocol `/hearsay/kad/1.0.0` (a network of its own, not the IPFS DHT), server mode
    * (`clientMode: false`, since hearsay networks are often LANs where autodetection would keep
    * every node a client), and all addresses kept (`passthroughMapper`, so loopback and LAN
-   * addresses are shared; use `removePrivateAddressesMapper` on the public internet). Whatever the
+   * addresses are shared; use `removePrivateAddressesMapper` on the public internet), and a
+   * self-query every hour (`querySelfInterval`, `DHT_SELF_QUERY_INTERVAL_MS`). Whatever the
    * settings, the DHT keeps no connection open (its closest peers get no `keep-alive` tag) and its
    * routing-table pings never dial: discovery decides which connections the host keeps.
    */

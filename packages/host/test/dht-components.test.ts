@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { dhtComponents, withoutClosestPeerTagger } from '../dist/dht-components.js'
+import { dhtComponents, withSelfQueryOfPeers, withoutClosestPeerTagger } from '../dist/dht-components.js'
 import type { PeerStore } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
 
@@ -89,5 +89,40 @@ describe('dhtComponents', () => {
     const other = withoutClosestPeerTagger({ start: async () => { await Promise.resolve(); calls.push('other started') } } as unknown as KadDHT, peerStore as unknown as PeerStore) as unknown as typeof dht
     await other.start()
     assert.deepEqual(calls.slice(2), ['other started'])
+  })
+
+  it('makes a periodic self-query count the peers it found, not every event of its lookup, and leaves the first self-query and a DHT without one as they are', async () => {
+    const lookup = ['DIAL_PEER', 'DIAL_PEER', 'SEND_QUERY', 'PEER_RESPONSE', 'QUERY_ERROR', 'FINAL_PEER', 'FINAL_PEER']
+    let produced = 0
+    const routing = {
+      getClosestPeers: async function * () {
+        for (const name of lookup) {
+          produced++
+          yield await Promise.resolve({ name })
+        }
+      },
+      other: () => 'routing'
+    }
+    const querySelf: { initialQuerySelfHasRun?: object, peerRouting: typeof routing } = { initialQuerySelfHasRun: {}, peerRouting: routing }
+    const dht = { querySelf }
+    assert.equal(withSelfQueryOfPeers(dht as unknown as KadDHT), dht as unknown as KadDHT, 'patched in place')
+    // as @libp2p/kad-dht 16's QuerySelf reads it: the first `count` events, here 2
+    const selfQuery = async (count: number): Promise<string[]> => {
+      const names: string[] = []
+      for await (const event of querySelf.peerRouting.getClosestPeers()) {
+        names.push(event.name)
+        if (names.length === count) break
+      }
+      return names
+    }
+    assert.deepEqual(await selfQuery(2), ['DIAL_PEER', 'DIAL_PEER'], 'the first self-query, which other queries wait for, as before')
+    assert.equal(produced, 2)
+    produced = 0
+    querySelf.initialQuerySelfHasRun = undefined
+    assert.deepEqual(await selfQuery(2), ['FINAL_PEER', 'FINAL_PEER'], 'a later one: the peers found, after the whole lookup')
+    assert.equal(produced, lookup.length, 'the whole lookup ran')
+    assert.equal(querySelf.peerRouting.other(), 'routing', 'the rest of peer routing passes through')
+    const plain = { start: async () => {} }
+    assert.equal(withSelfQueryOfPeers(plain as unknown as KadDHT), plain as unknown as KadDHT, 'a DHT without a self-query is left alone')
   })
 })
