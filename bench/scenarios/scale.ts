@@ -86,18 +86,19 @@ export const scaleScenario: Scenario = {
     // window opened and what share of hosts were at target); bare and lean hosts run no discovery and
     // their DHT (lean's) is a client, so they are steady once settled and are not kept waiting
     // (their steady counts show it: no connection opened or closed).
-    // The steady window of default hosts is 6 min, so that it holds their longest duty short of
-    // the hourly ones, the DHT's routing-table refresh (all hosts in phase, since they start
-    // together), wherever it opens: kad-dht sets the refresh's next timer 5 min after the last
-    // one has finished, so its period is 5 min and the refresh's length (its lookups time out at
-    // 30 s), and a 5 min window could fall between two (a run here saw no DHT stream in one, at 16.5 %
-    // of a core where windows with the refresh were at 30–38 %). It also holds three of
-    // discovery's feeler and peer-exchange rounds. A 1 min window that opened 2–3 min after the
-    // start (as before) saw no refresh, nor libp2p's connection monitor's pings (every 5 min
-    // then), and called idle what was not: over a window across the 5 min mark, 1000 default
-    // hosts used 56 % of a core, and with the monitor on they lost every connection there. Bare
-    // hosts' only periodic duty is Yamux's keep-alive (30 s), so 1 min is a whole number of its
-    // periods; lean hosts keep 1 min too, and their DHT client's 5 min refresh may fall outside it.
+    // The steady window of default hosts is 6 min: three of discovery's feeler and peer-exchange
+    // rounds, and twelve of the keep-alive's. Their DHT has no duty that recurs within the hour:
+    // its self-query is hourly (`DHT_SELF_QUERY_INTERVAL_MS`), and @libp2p/kad-dht 16.4's 5 min
+    // routing-table refresh never runs (its refresher is never started; the host README says
+    // more); the window opened 2 min or more after the start, so the first hour's self-query and
+    // the start's lookups are over. Windows that held the 5 min self-query of the day (it then
+    // aborted every dial it began) showed 30–38 % of a core at 1000 hosts, one that did not
+    // 16.5 %. A 1 min window that opened 2–3 min after the start (as before) missed libp2p's
+    // connection monitor's pings (every 5 min then), and called idle what was not: over a
+    // window across the 5 min mark, 1000 default hosts used 56 % of a core, and with the monitor
+    // on they lost every connection there. Bare hosts' only periodic duty is Yamux's keep-alive
+    // (30 s), so 1 min is a whole number of its periods; lean hosts keep 1 min too (their DHT
+    // client runs no periodic lookup either).
     const settleMs = quick ? 1000 : 15_000
     const idleMs = (variant: Variant): number => quick ? 3000 : variant === 'full' ? 360_000 : 60_000
     const convergeMs = (variant: Variant): number => variant === 'full' ? (quick ? 5000 : 120_000) : 0

@@ -25,7 +25,7 @@ class NotConnectedError extends Error {
  *   dropped as soon as they connect, before identify): the DHT dialled them again at once (at 1000 hosts of the `scale` bench, most of its dials). Here a peer
  *   with no open connection counts as unanswered: a new contact is not added, and an old one gives
  *   its place to a connected peer — the table keeps peers known to be reachable now, and the DHT's
- *   queries (its self-query and table refresh) still dial whom they need.
+ *   queries (its self-query, the lookups the host runs) still dial whom they need.
  * - a peer store that never takes the DHT's closest-peer tags (`CLOSEST_PEER_TAGS`). Its
  *   `keep-alive` tag made libp2p keep a connection to each of the DHT's 20 closest peers and redial
  *   it whenever it closed (libp2p's reconnect queue), and discovery leave open its feelers to them:
