@@ -77,6 +77,20 @@ function unframe (data: Uint8Array): Uint8Array {
   return data.subarray(i + 1)
 }
 
+/** Which joiners fell short of the outbound target, and what their policy saw: the numbers to read when a wait fails. */
+function shortOf (rest: DiscoveryHost[], target: number): object[] {
+  return rest.filter(h => h.services.discovery.stats().outbound < target).map(h => {
+    const s = h.services.discovery.stats()
+    const book = h.services.discovery.addressBook
+    // the others it holds no connection to, as its book sees them: whom it could still dial
+    const unconnected = rest.filter(o => o !== h && h.getConnections(o.peerId).length === 0).map(o => {
+      const e = book.get(o.peerId.toString())
+      return e == null ? 'unknown' : `${e.table} attempts ${e.attempts} tried ${e.lastTry === 0 ? 'never' : `${Date.now() - e.lastTry} ms ago`}`
+    })
+    return { host: rest.indexOf(h) + 1, outbound: s.outbound, inbound: s.inbound, book: book.size, connections: h.getConnections().length, dials: s.dials, dialing: s.dialing, closes: s.closes, feelersKept: s.feelersKept, unconnected }
+  })
+}
+
 describe('discovery on hosts over TCP on loopback', function () {
   this.timeout(120_000)
   const hosts: Host<any>[] = []
@@ -105,14 +119,7 @@ describe('discovery on hosts over TCP on loopback', function () {
     const all = [boot, ...rest]
 
     await waitFor(() => rest.every(h => h.services.discovery.stats().outbound >= target), { what: 'every joiner at its outbound target', timeoutMs: 30_000 })
-      .catch(err => {
-        // which joiner fell short, and what its policy saw: the numbers to read when this fails
-        const short = rest.filter(h => h.services.discovery.stats().outbound < target).map(h => {
-          const s = h.services.discovery.stats()
-          return { host: rest.indexOf(h) + 1, outbound: s.outbound, inbound: s.inbound, book: h.services.discovery.addressBook.size, connections: h.getConnections().length, dials: s.dials, closes: s.closes, feelersKept: s.feelersKept }
-        })
-        throw new Error(`${err.message}: ${JSON.stringify(short)}`)
-      })
+      .catch(err => { throw new Error(`${err.message}: ${JSON.stringify(shortOf(rest, target))}`) })
     const reachedMs = Date.now() - started
     await waitFor(() => rest.every(h => h.services.discovery.addressBook.size >= 12), { what: 'every joiner knows at least 12 of the 15 others', timeoutMs: 20_000 })
     const learnedMs = Date.now() - started
@@ -125,7 +132,13 @@ describe('discovery on hosts over TCP on loopback', function () {
       const s = h.services.discovery.stats()
       // one outbound per netgroup: every host is its own /16 here, so no group holds two
       assert.ok(Object.values(s.outboundByGroup).every(n => n === 1), JSON.stringify(s.outboundByGroup))
-      assert.ok(s.tried >= target, `tried ${s.tried}`)
+      // every outbound peer proved good; it moves to `tried` unless its tried slot is held by a
+      // peer that still answers (Bitcoin's test-before-evict), which 15 books of ~15 entries in
+      // 16384 slots meet about once in a hundred runs: one such peer at most
+      const book = h.services.discovery.addressBook
+      const outboundPeers = h.getConnections().filter(c => c.direction === 'outbound').map(c => book.get(c.remotePeer.toString()))
+      assert.ok(outboundPeers.every(e => e != null && e.lastSuccess > 0 && e.attempts === 0), 'every outbound peer is recorded good')
+      assert.ok(outboundPeers.filter(e => e?.table !== 'tried').length <= 1, `tried ${s.tried}, outbound ${s.outbound}`)
     }
     const pex = rest.reduce((n, h) => n + h.services.discovery.stats().pex.learned, 0)
     assert.ok(pex > 0, 'addresses were learned by peer exchange')
@@ -137,6 +150,7 @@ describe('discovery on hosts over TCP on loopback', function () {
     hosts.splice(hosts.indexOf(boot), 1)
     await waitFor(() => rest.every(h => h.getConnections(boot.peerId).length === 0), { what: 'host 0 gone', timeoutMs: 10_000 })
     await waitFor(() => rest.every(h => h.services.discovery.stats().outbound >= target), { what: 'outbound target kept without host 0', timeoutMs: 20_000 })
+      .catch(err => { throw new Error(`${err.message}: ${JSON.stringify(shortOf(rest, target))}`) })
     // the rest form one connected graph
     const index = new Map(rest.map((h, i) => [h.peerId.toString(), i]))
     const seen = new Set<number>([0])
