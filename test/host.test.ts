@@ -122,6 +122,29 @@ describe('hosts over TCP and QUIC on loopback', function () {
     assert.equal(a.getConnections(b.peerId).length + b.getConnections(a.peerId).length, 0, 'neither dialled the other again')
   })
 
+  it('the DHT forgets a peer that left once a lookup fails to reach it, and keeps the one that answered', async () => {
+    // discovery off: nothing but the lookup may dial
+    const a = await createHost({ ...onLoopback(3, 1), discovery: false })
+    const b = await createHost({ ...onLoopback(3, 2), discovery: false })
+    const c = await createHost({ ...onLoopback(3, 3), discovery: false })
+    hosts.push(a, b, c)
+    await b.dial(a.getMultiaddrs()[0])
+    await c.dial(a.getMultiaddrs()[0])
+    const table = (host: Host): { find: (peer: Host['peerId']) => Promise<unknown> } => (host.services.dht as any).routingTable
+    await waitFor(async () => (await table(a).find(b.peerId)) != null && (await table(a).find(c.peerId)) != null, { what: "b and c in a's routing table" })
+    await c.stop()
+    hosts.splice(hosts.indexOf(c), 1)
+    await waitFor(() => a.getConnections(c.peerId).length === 0, { what: 'c gone' })
+    assert.notEqual(await table(a).find(c.peerId), undefined, 'the connection closing alone changes nothing: c is still in the table')
+    // a lookup of any key starts from a's closest contacts, b and c alike (alpha is 10): c's dial fails
+    let found = 0
+    for await (const event of a.services.dht.getClosestPeers(randomBytes(32), { signal: AbortSignal.timeout(20_000) })) if (event.name === 'FINAL_PEER') found++
+    assert.equal(found, 1, 'the lookup found b alone')
+    await waitFor(async () => (await table(a).find(c.peerId)) == null, { what: "c removed from a's routing table", timeoutMs: 5000 })
+    assert.notEqual(await table(a).find(b.peerId), undefined, 'b, which answered, stays')
+    assert.ok(!((await a.peerStore.get(c.peerId)).tags.has('kad-peer')), 'nor is c loaded back into the table at the next start')
+  })
+
   it('a restart with the same dataDir keeps the PeerId and what it learned', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hearsay-restart-'))
     try {

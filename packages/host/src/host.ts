@@ -20,7 +20,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
-import { dhtComponents, withSelfQueryOfPeers, withoutClosestPeerTagger } from './dht-components.ts'
+import { dhtComponents, withSelfQueryOfPeers, withUnresponsivePeersRemoved, withoutClosestPeerTagger } from './dht-components.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
@@ -198,14 +198,15 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...(options.dht !== false
         ? {
             // ./dht-components.ts: the DHT neither dials to ping nor pins connections, and its
-            // periodic self-query finds its neighbours instead of aborting every dial it began
-            dht: (components: KadDHTComponents) => withoutClosestPeerTagger(withSelfQueryOfPeers(kadDHT({
+            // periodic self-query finds its neighbours instead of aborting every dial it began, and
+            // its routing table forgets peers that fail a request unconnected
+            dht: (components: KadDHTComponents) => withoutClosestPeerTagger(withUnresponsivePeersRemoved(withSelfQueryOfPeers(kadDHT({
               protocol: HEARSAY_DHT_PROTOCOL,
               clientMode: false,
               peerInfoMapper: passthroughMapper,
               querySelfInterval: DHT_SELF_QUERY_INTERVAL_MS,
               ...options.dht
-            })(dhtComponents(components))), components.peerStore)
+            })(dhtComponents(components))), components), components.peerStore)
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { dhtComponents, withSelfQueryOfPeers, withoutClosestPeerTagger } from '../dist/dht-components.js'
+import { dhtComponents, withSelfQueryOfPeers, withUnresponsivePeersRemoved, withoutClosestPeerTagger } from '../dist/dht-components.js'
 import type { PeerStore } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
 
@@ -124,5 +124,35 @@ describe('dhtComponents', () => {
     assert.equal(querySelf.peerRouting.other(), 'routing', 'the rest of peer routing passes through')
     const plain = { start: async () => {} }
     assert.equal(withSelfQueryOfPeers(plain as unknown as KadDHT), plain as unknown as KadDHT, 'a DHT without a self-query is left alone')
+  })
+
+  it('makes the routing table forget a peer that failed a request with no connection open to it, and keeps one still connected, one whose request its caller abandoned, and one that answered', async () => {
+    const [gone, busy, abandoned, answering] = await Promise.all([0, 1, 2, 3].map(async () => peerIdFromPrivateKey(await generateKeyPair('Ed25519'))))
+    const removed: string[] = []
+    const connection = (peer: { toString: () => string }): Array<{ status: string }> => peer.toString() === busy.toString() ? [{ status: 'open' }] : [{ status: 'closed' }]
+    const dht = {
+      network: {
+        // as @libp2p/kad-dht 16's Network: a dial event, then an error or a response
+        async * sendRequest (to: { toString: () => string }, _message?: object, _options?: { signal?: AbortSignal }) {
+          yield { name: 'DIAL_PEER' }
+          await Promise.resolve()
+          yield to.toString() === answering.toString() ? { name: 'PEER_RESPONSE' } : { name: 'QUERY_ERROR' }
+        }
+      },
+      routingTable: { remove: async (peer: { toString: () => string }) => { removed.push(peer.toString()); await Promise.resolve() } }
+    }
+    assert.equal(withUnresponsivePeersRemoved(dht as unknown as KadDHT, { connectionManager: { getConnections: connection } } as unknown as KadDHTComponents), dht as unknown as KadDHT, 'patched in place')
+    const request = async (peer: typeof gone, signal?: AbortSignal): Promise<string[]> => {
+      const names: string[] = []
+      for await (const event of dht.network.sendRequest(peer, {}, { signal })) names.push(event.name)
+      return names
+    }
+    assert.deepEqual(await request(gone), ['DIAL_PEER', 'QUERY_ERROR'], 'every event reaches the query as before')
+    await request(busy)
+    await request(abandoned, AbortSignal.abort())
+    assert.deepEqual(await request(answering), ['DIAL_PEER', 'PEER_RESPONSE'])
+    assert.deepEqual(removed, [gone.toString()])
+    const plain = { start: async () => {} }
+    assert.equal(withUnresponsivePeersRemoved(plain as unknown as KadDHT, {} as unknown as KadDHTComponents), plain as unknown as KadDHT, 'a DHT without those parts is left alone')
   })
 })
