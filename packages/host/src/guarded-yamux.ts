@@ -44,7 +44,7 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
 }
 
 /**
- * `@chainsafe/libp2p-yamux` with three guards and a leaner keep-alive. First, its streams' async
+ * `@chainsafe/libp2p-yamux` with four guards and a leaner keep-alive. First, its streams' async
  * iterator ends when the remote closed before a handler began reading (`stream-iterator.ts`).
  * Second, yamux 8.0.1 sends control frames from places no caller awaits — a new stream's opening
  * window update from a bare `queueMicrotask`, pings from timers. When the connection began
@@ -52,10 +52,12 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
  * exception: a service that opens a stream just as a peer goes away (gossip reopening its
  * stream, say) took the whole node down. Here a control frame that cannot be written because the
  * connection is closing is dropped — the connection is going, and its close ends every stream on
- * it. Data frames still throw to their writer. Third, a connection on which nothing arrives
- * within `keepAliveTimeoutMs` of a keep-alive ping is aborted (yamux itself waits for the pong
- * forever, and pings no more). The first two guards go on Yamux's muxer class, once, so they
- * hold for every Yamux muxer of the process, plain `yamux()` ones included.
+ * it. Data frames still throw to their writer. Third, a muxer that ends (it aborted itself, or
+ * the other end's sent GoAway) ends its connection too: otherwise the connection stays open with
+ * no muxer, every stream opened on it fails, and nothing ever closes it. Fourth, a connection on
+ * which nothing arrives within `keepAliveTimeoutMs` of a keep-alive ping is aborted (yamux itself
+ * waits for the pong forever, and pings no more). The first three guards go on Yamux's muxer
+ * class, once, so they hold for every Yamux muxer of the process, plain `yamux()` ones included.
  *
  * The keep-alive pings only a quiet line. Yamux pings every connection from both ends every
  * `keepAliveInterval` whatever it carries: four frames a round, through Noise, each waking both
@@ -96,6 +98,10 @@ interface GuardedMethods {
   onRemoteStream: (this: GuardedMethods, stream: Stream) => void
   createStream: (this: GuardedMethods, options?: unknown) => Promise<Stream>
   send: (this: GuardedMethods, data: Uint8Array | { get: (index: number) => number }) => boolean
+  abort: (this: GuardedMethods, err: Error) => void
+  handleGoAway: (this: GuardedMethods, reason: number) => void
+  /** the connection the muxer runs on (AbstractStreamMuxer's) */
+  maConn?: MultiaddrConnection
 }
 
 /** Muxer classes (their prototypes) that carry the guards. */
@@ -113,7 +119,7 @@ function guardMuxerClass (muxer: StreamMuxer): void {
   const proto: (GuardedMethods & object) | null = Object.getPrototypeOf(muxer)
   if (proto == null || proto === Object.prototype || guardedClasses.has(proto)) return
   guardedClasses.add(proto)
-  const { onRemoteStream, createStream, send } = proto
+  const { onRemoteStream, createStream, send, abort, handleGoAway } = proto
   const define = (name: keyof GuardedMethods, value: GuardedMethods[typeof name]): void => {
     Object.defineProperty(proto, name, { value, writable: true, configurable: true })
   }
@@ -128,6 +134,25 @@ function guardMuxerClass (muxer: StreamMuxer): void {
       const stream = await createStream.call(this, options)
       fixStreamIterator(stream)
       return stream
+    })
+  }
+  // a muxer that ends while its connection stays open leaves a connection that carries no stream
+  // and never closes: libp2p keeps it, services pick it and fail on it, discovery counts it as a
+  // peer, and the keep-alive stops pinging it. The muxer aborts itself (more than maxEarlyStreams
+  // remote streams before libp2p listens for them: at 50 testnet hosts running lookups, 96
+  // connections in 3 lookup rounds) without aborting the connection, and the other end's muxer,
+  // told by GoAway, closes without closing it either: each end closes its connection with its muxer
+  if (typeof abort === 'function') {
+    define('abort', function (this: GuardedMethods, err: Error): void {
+      abort.call(this, err)
+      if (this.maConn?.status === 'open') this.maConn.abort(err)
+    })
+  }
+  if (typeof handleGoAway === 'function') {
+    define('handleGoAway', function (this: GuardedMethods, reason: number): void {
+      handleGoAway.call(this, reason)
+      const maConn = this.maConn
+      if (maConn?.status === 'open') maConn.close().catch((err: Error) => { maConn.abort(err) })
     })
   }
   // every frame yamux writes goes through the muxer's send (AbstractStreamMuxer)

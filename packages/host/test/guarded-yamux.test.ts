@@ -41,6 +41,22 @@ describe('guardedYamux', () => {
     }
   })
 
+  it('closes the connection at both ends when a muxer aborts itself (more early streams than it holds), so no connection stays open without a muxer', async () => {
+    const [a, b] = multiaddrConnectionPair()
+    const factory = guardedYamux()()
+    const left = factory.createStreamMuxer(a)
+    // nobody listens for the right end's streams yet, as while libp2p is still upgrading: it holds
+    // 10 (maxEarlyStreams), and aborts itself at the 11th
+    const right = factory.createStreamMuxer(b)
+    await Promise.all(Array.from({ length: 11 }, async () => await left.createStream().then(s => { s.send(Uint8Array.of(1)) }).catch(() => {})))
+    const deadline = Date.now() + 5000
+    while ((a.status === 'open' || b.status === 'open') && Date.now() < deadline) await sleep(20)
+    assert.equal(right.status, 'closed', 'the muxer aborted itself')
+    assert.equal(left.status, 'closed', 'the other end heard its GoAway')
+    assert.notEqual(b.status, 'open', "the aborting end's connection is closed with it")
+    assert.notEqual(a.status, 'open', "the other end's connection too")
+  })
+
   it('refuses a keep-alive timeout that is not a positive number of ms', () => {
     assert.throws(() => guardedYamux({ keepAliveTimeoutMs: 0 }), RangeError)
   })
