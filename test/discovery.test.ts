@@ -79,8 +79,7 @@ function unframe (data: Uint8Array): Uint8Array {
 
 /** Which joiners fell short of the outbound target, and what their policy saw: the numbers to read when a wait fails. */
 function shortOf (rest: DiscoveryHost[], target: number): object[] {
-  return rest.filter(h => h.services.discovery.stats().outbound < target).map(h => {
-    const s = h.services.discovery.stats()
+  return rest.map(h => ({ h, s: h.services.discovery.stats() })).filter(({ s }) => s.outbound < target).map(({ h, s }) => {
     const book = h.services.discovery.addressBook
     // the others it holds no connection to, as its book sees them: whom it could still dial
     const unconnected = rest.filter(o => o !== h && h.getConnections(o.peerId).length === 0).map(o => {

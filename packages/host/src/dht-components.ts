@@ -153,12 +153,12 @@ export function withUnresponsivePeersRemoved (dht: KadDHT, components: Pick<KadD
   const internals = dht as unknown as RequestInternals
   const network = internals.network
   const sendRequest = network?.sendRequest?.bind(network)
-  const table = internals.routingTable
-  if (network == null || sendRequest == null || table == null) return dht
+  const remove = internals.routingTable?.remove?.bind(internals.routingTable)
+  if (network == null || sendRequest == null || remove == null) return dht
   network.sendRequest = async function * (to, message, options) {
     for await (const event of sendRequest(to, message, options)) {
       if (event.name === 'QUERY_ERROR' && options?.signal?.aborted !== true && !connected(components, to)) {
-        table.remove?.(to).catch(() => {})
+        remove(to).catch(() => {})
       }
       yield event
     }
