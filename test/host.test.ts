@@ -145,6 +145,30 @@ describe('hosts over TCP and QUIC on loopback', function () {
     assert.ok(!((await a.peerStore.get(c.peerId)).tags.has('kad-peer')), 'nor is c loaded back into the table at the next start')
   })
 
+  it('30 requests sent at once to a peer not yet connected all succeed, on one connection', async () => {
+    // the dialler's first streams reach b before libp2p listens on the new connection (they come
+    // in the same read as Noise's last handshake message); plain Yamux aborted the whole muxer at
+    // the 11th such stream, and every one of the 30 failed
+    const a = await createHost({ ...onLoopback(4, 1), discovery: false })
+    const b = await createHost({ ...onLoopback(4, 2), discovery: false })
+    hosts.push(a, b)
+    const PROTOCOL = '/hearsay-test/echo/1'
+    await b.handle(PROTOCOL, async stream => {
+      for await (const chunk of stream) stream.send(chunk)
+      await stream.close()
+    })
+    const replies = await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+      const stream = await a.dialProtocol(b.getMultiaddrs(), PROTOCOL)
+      stream.send(Uint8Array.of(i))
+      await stream.close()
+      const got: number[] = []
+      for await (const chunk of stream) got.push(...chunk.subarray())
+      return got
+    }))
+    assert.deepEqual(replies, Array.from({ length: 30 }, (_, i) => [i]), 'every request got its own reply')
+    assert.equal(a.getConnections(b.peerId).length, 1, 'over one connection, still open')
+  })
+
   it('a restart with the same dataDir keeps the PeerId and what it learned', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hearsay-restart-'))
     try {

@@ -16,6 +16,9 @@ const DATA_FRAME = 0
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 60_000
 
+/** Yamux's own bound on a connection's open inbound streams (`maxInboundStreams`), kept as the default. */
+const YAMUX_MAX_INBOUND_STREAMS = 1000
+
 /** Yamux's own keep-alive interval, kept as the default. */
 const KEEP_ALIVE_INTERVAL_MS = 30_000
 
@@ -58,6 +61,9 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
  * which nothing arrives within `keepAliveTimeoutMs` of a keep-alive ping is aborted (yamux itself
  * waits for the pong forever, and pings no more). The first three guards go on Yamux's muxer
  * class, once, so they hold for every Yamux muxer of the process, plain `yamux()` ones included.
+ * And `maxEarlyStreams` defaults to `maxInboundStreams` (1000), not 10: streams that arrive before
+ * libp2p listens on a new connection — over `coalescedTcp()`, every stream a dialler opens at once
+ * — are held like any other inbound stream instead of aborting the connection at the 11th.
  *
  * The keep-alive pings only a quiet line. Yamux pings every connection from both ends every
  * `keepAliveInterval` whatever it carries: four frames a round, through Noise, each waking both
@@ -74,9 +80,16 @@ export interface GuardedYamuxInit extends YamuxMuxerInit {
 export function guardedYamux (init: GuardedYamuxInit = {}): () => StreamMuxerFactory {
   const { keepAliveTimeoutMs = KEEP_ALIVE_TIMEOUT_MS, enableKeepAlive = true, keepAliveInterval = KEEP_ALIVE_INTERVAL_MS, ...yamuxInit } = init
   if (!(keepAliveTimeoutMs > 0)) throw new RangeError(`keepAliveTimeoutMs must be a positive number of ms, not ${keepAliveTimeoutMs}`)
+  // Streams a dialler opens on a new connection reach the listening end before libp2p listens
+  // for them whenever their frames come in the same read as the handshake's last message (with
+  // coalescedTcp, one writev: always). @libp2p/utils holds 10 such streams and aborts the muxer
+  // at the 11th, with every stream on it, so 10 requests sent at once to a peer not yet connected
+  // all failed. An early stream costs what any unread inbound stream costs, so it gets the same
+  // bound: past maxInboundStreams Yamux resets each new stream alone, and the abort never fires.
+  const maxEarlyStreams = yamuxInit.maxEarlyStreams ?? yamuxInit.maxInboundStreams ?? YAMUX_MAX_INBOUND_STREAMS
   // yamux's own keep-alive off (keepQuietLineAlive below replaces it); the interval still goes to
   // yamux, whose config check refuses one that is not positive
-  const create = yamux({ ...yamuxInit, keepAliveInterval, enableKeepAlive: false })
+  const create = yamux({ ...yamuxInit, maxEarlyStreams, keepAliveInterval, enableKeepAlive: false })
   return () => {
     const factory: StreamMuxerFactory = create()
     const createStreamMuxer = factory.createStreamMuxer.bind(factory)

@@ -43,10 +43,10 @@ describe('guardedYamux', () => {
 
   it('closes the connection at both ends when a muxer aborts itself (more early streams than it holds), so no connection stays open without a muxer', async () => {
     const [a, b] = multiaddrConnectionPair()
-    const factory = guardedYamux()()
+    const factory = guardedYamux({ maxEarlyStreams: 10 })()
     const left = factory.createStreamMuxer(a)
     // nobody listens for the right end's streams yet, as while libp2p is still upgrading: it holds
-    // 10 (maxEarlyStreams), and aborts itself at the 11th
+    // 10 (maxEarlyStreams, @libp2p/utils' default), and aborts itself at the 11th
     const right = factory.createStreamMuxer(b)
     await Promise.all(Array.from({ length: 11 }, async () => await left.createStream().then(s => { s.send(Uint8Array.of(1)) }).catch(() => {})))
     const deadline = Date.now() + 5000
@@ -55,6 +55,26 @@ describe('guardedYamux', () => {
     assert.equal(left.status, 'closed', 'the other end heard its GoAway')
     assert.notEqual(b.status, 'open', "the aborting end's connection is closed with it")
     assert.notEqual(a.status, 'open', "the other end's connection too")
+  })
+
+  it('holds as many early streams as inbound ones by default, and hands every one over once libp2p listens', async () => {
+    const [a, b] = multiaddrConnectionPair()
+    const factory = guardedYamux()()
+    const left = factory.createStreamMuxer(a)
+    const right = factory.createStreamMuxer(b)
+    // 40 streams opened before anyone listens at the right end, as a dialler's first requests
+    // arrive while the listening end is still upgrading (plain yamux: the 11th aborts the muxer)
+    await Promise.all(Array.from({ length: 40 }, async () => { (await left.createStream()).send(Uint8Array.of(1)) }))
+    await sleep(100)
+    assert.equal(right.status, 'open', 'the muxer did not abort itself')
+    const arrived: unknown[] = []
+    right.addEventListener('stream', event => { arrived.push(event.detail) })
+    const deadline = Date.now() + 5000
+    while (arrived.length < 40 && Date.now() < deadline) await sleep(10)
+    assert.equal(arrived.length, 40, 'every early stream reached the listener')
+    assert.equal(a.status, 'open')
+    assert.equal(b.status, 'open')
+    await Promise.all([a.close(), b.close()])
   })
 
   it('refuses a keep-alive timeout that is not a positive number of ms', () => {
