@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { guardedYamux, rttFromKeepAlive } from './guarded-yamux.ts'
 import { hostNoiseCrypto } from './noise-crypto.ts'
+import { withCheapNoiseLengths } from './noise-length.ts'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, type Identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, type KadDHT, type KadDHTComponents } from '@libp2p/kad-dht'
@@ -184,7 +185,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       ...(needsQuicTransport(listen) ? [(await import('@chainsafe/libp2p-quic')).quic(options.quic)] : []),
       ...(nat?.transports ?? [])
     ],
-    connectionEncrypters: [noise({ crypto: hostNoiseCrypto })],
+    // ./noise-length.ts: Noise's length decoder built an Error for every message received
+    connectionEncrypters: [withCheapNoiseLengths(noise({ crypto: hostNoiseCrypto }))],
     streamMuxers: [guardedYamux()],
     peerDiscovery,
     metrics: options.metrics,
