@@ -2,7 +2,8 @@
  * `pnpm bench [scenario...] [--json] [--quick] [--out <dir>]`: run benchmark scenarios on loopback
  * and report every figure beside a baseline measured in the same run. Benchmarks report; they
  * never fail on a number. Each result goes to `<dir>/results/<scenario>.json` (default dir:
- * `bench/`), then `<dir>/RESULTS.md` and `<dir>/charts/*.svg` are regenerated from all of them.
+ * `bench/`), then `<dir>/RESULTS.md` and `<dir>/charts/*.svg` are regenerated from all of them. A
+ * scenario this machine cannot run (the lab without root or nft) says why and writes nothing.
  */
 // a bench whose launcher (npx, pnpm) died stops, and its child peers with it
 import '../examples/shared/src/stop-with-launcher.ts'
@@ -59,6 +60,11 @@ for (const scenario of selected) {
   const started = Date.now()
   const result = await scenario.run({ quick: values.quick, log })
   results.push(result)
+  // a scenario this machine cannot run (the lab without nft, say) leaves the last real result be
+  if (result.notRun != null) {
+    log(`${scenario.name} not run: ${result.notRun}; ${join(resultsDir, `${scenario.name}.json`)} keeps its last result`)
+    continue
+  }
   const document = { ...result, quick: values.quick, durationMs: Date.now() - started, machine: machine(), at: new Date().toISOString() }
   await writeFile(join(resultsDir, `${scenario.name}.json`), JSON.stringify(document, null, 2) + '\n')
   if (!values.json) {

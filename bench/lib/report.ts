@@ -24,6 +24,8 @@ export interface ScenarioResult {
   goals: Array<{ goal: string, met: boolean, detail: string }>
   /** Data for charts; `bench/lib/results-md.ts` draws each as `bench/charts/<file>.svg`. */
   charts?: Chart[]
+  /** Why the scenario could not run on this machine: then nothing is written, and its last result stays. */
+  notRun?: string
 }
 
 /** A scenario: a name and a function that measures (`bench/run.ts` runs the ones named). */

@@ -46,7 +46,8 @@ export const labScenario: Scenario = {
         baseline: 'none',
         figures: [],
         table: `not run: ${support.reason}`,
-        goals: [{ goal: 'the network lab scenarios', met: false, detail: `not run: ${support.reason}` }]
+        goals: [{ goal: 'the network lab scenarios', met: false, detail: `not run: ${support.reason}` }],
+        notRun: support.reason
       }
     }
     const count = quick ? 3 : 20

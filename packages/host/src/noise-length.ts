@@ -11,7 +11,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
  */
 const NEED_MORE_BYTES = new RangeError('fewer than 2 bytes of a Noise message length buffered')
 
-/** A Noise message's 2-byte big-endian length, as Noise reads it, throwing {@link NEED_MORE_BYTES} when it has not all arrived. */
+/** A Noise message's 2-byte big-endian length, as Noise reads it, throwing one `RangeError`, made once, when it has not all arrived. */
 export function noiseMessageLength (data: Uint8Array | Uint8ArrayList): number {
   if (data.byteLength < 2) throw NEED_MORE_BYTES
   return data instanceof Uint8Array ? (data[0] << 8) | data[1] : data.getUint16(0)
@@ -33,6 +33,8 @@ function cheapen (connection: unknown): void {
  * its message lengths with {@link noiseMessageLength}, which reports a partly arrived length
  * without building an `Error` each time. Bytes and behaviour are unchanged; a Noise version whose
  * stream keeps no such decoder is left as it is.
+ *
+ * @typeParam F - the encrypter factory's type, returned unchanged
  */
 export function withCheapNoiseLengths<F extends (components: any) => ConnectionEncrypter> (factory: F): F {
   return ((components: any) => {
