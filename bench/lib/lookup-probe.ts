@@ -1,0 +1,76 @@
+/**
+ * DHT lookups on real TCP hosts in one process, for finding where a lookup's time goes:
+ * `node bench/lib/lookup-probe.ts [hosts=50] [lookups=20]`. Default hosts on distinct loopback
+ * addresses, linked as a seeded random graph of degree ≥ 4 and left 5 s to fill their routing
+ * tables (as the `files` bench's DHT part), then one `getClosestPeers` of a random key at a time
+ * from host 0, 1, 2, …: each lookup's time and CPU (this process, all threads), how many requests
+ * it sent, and every request's time apart for a peer already connected and one that needed a
+ * dial. Runtime flags pass through (`node --cpu-prof bench/lib/lookup-probe.ts` profiles it). Not a
+ * scenario: nothing is written to `bench/results`.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { createHost, type Host } from '@hearsay/host'
+import { topologyEdges } from '@hearsay/host/testnet'
+import { seededRng } from '@hearsay/sansio'
+
+const n = Number(process.argv[2] ?? 50)
+const lookups = Number(process.argv[3] ?? 20)
+if (!(Number.isInteger(n) && n >= 2 && n <= 250 && Number.isInteger(lookups) && lookups >= 1)) {
+  console.error('usage: node bench/lib/lookup-probe.ts [hosts 2-250] [lookups ≥ 1]')
+  process.exit(2)
+}
+
+/** The `p` quantile of `values` (NaN when empty). */
+function quantile (values: number[], p: number): number {
+  const sorted = values.slice().sort((x, y) => x - y)
+  return sorted[Math.floor(p * (sorted.length - 1))] ?? NaN
+}
+
+const nodes: Host[] = []
+try {
+  for (let i = 0; i < n; i++) {
+    const at = `127.0.91.${i + 1}`
+    nodes.push(await createHost({ listen: [`/ip4/${at}/tcp/0`], dialFrom: at }))
+  }
+  await Promise.all(topologyEdges({ random: 4 }, n, seededRng(7)).map(async ([a, b]) => { await nodes[a].dial(nodes[b].getMultiaddrs()) }))
+  await new Promise(resolve => setTimeout(resolve, 5000))
+
+  // every request the DHT sends, timed through its (private) network's sendRequest
+  const onOpen: number[] = []
+  const withDial: number[] = []
+  for (const host of nodes) {
+    const network = (host.services.dht as any).network
+    const sendRequest = network.sendRequest.bind(network)
+    network.sendRequest = async function * (to: Host['peerId'], message: unknown, options: unknown) {
+      const started = performance.now()
+      const connected = host.getConnections(to).length > 0
+      try {
+        for await (const event of sendRequest(to, message, options)) yield event
+      } finally {
+        (connected ? onOpen : withDial).push(performance.now() - started)
+      }
+    }
+  }
+
+  const times: number[] = []
+  const requests: number[] = []
+  for (let r = 0; r < lookups; r++) {
+    const host = nodes[r % n]
+    const before = onOpen.length + withDial.length
+    const connections = nodes.reduce((sum, h) => sum + h.getConnections().length, 0) / 2
+    const cpuBefore = process.cpuUsage()
+    const started = performance.now()
+    for await (const _ of host.services.dht.getClosestPeers(randomBytes(32))) { /* drain */ }
+    const ms = performance.now() - started
+    const cpu = process.cpuUsage(cpuBefore)
+    times.push(ms)
+    requests.push(onOpen.length + withDial.length - before)
+    console.log(`lookup ${r}: ${ms.toFixed(0)} ms, CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ${requests[r]} requests, ${connections} connections before`)
+  }
+  console.log(`lookups p50 ${quantile(times, 0.5).toFixed(0)} ms, p90 ${quantile(times, 0.9).toFixed(0)} ms; requests per lookup p50 ${quantile(requests, 0.5)}`)
+  console.log(`requests to a connected peer: ${onOpen.length}, p50 ${quantile(onOpen, 0.5).toFixed(1)} ms, p90 ${quantile(onOpen, 0.9).toFixed(1)} ms; with a dial: ${withDial.length}, p50 ${quantile(withDial, 0.5).toFixed(1)} ms, p90 ${quantile(withDial, 0.9).toFixed(1)} ms`)
+} finally {
+  await Promise.all(nodes.map(async h => { await h.stop() }))
+}
