@@ -14,18 +14,13 @@ import { randomBytes } from 'node:crypto'
 import { createHost, type Host } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { seededRng } from '@hearsay/sansio'
+import { quantile } from './report.ts'
 
 const n = Number(process.argv[2] ?? 50)
 const lookups = Number(process.argv[3] ?? 20)
 if (!(Number.isInteger(n) && n >= 2 && n <= 250 && Number.isInteger(lookups) && lookups >= 1)) {
   console.error('usage: node bench/lib/lookup-probe.ts [hosts 2-250] [lookups ≥ 1]')
   process.exit(2)
-}
-
-/** The `p` quantile of `values` (NaN when empty). */
-function quantile (values: number[], p: number): number {
-  const sorted = values.slice().sort((x, y) => x - y)
-  return sorted[Math.floor(p * (sorted.length - 1))] ?? NaN
 }
 
 const nodes: Host[] = []

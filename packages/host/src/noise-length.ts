@@ -39,17 +39,13 @@ function cheapen (connection: unknown): void {
 export function withCheapNoiseLengths<F extends (components: any) => ConnectionEncrypter> (factory: F): F {
   return ((components: any) => {
     const encrypter = factory(components)
-    const secureInbound = encrypter.secureInbound.bind(encrypter)
-    const secureOutbound = encrypter.secureOutbound.bind(encrypter)
-    encrypter.secureInbound = async (...args) => {
-      const secured = await secureInbound(...args)
-      cheapen(secured.connection)
-      return secured
-    }
-    encrypter.secureOutbound = async (...args) => {
-      const secured = await secureOutbound(...args)
-      cheapen(secured.connection)
-      return secured
+    for (const method of ['secureInbound', 'secureOutbound'] as const) {
+      const secure = encrypter[method].bind(encrypter)
+      encrypter[method] = async (...args) => {
+        const secured = await secure(...args)
+        cheapen(secured.connection)
+        return secured
+      }
     }
     return encrypter
   }) as F
