@@ -29,6 +29,10 @@ describe('hostile attackers: each detected and banned while honest work complete
     await Promise.all(relays.splice(0).map(async r => { await r.stop() }))
   })
 
+  // a spoke of a star: meets only the host it dials (without a DHT, whose first self-query at
+  // start would link it to the other spokes through the hub's routing table)
+  const star = { discovery: false, dht: false, files: false } as const
+
   async function host (ip: string, options: Parameters<typeof createHost>[0] = {}): Promise<Host> {
     const h = await createHost({ ...at(ip), ...options })
     hosts.push(h)
@@ -89,10 +93,10 @@ describe('hostile attackers: each detected and banned while honest work complete
   it('three peers flooding invalid transactions at a relay are banned, and 20 honest transactions all reach its mempool', async () => {
     const relay = await RelayNode.start({ listen: '/ip4/127.0.163.1/tcp/0', dialFrom: '127.0.163.1', bootstrap: [], relay: 'flood' })
     relays.push(relay)
-    const honest = await host('127.0.163.2', { discovery: false, files: false })
+    const honest = await host('127.0.163.2', star)
     honest.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
     await honest.dial(relay.host.getMultiaddrs())
-    const attackers = await Promise.all([3, 4, 5].map(async n => await host(`127.0.163.${n}`, { discovery: false, files: false })))
+    const attackers = await Promise.all([3, 4, 5].map(async n => await host(`127.0.163.${n}`, star)))
     for (const a of attackers) {
       a.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
       await a.dial(relay.host.getMultiaddrs())
@@ -174,8 +178,8 @@ describe('hostile attackers: each detected and banned while honest work complete
   it('a gossip spammer over the rate limit is banned, and honest messages keep flowing', async () => {
     // a rate limit a little above what honest peers here send; rate-limit-exceeded weighs 20 (the default 5 takes 20 s to ban)
     const victim = await host('127.0.168.1', { gossip: { maxFramesPerSecond: 200 }, scoring: { infractions: { 'rate-limit-exceeded': 20 } }, discovery: false })
-    const honest = await host('127.0.168.2', { discovery: false })
-    const spammer = await host('127.0.168.3', { discovery: false })
+    const honest = await host('127.0.168.2', star)
+    const spammer = await host('127.0.168.3', star)
     for (const h of [victim, honest, spammer]) h.services.gossip.subscribe('chat', { strategy: flood() })
     await honest.dial(victim.getMultiaddrs())
     await spammer.dial(victim.getMultiaddrs())
@@ -204,8 +208,8 @@ describe('hostile attackers: each detected and banned while honest work complete
 
   it('a peer that announces ids and never delivers is banned for stalling, and the real message still arrives from an honest announcer', async () => {
     const victim = await host('127.0.169.1', { discovery: false })
-    const honest = await host('127.0.169.2', { discovery: false })
-    const liar = await host('127.0.169.3', { discovery: false })
+    const honest = await host('127.0.169.2', star)
+    const liar = await host('127.0.169.3', star)
     const reports = watchReports(victim)
     for (const h of [victim, honest]) h.services.gossip.subscribe('inv', { strategy: announce({ requestTimeoutMs: 500 }) })
     await silenceGossip(liar)

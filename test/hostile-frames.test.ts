@@ -68,7 +68,8 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
     ({ target, fileId } = fuzz)
     reports = watchReports(target)
     honest = await createHost({ ...at('127.0.160.2'), discovery: false })
-    attacker = await createHost({ ...at('127.0.160.3'), discovery: false, files: false })
+    // without a DHT, whose first self-query would link it to the honest peer through the target
+    attacker = await createHost({ ...at('127.0.160.3'), discovery: false, files: false, dht: false })
     // the attacker speaks gossip only through its fuzz streams: its own gossip service is stopped,
     // and what the target gossips to it is read and dropped (so the target keeps it as a peer)
     await silenceGossip(attacker)
@@ -246,7 +247,7 @@ describe('hostile frames: the relay\'s transaction topic', function () {
 
   before(async () => {
     relay = await RelayNode.start({ listen: '/ip4/127.0.161.1/tcp/0', dialFrom: '127.0.161.1', bootstrap: [], relay: 'flood' })
-    honest = await createHost({ ...at('127.0.161.2'), discovery: false, files: false })
+    honest = await createHost({ ...at('127.0.161.2'), discovery: false, files: false, dht: false })
     honest.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
     await honest.dial(relay.host.getMultiaddrs())
   })
@@ -280,7 +281,7 @@ describe('hostile frames: the relay\'s transaction topic', function () {
     let attacker: Host | undefined
     for (const c of cases) {
       if (attacker == null) {
-        attacker = await createHost({ ...at(`127.0.161.${10 + attackers.length}`), discovery: false, files: false })
+        attacker = await createHost({ ...at(`127.0.161.${10 + attackers.length}`), discovery: false, files: false, dht: false })
         attackers.push(attacker)
         attacker.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
         await attacker.dial(relay.host.getMultiaddrs())

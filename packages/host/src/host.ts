@@ -207,6 +207,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
               clientMode: false,
               peerInfoMapper: passthroughMapper,
               querySelfInterval: DHT_SELF_QUERY_INTERVAL_MS,
+              // every query waits for the first self-query, which kad-dht starts 1 s after start
+              initialQuerySelfInterval: 0,
               ...options.dht
             })(dhtComponents(components))), components), components.peerStore)
           }
