@@ -3,6 +3,8 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { guardedYamux, rttFromKeepAlive } from './guarded-yamux.ts'
 import { hostNoiseCrypto } from './noise-crypto.ts'
 import { withCheapNoiseLengths } from './noise-length.ts'
+import { withCachedSigning } from './signing-key.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, type Identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, type KadDHT, type KadDHTComponents } from '@libp2p/kad-dht'
@@ -160,7 +162,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
   const gater = scoringService?.connectionGater
 
   const libp2pOptions: Libp2pOptions<any> = {
-    privateKey,
+    // generated here when not given (libp2p would make the same kind) so that it too signs with a cached key
+    privateKey: withCachedSigning(privateKey ?? await generateKeyPair('Ed25519')),
     datastore,
     addresses: {
       listen: [...listen.map(a => a.toString()), ...(nat?.listen ?? [])],

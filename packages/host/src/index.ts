@@ -13,6 +13,7 @@ export { guardedYamux, rttFromKeepAlive, KEEP_ALIVE_TIMEOUT_MS, DIALLER_QUIET_FA
 export { coalescedTcp } from './coalesced-tcp.ts'
 export { hostNoiseCrypto } from './noise-crypto.ts'
 export { withCheapNoiseLengths, noiseMessageLength } from './noise-length.ts'
+export { withCachedSigning } from './signing-key.ts'
 export { IDENTITY_FILE } from './identity.ts'
 export type { NatInit } from './nat.ts'
 export { ObservedAddresses, type ObservedAddressesInit, type ObservedAddressesComponents } from './observed-addresses.ts'

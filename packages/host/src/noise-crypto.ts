@@ -23,21 +23,22 @@ const NATIVE_FROM_BYTES = 1200
 const sessionKeys: KeyCache = new WeakMap()
 
 function keyObject (k: Uint8Array): KeyObject {
-  return cachedKey(sessionKeys, k, () => createSecretKey(k))
+  return cachedKey(sessionKeys, k, bytes => createSecretKey(bytes))
 }
 
-/** `KeyObject`s by the array of the raw key they were made from, with a copy of its bytes. */
-type KeyCache = WeakMap<Uint8Array, { bytes: Uint8Array, key: KeyObject }>
+/** `KeyObject`s by the array (or list) of the raw key they were made from, with a copy of its bytes. */
+type KeyCache = WeakMap<Uint8Array | Uint8ArrayList, { bytes: Uint8Array, key: KeyObject }>
 
-/** `raw`'s `KeyObject` from `cache`; made by `make` when there is none, or the array's bytes changed. */
-function cachedKey (cache: KeyCache, raw: Uint8Array, make: () => KeyObject): KeyObject {
+/** `raw`'s `KeyObject` from `cache`; made by `make` from its bytes when there is none, or the bytes changed. */
+function cachedKey (cache: KeyCache, raw: Uint8Array | Uint8ArrayList, make: (bytes: Uint8Array) => KeyObject): KeyObject {
+  const bytes = raw instanceof Uint8Array ? raw : raw.subarray()
   const cached = cache.get(raw)
-  if (cached != null && sameBytes(cached.bytes, raw)) return cached.key
-  return remember(cache, raw, make())
+  if (cached != null && sameBytes(cached.bytes, bytes)) return cached.key
+  return remember(cache, raw, bytes, make(bytes))
 }
 
-function remember (cache: KeyCache, raw: Uint8Array, key: KeyObject): KeyObject {
-  cache.set(raw, { bytes: Uint8Array.from(raw), key })
+function remember (cache: KeyCache, raw: Uint8Array | Uint8ArrayList, bytes: Uint8Array, key: KeyObject): KeyObject {
+  cache.set(raw, { bytes: Uint8Array.from(bytes), key })
   return key
 }
 
@@ -47,28 +48,27 @@ function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-/** DER headers that make a raw 32-byte X25519 key a PKCS #8 private key or an SPKI public key. */
-const X25519_PKCS8 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20])
-const X25519_SPKI = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00])
-
 const x25519Keys: KeyCache = new WeakMap()
 
 /**
- * An X25519 key's `KeyObject`, made once per key array. Noise's default crypto parses both keys
- * from DER at every Diffie-Hellman, three per handshake and side, though the static key is the
- * same in every handshake and each ephemeral key serves two: at 1000 idle hosts in one process,
- * whose feelers each cost a handshake, that parsing was a tenth of the main thread's busy time.
- * Cached as session keys are (`cachedKey`).
+ * An X25519 key's `KeyObject`, made once per key array or list. Noise's default crypto imports
+ * both keys at every Diffie-Hellman, three per handshake and side, though the static key is the
+ * same in every handshake and each ephemeral key serves two. The peer's ephemeral key comes as
+ * a list (a part of the message it came in), which the cache must take too: keyed by arrays only,
+ * it missed two of the three at each side. Cached as session keys are (`cachedKey`).
  */
-function x25519Key (raw: Uint8Array, kind: 'private' | 'public'): KeyObject {
-  return cachedKey(x25519Keys, raw, () => {
-    const header = kind === 'private' ? X25519_PKCS8 : X25519_SPKI
-    const der = Buffer.alloc(header.byteLength + raw.byteLength)
-    der.set(header)
-    der.set(raw, header.byteLength)
-    return kind === 'private' ? createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) : createPublicKey({ key: der, format: 'der', type: 'spki' })
-  })
+function x25519Key (raw: Uint8Array | Uint8ArrayList, kind: 'private' | 'public'): KeyObject {
+  return cachedKey(x25519Keys, raw, bytes => kind === 'private'
+    ? createPrivateKey({ key: Buffer.concat([X25519_PKCS8, bytes]), format: 'der', type: 'pkcs8' })
+    : createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: base64url(bytes) }, format: 'jwk' }))
 }
+
+/** The DER header that makes a raw 32-byte X25519 key a PKCS #8 private key. */
+const X25519_PKCS8 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20])
+
+/** `bytes` in base64url, as a JWK holds key bytes. */
+export const base64url = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
+const fromBase64url = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64url'))
 
 /**
  * Noise's default crypto (`@chainsafe/libp2p-noise/crypto`) with ChaCha20-Poly1305 of transport
@@ -81,15 +81,15 @@ export const hostNoiseCrypto: ICryptoInterface = {
   ...defaultCrypto,
   generateX25519KeyPair () {
     const pair = generateKeyPairSync('x25519')
-    const privateKey = new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(X25519_PKCS8.byteLength))
-    const publicKey = new Uint8Array(pair.publicKey.export({ type: 'spki', format: 'der' }).subarray(X25519_SPKI.byteLength))
-    // the ephemeral key's object is the one just made: its two Diffie-Hellmans parse nothing
-    remember(x25519Keys, privateKey, pair.privateKey)
+    // raw keys by way of JWK: a DER export of both took twice as long as the key's generation
+    const privateKey = fromBase64url(pair.privateKey.export({ format: 'jwk' }).d as string)
+    const publicKey = fromBase64url(pair.publicKey.export({ format: 'jwk' }).x as string)
+    // the ephemeral key's object is the one just made: its two Diffie-Hellmans import nothing
+    remember(x25519Keys, privateKey, privateKey, pair.privateKey)
     return { privateKey, publicKey }
   },
   generateX25519SharedKey (privateKey, publicKey) {
-    if (!(privateKey instanceof Uint8Array) || !(publicKey instanceof Uint8Array)) return defaultCrypto.generateX25519SharedKey(privateKey, publicKey)
-    return diffieHellman({ privateKey: x25519Key(privateKey, 'private'), publicKey: x25519Key(publicKey, 'public') })
+    return diffieHellman({ privateKey: x25519Key(privateKey as Uint8Array | Uint8ArrayList, 'private'), publicKey: x25519Key(publicKey as Uint8Array | Uint8ArrayList, 'public') })
   },
   chaCha20Poly1305Encrypt (plaintext, nonce, ad, k) {
     if (plaintext.byteLength < NATIVE_FROM_BYTES) return defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k)

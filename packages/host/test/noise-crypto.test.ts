@@ -69,6 +69,28 @@ describe('hostNoiseCrypto', () => {
     }
   })
 
+  it('takes the peer\'s X25519 key as a list, as Noise reads it from a message (one chunk or split), and caches it by that list', () => {
+    const ours = hostNoiseCrypto.generateX25519KeyPair()
+    for (let i = 0; i < 10; i++) {
+      const theirs = defaultCrypto.generateX25519KeyPair()
+      const expected = new Uint8Array(defaultCrypto.generateX25519SharedKey(theirs.privateKey, ours.publicKey))
+      for (const remote of [list(theirs.publicKey), list(theirs.publicKey.subarray(0, 5), theirs.publicKey.subarray(5))]) {
+        // twice: the second from the key object cached for this list
+        assert.deepEqual(new Uint8Array(hostNoiseCrypto.generateX25519SharedKey(ours.privateKey, remote)), expected)
+        assert.deepEqual(new Uint8Array(hostNoiseCrypto.generateX25519SharedKey(ours.privateKey, remote)), expected)
+      }
+    }
+    // a list whose bytes changed gets a new key object
+    const [x, y] = [defaultCrypto.generateX25519KeyPair(), defaultCrypto.generateX25519KeyPair()]
+    const chunk = Uint8Array.from(x.publicKey)
+    const remote = list(chunk)
+    assert.deepEqual(new Uint8Array(hostNoiseCrypto.generateX25519SharedKey(ours.privateKey, remote)),
+      new Uint8Array(defaultCrypto.generateX25519SharedKey(x.privateKey, ours.publicKey)))
+    chunk.set(y.publicKey)
+    assert.deepEqual(new Uint8Array(hostNoiseCrypto.generateX25519SharedKey(ours.privateKey, remote)),
+      new Uint8Array(defaultCrypto.generateX25519SharedKey(y.privateKey, ours.publicKey)))
+  })
+
   it('never serves a stale X25519 key object for a key array whose bytes changed', () => {
     const a = defaultCrypto.generateX25519KeyPair()
     const b = defaultCrypto.generateX25519KeyPair()
