@@ -3,7 +3,7 @@ import { seededRng } from '@hearsay/sansio'
 import { createHost, type Host, type HostOptions } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { announce, dandelion, diffusion, flood, gnutella, gossipsub, GOSSIP_PROTOCOL, type ReceivedMessage, type Strategy } from '@hearsay/gossip'
-import { onLoopback } from './helpers/loopback.ts'
+import { MEETS_ONLY_ITS_LINKS, onLoopback } from './helpers/loopback.ts'
 import { waitFor } from './helpers/wait.ts'
 
 const text = (data: Uint8Array): string => new TextDecoder().decode(data)
@@ -14,10 +14,6 @@ describe('gossip on real hosts', function () {
   afterEach(async () => {
     await Promise.all(hosts.splice(0).map(async h => { await h.stop() }))
   })
-
-  // hosts that meet no one but their edges: the DHT's first self-query (at start) and discovery
-  // would link every host of a small test to the others
-  const fixed = { dht: false, files: false, discovery: false } as const
 
   async function network (n: number, subnet: number, edges: Array<[number, number]>, options: Partial<HostOptions> = {}): Promise<Host[]> {
     const nodes = await Promise.all(Array.from({ length: n }, async (_, i) => await createHost({ ...onLoopback(subnet, i + 1), ...options })))
@@ -86,7 +82,7 @@ describe('gossip on real hosts', function () {
 
   it('bans a peer whose messages the validator rejects, and honest delivery goes on', async () => {
     // a line 0 - 1 - 2 - 3, with the attacker 3 at the end and also dialling 0
-    const nodes = await network(4, 41, [[0, 1], [1, 2], [2, 3], [3, 0]], fixed)
+    const nodes = await network(4, 41, [[0, 1], [1, 2], [2, 3], [3, 0]], MEETS_ONLY_ITS_LINKS)
     const validate = (message: ReceivedMessage): 'accept' | 'reject' => text(message.data).startsWith('bad') ? 'reject' : 'accept'
     const got = nodes.map(() => [] as string[])
     nodes.forEach((node, i) => {
@@ -169,7 +165,7 @@ describe('gossip on real hosts', function () {
   })
 
   it('announce: a relay that announced a payload ahead and then rejects it answers notfound over the wire, so nobody waits for it and nobody is reported stalled', async () => {
-    const [a, b, c] = await network(3, 45, [[0, 1], [1, 2]], fixed)
+    const [a, b, c] = await network(3, 45, [[0, 1], [1, 2]], MEETS_ONLY_ITS_LINKS)
     const strategy = announce({ tree: false, aheadMs: 0, requestTimeoutMs: 1000 })
     a.services.gossip.subscribe('t', { strategy })
     b.services.gossip.subscribe('t', { strategy, validate: () => 'reject' })
@@ -189,7 +185,7 @@ describe('gossip on real hosts', function () {
     // n1 dials n0 and n2 dials n1: n0 has no outbound peer, so it stems to n1; n1's only
     // outbound peer, its only relay, is n0; n2's only peer is n1. No node ever fluffs by chance
     // (q = 0) and the embargo is a minute: delivery within 20 s means every stem went on.
-    const nodes = await network(3, 44, [[1, 0], [2, 1]], fixed)
+    const nodes = await network(3, 44, [[1, 0], [2, 1]], MEETS_ONLY_ITS_LINKS)
     const strategy = dandelion({ fluffProbability: 0, embargoMs: 60_000, fluff: diffusion({ meanDelayMs: 20 }) })
     const received = nodes.map(() => new Set<string>())
     nodes.forEach((node, i) => {

@@ -9,6 +9,7 @@ import { RelayNode, TX_TOPIC } from '../examples/tx-relay/src/relay.ts'
 import { encodeTx, publicKeyHex, signTx } from '../examples/tx-relay/src/tx.ts'
 import { Pinger, silenceGossip, watchReports } from './helpers/hostile.ts'
 import { at, seededBytes } from './helpers/hostile-targets.ts'
+import { MEETS_ONLY_ITS_LINKS } from './helpers/loopback.ts'
 import { bfield, concat, lengthPrefixed, vfield } from './helpers/protobuf.ts'
 import { waitFor } from './helpers/wait.ts'
 
@@ -28,10 +29,6 @@ describe('hostile attackers: each detected and banned while honest work complete
     await Promise.all(hosts.splice(0).map(async h => { await h.stop() }))
     await Promise.all(relays.splice(0).map(async r => { await r.stop() }))
   })
-
-  // a spoke of a star: meets only the host it dials (without a DHT, whose first self-query at
-  // start would link it to the other spokes through the hub's routing table)
-  const star = { discovery: false, dht: false, files: false } as const
 
   async function host (ip: string, options: Parameters<typeof createHost>[0] = {}): Promise<Host> {
     const h = await createHost({ ...at(ip), ...options })
@@ -93,10 +90,10 @@ describe('hostile attackers: each detected and banned while honest work complete
   it('three peers flooding invalid transactions at a relay are banned, and 20 honest transactions all reach its mempool', async () => {
     const relay = await RelayNode.start({ listen: '/ip4/127.0.163.1/tcp/0', dialFrom: '127.0.163.1', bootstrap: [], relay: 'flood' })
     relays.push(relay)
-    const honest = await host('127.0.163.2', star)
+    const honest = await host('127.0.163.2', MEETS_ONLY_ITS_LINKS)
     honest.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
     await honest.dial(relay.host.getMultiaddrs())
-    const attackers = await Promise.all([3, 4, 5].map(async n => await host(`127.0.163.${n}`, star)))
+    const attackers = await Promise.all([3, 4, 5].map(async n => await host(`127.0.163.${n}`, MEETS_ONLY_ITS_LINKS)))
     for (const a of attackers) {
       a.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
       await a.dial(relay.host.getMultiaddrs())
@@ -178,8 +175,8 @@ describe('hostile attackers: each detected and banned while honest work complete
   it('a gossip spammer over the rate limit is banned, and honest messages keep flowing', async () => {
     // a rate limit a little above what honest peers here send; rate-limit-exceeded weighs 20 (the default 5 takes 20 s to ban)
     const victim = await host('127.0.168.1', { gossip: { maxFramesPerSecond: 200 }, scoring: { infractions: { 'rate-limit-exceeded': 20 } }, discovery: false })
-    const honest = await host('127.0.168.2', star)
-    const spammer = await host('127.0.168.3', star)
+    const honest = await host('127.0.168.2', MEETS_ONLY_ITS_LINKS)
+    const spammer = await host('127.0.168.3', MEETS_ONLY_ITS_LINKS)
     for (const h of [victim, honest, spammer]) h.services.gossip.subscribe('chat', { strategy: flood() })
     await honest.dial(victim.getMultiaddrs())
     await spammer.dial(victim.getMultiaddrs())
@@ -208,8 +205,8 @@ describe('hostile attackers: each detected and banned while honest work complete
 
   it('a peer that announces ids and never delivers is banned for stalling, and the real message still arrives from an honest announcer', async () => {
     const victim = await host('127.0.169.1', { discovery: false })
-    const honest = await host('127.0.169.2', star)
-    const liar = await host('127.0.169.3', star)
+    const honest = await host('127.0.169.2', MEETS_ONLY_ITS_LINKS)
+    const liar = await host('127.0.169.3', MEETS_ONLY_ITS_LINKS)
     const reports = watchReports(victim)
     for (const h of [victim, honest]) h.services.gossip.subscribe('inv', { strategy: announce({ requestTimeoutMs: 500 }) })
     await silenceGossip(liar)

@@ -9,6 +9,7 @@ import { PEX_PROTOCOL, PexMessage } from '@hearsay/discovery'
 import { sampleCases, type ProtocolProfile } from './helpers/fuzz.ts'
 import { Pinger, heapAfterGc, silenceGossip, newTally, runCases, sendCase, watchReports, type FuzzTally, type Reported } from './helpers/hostile.ts'
 import { FUZZ_FILE_NAME, FUZZ_TOPICS, at, fuzzProfiles, idsFrame, startFuzzTarget, type FuzzTarget } from './helpers/hostile-targets.ts'
+import { MEETS_ONLY_ITS_LINKS } from './helpers/loopback.ts'
 import { concat, lengthPrefixed } from './helpers/protobuf.ts'
 import { idleStreamsPerConnection, streamsByProtocol, waitForIdleStreams } from './helpers/streams.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -68,8 +69,7 @@ describe('hostile frames: every hearsay protocol fuzzed on a live host', functio
     ({ target, fileId } = fuzz)
     reports = watchReports(target)
     honest = await createHost({ ...at('127.0.160.2'), discovery: false })
-    // without a DHT, whose first self-query would link it to the honest peer through the target
-    attacker = await createHost({ ...at('127.0.160.3'), discovery: false, files: false, dht: false })
+    attacker = await createHost({ ...at('127.0.160.3'), ...MEETS_ONLY_ITS_LINKS })
     // the attacker speaks gossip only through its fuzz streams: its own gossip service is stopped,
     // and what the target gossips to it is read and dropped (so the target keeps it as a peer)
     await silenceGossip(attacker)
@@ -247,7 +247,7 @@ describe('hostile frames: the relay\'s transaction topic', function () {
 
   before(async () => {
     relay = await RelayNode.start({ listen: '/ip4/127.0.161.1/tcp/0', dialFrom: '127.0.161.1', bootstrap: [], relay: 'flood' })
-    honest = await createHost({ ...at('127.0.161.2'), discovery: false, files: false, dht: false })
+    honest = await createHost({ ...at('127.0.161.2'), ...MEETS_ONLY_ITS_LINKS })
     honest.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
     await honest.dial(relay.host.getMultiaddrs())
   })
@@ -281,7 +281,7 @@ describe('hostile frames: the relay\'s transaction topic', function () {
     let attacker: Host | undefined
     for (const c of cases) {
       if (attacker == null) {
-        attacker = await createHost({ ...at(`127.0.161.${10 + attackers.length}`), discovery: false, files: false, dht: false })
+        attacker = await createHost({ ...at(`127.0.161.${10 + attackers.length}`), ...MEETS_ONLY_ITS_LINKS })
         attackers.push(attacker)
         attacker.services.gossip.subscribe(TX_TOPIC, { strategy: flood() })
         await attacker.dial(relay.host.getMultiaddrs())

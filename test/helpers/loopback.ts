@@ -6,3 +6,10 @@ export function onLoopback (subnet: number, n: number): { listen: string[], dial
   const ip = `127.0.${subnet}.${n}`
   return { listen: [`/ip4/${ip}/tcp/0`], dialFrom: ip }
 }
+
+/**
+ * Host options for a test host that meets only the hosts it dials or that dial it: no discovery,
+ * and no DHT (whose first self-query, at start, would link it to the other hosts its peers know;
+ * files needs the DHT, so it goes too). For the stars and lines a test builds by hand.
+ */
+export const MEETS_ONLY_ITS_LINKS = { discovery: false, dht: false, files: false } as const

@@ -1,4 +1,4 @@
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto'
+import { createPrivateKey, sign } from 'node:crypto'
 import type { AbortOptions, PrivateKey } from '@libp2p/interface'
 import { base64url } from './noise-crypto.ts'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -15,13 +15,12 @@ import type { Uint8ArrayList } from 'uint8arraylist'
  */
 export function withCachedSigning (key: PrivateKey): PrivateKey {
   if (key.type !== 'Ed25519' || key.raw.byteLength !== 64) return key
-  let keyObject: KeyObject | undefined
+  const keyObject = createPrivateKey({
+    format: 'jwk',
+    key: { kty: 'OKP', crv: 'Ed25519', d: base64url(key.raw.subarray(0, 32)), x: base64url(key.raw.subarray(32)) }
+  })
   const signWith = (message: Uint8Array | Uint8ArrayList, options?: AbortOptions): Uint8Array => {
     options?.signal?.throwIfAborted()
-    keyObject ??= createPrivateKey({
-      format: 'jwk',
-      key: { kty: 'OKP', crv: 'Ed25519', d: base64url(key.raw.subarray(0, 32)), x: base64url(key.raw.subarray(32)) }
-    })
     return sign(null, message instanceof Uint8Array ? message : message.subarray(), keyObject)
   }
   return Object.create(key, { sign: { value: signWith } })
