@@ -17,6 +17,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { MEMORY_STEPS, type MemorySample } from './memory-steps.ts'
+import { HOSTS_HEAP_LIMIT_MIB } from './measure.ts'
 
 export { MEMORY_STEPS, type MemorySample, type MemoryStep } from './memory-steps.ts'
 
@@ -68,7 +69,7 @@ export interface MemoryByService {
 
 /** Measure one step in a process of its own. */
 async function sample (nodes: number, step: number, degree: number, settleMs: number, timeoutMs: number): Promise<MemorySample> {
-  const { stdout } = await run(process.execPath, ['--expose-gc', '--max-old-space-size=8192', child, String(nodes), String(step), String(degree), String(settleMs)], {
+  const { stdout } = await run(process.execPath, ['--expose-gc', `--max-old-space-size=${HOSTS_HEAP_LIMIT_MIB}`, child, String(nodes), String(step), String(degree), String(settleMs)], {
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
     maxBuffer: 16 * 1024 * 1024

@@ -16,7 +16,9 @@
  * `SCALE_ALLOC_PROFILE=<file>` a V8 sampling heap profile of everything allocated over the steady
  * window, garbage included (who makes the collector's work; not together with the one above); with
  * `SCALE_DIAL_STACKS=1` it prints on stderr the call sites that asked for connections over the
- * window, most frequent first.
+ * window, most frequent first; with `SCALE_TRACE=1` it prints on stderr, over the window, every
+ * connection that closed after more than 3 s and every one opened in it that lasted 3 s or more
+ * (both ends, with the hosts' indexes): what the churn beside the feelers is.
  *
  * @module
  */
@@ -33,7 +35,7 @@ import type { HostOptions } from '@hearsay/host'
 // libp2p's types, by way of the host's options (the bench depends on no libp2p package itself)
 type Metrics = ReturnType<NonNullable<HostOptions['metrics']>>
 type Stream = Parameters<Metrics['trackProtocolStream']>[0]
-interface Connection { direction: 'inbound' | 'outbound', status: string, remotePeer: { toString: () => string } }
+interface Connection { id: string, direction: 'inbound' | 'outbound', status: string, remotePeer: { toString: () => string }, timeline: { open: number } }
 
 /** What the hosts did over the steady window, all hosts together, per minute. */
 export interface SteadyCounts {
@@ -74,6 +76,8 @@ export interface ScaleSample {
   rssMiB: number
   /** V8 heap in use at the same moment, MiB */
   heapMiB: number
+  /** V8 heap committed at the same moment, MiB */
+  heapTotalMiB: number
   /** RSS at the end of the steady window, after a GC, MiB */
   rssSteadyMiB: number
   /** V8 heap in use at the same moment, MiB */
@@ -144,6 +148,9 @@ const gc = (): void => { (globalThis as { gc?: () => void }).gc?.() }
 // ---- counting -------------------------------------------------------------------------------
 
 const dialStacks: Record<string, number> | undefined = process.env.SCALE_DIAL_STACKS === '1' ? {} : undefined
+const trace = process.env.SCALE_TRACE === '1'
+/** host index by peer id, for the trace */
+const hostIndex = new Map<string, number>()
 /** Counting is on only over the steady window. */
 let counting = false
 const counts = {
@@ -259,8 +266,29 @@ function instrument (node: { components?: any, addEventListener: (...args: any[]
   node.addEventListener('connection:close', (event: CustomEvent<Connection>) => {
     // both ends see the close: count it where it was dialled, as opened is
     if (counting && event.detail.direction === 'outbound') counts.closed++
+    if (trace && counting) traceClose(node, event.detail)
   })
+  if (trace) {
+    node.addEventListener('connection:open', (event: CustomEvent<Connection>) => {
+      if (!counting) return
+      const c = event.detail
+      setTimeout(() => { if (c.status === 'open') traceLine('lasting', node, c) }, 3_000).unref()
+    })
+  }
 }
+
+function traceLine (what: string, node: any, c: Connection): void {
+  const self = hostIndex.get(node.peerId?.toString()) ?? -1
+  const remote = hostIndex.get(c.remotePeer.toString()) ?? -1
+  const age = ((Date.now() - c.timeline.open) / 1000).toFixed(1)
+  const t = ((performance.now() - traceStart) / 1000).toFixed(1)
+  process.stderr.write(`trace ${t}s ${what} host ${self} ${c.direction} ${remote} age ${age}s id ${c.id}\n`)
+}
+
+function traceClose (node: any, c: Connection): void {
+  if (Date.now() - c.timeline.open > 3_000) traceLine('closed', node, c)
+}
+let traceStart = performance.now()
 
 interface DiscoveryCounters { dials: { outbound: number, feeler: number, failed: number }, closes: { feeler: number, evict: number }, feelersKept: number }
 function discoveryTotals (all: Array<{ services: Record<string, any> }>): DiscoveryCounters {
@@ -311,6 +339,7 @@ const net = await createTestnet({
 const lastStarted = performance.now()
 const startMs = lastStarted - started
 for (const node of net.nodes) instrument(node)
+for (const [i, node] of net.nodes.entries()) hostIndex.set(node.peerId.toString(), i)
 // the testnet was created without links so that starting and connecting are timed apart
 const edges = topologyEdges({ random: degree }, nodes, seededRng(1))
 const loopDelay = monitorEventLoopDelay({ resolution: 20 })
@@ -339,6 +368,27 @@ const atTarget = (): number => net.nodes.filter(node => {
 while (convergeMs > 0 && atTarget() < 1 && performance.now() - lastStarted < 2 * convergeMs) await sleep(1000)
 const atTargetShare = atTarget()
 const convergedAfterMs = performance.now() - lastStarted
+if (trace) traceBelowTarget()
+
+/** Why the hosts below their outbound target dial no one: their address books, entry by entry. */
+function traceBelowTarget (): void {
+  const now = Date.now()
+  for (const [i, node] of net.nodes.entries()) {
+    const discovery = (node.services as Record<string, any>).discovery
+    const stats = discovery?.stats?.()
+    if (stats == null || stats.outbound >= stats.targetOutbound) continue
+    const connected = new Set(node.getConnections().map(c => c.remotePeer.toString()))
+    const kinds: Record<string, number> = {}
+    for (const e of discovery.addressBook.sample(1e9)) {
+      const kind = connected.has(e.peer) ? 'connected'
+        : e.lastTry === 0 ? 'never tried'
+          : e.attempts === 0 ? (now - e.lastTry < 600_000 ? 'succeeded <10 min ago' : 'succeeded long ago')
+            : `failed ${e.attempts}x, last ${Math.round((now - e.lastTry) / 1000)} s ago`
+      bump(kinds, `${e.table} ${kind}`)
+    }
+    process.stderr.write(`trace below target: host ${i} outbound ${stats.outbound} dialing ${stats.dialing} book ${JSON.stringify(kinds)}\n`)
+  }
+}
 const discoveryBefore = discoveryTotals(net.nodes)
 const profileFile = process.env.SCALE_CPU_PROFILE
 const profiler = profileFile == null || profileFile === '' ? undefined : new Session()
@@ -356,6 +406,7 @@ if (allocProfiler != null) {
 }
 counting = true
 const windowStart = performance.now()
+traceStart = windowStart
 loopDelay.reset()
 const idleCpu = await cpuPercent(idleMs)
 const loopStallSteadyMs = loopDelay.max / 1e6
@@ -414,6 +465,7 @@ const report = (stopSettled: boolean): never => {
     rssBeforeMiB: mib(rssBefore),
     rssMiB: mib(memory.rss),
     heapMiB: mib(memory.heapUsed),
+    heapTotalMiB: mib(memory.heapTotal),
     rssSteadyMiB: mib(memorySteady.rss),
     heapSteadyMiB: mib(memorySteady.heapUsed),
     heapTotalSteadyMiB: mib(memorySteady.heapTotal),

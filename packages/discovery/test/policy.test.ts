@@ -152,8 +152,9 @@ describe('DiscoveryPolicy', () => {
     assert.deepEqual(of(policy.tick(), 'ask'), [], 'no outbound peer, no one asked')
   })
 
-  it('below its outbound target with nothing left to dial, asks its outbound peers at once, one at a time and each once per pexPeerIntervalMs, and stops after a question that taught nothing until an answer adds an address', () => {
-    const { clock, policy } = setup({ feelerIntervalMs: 0, pexPeerIntervalMs: 60_000 })
+  it('below its outbound target with nothing left to dial, asks its outbound peers at once, one at a time and each once per pexPeerIntervalMs; after questions that taught nothing, ever less often until an answer adds an address', () => {
+    // no regular round within the test's hour: every question is a starved one
+    const { clock, policy } = setup({ feelerIntervalMs: 0, pexPeerIntervalMs: 60_000, pexIntervalMs: 3 * 60 * 60_000 })
     policy.start(seeds(2))
     const dials = of(policy.tick(), 'dial')
     assert.deepEqual(dials.map(d => d.peer).sort(), ['p0', 'p1'])
@@ -193,9 +194,28 @@ describe('DiscoveryPolicy', () => {
     assert.equal(asks.length, 3, `asked again a minute later: ${JSON.stringify(asks)}`)
     assert.ok(asks[2].at - asks[0].at >= 60_000, 'not before pexPeerIntervalMs')
     policy.answered(asks[2].peer, [])
-    // that one taught nothing: a network smaller than the target is not asked every minute
-    until(4 * 60_000)
-    assert.equal(asks.length, 3, `no more starved questions: ${JSON.stringify(asks)}`)
+    // that one taught nothing: a network smaller than the target is asked a minute later, then
+    // two, four, eight... (a young network's answerer draws its sample again once its book grew)
+    const waits = [60_000, 120_000, 240_000, 480_000, 960_000]
+    for (const wait of waits) {
+      const before: number = asks.length
+      until(wait - 1_000)
+      assert.equal(asks.length, before, `no question within ${wait} ms: ${JSON.stringify(asks.slice(before))}`)
+      until(11_000)
+      assert.equal(asks.length, before + 1, `one question ${wait} ms after the last: ${JSON.stringify(asks.slice(before))}`)
+      // the last answer teaches an address
+      policy.answered(asks[before].peer, wait === waits.at(-1) ? [{ peer: 'x3', addrs: [addr(52)], ageMs: 0 }] : [])
+    }
+    // which starts the waits over: the next question within a dial round or two (after the
+    // address is dialled in vain), and once it taught nothing, the one after a minute later
+    const last: number = asks.length
+    until(15_000)
+    assert.equal(asks.length, last + 1, `asked at once: ${JSON.stringify(asks.slice(last))}`)
+    policy.answered(asks[last].peer, [])
+    until(60_000 - 1_000)
+    assert.equal(asks.length, last + 1)
+    until(11_000)
+    assert.equal(asks.length, last + 2, `a minute later: ${JSON.stringify(asks.slice(last))}`)
   })
 
   it('by default asks a new outbound peer at once, and refreshes from an outbound peer every 10 minutes on average (5 to 15 minutes apart), preferring one not asked for 30 minutes', () => {
