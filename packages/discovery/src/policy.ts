@@ -726,8 +726,8 @@ export class DiscoveryPolicy {
    * smaller than the target is not asked every minute, and a node whose only outbound peer first
    * answered from a sample cut while that peer's book was young hears a sample drawn again once
    * that book has grown. (Asking no more until an answer added an address held 3 of 1000 hosts
-   * of the `scale` bench at one outbound peer, with a book of the 10 peers that had dialled
-   * them, for 8 to 9 minutes: until the regular round.)
+   * of the `scale` bench at one outbound peer, their books holding only it and the 3 to 9 peers
+   * that had dialled them, for 8 to 9 minutes: until the regular round.)
    */
   #askWhenStarved (actions: DiscoveryAction[]): void {
     if (this.#dialing.size > 0 || this.#pexRound != null || this.#clock.now() < this.#starvedUntil) return
