@@ -74,7 +74,7 @@ describe('hosts over TCP and QUIC on loopback', function () {
     for (const target of rest.slice(1)) {
       const info = await seeker.peerRouting.findPeer(target.peerId, { signal: AbortSignal.timeout(20_000) })
       assert.equal(info.id.toString(), target.peerId.toString())
-      assert.ok(info.multiaddrs.some(ma => ma.toString().startsWith('/ip4/127.0.1.')), 'a dialable address')
+      assert.ok(info.multiaddrs.some(ma => ma.toString().startsWith('/ip4/127.0.1.')), `a dialable address: ${info.multiaddrs.map(String).join(' ')}`)
       const rtt = await seeker.services.ping.ping(info.id)
       assert.ok(rtt >= 0)
     }

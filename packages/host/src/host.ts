@@ -4,7 +4,6 @@ import { guardedYamux, rttFromKeepAlive } from './guarded-yamux.ts'
 import { hostNoiseCrypto } from './noise-crypto.ts'
 import { withCheapNoiseLengths } from './noise-length.ts'
 import { withCachedSigning } from './signing-key.ts'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { bootstrap } from '@libp2p/bootstrap'
 import { identify, type Identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper, type KadDHT, type KadDHTComponents } from '@libp2p/kad-dht'
@@ -24,7 +23,7 @@ import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
 import { dhtComponents, withSelfQueryOfPeers, withUnresponsivePeersRemoved, withoutClosestPeerTagger } from './dht-components.ts'
-import { loadOrCreateIdentity } from './identity.ts'
+import { loadOrCreateIdentity, newIdentityKey } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
 import { needsMemoryTransport, needsQuicTransport, p2pComponent, parseBootstrap, parseMultiaddrs, type HostOptions } from './options.ts'
@@ -162,8 +161,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
   const gater = scoringService?.connectionGater
 
   const libp2pOptions: Libp2pOptions<any> = {
-    // generated here when not given (libp2p would make the same kind) so that it too signs with a cached key
-    privateKey: withCachedSigning(privateKey ?? await generateKeyPair('Ed25519')),
+    // made here when not given (libp2p would make the same kind) so that it too signs with a cached key
+    privateKey: withCachedSigning(privateKey ?? await newIdentityKey()),
     datastore,
     addresses: {
       listen: [...listen.map(a => a.toString()), ...(nat?.listen ?? [])],
