@@ -93,6 +93,31 @@ describe('hosts over TCP and QUIC on loopback', function () {
     assert.ok(peers >= 1 && peers <= 9, `the self-query found ${peers} peers`)
   })
 
+  it('findPeer asks the network for a peer the host knows no address of', async () => {
+    // a peer that has just connected (identify not done) or that the host only tagged has a
+    // peer-store record without addresses: @libp2p/kad-dht 16 answered with it alone
+    const c = await createHost({ ...onLoopback(5, 3), discovery: false })
+    const a = await createHost({ ...onLoopback(5, 1), discovery: false })
+    const b = await createHost({ ...onLoopback(5, 2), discovery: false })
+    hosts.push(a, b, c)
+    await a.dial(c.getMultiaddrs()[0])
+    await b.dial(c.getMultiaddrs()[0])
+    const table = (host: Host): { find: (peer: Host['peerId']) => Promise<unknown> } => (host.services.dht as any).routingTable
+    await waitFor(async () => (await table(c).find(b.peerId)) != null, { what: "b in c's routing table" })
+    await a.peerStore.patch(b.peerId, { multiaddrs: [], tags: { 'hearsay-test': { value: 1 } } })
+    assert.deepEqual((await a.peerStore.get(b.peerId)).addresses, [], 'a knows b, and no address of it')
+    const info = await a.peerRouting.findPeer(b.peerId, { signal: AbortSignal.timeout(10_000) })
+    assert.deepEqual(info.multiaddrs.map(String), b.getMultiaddrs().map(ma => ma.decapsulateCode(421).toString()), "c told a b's address")
+    assert.ok((await a.services.ping.ping(b.peerId)) >= 0, 'and a reaches b by its id alone')
+    // a peer the network does not know either: the record is the answer, as before
+    const gone = await createHost({ ...onLoopback(5, 4), discovery: false })
+    await gone.stop()
+    await a.peerStore.patch(gone.peerId, { tags: { 'hearsay-test': { value: 1 } } })
+    const record = await a.peerRouting.findPeer(gone.peerId, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(record.id.toString(), gone.peerId.toString())
+    assert.deepEqual(record.multiaddrs, [])
+  })
+
   it('the DHT pins no connection: its closest peers get no keep-alive tag, and a closed connection to one is not dialled again', async () => {
     // discovery off: it would redial the only peer it knows to meet its outbound target, and
     // here nothing but libp2p's reconnect queue (which follows keep-alive tags) may dial

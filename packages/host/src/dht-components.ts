@@ -1,5 +1,6 @@
 import { KEEP_ALIVE, isPeerId, type PeerData, type PeerId, type PeerStore } from '@libp2p/interface'
-import type { KadDHT, KadDHTComponents } from '@libp2p/kad-dht'
+import type { KadDHT, KadDHTComponents, QueryEvent } from '@libp2p/kad-dht'
+import type { RoutingOptions } from '@libp2p/interface'
 import { overriding } from './overriding.ts'
 
 /**
@@ -163,6 +164,42 @@ export function withUnresponsivePeersRemoved (dht: KadDHT, components: Pick<KadD
       yield event
     }
   }
+  return dht
+}
+
+/**
+ * `dht`, whose `findPeer` asks the network when all the host knows of the peer is a record with
+ * no address. `@libp2p/kad-dht` 16 answers from the peer store whenever it holds a record for the
+ * peer, addresses or none, and libp2p's `peerRouting.findPeer` returns that answer: a peer that
+ * has just connected to the host (identify not done yet), or one the host only tagged, came back
+ * with no address to dial. Then the lookup runs as if the cache were off; if the network does not
+ * find the peer either, the record is the answer, as before. The DHT's peer router calls this
+ * method on the DHT itself, so it is replaced there (a method of `@libp2p/kad-dht` 16's public
+ * `KadDHT` interface).
+ */
+export function withAddresslessPeersLookedUp (dht: KadDHT): KadDHT {
+  const findPeer = dht.findPeer.bind(dht)
+  const lookup = async function * (id: PeerId, options: RoutingOptions = {}): AsyncGenerator<QueryEvent> {
+    let local: QueryEvent | undefined
+    for await (const event of findPeer(id, options)) {
+      // the local answer comes first and alone; a network answer is yielded as it is
+      if (local == null && event.name === 'FINAL_PEER' && event.peer.multiaddrs.length === 0 &&
+        options.useCache !== false && options.useNetwork !== false) {
+        local = event
+        break
+      }
+      yield event
+    }
+    if (local == null) return
+    try {
+      yield * findPeer(id, { ...options, useCache: false })
+    } catch (err) {
+      // the network's "not found" (an abort, or any other failure, is the caller's to see)
+      if ((err as Error).name !== 'NotFoundError') throw err
+      yield local
+    }
+  }
+  ;(dht as { findPeer: KadDHT['findPeer'] }).findPeer = lookup
   return dht
 }
 

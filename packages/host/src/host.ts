@@ -22,7 +22,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
-import { dhtComponents, withSelfQueryOfPeers, withUnresponsivePeersRemoved, withoutClosestPeerTagger } from './dht-components.ts'
+import { dhtComponents, withAddresslessPeersLookedUp, withSelfQueryOfPeers, withUnresponsivePeersRemoved, withoutClosestPeerTagger } from './dht-components.ts'
 import { loadOrCreateIdentity, newIdentityKey } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
 import { natByDefault, natParts, punchableTcp } from './nat.ts'
@@ -203,8 +203,9 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
         ? {
             // ./dht-components.ts: the DHT neither dials to ping nor pins connections, and its
             // periodic self-query finds its neighbours instead of aborting every dial it began, and
-            // its routing table forgets peers that fail a request unconnected
-            dht: (components: KadDHTComponents) => withoutClosestPeerTagger(withUnresponsivePeersRemoved(withSelfQueryOfPeers(kadDHT({
+            // its routing table forgets peers that fail a request unconnected, and findPeer asks
+            // the network for a peer it knows no address of
+            dht: (components: KadDHTComponents) => withoutClosestPeerTagger(withAddresslessPeersLookedUp(withUnresponsivePeersRemoved(withSelfQueryOfPeers(kadDHT({
               protocol: HEARSAY_DHT_PROTOCOL,
               clientMode: false,
               peerInfoMapper: passthroughMapper,
@@ -212,7 +213,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
               // every query waits for the first self-query, which kad-dht starts 1 s after start
               initialQuerySelfInterval: 0,
               ...options.dht
-            })(dhtComponents(components))), components), components.peerStore)
+            })(dhtComponents(components))), components)), components.peerStore)
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),
