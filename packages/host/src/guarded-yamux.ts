@@ -19,8 +19,17 @@ export const KEEP_ALIVE_TIMEOUT_MS = 60_000
 /** Yamux's own bound on a connection's open inbound streams (`maxInboundStreams`), kept as the default. */
 const YAMUX_MAX_INBOUND_STREAMS = 1000
 
-/** Yamux's own keep-alive interval, kept as the default. */
-const KEEP_ALIVE_INTERVAL_MS = 30_000
+/**
+ * How long a line may be quiet before an end pings it (`keepAliveInterval`): Bitcoin Core's ping
+ * interval, 2 minutes, where Yamux's own default is 30 s. The ping proves the peer alive and
+ * measures its round trip; at 30 s it was most of what an idle host does (at 1000 hosts holding
+ * 8000 connections, 267 ping rounds a second, each four Noise messages). TCP NAT mappings live
+ * 5 minutes or more (RFC 5382 asks for 2 h), so a quiet line still refreshes its mapping in time;
+ * QUIC has no Yamux and keeps its own. A dead connection is found within about 3.2 minutes of
+ * its last frame (this × {@link DIALLER_QUIET_FACTOR}, plus {@link KEEP_ALIVE_TIMEOUT_MS}); Bitcoin
+ * Core waits 20 minutes for a pong.
+ */
+export const KEEP_ALIVE_INTERVAL_MS = 2 * 60_000
 
 /**
  * The dialling end of a connection pings only once the line has been quiet this many keep-alive
@@ -42,6 +51,8 @@ export const RTT_MAX_AGE_MS = 5 * 60_000
 
 /** Options of {@link guardedYamux}: Yamux's own, and how long a connection may stay silent after a keep-alive ping. */
 export interface GuardedYamuxInit extends YamuxMuxerInit {
+  /** Ping a line once nothing has been received on it this long (ms; the dialling end: × {@link DIALLER_QUIET_FACTOR}). @default {@link KEEP_ALIVE_INTERVAL_MS} */
+  keepAliveInterval?: number
   /** Abort a connection on which nothing arrives this long (ms) after a keep-alive ping. @default {@link KEEP_ALIVE_TIMEOUT_MS} */
   keepAliveTimeoutMs?: number
 }
@@ -209,7 +220,7 @@ function keepQuietLineAlive (muxer: StreamMuxer, maConn: MultiaddrConnection, qu
   }
   // a ping in flight when the connection ends is never settled by yamux: it is left to go with the
   // muxer, which alone holds it (an AbortController per ping to end it was about 1 KB of garbage
-  // a ping, and thousands of connections ping every 30 s)
+  // a ping, and thousands of connections ping every interval)
   let ended = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let deadline: ReturnType<typeof setTimeout> | undefined

@@ -9,7 +9,7 @@ export { createHost, DHT_SELF_QUERY_INTERVAL_MS, HEARSAY_DHT_PROTOCOL } from './
 export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut } from './host.ts'
 export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'
-export { guardedYamux, rttFromKeepAlive, KEEP_ALIVE_TIMEOUT_MS, DIALLER_QUIET_FACTOR, RTT_MAX_AGE_MS, type GuardedYamuxInit } from './guarded-yamux.ts'
+export { guardedYamux, rttFromKeepAlive, KEEP_ALIVE_INTERVAL_MS, KEEP_ALIVE_TIMEOUT_MS, DIALLER_QUIET_FACTOR, RTT_MAX_AGE_MS, type GuardedYamuxInit } from './guarded-yamux.ts'
 export { coalescedTcp } from './coalesced-tcp.ts'
 export { hostNoiseCrypto } from './noise-crypto.ts'
 export { withCheapNoiseLengths, noiseMessageLength } from './noise-length.ts'
