@@ -10,6 +10,8 @@ import { onLoopback } from './helpers/loopback.ts'
 import { waitFor } from './helpers/wait.ts'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+/** The routing table of `host`'s DHT (a private part of `@libp2p/kad-dht` 16). */
+const routingTable = (host: Host): { find: (peer: Host['peerId']) => Promise<unknown> } => (host.services.dht as any).routingTable
 
 describe('hosts over TCP and QUIC on loopback', function () {
   this.timeout(120_000)
@@ -102,8 +104,7 @@ describe('hosts over TCP and QUIC on loopback', function () {
     hosts.push(a, b, c)
     await a.dial(c.getMultiaddrs()[0])
     await b.dial(c.getMultiaddrs()[0])
-    const table = (host: Host): { find: (peer: Host['peerId']) => Promise<unknown> } => (host.services.dht as any).routingTable
-    await waitFor(async () => (await table(c).find(b.peerId)) != null, { what: "b in c's routing table" })
+    await waitFor(async () => (await routingTable(c).find(b.peerId)) != null, { what: "b in c's routing table" })
     await a.peerStore.patch(b.peerId, { multiaddrs: [], tags: { 'hearsay-test': { value: 1 } } })
     assert.deepEqual((await a.peerStore.get(b.peerId)).addresses, [], 'a knows b, and no address of it')
     const info = await a.peerRouting.findPeer(b.peerId, { signal: AbortSignal.timeout(10_000) })
@@ -155,18 +156,17 @@ describe('hosts over TCP and QUIC on loopback', function () {
     hosts.push(a, b, c)
     await b.dial(a.getMultiaddrs()[0])
     await c.dial(a.getMultiaddrs()[0])
-    const table = (host: Host): { find: (peer: Host['peerId']) => Promise<unknown> } => (host.services.dht as any).routingTable
-    await waitFor(async () => (await table(a).find(b.peerId)) != null && (await table(a).find(c.peerId)) != null, { what: "b and c in a's routing table" })
+    await waitFor(async () => (await routingTable(a).find(b.peerId)) != null && (await routingTable(a).find(c.peerId)) != null, { what: "b and c in a's routing table" })
     await c.stop()
     hosts.splice(hosts.indexOf(c), 1)
     await waitFor(() => a.getConnections(c.peerId).length === 0, { what: 'c gone' })
-    assert.notEqual(await table(a).find(c.peerId), undefined, 'the connection closing alone changes nothing: c is still in the table')
+    assert.notEqual(await routingTable(a).find(c.peerId), undefined, 'the connection closing alone changes nothing: c is still in the table')
     // a lookup of any key starts from a's closest contacts, b and c alike (alpha is 10): c's dial fails
     let found = 0
     for await (const event of a.services.dht.getClosestPeers(randomBytes(32), { signal: AbortSignal.timeout(20_000) })) if (event.name === 'FINAL_PEER') found++
     assert.equal(found, 1, 'the lookup found b alone')
-    await waitFor(async () => (await table(a).find(c.peerId)) == null, { what: "c removed from a's routing table", timeoutMs: 5000 })
-    assert.notEqual(await table(a).find(b.peerId), undefined, 'b, which answered, stays')
+    await waitFor(async () => (await routingTable(a).find(c.peerId)) == null, { what: "c removed from a's routing table", timeoutMs: 5000 })
+    assert.notEqual(await routingTable(a).find(b.peerId), undefined, 'b, which answered, stays')
     assert.ok(!((await a.peerStore.get(c.peerId)).tags.has('kad-peer')), 'nor is c loaded back into the table at the next start')
   })
 

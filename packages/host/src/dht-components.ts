@@ -1,6 +1,5 @@
-import { KEEP_ALIVE, isPeerId, type PeerData, type PeerId, type PeerStore } from '@libp2p/interface'
+import { KEEP_ALIVE, isPeerId, type PeerData, type PeerId, type PeerStore, type RoutingOptions } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents, QueryEvent } from '@libp2p/kad-dht'
-import type { RoutingOptions } from '@libp2p/interface'
 import { overriding } from './overriding.ts'
 
 /**
@@ -180,11 +179,12 @@ export function withUnresponsivePeersRemoved (dht: KadDHT, components: Pick<KadD
 export function withAddresslessPeersLookedUp (dht: KadDHT): KadDHT {
   const findPeer = dht.findPeer.bind(dht)
   const lookup = async function * (id: PeerId, options: RoutingOptions = {}): AsyncGenerator<QueryEvent> {
+    // a caller who turned the cache or the network off gets the DHT's own lookup
+    if (options.useCache === false || options.useNetwork === false) return yield * findPeer(id, options)
     let local: QueryEvent | undefined
     for await (const event of findPeer(id, options)) {
       // the local answer comes first and alone; a network answer is yielded as it is
-      if (local == null && event.name === 'FINAL_PEER' && event.peer.multiaddrs.length === 0 &&
-        options.useCache !== false && options.useNetwork !== false) {
+      if (event.name === 'FINAL_PEER' && event.peer.multiaddrs.length === 0) {
         local = event
         break
       }
