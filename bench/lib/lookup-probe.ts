@@ -5,13 +5,15 @@
  * tables (as the `files` bench's DHT part), then one `getClosestPeers` of a random key at a time
  * from host 0, 1, 2, …: each lookup's time and CPU (this process, all threads), how many requests
  * it sent, and every request's time apart for a peer already connected and one that needed a
- * dial. Runtime flags pass through (`node --cpu-prof bench/lib/lookup-probe.ts` profiles it). Not a
- * scenario: nothing is written to `bench/results`.
+ * dial; then the connections all hosts hold right after the last lookup, and once the ones the
+ * lookups dialled have been idle long enough to be closed. Runtime flags pass through
+ * (`node --cpu-prof bench/lib/lookup-probe.ts` profiles it). Not a scenario: nothing is written to
+ * `bench/results`.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { createHost, type Host } from '@hearsay/host'
+import { createHost, LOOKUP_CONNECTION_IDLE_MS, type Host } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { seededRng } from '@hearsay/sansio'
 import { quantile } from './report.ts'
@@ -66,6 +68,11 @@ try {
   }
   console.log(`lookups p50 ${quantile(times, 0.5).toFixed(0)} ms, p90 ${quantile(times, 0.9).toFixed(0)} ms; requests per lookup p50 ${quantile(requests, 0.5)}`)
   console.log(`requests to a connected peer: ${onOpen.length}, p50 ${quantile(onOpen, 0.5).toFixed(1)} ms, p90 ${quantile(onOpen, 0.9).toFixed(1)} ms; with a dial: ${withDial.length}, p50 ${quantile(withDial, 0.5).toFixed(1)} ms, p90 ${quantile(withDial, 0.9).toFixed(1)} ms`)
+  // the connections the lookups dialled are the hosts' to close once idle (LOOKUP_CONNECTION_IDLE_MS)
+  const count = (): number => nodes.reduce((sum, h) => sum + h.getConnections().length, 0) / 2
+  console.log(`connections after the last lookup: ${count()}`)
+  await new Promise(resolve => setTimeout(resolve, LOOKUP_CONNECTION_IDLE_MS + 15_000))
+  console.log(`connections ${(LOOKUP_CONNECTION_IDLE_MS + 15_000) / 1000} s later: ${count()}`)
 } finally {
   await Promise.all(nodes.map(async h => { await h.stop() }))
 }

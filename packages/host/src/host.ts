@@ -22,6 +22,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
+import { closingIdleLookupConnections } from './lookup-connections.ts'
 import { dhtComponents, withAddresslessPeersLookedUp, withSelfQueryOfPeers, withUnresponsivePeersRemoved, withoutClosestPeerTagger } from './dht-components.ts'
 import { loadOrCreateIdentity, newIdentityKey } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
@@ -204,7 +205,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
             // ./dht-components.ts: the DHT neither dials to ping nor pins connections, and its
             // periodic self-query finds its neighbours instead of aborting every dial it began, and
             // its routing table forgets peers that fail a request unconnected, and findPeer asks
-            // the network for a peer it knows no address of
+            // the network for a peer it knows no address of; ./lookup-connections.ts: the
+            // connections its queries dialled are closed once idle
             dht: (components: KadDHTComponents) => withoutClosestPeerTagger(withAddresslessPeersLookedUp(withUnresponsivePeersRemoved(withSelfQueryOfPeers(kadDHT({
               protocol: HEARSAY_DHT_PROTOCOL,
               clientMode: false,
@@ -213,7 +215,7 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
               // every query waits for the first self-query, which kad-dht starts 1 s after start
               initialQuerySelfInterval: 0,
               ...options.dht
-            })(dhtComponents(components))), components)), components.peerStore)
+            })(dhtComponents(closingIdleLookupConnections(components)))), components)), components.peerStore)
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),

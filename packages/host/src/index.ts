@@ -6,6 +6,7 @@
  * @module @hearsay/host
  */
 export { createHost, DHT_SELF_QUERY_INTERVAL_MS, HEARSAY_DHT_PROTOCOL } from './host.ts'
+export { LOOKUP_CONNECTION_IDLE_MS } from './lookup-connections.ts'
 export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut } from './host.ts'
 export type { HostOptions } from './options.ts'
 export { InvalidOptionError } from './errors.ts'
