@@ -333,11 +333,17 @@ export class DiscoveryPolicy {
     return actions
   }
 
-  /** The node is about to stop, its connections still open: save anchors now (never erase them). */
+  /**
+   * The node is about to stop, its connections still open: save anchors now (never erase them).
+   * From here no round runs and nothing is dialled or asked: the other services stop in the
+   * meantime and every connection is about to close (a dial round due then dialled peers only to
+   * drop them, and kept the node busy on its way down).
+   */
   stopping (): DiscoveryAction[] {
     this.#stopping = true
     const actions: DiscoveryAction[] = []
     if (this.#running) this.#saveAnchors(actions)
+    this.#dialDue = this.#pexDue = this.#feelerDue = Infinity
     return actions
   }
 
@@ -357,7 +363,7 @@ export class DiscoveryPolicy {
 
   /** When {@link tick} next has something to do (epoch ms), or `undefined` if nothing is pending. */
   nextDue (): number | undefined {
-    if (!this.#running) return undefined
+    if (!this.#running || this.#stopping) return undefined
     let due = Math.min(this.#dialDue, this.#pexDue, this.#feelerDue)
     for (const at of this.#graces.values()) if (at < due) due = at
     for (const [at] of this.#feelerCloses.values()) if (at < due) due = at
@@ -367,7 +373,7 @@ export class DiscoveryPolicy {
   /** Run whatever is due: feelers to close, an inbound grace that ended, the dial, peer-exchange and feeler rounds. */
   tick (): DiscoveryAction[] {
     const actions: DiscoveryAction[] = []
-    if (!this.#running) return actions
+    if (!this.#running || this.#stopping) return actions
     const now = this.#clock.now()
     if (this.#feelerCloses.size > 0) for (const [peer, [at, connection]] of [...this.#feelerCloses]) {
       if (at <= now) {
@@ -422,7 +428,7 @@ export class DiscoveryPolicy {
         this.book.add(info.peer, [info.addr], { addr: info.addr }, { confirmed: true })
       }
       this.book.good(info.peer)
-      if (!this.#feelers.has(info.peer)) this.#askNew(info.peer, actions)
+      if (!this.#feelers.has(info.peer) && !this.#stopping) this.#askNew(info.peer, actions)
     } else {
       this.#limitInbound(tracked, actions)
     }

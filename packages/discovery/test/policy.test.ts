@@ -679,10 +679,32 @@ describe('DiscoveryPolicy', () => {
     policy.saveFailed()
     assert.equal(of(step(policy, clock), 'save-anchors').length, 1, 'a failed save is retried')
     assert.deepEqual(policy.stopping(), [])
-    assert.deepEqual(of(step(policy, clock), 'save-anchors'), [], 'no save in rounds once stopping')
+    assert.equal(policy.nextDue(), undefined, 'no round once stopping')
+    clock.advance(60_000)
+    assert.deepEqual(policy.tick(), [], 'no save in rounds once stopping')
     policy.stop()
     assert.equal(policy.nextDue(), undefined)
     assert.deepEqual(policy.tick(), [])
+  })
+
+  it('does nothing once the node is stopping: no round, no dial for a connection that closed, no question to a new outbound peer', () => {
+    const { clock, policy } = setup({ targetOutbound: 3, anchors: 0 })
+    policy.start(seeds(6))
+    const dials = of(step(policy, clock), 'dial')
+    assert.equal(dials.length, 3)
+    const ids = dials.slice(0, 2).map(d => connect(policy, clock, d.peer, d.addrs[0]).id)
+    assert.ok(policy.nextDue() != null, 'rounds are due while running')
+    assert.deepEqual(policy.stopping(), [])
+    assert.equal(policy.nextDue(), undefined)
+    // the third dial connects during the stop, and one connection closes: no question, no dial
+    const late = connect(policy, clock, dials[2].peer, dials[2].addrs[0])
+    assert.deepEqual(late.actions, [])
+    policy.disconnected(ids[0])
+    for (let t = 0; t < 10; t++) {
+      clock.advance(60_000)
+      assert.deepEqual(policy.tick(), [])
+    }
+    assert.equal(policy.nextDue(), undefined)
   })
 
   it("saves the anchors again when an anchor's addresses change in the book or an anchor goes, and picks the earliest opened, the first of equals", () => {

@@ -9,6 +9,8 @@ export const LOOKUP_CONNECTION_IDLE_MS = 60_000
 const SWEEP_MS = 10_000
 /** How long a graceful close may take before the connection is aborted. */
 const CLOSE_TIMEOUT_MS = 5_000
+/** Circuit relay v2's protocols (`hop`, `stop`): their streams carry relayed connections. */
+const CIRCUIT_RELAY_PREFIX = '/libp2p/circuit/relay/'
 
 /** Settings of {@link closingIdleLookupConnections}. */
 export interface LookupConnectionsInit {
@@ -21,7 +23,7 @@ export interface LookupConnectionsInit {
 /** One connection the DHT dialled. */
 interface Borrowed {
   connection: Connection
-  /** when the DHT last opened a stream on it, or a non-ambient stream was last seen open on it */
+  /** when the DHT last opened a stream on it, this host opened another non-ambient one, or one was seen open at a sweep */
   usedAt: number
 }
 
@@ -33,13 +35,17 @@ interface Borrowed {
  * trims above it, and libp2p prunes only past `maxConnections` — so every lookup (a
  * `hearsay-share get`, a `findPeer`) left the host and everyone it asked holding a network's
  * worth of connections more, each then a gossip neighbour with a keep-alive. Here a connection
- * that the DHT's own request dialled (none was open to the peer) is closed, gracefully, once
- * neither the DHT has opened a stream on it nor a non-ambient stream was open on it for `idleMs`,
- * unless its peer holds a `keep-alive` tag. Streams the host's services open on every connection
- * (identify, ping, the DHT, gossip, peer exchange) leave a connection idle; any other (a download,
- * a relayed connection, an application's) is a use. A connection that was open before the DHT asked
- * (discovery's, an inbound one, an application's) is never touched. Discovery sees the close as
- * any other and keeps its target with peers it chose itself.
+ * that the DHT's own request dialled (whether the request then succeeded or not) is closed,
+ * gracefully, once for `idleMs` the DHT has opened no stream on it, this host opened no other
+ * stream on it, and no such stream was open at a sweep (every 10 s); unless its peer holds a
+ * `keep-alive` tag. Streams the host's services open on every connection (identify, ping, the DHT,
+ * gossip, peer exchange, DCUtR) do not count; any other does (a download, a relayed connection
+ * through the peer, an application's request). A peer's own short requests on it are seen only if
+ * open at a sweep: the peer redials if its request finds the connection gone. A connection that
+ * was open before the DHT asked (discovery's, an inbound one, an application's) is never touched;
+ * one the DHT dialled stays the DHT's even if an application is handed it (libp2p's `dial()` of a
+ * connected peer returns the open connection). Discovery sees the close as any other and keeps its
+ * target with peers it chose itself.
  *
  * @param components - the DHT's components
  * @param init - how long idle is
@@ -53,14 +59,16 @@ export function closingIdleLookupConnections (components: KadDHTComponents, init
   let timer: ReturnType<typeof setTimeout> | undefined
 
   // ambient: a stream any connection gets because it is open — identify, ping, peer exchange,
-  // and every protocol a topology is registered for (the DHT, gossip, gossipsub: their services
-  // open a stream to each peer that connects). Any other stream (a download, a relayed
-  // connection, an application's request) is someone using the connection.
+  // and every protocol a topology is registered for (the DHT, gossip, gossipsub, DCUtR: their
+  // services open a stream to each peer that connects) but circuit relay's, whose transport
+  // registers one to find relays while its streams carry relayed connections. Any other stream
+  // (a download, a relayed connection, an application's request) is someone using the connection.
   const ambient = (protocol: string): boolean =>
-    protocol === PEX_PROTOCOL || protocol.startsWith('/ipfs/id/') || protocol.startsWith('/ipfs/ping/') ||
-    components.registrar.getTopologies(protocol).length > 0
+    !protocol.startsWith(CIRCUIT_RELAY_PREFIX) && (
+      protocol === PEX_PROTOCOL || protocol.startsWith('/ipfs/id/') || protocol.startsWith('/ipfs/ping/') ||
+      components.registrar.getTopologies(protocol).length > 0)
   const busy = (connection: Connection): boolean =>
-    connection.streams.some((stream: Stream) => stream.protocol != null && !ambient(stream.protocol))
+    connection.streams.some((stream: Stream) => !ambient(stream.protocol))
 
   const keptAlive = async (peer: PeerId): Promise<boolean> => {
     const record = await components.peerStore.get(peer).catch(() => undefined)
@@ -69,25 +77,42 @@ export function closingIdleLookupConnections (components: KadDHTComponents, init
     return false
   }
 
-  const close = (connection: Connection): void => {
-    connection.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) }).catch((err: Error) => { connection.abort(err) })
+  /** Remember a connection the DHT dialled; a stream this host opens on it (not ambient) is a use. */
+  const remember = (connection: Connection): void => {
+    const entry: Borrowed = { connection, usedAt: Date.now() }
+    borrowed.set(connection.id, entry)
+    // an application's short request, opened and done between two sweeps, is seen here
+    const newStream = connection.newStream.bind(connection)
+    connection.newStream = async (protocols, options) => {
+      const stream = await newStream(protocols, options)
+      if (!ambient(stream.protocol)) entry.usedAt = Date.now()
+      return stream
+    }
+    arm()
   }
+
+  const idle = (entry: Borrowed): boolean =>
+    entry.connection.status === 'open' && !busy(entry.connection) && Date.now() - entry.usedAt >= idleMs
 
   const sweep = async (): Promise<void> => {
     timer = undefined
-    const now = Date.now()
-    for (const [id, entry] of [...borrowed]) {
-      const { connection } = entry
-      if (connection.status !== 'open') {
+    try {
+      for (const [id, entry] of [...borrowed]) {
+        if (entry.connection.status !== 'open') {
+          borrowed.delete(id)
+          continue
+        }
+        if (busy(entry.connection)) entry.usedAt = Date.now()
+        // a kept-alive peer's connection stays remembered: the tag may go (a relay reservation's ends)
+        if (!idle(entry) || await keptAlive(entry.connection.remotePeer)) continue
+        // the DHT or an application may have used it while the peer store answered
+        if (!idle(entry)) continue
         borrowed.delete(id)
-        continue
+        entry.connection.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) }).catch((err: Error) => { entry.connection.abort(err) })
       }
-      if (busy(connection)) entry.usedAt = now
-      if (now - entry.usedAt < idleMs) continue
-      borrowed.delete(id)
-      if (!(await keptAlive(connection.remotePeer))) close(connection)
+    } finally {
+      arm()
     }
-    arm()
   }
 
   const arm = (): void => {
@@ -98,19 +123,20 @@ export function closingIdleLookupConnections (components: KadDHTComponents, init
   }
 
   const openStream: KadDHTComponents['connectionManager']['openStream'] = async (to, protocol, options) => {
-    const peer: PeerId | undefined = isPeerId(to) ? to : undefined
-    const dialled = peer != null && !manager.getConnections(peer).some(c => c.status === 'open')
-    const stream = await manager.openStream(to, protocol, options)
-    if (peer == null) return stream
-    const connection = manager.getConnections(peer).find(c => c.streams.includes(stream))
-    if (connection == null) return stream
-    const entry = borrowed.get(connection.id)
-    if (entry != null) entry.usedAt = Date.now()
-    else if (dialled && connection.direction === 'outbound') {
-      borrowed.set(connection.id, { connection, usedAt: Date.now() })
-      arm()
+    if (!isPeerId(to)) return await manager.openStream(to, protocol, options)
+    const before = new Set(manager.getConnections(to).map(c => c.id))
+    try {
+      return await manager.openStream(to, protocol, options)
+    } finally {
+      // whether the stream opened or not (a lookup that ended aborts requests in flight, a peer
+      // may refuse the protocol, a relayed connection takes no DHT stream): a connection that
+      // this call dialled is the DHT's, and one it had dialled before was used again
+      for (const connection of manager.getConnections(to)) {
+        const entry = borrowed.get(connection.id)
+        if (entry != null) entry.usedAt = Date.now()
+        else if (!before.has(connection.id) && connection.direction === 'outbound' && connection.status === 'open') remember(connection)
+      }
     }
-    return stream
   }
 
   return overriding(components, { connectionManager: overriding(manager, { openStream }) })

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
-import { KEEP_ALIVE, type Stream } from '@libp2p/interface'
+import { KEEP_ALIVE, type Connection, type Stream } from '@libp2p/interface'
 import { createHost, HEARSAY_DHT_PROTOCOL, type Host } from '@hearsay/host'
 import { closingIdleLookupConnections } from '../dist/lookup-connections.js'
 import { dhtComponents } from '../dist/dht-components.js'
 
-const IDLE_MS = 1500
+const IDLE_MS = 4000
 const HOLD_PROTOCOL = '/test/hold/1.0.0'
 
 type DhtHost = Host & { services: { dht: KadDHT } }
@@ -44,23 +44,36 @@ async function waitFor (what: string, ok: () => boolean, ms = 20_000): Promise<v
 }
 
 describe('closingIdleLookupConnections', function () {
-  this.timeout(60_000)
+  this.timeout(90_000)
   const hosts: DhtHost[] = []
   afterEach(async () => { await Promise.all(hosts.splice(0).map(async h => { await h.stop() })) })
 
-  it('closes the connections a lookup dialled once idle; one in use, a kept-alive peer\'s and one open before stay', async () => {
-    // a hub knows four more hosts the querier does not
-    const querier = await dhtHost(1)
-    hosts.push(querier)
+  it('closes the connections a lookup dialled once idle, at both ends; one in use, one polled, a kept-alive peer\'s and one open before stay', async () => {
+    // a hub knows four hosts; their first self-queries are over before the querier exists, so
+    // every connection between the querier and them is one the querier's lookup dialled
     const hub = await dhtHost(2)
     hosts.push(hub)
     const others: DhtHost[] = []
     for (let n = 3; n <= 6; n++) others.push(await dhtHost(n))
     hosts.push(...others)
     for (const other of others) await other.dial(hub.getMultiaddrs())
+    await waitFor('the hub has the four hosts in its routing table', () => (hub.services.dht as any).routingTable.size === 4)
+    await new Promise(resolve => setTimeout(resolve, 2000))
+    const querier = await dhtHost(1)
+    hosts.push(querier)
     const link = await querier.dial(hub.getMultiaddrs())
-    await waitFor('the hub has every host in its routing table', () => (hub.services.dht as any).routingTable.size === 5)
+    await waitFor('the hub has the querier in its routing table', () => (hub.services.dht as any).routingTable.size === 5)
     await waitFor('the querier has the hub in its routing table', () => (querier.services.dht as any).routingTable.size >= 1)
+
+    const [inUse, keptAlive, polled, idle] = others
+    await querier.peerStore.merge(keptAlive.peerId, { tags: { [`${KEEP_ALIVE}-test`]: { value: 1 } } })
+    for (const o of [inUse, polled]) {
+      // held open until the dialler closes it
+      await o.handle(HOLD_PROTOCOL, async (stream: Stream) => {
+        for await (const _ of stream) { /* drain */ }
+        await stream.close()
+      })
+    }
 
     // a key the hub is farthest from: the lookup must go on from the hub to every other host
     const ids = [hub, ...others].map(h => kadId(h.peerId.toMultihash().bytes))
@@ -71,33 +84,38 @@ describe('closingIdleLookupConnections', function () {
       key = randomBytes(32)
     }
     for await (const _ of querier.services.dht.getClosestPeers(key)) { /* drain */ }
-    const dialled = others.filter(o => querier.getConnections(o.peerId).length > 0)
-    assert.equal(dialled.length, 4, 'the lookup connected the querier to the four hosts behind the hub')
+    const dialled = new Map(others.map(o => [o, querier.getConnections(o.peerId)]))
+    for (const [o, connections] of dialled) {
+      assert.deepEqual(connections.map(c => c.direction), ['outbound'], `the lookup dialled host ${others.indexOf(o)}, once`)
+    }
+    const connectionTo = (o: DhtHost): Connection => (dialled.get(o) ?? [])[0]
 
-    // one stays in use (a stream of an application's protocol), one peer is tagged keep-alive
-    const [inUse, keptAlive, ...idle] = others
-    // held open until the dialler closes it
-    await inUse.handle(HOLD_PROTOCOL, async (stream: Stream) => {
-      for await (const _ of stream) { /* drain */ }
-      await stream.close()
-    })
+    // one carries a long stream, one a short request every 500 ms
     const held: Stream = await querier.dialProtocol(inUse.peerId, HOLD_PROTOCOL)
-    await querier.peerStore.merge(keptAlive.peerId, { tags: { [`${KEEP_ALIVE}-test`]: { value: 1 } } })
+    assert.ok(connectionTo(inUse).streams.includes(held), 'the held stream runs on the connection the lookup dialled')
+    let polling = true
+    const poll = (async () => {
+      while (polling) {
+        const stream = await querier.dialProtocol(polled.peerId, HOLD_PROTOCOL)
+        await stream.close()
+        await new Promise(resolve => setTimeout(resolve, 500))
+      }
+    })()
 
-    await waitFor('the idle lookup connections closed', () => idle.every(o => querier.getConnections(o.peerId).length === 0))
-    // at both ends (the ones they dialled back in their own self-query closed by them), with the
-    // gossip and identify streams every connection has on it
-    for (const o of idle) assert.equal(o.getConnections(querier.peerId).length, 0)
+    await waitFor('the idle lookup connection closed, at both ends', () =>
+      querier.getConnections(idle.peerId).length === 0 && idle.getConnections(querier.peerId).length === 0)
     await new Promise(resolve => setTimeout(resolve, IDLE_MS))
     assert.equal(link.status, 'open', 'the link that was open before the lookup stays')
-    assert.ok(querier.getConnections(inUse.peerId).some(c => c.streams.some(s => s.protocol === HOLD_PROTOCOL)), 'the connection in use stays')
-    // (if the peer had dialled the one left open, it closes it, and libp2p redials a kept-alive peer)
-    await waitFor('the kept-alive peer connected', () => querier.getConnections(keptAlive.peerId).length > 0)
+    assert.equal(connectionTo(inUse).status, 'open', 'the connection in use stays')
+    assert.equal(connectionTo(polled).status, 'open', 'the connection polled with short requests stays')
+    assert.equal(connectionTo(keptAlive).status, 'open', 'the kept-alive peer\'s connection stays')
 
-    // and once the stream ends, that connection is idle too
+    // once the stream ends and the polling stops, those connections are idle too
     await held.close()
-    await waitFor('the connection closed after its stream', () => querier.getConnections(inUse.peerId).length === 0)
+    polling = false
+    await poll
+    await waitFor('the connections closed after their use', () => connectionTo(inUse).status === 'closed' && connectionTo(polled).status === 'closed')
     assert.equal(link.status, 'open')
-    await waitFor('the kept-alive peer connected', () => querier.getConnections(keptAlive.peerId).length > 0)
+    assert.equal(connectionTo(keptAlive).status, 'open')
   })
 })
