@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { flood, type ReceivedMessage } from '@hearsay/gossip'
-import { createHost, type Host } from '@hearsay/host'
+import { createHost, LOOKUP_CONNECTION_IDLE_MS, type Host } from '@hearsay/host'
 import { createTestnet } from '@hearsay/host/testnet'
 import { onLoopback } from './helpers/loopback.ts'
 import { waitFor } from './helpers/wait.ts'
@@ -168,6 +168,38 @@ describe('hosts over TCP and QUIC on loopback', function () {
     await waitFor(async () => (await routingTable(a).find(c.peerId)) == null, { what: "c removed from a's routing table", timeoutMs: 5000 })
     assert.notEqual(await routingTable(a).find(b.peerId), undefined, 'b, which answered, stays')
     assert.ok(!((await a.peerStore.get(c.peerId)).tags.has('kad-peer')), 'nor is c loaded back into the table at the next start')
+  })
+
+  it('the connections a DHT lookup dialled close once idle for LOOKUP_CONNECTION_IDLE_MS, at both ends; the link open before stays', async function () {
+    this.timeout(LOOKUP_CONNECTION_IDLE_MS + 60_000)
+    // discovery off: nothing but the DHT dials. A hub knows four hosts whose first self-queries
+    // are over before the querier exists: the querier meets them only through its own lookups
+    const hub = await createHost({ ...onLoopback(8, 1), discovery: false })
+    hosts.push(hub)
+    const others: Host[] = []
+    for (let n = 2; n <= 5; n++) {
+      const other = await createHost({ ...onLoopback(8, n), discovery: false })
+      hosts.push(other)
+      others.push(other)
+      await other.dial(hub.getMultiaddrs()[0])
+    }
+    await waitFor(() => (hub.services.dht as any).routingTable.size === 4, { what: "the four in the hub's routing table" })
+    await sleep(2000)
+    const querier = await createHost({ ...onLoopback(8, 6), discovery: false })
+    hosts.push(querier)
+    const link = await querier.dial(hub.getMultiaddrs()[0])
+    await waitFor(() => (querier.services.dht as any).routingTable.size >= 1, { what: "the hub in the querier's routing table" })
+    for (let i = 0; i < 3; i++) {
+      for await (const _ of querier.services.dht.getClosestPeers(randomBytes(32), { signal: AbortSignal.timeout(20_000) })) { /* drain */ }
+    }
+    const dialled = others.flatMap(o => querier.getConnections(o.peerId))
+    assert.ok(dialled.length >= 2, `the lookups connected the querier to hosts behind the hub (${dialled.length})`)
+    await waitFor(() => dialled.every(c => c.status === 'closed') && others.every(o => o.getConnections(querier.peerId).length === 0), {
+      what: "the lookups' connections closed at both ends",
+      timeoutMs: LOOKUP_CONNECTION_IDLE_MS + 30_000,
+      intervalMs: 500
+    })
+    assert.equal(link.status, 'open', 'the link the querier dialled itself stays')
   })
 
   it('30 requests sent at once to a peer not yet connected all succeed, on one connection', async () => {
