@@ -343,7 +343,6 @@ export class DiscoveryPolicy {
     this.#stopping = true
     const actions: DiscoveryAction[] = []
     if (this.#running) this.#saveAnchors(actions)
-    this.#dialDue = this.#pexDue = this.#feelerDue = Infinity
     return actions
   }
 
@@ -700,7 +699,7 @@ export class DiscoveryPolicy {
     const counted = this.#counted()
     this.#fill(actions, this.options.maxParallelDials, counted)
     this.book.resolveCollisions()
-    if (!this.#stopping) this.#saveAnchors(actions, counted)
+    this.#saveAnchors(actions, counted)
   }
 
   /** Dial toward the outbound target, at most `maxDials` more; starved, ask instead. */

@@ -91,8 +91,11 @@ export function closingIdleLookupConnections (components: KadDHTComponents, init
     arm()
   }
 
-  const idle = (entry: Borrowed): boolean =>
-    entry.connection.status === 'open' && !busy(entry.connection) && Date.now() - entry.usedAt >= idleMs
+  /** Whether `entry` is open and unused for `idleMs`, a stream open on it now counting as a use. */
+  const idle = (entry: Borrowed): boolean => {
+    if (busy(entry.connection)) entry.usedAt = Date.now()
+    return entry.connection.status === 'open' && Date.now() - entry.usedAt >= idleMs
+  }
 
   const sweep = async (): Promise<void> => {
     timer = undefined
@@ -102,7 +105,6 @@ export function closingIdleLookupConnections (components: KadDHTComponents, init
           borrowed.delete(id)
           continue
         }
-        if (busy(entry.connection)) entry.usedAt = Date.now()
         // a kept-alive peer's connection stays remembered: the tag may go (a relay reservation's ends)
         if (!idle(entry) || await keptAlive(entry.connection.remotePeer)) continue
         // the DHT or an application may have used it while the peer store answered
