@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,7 +28,7 @@ import { runInNewContext } from 'node:vm'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createHost } from '@hearsay/host'
 import { fileIndex, type FileIndex } from '@hearsay/file-index'
-import { cpuDuring, FilesPeer, RAW_PROTOCOL, settle } from './files-peers.ts'
+import { cpuDuring, FilesPeer, receiveRaw, settle } from './files-peers.ts'
 
 const MiB = 1024 * 1024
 const MB = 1_000_000
@@ -62,38 +61,9 @@ await settle([seeder])
 
 /** The raw stream of the bench, into this process; with `--hash`, hashed per 256 KiB; with `--keep`, kept too. */
 async function raw (): Promise<void> {
-  let received = 0
-  let done!: () => void
-  const finished = new Promise<void>(resolve => { done = resolve })
-  const kept: Uint8Array[][] = []
-  let piece: Uint8Array[] = []
-  let pieceBytes = 0
-  const take = (chunk: Uint8Array): void => {
-    while (chunk.byteLength > 0) {
-      const part = chunk.subarray(0, PIECE - pieceBytes)
-      piece.push(part)
-      pieceBytes += part.byteLength
-      chunk = chunk.subarray(part.byteLength)
-      if (pieceBytes === PIECE) {
-        const sha = createHash('sha256')
-        for (const c of piece) sha.update(c)
-        sha.digest()
-        if (keep) kept.push(piece)
-        piece = []
-        pieceBytes = 0
-      }
-    }
-  }
-  await host.unhandle(RAW_PROTOCOL)
-  await host.handle(RAW_PROTOCOL, stream => {
-    stream.addEventListener('message', event => {
-      received += event.data.byteLength
-      if (hash) for (const chunk of event.data instanceof Uint8Array ? [event.data] : event.data) take(chunk)
-      if (received >= size) done()
-    })
-  })
+  const received = await receiveRaw(host, size, keep ? 'keep' : hash ? 'hash' : 'count', PIECE)
   await seeder.call({ cmd: 'raw', addrs: host.getMultiaddrs().map(String), seed: 'raw', bytes: size })
-  await finished
+  await received()
 }
 
 /** The bench's download: the whole file, from scratch, from the seeder. */

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
+import type { Host } from '@hearsay/host'
 
 /** The protocol of the raw single-stream measurement. */
 export const RAW_PROTOCOL = '/hearsay/bench-raw/1.0.0'
@@ -43,6 +44,66 @@ export function benchData (seed: string, bytes: number): Uint8Array {
   const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16))
   return new Uint8Array(cipher.update(Buffer.alloc(bytes)))
 }
+
+/** What {@link receiveRaw}'s receiver does with the bytes besides counting them. */
+export type RawReceipt = 'count' | 'hash' | 'keep'
+
+/**
+ * Take the next raw stream on `RAW_PROTOCOL` into `host` until `bytes` have arrived; resolves
+ * with the MB/s from the stream's arrival (the sender's dial is not counted: the ceiling is not
+ * made lower than it is). `'hash'` SHA-256es every `pieceBytes`, chunk by chunk as they arrived,
+ * as a downloader verifies its pieces; `'keep'` also keeps those chunks until the end, as a
+ * downloader with a memory store must: with both, the least any verifying download can cost,
+ * which leaves the piece protocol's own cost. Call it before the sender starts.
+ */
+export async function receiveRaw (host: RawHost, bytes: number, receipt: RawReceipt = 'count', pieceBytes = 256 * 1024): Promise<() => Promise<number>> {
+  let received = 0
+  let started = 0
+  let done!: () => void
+  const finished = new Promise<void>(resolve => { done = resolve })
+  const kept: Uint8Array[][] = []
+  let piece: Uint8Array[] = []
+  let pieceFill = 0
+  const endPiece = (): void => {
+    const sha = createHash('sha256')
+    for (const c of piece) sha.update(c)
+    sha.digest()
+    if (receipt === 'keep') kept.push(piece)
+    piece = []
+    pieceFill = 0
+  }
+  const take = (chunk: Uint8Array): void => {
+    while (chunk.byteLength > 0) {
+      const part = chunk.subarray(0, pieceBytes - pieceFill)
+      piece.push(part)
+      pieceFill += part.byteLength
+      chunk = chunk.subarray(part.byteLength)
+      if (pieceFill === pieceBytes) endPiece()
+    }
+  }
+  await host.unhandle(RAW_PROTOCOL)
+  await host.handle(RAW_PROTOCOL, stream => {
+    started = performance.now()
+    stream.addEventListener('message', event => {
+      received += event.data.byteLength
+      if (receipt !== 'count') {
+        for (const chunk of event.data instanceof Uint8Array ? [event.data] : event.data) take(chunk)
+        // the last piece may be short
+        if (received >= bytes && pieceFill > 0) endPiece()
+      }
+      if (received >= bytes) done()
+    })
+  })
+  return async () => {
+    await finished
+    const ms = performance.now() - started
+    kept.length = 0
+    return bytes / 1e6 / (ms / 1000)
+  }
+}
+
+/** The part of a host {@link receiveRaw} needs. */
+export type RawHost = Pick<Host, 'handle' | 'unhandle'>
 
 const script = fileURLToPath(new URL('./files-peer.ts', import.meta.url))
 
