@@ -22,7 +22,7 @@ import { bootstrapRedial } from './bootstrap-redial.ts'
 import { InvalidOptionError } from './errors.ts'
 import { leanComponentLogger } from './logger.ts'
 import { combineGaters } from './gaters.ts'
-import { closingIdleLookupConnections } from './lookup-connections.ts'
+import { closingIdleLookupConnections, LOOKUP_CONNECTION_IDLE_MS } from './lookup-connections.ts'
 import { dhtComponents, withAddresslessPeersLookedUp, withSelfQueryOfPeers, withUnresponsivePeersRemoved, withoutClosestPeerTagger } from './dht-components.ts'
 import { loadOrCreateIdentity, newIdentityKey } from './identity.ts'
 import { coalescedTcp } from './coalesced-tcp.ts'
@@ -122,6 +122,10 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
       throw new InvalidOptionError(needs, `${service} needs ${needs}: leave both out (${service}: false) or keep ${needs}`)
     }
   }
+  const { lookupConnectionIdleMs: lookupIdleMs = LOOKUP_CONNECTION_IDLE_MS, ...dhtInit } = options.dht !== false ? options.dht ?? {} : {}
+  if (typeof lookupIdleMs !== 'number' || !(lookupIdleMs > 0)) {
+    throw new InvalidOptionError('dht.lookupConnectionIdleMs', `must be a positive number of ms or Infinity, not ${String(lookupIdleMs)}`)
+  }
   const listen = parseMultiaddrs('listen', options.listen ?? ['/ip4/127.0.0.1/tcp/0'])
   const bootstrapAddrs = parseBootstrap(options.bootstrap)
 
@@ -214,8 +218,8 @@ export async function createHost<S extends ServiceMap = ServiceMap, O extends Ho
               querySelfInterval: DHT_SELF_QUERY_INTERVAL_MS,
               // every query waits for the first self-query, which kad-dht starts 1 s after start
               initialQuerySelfInterval: 0,
-              ...options.dht
-            })(dhtComponents(closingIdleLookupConnections(components)))), components)), components.peerStore)
+              ...dhtInit
+            })(dhtComponents(lookupIdleMs === Infinity ? components : closingIdleLookupConnections(components, { idleMs: lookupIdleMs })))), components)), components.peerStore)
           }
         : {}),
       ...(scoringService != null ? { scoring: scoringService } : {}),

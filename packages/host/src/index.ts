@@ -8,7 +8,7 @@
 export { createHost, DHT_SELF_QUERY_INTERVAL_MS, HEARSAY_DHT_PROTOCOL } from './host.ts'
 export { LOOKUP_CONNECTION_IDLE_MS } from './lookup-connections.ts'
 export type { Host, DefaultServices, DefaultServiceName, HostServices, LeftOut } from './host.ts'
-export type { HostOptions } from './options.ts'
+export type { HostOptions, HostDHTInit } from './options.ts'
 export { InvalidOptionError } from './errors.ts'
 export { guardedYamux, rttFromKeepAlive, KEEP_ALIVE_INTERVAL_MS, KEEP_ALIVE_TIMEOUT_MS, DIALLER_QUIET_FACTOR, RTT_MAX_AGE_MS, type GuardedYamuxInit } from './guarded-yamux.ts'
 export { coalescedTcp } from './coalesced-tcp.ts'

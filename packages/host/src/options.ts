@@ -14,6 +14,19 @@ import type { PrivateKey, ServiceMap } from '@libp2p/interface'
 import { InvalidOptionError } from './errors.ts'
 import type { NatInit } from './nat.ts'
 
+/** The DHT's settings in {@link HostOptions}: `@libp2p/kad-dht`'s, and the host's own. */
+export interface HostDHTInit extends KadDHTInit {
+  /**
+   * How long a connection the DHT dialled for a query stays open once nothing uses it (ms); then
+   * it is closed gracefully, unless its peer has a `keep-alive` tag. `Infinity` keeps such
+   * connections open (as plain kad-dht does: each lookup then leaves the host holding a
+   * connection to most of the peers it asked). See the README's "Connections a lookup dialled".
+   *
+   * @default LOOKUP_CONNECTION_IDLE_MS (60 s)
+   */
+  lookupConnectionIdleMs?: number
+}
+
 /**
  * Options of {@link createHost}. Every one has a default; see each for it. Each service the host
  * runs by default (`identify`, `ping`, `dht`, `scoring`, `gossip`, `discovery`, `files`) takes its
@@ -54,9 +67,10 @@ export interface HostOptions<S extends ServiceMap = ServiceMap> {
    * addresses are shared; use `removePrivateAddressesMapper` on the public internet), and a
    * self-query every hour (`querySelfInterval`, `DHT_SELF_QUERY_INTERVAL_MS`). Whatever the
    * settings, the DHT keeps no connection open (its closest peers get no `keep-alive` tag) and its
-   * routing-table pings never dial: discovery decides which connections the host keeps.
+   * routing-table pings never dial: discovery decides which connections the host keeps; and
+   * the connections its lookups dialled close once idle (`lookupConnectionIdleMs`).
    */
-  dht?: KadDHTInit | false
+  dht?: HostDHTInit | false
   /**
    * Identify settings (`@libp2p/identify`), or `false` to leave it out. The DHT needs it.
    *

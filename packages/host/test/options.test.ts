@@ -61,6 +61,14 @@ describe('createHost options', () => {
     await rejectsWithOption(createHost({ bootstrap: ['127.0.0.1:4001'] }), 'bootstrap', /not a multiaddr/)
   })
 
+  it('names "dht.lookupConnectionIdleMs" unless it is a positive number of ms or Infinity', async () => {
+    for (const bad of [0, -1, Number.NaN, '60000' as any]) {
+      await rejectsWithOption(createHost({ dht: { lookupConnectionIdleMs: bad } }), 'dht.lookupConnectionIdleMs', /positive number of ms or Infinity/)
+    }
+    const host = await createHost({ dht: { lookupConnectionIdleMs: Infinity }, start: false })
+    assert.equal(host.status, 'stopped')
+  })
+
   it('names "dataDir" when the directory cannot be created', async () => {
     const file = join(dir, 'a-file')
     await writeFile(file, 'x')
