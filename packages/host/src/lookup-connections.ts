@@ -9,6 +9,11 @@ export const LOOKUP_CONNECTION_IDLE_MS = 60_000
 const SWEEP_MS = 10_000
 /** How long a graceful close may take before the connection is aborted. */
 const CLOSE_TIMEOUT_MS = 5_000
+/**
+ * How long before a relayed connection closed the direct one that replaced it may have opened:
+ * DCUtR's whole exchange (three attempts of at most 5 s, `@libp2p/dcutr`'s defaults), and more.
+ */
+const UPGRADE_WINDOW_MS = 30_000
 /** Circuit relay v2's protocols (`hop`, `stop`): their streams carry relayed connections. */
 const CIRCUIT_RELAY_PREFIX = '/libp2p/circuit/relay/'
 
@@ -44,7 +49,9 @@ interface Borrowed {
  * open at a sweep: the peer redials if its request finds the connection gone. A connection that
  * was open before the DHT asked (discovery's, an inbound one, an application's) is never touched;
  * one the DHT dialled stays the DHT's even if an application is handed it (libp2p's `dial()` of a
- * connected peer returns the open connection). Discovery sees the close as any other and keeps its
+ * connected peer returns the open connection). A relayed connection the DHT dialled (to a peer
+ * behind a NAT, known by its relay address) is the DHT's too, and so is the direct connection
+ * DCUtR replaces it with (noticed at the next sweep). Discovery sees the close as any other and keeps its
  * target with peers it chose itself.
  *
  * @param components - the DHT's components
@@ -97,12 +104,28 @@ export function closingIdleLookupConnections (components: KadDHTComponents, init
     return entry.connection.status === 'open' && Date.now() - entry.usedAt >= idleMs
   }
 
+  /**
+   * The direct connection that replaced `closed`, a relayed one, as DCUtR replaces it: opened
+   * while `closed` was open, at most {@link UPGRADE_WINDOW_MS} before it closed (DCUtR closes
+   * the relayed connection as soon as the direct one is up), and nobody's already.
+   */
+  const directSuccessor = (closed: Connection): Connection | undefined => {
+    if (closed.limits == null) return undefined
+    const closedAt = closed.timeline.close ?? Date.now()
+    return manager.getConnections(closed.remotePeer).find(c =>
+      c.limits == null && c.status === 'open' && !borrowed.has(c.id) &&
+      c.timeline.open >= closed.timeline.open && closedAt - c.timeline.open <= UPGRADE_WINDOW_MS)
+  }
+
   const sweep = async (): Promise<void> => {
     timer = undefined
     try {
       for (const [id, entry] of [...borrowed]) {
         if (entry.connection.status !== 'open') {
           borrowed.delete(id)
+          // DCUtR replaced a relayed connection the DHT dialled: the direct one is the DHT's too
+          const upgrade = directSuccessor(entry.connection)
+          if (upgrade != null) remember(upgrade)
           continue
         }
         // a kept-alive peer's connection stays remembered: the tag may go (a relay reservation's ends)

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { kadDHT, passthroughMapper, type KadDHT, type KadDHTComponents } from '@libp2p/kad-dht'
 import { KEEP_ALIVE, type Connection, type Stream } from '@libp2p/interface'
-import { createHost, HEARSAY_DHT_PROTOCOL, type Host } from '@hearsay/host'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { createHost, HEARSAY_DHT_PROTOCOL, type Host, type HostOptions } from '@hearsay/host'
 import { closingIdleLookupConnections } from '../dist/lookup-connections.js'
 import { dhtComponents } from '../dist/dht-components.js'
 
@@ -15,7 +16,7 @@ type DhtHost = Host & { services: { dht: KadDHT } }
  * A host on 127.0.94.`n` whose DHT is wired as the host's (its ping never dials, see
  * dhtComponents) and closes the connections its queries dialled after `IDLE_MS`.
  */
-async function dhtHost (n: number): Promise<DhtHost> {
+async function dhtHost (n: number, init: Partial<HostOptions> = {}, wrapped?: (components: KadDHTComponents) => void): Promise<DhtHost> {
   const at = `127.0.94.${n}`
   return await createHost({
     listen: [`/ip4/${at}/tcp/0`],
@@ -24,9 +25,13 @@ async function dhtHost (n: number): Promise<DhtHost> {
     discovery: false,
     files: false,
     dht: false,
+    ...init,
     services: {
-      dht: (components: any) => kadDHT({ protocol: HEARSAY_DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper })(
-        dhtComponents(closingIdleLookupConnections(components, { idleMs: IDLE_MS, sweepMs: 200 })))
+      dht: (components: any) => {
+        const closing = closingIdleLookupConnections(components, { idleMs: IDLE_MS, sweepMs: 200 })
+        wrapped?.(closing)
+        return kadDHT({ protocol: HEARSAY_DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper })(dhtComponents(closing))
+      }
     }
   })
 }
@@ -117,5 +122,35 @@ describe('closingIdleLookupConnections', function () {
     await waitFor('the connections closed after their use', () => connectionTo(inUse).status === 'closed' && connectionTo(polled).status === 'closed')
     assert.equal(link.status, 'open')
     assert.equal(connectionTo(keptAlive).status, 'open')
+  })
+
+  it('a relayed connection the DHT dialled, and the direct one that replaces it as DCUtR does, close once idle', async () => {
+    // a relay, a peer with a reservation on it that the querier knows only by its relay address,
+    // and a querier whose DHT request dials it over the relay (DHT streams never run on a
+    // relayed connection: the request fails, the connection stays). DCUtR's hole punch needs
+    // public addresses, so the test does what it does on success: a forced direct dial, then the
+    // relayed connection closed
+    const relay = await dhtHost(11, { nat: { relayServer: {}, relayClient: false, dcutr: false, autonat: false } })
+    hosts.push(relay)
+    const natted = await dhtHost(12, { nat: { dcutr: false, autonat: false }, bootstrap: [relay.getMultiaddrs()[0].toString()] })
+    hosts.push(natted)
+    const circuit = (): Multiaddr | undefined => natted.getMultiaddrs().find(a => a.toString().startsWith('/ip4/') && a.toString().includes('/p2p-circuit'))
+    await waitFor('a reservation on the relay', () => circuit() != null)
+    let components: KadDHTComponents | undefined
+    const querier = await dhtHost(13, { nat: { dcutr: false, autonat: false } }, c => { components = c })
+    hosts.push(querier)
+    await querier.peerStore.merge(natted.peerId, { multiaddrs: [circuit()!] })
+    await assert.rejects(components!.connectionManager.openStream(natted.peerId, HEARSAY_DHT_PROTOCOL), 'no DHT stream on a relayed connection')
+    const [relayed] = querier.getConnections(natted.peerId)
+    assert.ok(relayed?.limits != null, 'the DHT dialled the peer over the relay')
+
+    const direct = await querier.dial(natted.getMultiaddrs().filter(a => !a.toString().includes('/p2p-circuit')), { force: true })
+    assert.equal(direct.limits, undefined, 'a direct connection')
+    await relayed.close()
+    // a link the application dialled at the same time to another peer is nobody's to close
+    const link = await querier.dial(relay.getMultiaddrs())
+    await waitFor('the direct connection closed once idle, at both ends', () =>
+      direct.status === 'closed' && natted.getConnections(querier.peerId).length === 0)
+    assert.equal(link.status, 'open', 'the link to the relay stays')
   })
 })
