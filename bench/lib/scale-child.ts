@@ -1,8 +1,11 @@
 /**
  * One `scale` measurement in a process of its own, so that its RSS is its own and running out
  * of memory ends this process, not the benchmark run:
- * `node --expose-gc bench/lib/scale-child.ts <nodes> <full|lean|bare> <degree> <settleMs> <idleMs> [convergeMs]`.
- * Prints one JSON line ({@link ScaleSample}) on stdout.
+ * `node --expose-gc bench/lib/scale-child.ts <nodes> <full|lean|bare> <degree> <settleMs> <idleMs> [convergeMs] [feelerMs]`.
+ * Prints one JSON line ({@link ScaleSample}) on stdout. With `feelerMs` (bare hosts), every host
+ * also makes discovery's feeler on its own, without discovery: once per `feelerMs` (jittered as
+ * discovery jitters it), a connection to a random host it is not connected to, aborted as soon
+ * as it is up; the sample counts them as feelers.
  *
  * Timeline: start every host, dial the seeded links, measure CPU while settling (`settleMs`),
  * GC and read RSS, wait until `convergeMs` after the last host started and (default hosts) until
@@ -29,6 +32,7 @@ import { Session } from 'node:inspector/promises'
 import { getHeapSpaceStatistics } from 'node:v8'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { seededRng } from '@hearsay/sansio'
+import { ROUND_JITTER } from '@hearsay/discovery'
 import { createTestnet, topologyEdges } from '@hearsay/host/testnet'
 import type { HostOptions } from '@hearsay/host'
 
@@ -123,13 +127,14 @@ export interface ScaleSample {
   stopSettled: boolean
 }
 
-const [nodesArg, variantArg, degreeArg, settleArg, idleArg, convergeArg] = process.argv.slice(2)
+const [nodesArg, variantArg, degreeArg, settleArg, idleArg, convergeArg, feelerArg] = process.argv.slice(2)
 const nodes = Number(nodesArg)
 const variant = variantArg === 'bare' || variantArg === 'lean' ? variantArg : 'full'
 const degree = Number(degreeArg)
 const settleMs = Number(settleArg)
 const idleMs = Number(idleArg)
 const convergeMs = Number(convergeArg ?? 0)
+const feelerMs = Number(feelerArg ?? 0)
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20)
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, Math.max(0, ms))) }
 /** CPU this process (all its threads) and its main thread alone use over the next `ms`, as % of one core. */
@@ -144,6 +149,52 @@ async function cpuPercent (ms: number): Promise<{ process: number, main: number 
   return { process: pct(used), main: pct(usedMain) }
 }
 const gc = (): void => { (globalThis as { gc?: () => void }).gc?.() }
+
+/**
+ * Every host's feeler, as discovery makes it (`DiscoveryPolicy`: every `intervalMs` ±
+ * `ROUND_JITTER`, dialled, aborted once connected), for hosts without discovery. `stop()` ends
+ * them and answers how many connected while counting was on.
+ */
+function startFeelers (intervalMs: number): { stop: () => number } {
+  const rng = seededRng(2)
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  let stopped = false
+  let made = 0
+  const jittered = (): number => intervalMs * (1 - ROUND_JITTER + 2 * ROUND_JITTER * rng.next())
+  const schedule = (i: number, ms: number): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      if (stopped) return
+      void feel(i).finally(() => { if (!stopped) schedule(i, jittered()) })
+    }, ms)
+    timers.add(timer)
+  }
+  const feel = async (i: number): Promise<void> => {
+    const node = net.nodes[i]
+    // a random host it holds no connection to (ten tries; a dense graph leaves plenty)
+    for (let tries = 0; tries < 10; tries++) {
+      const j = rng.int(net.nodes.length)
+      if (j === i || node.getConnections(net.nodes[j].peerId).length > 0) continue
+      try {
+        const connection = await node.dial(net.nodes[j].getMultiaddrs())
+        if (counting) made++
+        connection.abort(new Error('feeler done'))
+      } catch {
+        // a failed feeler is a feeler too; the window counts dials and failures apart
+      }
+      return
+    }
+  }
+  // the first round of each host at a uniformly random point of its interval, as if long running
+  for (let i = 0; i < net.nodes.length; i++) schedule(i, rng.next() * intervalMs)
+  return {
+    stop: () => {
+      stopped = true
+      for (const timer of timers) clearTimeout(timer)
+      return made
+    }
+  }
+}
 
 // ---- counting -------------------------------------------------------------------------------
 
@@ -347,6 +398,7 @@ loopDelay.enable()
 started = performance.now()
 await net.wire(edges)
 const connectMs = performance.now() - started
+const feelers = feelerMs > 0 ? startFeelers(feelerMs) : undefined
 const countConnections = (): number => net.nodes.reduce((sum, node) => sum + node.getConnections().length, 0) / 2
 // a new default host keeps busy for a while (identify, DHT self-queries, discovery dialling
 // beyond the seeded links): that is measured apart, and "idle" only after it
@@ -425,6 +477,7 @@ if (allocProfiler != null && allocFile != null) {
 }
 const windowMs = performance.now() - windowStart
 const discoveryAfter = discoveryTotals(net.nodes)
+const ownFeelers = feelers?.stop() ?? 0
 const connectionsSteady = countConnections()
 // memory once converged too: right after settling the event loop of 1000 default hosts is still
 // saturated, and part of what it holds is work in flight rather than what a host keeps
@@ -443,10 +496,10 @@ const steady: SteadyCounts = {
   dialFailures: perMinuteEach(counts.dialFailures),
   openedFor: perMinuteEach(counts.openedFor),
   discovery: {
-    feelers: perMinute(discoveryAfter.dials.feeler - discoveryBefore.dials.feeler),
+    feelers: perMinute(discoveryAfter.dials.feeler - discoveryBefore.dials.feeler + ownFeelers),
     outbound: perMinute(discoveryAfter.dials.outbound - discoveryBefore.dials.outbound),
     failed: perMinute(discoveryAfter.dials.failed - discoveryBefore.dials.failed),
-    feelersClosed: perMinute(discoveryAfter.closes.feeler - discoveryBefore.closes.feeler),
+    feelersClosed: perMinute(discoveryAfter.closes.feeler - discoveryBefore.closes.feeler + ownFeelers),
     feelersKept: perMinute(discoveryAfter.feelersKept - discoveryBefore.feelersKept),
     evicted: perMinute(discoveryAfter.closes.evict - discoveryBefore.closes.evict)
   },

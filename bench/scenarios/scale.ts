@@ -9,6 +9,7 @@ import type { ScaleSample } from '../lib/scale-child.ts'
 import { seededRng } from '@hearsay/sansio'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { KEEP_ALIVE_INTERVAL_MS } from '@hearsay/host'
+import { DISCOVERY_DEFAULTS } from '@hearsay/discovery'
 
 const run = promisify(execFile)
 const child = fileURLToPath(new URL('../lib/scale-child.ts', import.meta.url))
@@ -23,9 +24,9 @@ const VARIANTS = ['bare', 'lean', 'full'] as const
 type Variant = typeof VARIANTS[number]
 
 /** Run one size in its own process; a crash or a timeout is reported, never thrown. */
-async function sample (nodes: number, variant: Variant, settleMs: number, idleMs: number, convergeMs: number, timeoutMs: number, degree = DEGREE): Promise<ScaleSample | { error: string }> {
+async function sample (nodes: number, variant: Variant, settleMs: number, idleMs: number, convergeMs: number, timeoutMs: number, degree = DEGREE, feelerMs = 0): Promise<ScaleSample | { error: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['--expose-gc', `--max-old-space-size=${HOSTS_HEAP_LIMIT_MIB}`, child, String(nodes), variant, String(degree), String(settleMs), String(idleMs), String(convergeMs)], {
+    const { stdout } = await run(process.execPath, ['--expose-gc', `--max-old-space-size=${HOSTS_HEAP_LIMIT_MIB}`, child, String(nodes), variant, String(degree), String(settleMs), String(idleMs), String(convergeMs), String(feelerMs)], {
       timeout: timeoutMs,
       killSignal: 'SIGKILL',
       maxBuffer: 16 * 1024 * 1024
@@ -135,6 +136,18 @@ export const scaleScenario: Scenario = {
         log(`bare ${s.nodes}, ${s.links} links: RSS ${s.rssMiB} MiB, idle ${s.idleCpuPct.toFixed(1)} %`)
       }
     }
+    // and the same hosts making discovery's feelers (one connection a host opens and aborts every
+    // 2 min): the connection work default hosts do at steady state, on the bare stack, so that
+    // what hearsay's services cost reads apart from what holding and testing connections costs
+    let feeling: ScaleSample | undefined
+    if (dense != null) {
+      const s = await sample(dense.nodes, 'bare', settleMs, idleMs('full'), 0, timeoutMs('full'), degreeFor(dense.nodes, dense.links), DISCOVERY_DEFAULTS.feelerIntervalMs)
+      if ('error' in s) failures.push(`bare ${dense.nodes} nodes with as many connections and feelers: did not complete (${s.error})`)
+      else {
+        feeling = s
+        log(`bare ${s.nodes}, ${s.links} links, feelers: idle ${s.idleCpuPct.toFixed(1)} %, ${s.steady.discovery.feelers.toFixed(1)} feelers a minute`)
+      }
+    }
     const figures: Figure[] = []
     const rows: Array<Array<string | number>> = []
     const protocolRows: Array<Array<string | number>> = []
@@ -178,6 +191,9 @@ export const scaleScenario: Scenario = {
     }
     if (dense != null) {
       rows.push(['bare, as many connections as default', dense.nodes, dense.links, dense.connections, dense.rssMiB, dense.heapMiB, perNode(dense), '—', '—', '—', ...timesAndSteady(dense)])
+    }
+    if (feeling != null) {
+      rows.push(['bare, as many connections and feelers as default', feeling.nodes, feeling.links, feeling.connections, feeling.rssMiB, feeling.heapMiB, perNode(feeling), '—', '—', '—', ...timesAndSteady(feeling)])
     }
     const table = markdownTable(
       ['host', 'hosts', 'links', 'connections after settling', 'RSS MiB', 'heap MiB', 'MiB per host', 'per host / smallest', 'MiB per added host', 'per host / bare', 'start s', 'connect s', 'CPU settling % of a core', 'longest loop stall settling s', 'steady from s after the last start (hosts at target)', 'CPU idle % of a core', 'of it main thread %', 'longest loop stall idle s', 'stop s',
@@ -227,12 +243,17 @@ export const scaleScenario: Scenario = {
       const label = `bare ${dense.nodes} hosts with ${dense.links} links`
       figures.push(figure(`${label} idle CPU`, dense.idleCpuPct, '% of a core', bigBare?.idleCpuPct), figure(`${label} RSS`, dense.rssMiB, 'MiB', bigBare?.rssMiB))
     }
+    if (feeling != null) {
+      figures.push(figure(`bare ${feeling.nodes} hosts with ${feeling.links} links and feelers idle CPU`, feeling.idleCpuPct, '% of a core', dense?.idleCpuPct))
+      if (big != null) figures.push(figure(`${biggest} default hosts idle CPU against bare hosts with as many connections and feelers`, big.idleCpuPct, '% of a core', feeling.idleCpuPct))
+    }
     if (big != null && bigBare != null) {
       goals.push({
         goal: `${biggest} default hosts at steady state use ≤ 2× the CPU of as many bare libp2p hosts`,
         met: big.idleCpuPct <= 2 * bigBare.idleCpuPct,
         detail: `${big.idleCpuPct.toFixed(1)} % vs ${bigBare.idleCpuPct.toFixed(1)} % of a core` +
-          (dense == null ? '' : `; bare libp2p with as many connections as the default hosts (${dense.links}, ${big.connectionsSteady} for the default hosts): ${dense.idleCpuPct.toFixed(1)} %, RSS ${dense.rssMiB} MiB`)
+          (dense == null ? '' : `; bare libp2p with as many connections as the default hosts (${dense.links}, ${big.connectionsSteady} for the default hosts): ${dense.idleCpuPct.toFixed(1)} %, RSS ${dense.rssMiB} MiB`) +
+          (feeling == null ? '' : `; the same making discovery's feelers too (${feeling.steady.discovery.feelers.toFixed(0)} a minute, ${big.steady.discovery.feelers.toFixed(0)} for the default hosts): ${feeling.idleCpuPct.toFixed(1)} %, the default hosts ${(big.idleCpuPct / feeling.idleCpuPct).toFixed(2)}× that`)
       })
     }
     for (const nodes of sizes) {
