@@ -200,8 +200,9 @@ describe('hosts over TCP and QUIC on loopback', function () {
       assert.ok(dialled.length >= 2, `the lookups connected the querier to hosts behind the hub (${dialled.length})`)
       return { querier, link, dialled }
     }
-    const closing = await lookUp(IDLE_MS, 6)
+    // the querier that keeps them first: its connections are idle longest
     const keeping = await lookUp(Infinity, 7)
+    const closing = await lookUp(IDLE_MS, 6)
     // idle time, then up to one 10 s sweep
     await waitFor(() => closing.dialled.every(c => c.status === 'closed') && others.every(o => o.getConnections(closing.querier.peerId).length === 0), {
       what: "the lookups' connections closed at both ends",
@@ -209,8 +210,9 @@ describe('hosts over TCP and QUIC on loopback', function () {
       intervalMs: 500
     })
     assert.equal(closing.link.status, 'open', 'the link the querier dialled itself stays')
-    // idle for as long as those that closed (a minute, to tell Infinity from the 60 s default,
-    // would make this test slow)
+    // idle longer than those that closed, and past one more of the 10 s sweeps (a minute, to tell
+    // Infinity from the 60 s default, would make this test slow)
+    await sleep(10_500)
     assert.ok(keeping.dialled.every(c => c.status === 'open'), 'with Infinity, the lookups\' connections stay open')
   })
 

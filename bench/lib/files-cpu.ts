@@ -14,8 +14,8 @@
  * written to `bench/results`.
  *
  * `--gc` collects the garbage (a full GC, and the last download's file removed) before each
- * measured part, outside it, so that no part pays for what the part before it left; the bench
- * does not.
+ * measured part, outside it, so that no part pays for what the part before it left, as the
+ * bench does.
  *
  * @module
  */
@@ -23,12 +23,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createHost } from '@hearsay/host'
 import { fileIndex, type FileIndex } from '@hearsay/file-index'
-import { cpuDuring, FilesPeer, receiveRaw, settle } from './files-peers.ts'
+import { cpuDuring, FilesPeer, fullGc, receiveRaw, settle } from './files-peers.ts'
 
 const MiB = 1024 * 1024
 const MB = 1_000_000
@@ -37,12 +35,7 @@ const args = process.argv.slice(2).filter(a => a !== '--keep' && a !== '--hash' 
 const keep = process.argv.includes('--keep')
 const hash = keep || process.argv.includes('--hash')
 /** A full GC on demand, with `--gc`. */
-function gcFunction (): (() => void) | undefined {
-  if (!process.argv.includes('--gc')) return undefined
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc')
-}
-const collect = gcFunction()
+const collect = process.argv.includes('--gc') ? fullGc() : undefined
 const size = Number(args[0] ?? 64) * MiB
 const rounds = Number(args[1] ?? 5)
 const mode = args[2] ?? 'both'

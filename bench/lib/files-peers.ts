@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createCipheriv, createHash } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import type { Host } from '@hearsay/host'
 
 /** The protocol of the raw single-stream measurement. */
@@ -59,6 +61,7 @@ export type RawReceipt = 'count' | 'hash' | 'keep'
 export async function receiveRaw (host: RawHost, bytes: number, receipt: RawReceipt = 'count', pieceBytes = 256 * 1024): Promise<() => Promise<number>> {
   let received = 0
   let started = 0
+  let ended = 0
   let done!: () => void
   const finished = new Promise<void>(resolve => { done = resolve })
   const kept: Uint8Array[][] = []
@@ -91,15 +94,28 @@ export async function receiveRaw (host: RawHost, bytes: number, receipt: RawRece
         // the last piece may be short
         if (received >= bytes && pieceFill > 0) endPiece()
       }
-      if (received >= bytes) done()
+      if (received >= bytes && ended === 0) {
+        ended = performance.now()
+        done()
+      }
     })
   })
   return async () => {
     await finished
-    const ms = performance.now() - started
+    const ms = ended - started
     kept.length = 0
     return bytes / 1e6 / (ms / 1000)
   }
+}
+
+/**
+ * V8's full garbage collection, callable without `--expose-gc` on the command line (the flag is
+ * set at run time and `gc` read from a fresh context): run between measured parts, outside them,
+ * so that no part pays for the garbage the one before it left.
+ */
+export function fullGc (): () => void {
+  setFlagsFromString('--expose-gc')
+  return runInNewContext('gc')
 }
 
 /** The part of a host {@link receiveRaw} needs. */

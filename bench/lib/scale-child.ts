@@ -153,7 +153,7 @@ const gc = (): void => { (globalThis as { gc?: () => void }).gc?.() }
 /**
  * Every host's feeler, as discovery makes it (`DiscoveryPolicy`: every `intervalMs` ±
  * `ROUND_JITTER`, dialled, aborted once connected), for hosts without discovery. `stop()` ends
- * them and answers how many connected while counting was on.
+ * them and answers how many began while counting was on.
  */
 function startFeelers (intervalMs: number): { stop: () => number } {
   const rng = seededRng(2)
@@ -175,12 +175,13 @@ function startFeelers (intervalMs: number): { stop: () => number } {
     for (let tries = 0; tries < 10; tries++) {
       const j = rng.int(net.nodes.length)
       if (j === i || node.getConnections(net.nodes[j].peerId).length > 0) continue
+      // counted when it begins, as discovery counts its feelers; one that fails is a feeler too
+      if (counting) made++
       try {
         const connection = await node.dial(net.nodes[j].getMultiaddrs())
-        if (counting) made++
         connection.abort(new Error('feeler done'))
       } catch {
-        // a failed feeler is a feeler too; the window counts dials and failures apart
+        // the window counts failed dials apart
       }
       return
     }

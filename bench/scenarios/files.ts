@@ -5,7 +5,7 @@ import { seededRng } from '@hearsay/sansio'
 import { createHost, type Host } from '@hearsay/host'
 import { topologyEdges } from '@hearsay/host/testnet'
 import { DEFAULT_PIECE_SIZE, fileIndex, parseFileId, type FileIndex, type FileIndexInit } from '@hearsay/file-index'
-import { benchData, cpuDuring, FilesPeer, receiveRaw, settle, type RawReceipt } from '../lib/files-peers.ts'
+import { benchData, cpuDuring, FilesPeer, fullGc, receiveRaw, settle, type RawReceipt } from '../lib/files-peers.ts'
 import { markdownTable, quantile, type Figure, type Scenario } from '../lib/report.ts'
 
 type FilesHost = Host<{ files: FileIndex }>
@@ -68,9 +68,19 @@ export const filesScenario: Scenario = {
         await fetchFile(downloader, file, size)
       }
       const rounds: Array<{ raw: number, rawCpu: CpuPerMB, keptCpu: CpuPerMB, MBps: number, cpu: CpuPerMB, duplicatePct: number }> = []
+      // before each measured transfer, outside it, the last download's file goes and a full GC
+      // runs: no kind pays for the garbage the one before it left (the kept 128 MiB, the file)
+      const collect = fullGc()
+      const clean = async (): Promise<void> => {
+        await downloader.services.files.remove(file)
+        collect()
+      }
       for (let round = 0; round < 5; round++) {
+        await clean()
         const { result: raw, cpu: rawCpu } = await withCpu(seeder, size, async () => await rawThroughput(seeder, downloader, size))
+        await clean()
         const { cpu: keptCpu } = await withCpu(seeder, size, async () => await rawThroughput(seeder, downloader, size, 'keep'))
+        await clean()
         const { result: run, cpu } = await withCpu(seeder, size, async () => await fetchFile(downloader, file, size))
         log(`  round ${round + 1}: raw ${raw.toFixed(0)} MB/s, 1 seeder ${run.MBps.toFixed(0)} MB/s (${(run.MBps / raw).toFixed(2)}×); CPU per MB raw ${rawCpu.sender.toFixed(2)} + ${rawCpu.receiver.toFixed(2)} ms, hashed and kept ${keptCpu.sender.toFixed(2)} + ${keptCpu.receiver.toFixed(2)} ms, download ${cpu.sender.toFixed(2)} + ${cpu.receiver.toFixed(2)} ms`)
         rounds.push({ raw, rawCpu, keptCpu, ...run, cpu })
@@ -167,7 +177,7 @@ export const filesScenario: Scenario = {
         charts,
         baseline: 'raw single-stream libp2p throughput (TCP + Noise + Yamux) between two hosts in two processes, and one throttled seeder, in the same run',
         figures,
-        table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower); each seeder and the raw sender in a child process of its own, the downloader and the raw receiver in the bench's; raw stream (the file's worth of distinct bytes, held in memory as the seeder holds its pieces), the same stream hashed and kept (its receiver SHA-256es every 256 KiB and keeps the bytes to the end, as a plainly written verifying download into a memory store would) and single seeder between the same two hosts, each warmed up by two full-size runs, then five interleaved rounds: medians, and the median of the rounds' ratios; every download timed from get() to its end, once the hosts' connection bring-up is over; memory stores; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,
+        table: `${size / MiB} MiB file for the unthrottled runs, ${throttledSize / MiB} MiB behind seeders throttled to ${(throttle / MB).toFixed(1)} MB/s each (20 MB/s or an eighth of the raw ceiling, whichever is lower); each seeder and the raw sender in a child process of its own, the downloader and the raw receiver in the bench's; raw stream (the file's worth of distinct bytes, held in memory as the seeder holds its pieces), the same stream hashed and kept (its receiver SHA-256es every 256 KiB and keeps the bytes to the end, as a plainly written verifying download into a memory store would) and single seeder between the same two hosts, each warmed up by two full-size runs, then five interleaved rounds, a full GC (and the last download's file removed) before each measured transfer, outside it: medians, and the median of the rounds' ratios; every download timed from get() to its end, once the hosts' connection bring-up is over; memory stores; load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; DHT on ${dhtHosts} hosts (random graph of degree ≥ 4), ${dhtFiles} files\n\n${table}`,
         goals
       }
     } finally {

@@ -11,9 +11,10 @@ const SWEEP_MS = 10_000
 const CLOSE_TIMEOUT_MS = 5_000
 /**
  * How long before a relayed connection closed the direct one that replaced it may have opened:
- * DCUtR's whole exchange (three attempts of at most 5 s, `@libp2p/dcutr`'s defaults), and more.
+ * `@libp2p/dcutr` dials the direct connection and closes the relayed one under one 5 s timeout
+ * (its default), so twice that.
  */
-const UPGRADE_WINDOW_MS = 30_000
+const UPGRADE_WINDOW_MS = 10_000
 /** Circuit relay v2's protocols (`hop`, `stop`): their streams carry relayed connections. */
 const CIRCUIT_RELAY_PREFIX = '/libp2p/circuit/relay/'
 
@@ -107,20 +108,27 @@ export function closingIdleLookupConnections (components: KadDHTComponents, init
   /**
    * The direct connection that replaced `closed`, a relayed one, as DCUtR replaces it: opened
    * while `closed` was open, at most {@link UPGRADE_WINDOW_MS} before it closed (DCUtR closes
-   * the relayed connection as soon as the direct one is up), and nobody's already.
+   * the relayed connection as soon as the direct one is up), nobody's already; the newest such.
    */
   const directSuccessor = (closed: Connection): Connection | undefined => {
-    if (closed.limits == null) return undefined
-    const closedAt = closed.timeline.close ?? Date.now()
-    return manager.getConnections(closed.remotePeer).find(c =>
-      c.limits == null && c.status === 'open' && !borrowed.has(c.id) &&
-      c.timeline.open >= closed.timeline.open && closedAt - c.timeline.open <= UPGRADE_WINDOW_MS)
+    const closedAt = closed.timeline.close
+    if (closed.direct || closedAt == null) return undefined
+    let newest: Connection | undefined
+    for (const c of manager.getConnections(closed.remotePeer)) {
+      const opened = c.timeline.open
+      if (!c.direct || c.status !== 'open' || borrowed.has(c.id)) continue
+      if (opened < closed.timeline.open || opened > closedAt || closedAt - opened > UPGRADE_WINDOW_MS) continue
+      if (newest == null || opened > newest.timeline.open) newest = c
+    }
+    return newest
   }
 
   const sweep = async (): Promise<void> => {
     timer = undefined
     try {
       for (const [id, entry] of [...borrowed]) {
+        // a closing connection has no close time yet: it is looked at again at the next sweep
+        if (entry.connection.status === 'closing') continue
         if (entry.connection.status !== 'open') {
           borrowed.delete(id)
           // DCUtR replaced a relayed connection the DHT dialled: the direct one is the DHT's too

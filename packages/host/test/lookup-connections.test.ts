@@ -16,7 +16,7 @@ type DhtHost = Host & { services: { dht: KadDHT } }
  * A host on 127.0.94.`n` whose DHT is wired as the host's (its ping never dials, see
  * dhtComponents) and closes the connections its queries dialled after `IDLE_MS`.
  */
-async function dhtHost (n: number, init: Partial<HostOptions> = {}, wrapped?: (components: KadDHTComponents) => void): Promise<DhtHost> {
+async function dhtHost (n: number, init: Partial<HostOptions> = {}, wrapped?: (components: KadDHTComponents) => void, sweepMs = 200): Promise<DhtHost> {
   const at = `127.0.94.${n}`
   return await createHost({
     listen: [`/ip4/${at}/tcp/0`],
@@ -28,7 +28,7 @@ async function dhtHost (n: number, init: Partial<HostOptions> = {}, wrapped?: (c
     ...init,
     services: {
       dht: (components: any) => {
-        const closing = closingIdleLookupConnections(components, { idleMs: IDLE_MS, sweepMs: 200 })
+        const closing = closingIdleLookupConnections(components, { idleMs: IDLE_MS, sweepMs })
         wrapped?.(closing)
         return kadDHT({ protocol: HEARSAY_DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper })(dhtComponents(closing))
       }
@@ -124,33 +124,55 @@ describe('closingIdleLookupConnections', function () {
     assert.equal(connectionTo(keptAlive).status, 'open')
   })
 
-  it('a relayed connection the DHT dialled, and the direct one that replaces it as DCUtR does, close once idle', async () => {
-    // a relay, a peer with a reservation on it that the querier knows only by its relay address,
-    // and a querier whose DHT request dials it over the relay (DHT streams never run on a
-    // relayed connection: the request fails, the connection stays). DCUtR's hole punch needs
-    // public addresses, so the test does what it does on success: a forced direct dial, then the
-    // relayed connection closed
+  it('the direct connection that replaces a relayed one the DHT dialled, as DCUtR does, closes once idle; one opened after the relayed one closed is not the DHT\'s', async () => {
+    // a relay, two peers with a reservation on it that the querier knows only by their relay
+    // addresses, and a querier whose DHT request dials each over the relay (DHT streams never
+    // run on a relayed connection: the request fails, the connection stays). DCUtR's hole punch
+    // needs public addresses, so the test does what it does on success: a forced direct dial,
+    // then the relayed connection closed; and, for the second peer, the other way round
     const relay = await dhtHost(11, { nat: { relayServer: {}, relayClient: false, dcutr: false, autonat: false } })
     hosts.push(relay)
-    const natted = await dhtHost(12, { nat: { dcutr: false, autonat: false }, bootstrap: [relay.getMultiaddrs()[0].toString()] })
-    hosts.push(natted)
-    const circuit = (): Multiaddr | undefined => natted.getMultiaddrs().find(a => a.toString().startsWith('/ip4/') && a.toString().includes('/p2p-circuit'))
-    await waitFor('a reservation on the relay', () => circuit() != null)
+    const natted: DhtHost[] = []
+    for (const n of [12, 13]) {
+      const peer = await dhtHost(n, { nat: { dcutr: false, autonat: false }, bootstrap: [relay.getMultiaddrs()[0].toString()] })
+      hosts.push(peer)
+      natted.push(peer)
+    }
+    const circuit = (peer: DhtHost): Multiaddr | undefined => peer.getMultiaddrs().find(a => a.toString().startsWith('/ip4/') && a.toString().includes('/p2p-circuit'))
+    const directAddrs = (peer: DhtHost): Multiaddr[] => peer.getMultiaddrs().filter(a => !a.toString().includes('/p2p-circuit'))
+    await waitFor('reservations on the relay', () => natted.every(p => circuit(p) != null))
     let components: KadDHTComponents | undefined
-    const querier = await dhtHost(13, { nat: { dcutr: false, autonat: false } }, c => { components = c })
+    // sweeps 2 s apart: the direct connection dialled right after a relayed one closed is open
+    // before the sweep that finds the relayed one closed
+    const SWEEP_MS = 2000
+    const querier = await dhtHost(14, { nat: { dcutr: false, autonat: false } }, c => { components = c }, SWEEP_MS)
     hosts.push(querier)
-    await querier.peerStore.merge(natted.peerId, { multiaddrs: [circuit()!] })
-    await assert.rejects(components!.connectionManager.openStream(natted.peerId, HEARSAY_DHT_PROTOCOL), 'no DHT stream on a relayed connection')
-    const [relayed] = querier.getConnections(natted.peerId)
-    assert.ok(relayed?.limits != null, 'the DHT dialled the peer over the relay')
+    const relayedTo = async (peer: DhtHost): Promise<Connection> => {
+      await querier.peerStore.merge(peer.peerId, { multiaddrs: [circuit(peer)!] })
+      await assert.rejects(components!.connectionManager.openStream(peer.peerId, HEARSAY_DHT_PROTOCOL), 'no DHT stream on a relayed connection')
+      const [relayed] = querier.getConnections(peer.peerId)
+      assert.equal(relayed?.direct, false, 'the DHT dialled the peer over the relay')
+      return relayed
+    }
+    const [upgraded, later] = natted
 
-    const direct = await querier.dial(natted.getMultiaddrs().filter(a => !a.toString().includes('/p2p-circuit')), { force: true })
-    assert.equal(direct.limits, undefined, 'a direct connection')
+    // DCUtR's order: the direct connection, then the relayed one closed
+    const relayed = await relayedTo(upgraded)
+    const direct = await querier.dial(directAddrs(upgraded), { force: true })
+    assert.equal(direct.direct, true, 'a direct connection')
     await relayed.close()
-    // a link the application dialled at the same time to another peer is nobody's to close
-    const link = await querier.dial(relay.getMultiaddrs())
+    const closedAt = Date.now()
+    // the other order: the relayed connection closed, then a direct one (nobody's to close)
+    await (await relayedTo(later)).close()
+    const afterwards = await querier.dial(directAddrs(later), { force: true })
+
+    await new Promise(resolve => setTimeout(resolve, IDLE_MS / 2))
+    assert.equal(direct.status, 'open', 'the direct connection stays while not yet idle for IDLE_MS')
     await waitFor('the direct connection closed once idle, at both ends', () =>
-      direct.status === 'closed' && natted.getConnections(querier.peerId).length === 0)
-    assert.equal(link.status, 'open', 'the link to the relay stays')
+      direct.status === 'closed' && upgraded.getConnections(querier.peerId).length === 0)
+    assert.ok(Date.now() - closedAt >= IDLE_MS, 'not before IDLE_MS')
+    // one more sweep
+    await new Promise(resolve => setTimeout(resolve, SWEEP_MS + 500))
+    assert.equal(afterwards.status, 'open', 'the connection opened after the relayed one closed stays')
   })
 })
